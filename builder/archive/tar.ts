@@ -8,6 +8,8 @@
  * default) and the record gets a stream factory; call `dispose()` when the archive is written.
  * Peak memory is therefore roughly the sum of the small files (a few hundred MB for a full
  * rootfs, less after stripping), never one huge file.
+ *
+ * Names are decoded as UTF-8 (tar-stream's default), which is what a Debian rootfs uses.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,8 +36,8 @@ export interface ReadTarOptions {
   bufferLimit?: number;
   /** Where to spool large bodies; default: a fresh directory under the OS temp dir. */
   spoolDir?: string;
-  /** Called for entries that have no record form (e.g. pax global headers are already
-   *  handled by tar-stream; this sees anything else unknown). Default: throw. */
+  /** Called for entry types with no record form (pax and GNU long-name headers are consumed
+   *  by tar-stream itself; this sees anything else). Default: throw. */
   onUnsupported?: (name: string, type: string) => void;
 }
 
@@ -73,51 +75,58 @@ export function readTar(input: NodeJS.ReadableStream, opts: ReadTarOptions = {})
     const extract = tarStream.extract();
     const feeding = pipeline(input, extract);
     feeding.catch(() => undefined); // surfaced through the iterator below
-    for await (const entry of extract) {
-      const h = entry.header;
-      const path = normalizePath(h.name);
-      const type = TYPES[h.type ?? 'file'];
-      if (!type || path === '') {
-        await drain(entry);
-        if (path !== '' && !type) {
-          if (opts.onUnsupported) opts.onUnsupported(h.name, String(h.type));
-          else throw new Error(`tar entry ${h.name}: unsupported type ${String(h.type)}`);
+    let finished = false;
+    try {
+      for await (const entry of extract) {
+        const h = entry.header;
+        const path = normalizePath(h.name);
+        const type = TYPES[h.type ?? 'file'];
+        if (!type || path === '') {
+          await drain(entry);
+          if (path !== '' && !type) {
+            if (opts.onUnsupported) opts.onUnsupported(h.name, String(h.type));
+            else throw new Error(`tar entry ${h.name}: unsupported type ${String(h.type)}`);
+          }
+          continue;
         }
-        continue;
-      }
-      const rec: ArchiveRecord = {
-        path,
-        type,
-        mode: (h.mode ?? 0o644) & 0o7777,
-        uid: h.uid ?? 0,
-        gid: h.gid ?? 0,
-        mtime: Math.floor((h.mtime?.getTime() ?? 0) / 1000),
-      };
-      if (type === 'symlink') rec.linkTarget = h.linkname ?? '';
-      if (type === 'hardlink') rec.linkTarget = normalizePath(h.linkname ?? '');
-      if (type === 'char' || type === 'block') {
-        rec.devMajor = h.devmajor ?? 0;
-        rec.devMinor = h.devminor ?? 0;
-      }
-      if (type === 'file') {
-        const size = h.size ?? 0;
-        rec.size = size;
-        if (size <= limit) {
-          const chunks: Buffer[] = [];
-          for await (const c of entry) chunks.push(c as Buffer);
-          rec.body = Buffer.concat(chunks);
-          if (rec.body.length !== size) throw new Error(`tar entry ${h.name}: read ${rec.body.length} of ${size} bytes`);
+        const rec: ArchiveRecord = {
+          path,
+          type,
+          mode: (h.mode ?? 0o644) & 0o7777,
+          uid: h.uid ?? 0,
+          gid: h.gid ?? 0,
+          mtime: Math.floor((h.mtime?.getTime() ?? 0) / 1000),
+        };
+        if (type === 'symlink') rec.linkTarget = h.linkname ?? '';
+        if (type === 'hardlink') rec.linkTarget = normalizePath(h.linkname ?? '');
+        if (type === 'char' || type === 'block') {
+          rec.devMajor = h.devmajor ?? 0;
+          rec.devMinor = h.devminor ?? 0;
+        }
+        if (type === 'file') {
+          const size = h.size ?? 0;
+          rec.size = size;
+          if (size <= limit) {
+            const chunks: Buffer[] = [];
+            for await (const c of entry) chunks.push(c as Buffer);
+            rec.body = Buffer.concat(chunks);
+            if (rec.body.length !== size) throw new Error(`tar entry ${h.name}: read ${rec.body.length} of ${size} bytes`);
+          } else {
+            const file = await spoolPath();
+            await pipeline(entry, createWriteStream(file));
+            rec.body = () => createReadStream(file);
+          }
         } else {
-          const file = await spoolPath();
-          await pipeline(entry, createWriteStream(file));
-          rec.body = () => createReadStream(file);
+          await drain(entry);
         }
-      } else {
-        await drain(entry);
+        yield rec;
       }
-      yield rec;
+      await feeding;
+      finished = true;
+    } finally {
+      // A consumer that stops early (or an error) must not leave the input stream flowing.
+      if (!finished) extract.destroy();
     }
-    await feeding;
   }
 
   return {

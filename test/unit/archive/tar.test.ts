@@ -21,6 +21,10 @@ describe('tar → records → cpio', () => {
   writeFileSync(join(src, 'etc/suid'), 'x');
   chmodSync(join(src, 'etc/suid'), 0o4711);
   utimesSync(join(src, 'etc/suid'), 1_600_000_000, 1_600_000_000);
+  mkdirSync(join(src, 'dev'));
+  sh('mknod', ['-m', '0620', join(src, 'dev/tty0'), 'c', '4', '0']);
+  sh('mknod', ['-m', '0660', join(src, 'dev/loop7'), 'b', '7', '7']);
+  sh('mkfifo', [join(src, 'dev/fifo')]);
   const tarPath = join(tmp.dir, 'root.tar');
   sh('tar', ['--numeric-owner', '--owner=0', '--group=0', '-cf', tarPath, '-C', src, '.']);
 
@@ -34,6 +38,9 @@ describe('tar → records → cpio', () => {
     const link = [...byPath.values()].find((r) => r.type === 'hardlink');
     expect(link && ['usr/bin/aa-perl5', 'usr/bin/zz-perl']).toContain(link?.linkTarget);
     expect(byPath.get('etc/suid')).toMatchObject({ type: 'file', mode: 0o4711, uid: 0, gid: 0, mtime: 1_600_000_000, size: 1 });
+    expect(byPath.get('dev/tty0')).toMatchObject({ type: 'char', mode: 0o620, devMajor: 4, devMinor: 0 });
+    expect(byPath.get('dev/loop7')).toMatchObject({ type: 'block', mode: 0o660, devMajor: 7, devMinor: 7 });
+    expect(byPath.get('dev/fifo')?.type).toBe('fifo');
     const big = byPath.get('etc/big');
     expect(typeof big?.body).toBe('function'); // spooled, not buffered
     expect(big?.size).toBe(300_000);
@@ -51,6 +58,8 @@ describe('tar → records → cpio', () => {
     expect(readFileSync(join(out, 'etc/big')).equals(Buffer.alloc(300_000, 0x41))).toBe(true);
     expect(lstatSync(join(out, 'etc/suid')).mode & 0o7777).toBe(0o4711);
     expect(lstatSync(join(out, 'var/empty')).isDirectory()).toBe(true);
+    expect(lstatSync(join(out, 'dev/loop7')).rdev).toBe((7 << 8) | 7);
+    expect(lstatSync(join(out, 'dev/tty0')).isCharacterDevice()).toBe(true);
 
     const bsd = join(tmp.dir, 'bsd');
     mkdirSync(bsd);
