@@ -1,0 +1,129 @@
+/**
+ * loadConfig: YAML text → a frozen, typed, defaulted config, or issues with file:line:column.
+ * Never prints; callers decide how to show issues (formatIssue / formatIssues).
+ */
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node as YamlNode } from 'yaml';
+import { deepFreeze, pathText, validateValue, type Path, type RawIssue } from './decl.js';
+import { pillarsConfig, type PillarsConfig } from './model.js';
+import { crossCheck } from './rules.js';
+
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted field path, e.g. vrrp.instances[0].priority.lb1; empty for syntax errors. */
+  path: string;
+  message: string;
+}
+
+export type LoadResult = { ok: true; config: PillarsConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** `pillars.yaml:12:5: vrrp.instances[0].priority.lb1: must be 1-254, got 300` */
+export function formatIssue(i: ConfigIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${i.path ? i.path + ': ' : ''}${i.message}`;
+}
+
+export function formatIssues(issues: readonly ConfigIssue[]): string {
+  return issues.map(formatIssue).join('\n');
+}
+
+export function parseYaml(text: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  return { doc, lines };
+}
+
+function keyText(k: unknown): string {
+  return isScalar(k) ? String(k.value) : String(k);
+}
+
+/** Source offset of the node a path points at (its key, its value, or its parent's value). */
+export function locate(doc: Document, path: Path, at: RawIssue['at'] = 'value'): number {
+  const target = at === 'parent' ? path.slice(0, -1) : path;
+  let node: unknown = doc.contents;
+  let keyNode: YamlNode | undefined;
+  let lastGood = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  for (const seg of target) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(seg));
+      if (!pair) break;
+      keyNode = pair.key as YamlNode;
+      node = pair.value;
+      lastGood = keyNode.range?.[0] ?? lastGood;
+      const v = node as YamlNode | null;
+      if (v?.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1])) lastGood = at === 'key' ? lastGood : v.range[0];
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      keyNode = node.items[seg] as YamlNode;
+      node = keyNode;
+      lastGood = keyNode.range?.[0] ?? lastGood;
+    } else break;
+  }
+  if (at === 'key' && keyNode?.range) return keyNode.range[0];
+  return lastGood;
+}
+
+/** Duplicate keys, reported with their path at the second occurrence. */
+function duplicateKeys(doc: Document): RawIssue[] {
+  const out: RawIssue[] = [];
+  const walk = (node: unknown, path: Path) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = keyText(pair.key);
+        if (seen.has(k)) out.push({ path: [...path, k], message: `duplicate key "${k}"`, offset: (pair.key as YamlNode).range?.[0] });
+        else {
+          seen.add(k);
+          walk(pair.value, [...path, k]);
+        }
+      }
+    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+export interface LoadOptions {
+  /** Skip the cross-field rules (used by tools that edit partial configs). */
+  typesOnly?: boolean;
+}
+
+export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOptions = {}): LoadResult {
+  const { doc, lines } = parseYaml(text);
+  const pos = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const toIssue = (r: RawIssue): ConfigIssue => ({
+    file: fileName,
+    ...pos(r.offset ?? locate(doc, r.path, r.at)),
+    path: pathText(r.path),
+    message: r.message,
+  });
+  const sorted = (list: ConfigIssue[]) => list.sort((a, b) => a.line - b.line || a.column - b.column);
+
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: sorted(
+        doc.errors.map((e) => ({
+          file: fileName,
+          ...pos(e.pos[0]),
+          path: '',
+          message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        })),
+      ),
+    };
+  }
+  const dups = duplicateKeys(doc);
+  if (dups.length > 0) return { ok: false, issues: sorted(dups.map(toIssue)) };
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || data === undefined)
+    return { ok: false, issues: [{ file: fileName, line: 1, column: 1, path: '', message: 'the file is empty (start from a starter config: pillars stick init)' }] };
+  const raw: RawIssue[] = [];
+  const value = validateValue(pillarsConfig, data, [], raw);
+  if (raw.length === 0 && !opts.typesOnly) raw.push(...crossCheck(value as PillarsConfig));
+  if (raw.length > 0) return { ok: false, issues: sorted(raw.map(toIssue)) };
+  return { ok: true, config: deepFreeze(value as PillarsConfig) };
+}

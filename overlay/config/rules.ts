@@ -1,0 +1,317 @@
+/**
+ * Cross-field rules: what a single key's declaration cannot say (addresses in the right subnets,
+ * uniqueness, references between sections). Runs only on a config whose keys all type-checked.
+ */
+import type { Path, RawIssue } from './decl.js';
+import { PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
+import { inSubnet, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
+
+type Node = NodeConfig;
+
+export function hostnameOf(name: string, node: Node): string {
+  return node.hostname ?? name;
+}
+
+/** The addresses (CIDR) of `node` on logical interface `ifname`. */
+export function nodeNets(node: Node, ifname: string): Cidr[] {
+  return (node.interfaces[ifname]?.addresses ?? []).map((a) => parseCidr(a)).filter((c): c is Cidr => !!c);
+}
+
+function allNets(node: Node): { ifname: string; net: Cidr }[] {
+  return Object.keys(node.interfaces).flatMap((ifname) => nodeNets(node, ifname).map((net) => ({ ifname, net })));
+}
+
+const SECTIONS = ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'realserver', 'heartbeat', 'alerts', 'admin'] as const;
+
+export function crossCheck(c: PillarsConfig): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const add = (path: Path, message: string, at: RawIssue['at'] = 'value') => issues.push({ path, message, at });
+  const nodes = Object.entries(c.nodes);
+  const nodeNames = nodes.map(([n]) => n);
+
+  // ---- profile ↔ sections
+  const prof = PROFILE_SECTIONS[c.profile];
+  for (const s of prof.needs) if (c[s as keyof PillarsConfig] === undefined) add([s], `required by profile ${c.profile}`, 'parent');
+  for (const s of SECTIONS) {
+    if (c[s] !== undefined && !prof.allows.includes(s) && s !== 'admin') add([s], `not used by profile ${c.profile} (it runs: ${prof.allows.filter((x) => x !== 'alerts' && x !== 'admin').join(', ')})`, 'key');
+  }
+
+  // ---- nodes
+  if (nodes.length > 2) add(['nodes'], `at most 2 nodes (a pair), got ${nodes.length}`, 'key');
+  const macs = new Map<string, string>();
+  const addrs: { ip: Ip; where: string }[] = [];
+  const hostnames = new Map<string, string>();
+  for (const [name, node] of nodes) {
+    const h = hostnameOf(name, node);
+    const prevHost = hostnames.get(h);
+    if (prevHost) add(['nodes', name, 'hostname'], `hostname ${h} is also the hostname of node ${prevHost}`, node.hostname ? 'value' : 'key');
+    else hostnames.set(h, name);
+    for (const [ifname, ifc] of Object.entries(node.interfaces)) {
+      const shared = c.interfaces[ifname];
+      const base = ['nodes', name, 'interfaces', ifname];
+      if (shared?.vlan) {
+        if (ifc.mac !== undefined) add([...base, 'mac'], `a VLAN interface has no MAC of its own (it is VLAN ${shared.vlan.id} on ${shared.vlan.parent})`);
+        if (!node.interfaces[shared.vlan.parent]) add([...base], `VLAN parent interface "${shared.vlan.parent}" is not defined on node ${name}`, 'key');
+      } else if (ifc.mac === undefined) {
+        add([...base, 'mac'], 'required (a physical interface is found by its MAC address)', 'parent');
+      } else {
+        const mac = normalizeMac(ifc.mac);
+        const prev = macs.get(mac);
+        if (prev) add([...base, 'mac'], `${ifc.mac} is also the MAC of ${prev}`);
+        else macs.set(mac, `${name}.${ifname}`);
+      }
+      ifc.addresses.forEach((a, i) => {
+        const cidr = parseCidr(a);
+        if (!cidr) return;
+        const dup = addrs.find((x) => sameIp(x.ip, cidr));
+        if (dup) add([...base, 'addresses', i], `${a.split('/')[0]} is also an address of ${dup.where}`);
+        else addrs.push({ ip: cidr, where: `${name}.${ifname}` });
+      });
+    }
+    node.routes.forEach((r, i) => checkRoute(r, ['nodes', name, 'routes', i], [[name, node]]));
+  }
+  for (const ifname of Object.keys(c.interfaces)) {
+    if (!nodes.some(([, n]) => n.interfaces[ifname])) add(['interfaces', ifname], `interface "${ifname}" is not defined on any node`, 'key');
+    const vlan = c.interfaces[ifname]?.vlan;
+    if (vlan && c.interfaces[vlan.parent]?.vlan) add(['interfaces', ifname, 'vlan', 'parent'], `"${vlan.parent}" is itself a VLAN`);
+  }
+  c.routes.forEach((r, i) => checkRoute(r, ['routes', i], nodes));
+
+  function checkRoute(r: PillarsConfig['routes'][number], path: Path, on: [string, Node][]) {
+    if (r.to !== 'default' && !parseCidr(r.to)) add([...path, 'to'], `must be "default" or a destination with prefix length, got ${JSON.stringify(r.to)}`);
+    if (!r.via && !r.interface) add(path, 'needs via or interface');
+    for (const [name, node] of on) {
+      if (r.interface && !node.interfaces[r.interface]) add([...path, 'interface'], `unknown interface "${r.interface}" on node ${name}`);
+      const via = r.via ? parseIp(r.via) : undefined;
+      if (via && !allNets(node).some((x) => inSubnet(via, x.net))) add([...path, 'via'], `${r.via} is not in a subnet of any interface of node ${name}`);
+    }
+  }
+
+  /** Interface must exist on every node. */
+  const needIf = (path: Path, ifname: string): boolean => {
+    for (const [name, node] of nodes) {
+      if (!node.interfaces[ifname]) {
+        add(path, `unknown interface "${ifname}" on node ${name}`);
+        return false;
+      }
+    }
+    return true;
+  };
+  /** A VIP lies in a subnet of `ifname` on every node, and is nobody's own address. */
+  const vipInSubnet = (path: Path, vip: string, ifname: string) => {
+    const v = parseCidr(vip, true);
+    if (!v) return;
+    for (const [name, node] of nodes) {
+      const nets = nodeNets(node, ifname);
+      if (nets.some((n) => sameIp(n, v))) return add(path, `${vip} is the address of node ${name} on ${ifname}, not a virtual one`);
+      if (!nets.some((n) => inSubnet(v, n))) return add(path, `${vip} is not in a subnet of interface ${ifname} on node ${name}`);
+    }
+  };
+  const perNodeMap = (path: Path, m: Readonly<Record<string, number>>, what: string, distinct: boolean) => {
+    for (const k of Object.keys(m)) if (!c.nodes[k]) add([...path, k], `unknown node "${k}"`, 'key');
+    for (const n of nodeNames) if (m[n] === undefined) add(path, `missing node ${n}`);
+    if (!distinct) return;
+    const seen = new Map<number, string>();
+    for (const [k, v] of Object.entries(m)) {
+      const prev = seen.get(v);
+      if (prev) add([...path, k], `same ${what} ${v} as node ${prev}; the nodes of an instance need distinct ${what}s`);
+      else seen.set(v, k);
+    }
+  };
+  const allVips = new Map<string, string>(); // ip text → owner description
+  const noteVip = (path: Path, vip: string, owner: string) => {
+    const v = parseCidr(vip, true);
+    if (!v) return;
+    const key = `${v.family}/${v.value}`;
+    const prev = allVips.get(key);
+    if (prev) add(path, `${vip.split('/')[0]} is already a VIP of ${prev}`);
+    else allVips.set(key, owner);
+  };
+  const virtualMacs = new Map<string, string>(); // "ifname/id" → owner (VRRP and CARP share 00:00:5e:00:01:id)
+
+  // ---- vrrp
+  if (c.vrrp) {
+    const v = c.vrrp;
+    const names = new Map<string, number>();
+    v.instances.forEach((inst, i) => {
+      const p: Path = ['vrrp', 'instances', i];
+      if (names.has(inst.name)) add([...p, 'name'], `instance name ${inst.name} is already used by vrrp.instances[${names.get(inst.name)}]`);
+      else names.set(inst.name, i);
+      const ifOk = needIf([...p, 'interface'], inst.interface);
+      const vm = `${inst.interface}/${inst.vrid}`;
+      const prevMac = virtualMacs.get(vm);
+      if (prevMac) add([...p, 'vrid'], `${inst.vrid} is already used on interface ${inst.interface} by ${prevMac}`);
+      else virtualMacs.set(vm, `vrrp instance ${inst.name}`);
+      perNodeMap([...p, 'priority'], inst.priority, 'priority', true);
+      if (inst.version === 2 && inst.advert_int % 1000 !== 0) add([...p, 'advert_int'], `VRRPv2 needs whole seconds (a multiple of 1000 ms), got ${inst.advert_int}`);
+      if (inst.version === 3 && inst.advert_int > 40950) add([...p, 'advert_int'], `VRRPv3 allows at most 40950 ms, got ${inst.advert_int}`);
+      if (inst.auth && inst.version === 3) add([...p, 'auth'], 'authentication exists only in VRRPv2 (set version: 2 or remove auth)', 'key');
+      inst.vips.forEach((vip, j) => {
+        if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
+        noteVip([...p, 'vips', j], vip, `vrrp instance ${inst.name}`);
+      });
+      inst.track_interfaces.forEach((t, j) => needIf([...p, 'track_interfaces', j], t));
+      inst.track_scripts.forEach((t, j) => {
+        if (!v.scripts[t]) add([...p, 'track_scripts', j], `unknown script "${t}" (define it under vrrp.scripts)`);
+      });
+    });
+    const grouped = new Map<string, string>();
+    v.sync_groups.forEach((g, i) => {
+      g.instances.forEach((n, j) => {
+        const path: Path = ['vrrp', 'sync_groups', i, 'instances', j];
+        if (!names.has(n)) add(path, `unknown vrrp instance "${n}"`);
+        else if (grouped.has(n)) add(path, `instance ${n} is already in sync group ${grouped.get(n)}`);
+        else grouped.set(n, g.name);
+      });
+    });
+  }
+
+  // ---- carp
+  if (c.carp) {
+    c.carp.instances.forEach((inst, i) => {
+      const p: Path = ['carp', 'instances', i];
+      const ifOk = needIf([...p, 'interface'], inst.interface);
+      const vm = `${inst.interface}/${inst.vhid}`;
+      const prev = virtualMacs.get(vm);
+      if (prev) add([...p, 'vhid'], `${inst.vhid} is already used on interface ${inst.interface} by ${prev} (same virtual MAC)`);
+      else virtualMacs.set(vm, `carp instance ${i}`);
+      perNodeMap([...p, 'advskew'], inst.advskew, 'advskew', true);
+      inst.vips.forEach((vip, j) => {
+        if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
+        noteVip([...p, 'vips', j], vip, `carp instance ${i}`);
+      });
+    });
+  }
+
+  // ---- heartbeat
+  const hbVips: Ip[] = [];
+  if (c.heartbeat) {
+    const hb = c.heartbeat;
+    if (nodes.length !== 2) add(['heartbeat'], `needs exactly 2 nodes, got ${nodes.length}`, 'key');
+    if (hb.deadtime <= hb.keepalive) add(['heartbeat', 'deadtime'], `must be greater than keepalive (${hb.keepalive}), got ${hb.deadtime}`);
+    else if (hb.warntime <= hb.keepalive || hb.warntime >= hb.deadtime)
+      add(['heartbeat', 'warntime'], `must be between keepalive (${hb.keepalive}) and deadtime (${hb.deadtime}), got ${hb.warntime}`);
+    if (hb.initdead < hb.deadtime) add(['heartbeat', 'initdead'], `must be at least deadtime (${hb.deadtime}), got ${hb.initdead}`);
+    hb.links.forEach((l, i) => {
+      if (l.type === 'serial') return;
+      if (!needIf(['heartbeat', 'links', i, 'interface'], l.interface)) return;
+      if (l.type === 'ucast')
+        for (const [name, node] of nodes)
+          if (nodeNets(node, l.interface).length === 0) add(['heartbeat', 'links', i, 'interface'], `node ${name} has no address on ${l.interface} for ucast`);
+    });
+    const ak = hb.authkeys;
+    const akPath = ['heartbeat', 'authkeys', 'key'];
+    if (ak.method === 'crc') {
+      if (ak.key !== undefined) add(akPath, 'crc takes no key (use sha1 for a signed heartbeat)');
+    } else if (ak.key === undefined) add(akPath, `required for ${ak.method}`, 'parent');
+    else if (ak.key.length < 8 || ak.key.length > 128) add(akPath, `must be 8-128 characters for ${ak.method}, got ${ak.key.length}`);
+    const byHost = new Map(nodes.map(([n, node]) => [hostnameOf(n, node), n]));
+    hb.resources.forEach((line, i) => {
+      const path: Path = ['heartbeat', 'resources', i];
+      const [owner, ...res] = line.trim().split(/\s+/);
+      if (!owner || (!c.nodes[owner] && !byHost.has(owner))) add(path, `unknown node "${owner}" (the first word is the preferred node)`);
+      for (const r of res) {
+        const m = /^(?:IPaddr2?::)?([0-9a-fA-F.:]+?)(?:\/(\d+))?(?:\/([a-z][a-z0-9_-]*))?$/.exec(r);
+        if (!m || !parseIp(m[1]!)) {
+          if (/^IPaddr2?::/.test(r)) add(path, `cannot read address resource "${r}" (IPaddr::address/prefix/interface)`);
+          continue;
+        }
+        const ip = parseIp(m[1]!)!;
+        hbVips.push(ip);
+        const ifname = m[3];
+        const vipText = m[1]! + (m[2] ? `/${m[2]}` : '');
+        if (ifname) {
+          if (needIf(path, ifname)) vipInSubnet(path, vipText, ifname);
+        } else {
+          for (const [name, node] of nodes)
+            if (!allNets(node).some((x) => inSubnet(ip, x.net))) add(path, `${m[1]} is not in a subnet of any interface of node ${name}`);
+        }
+        noteVip(path, vipText, `heartbeat resource line ${i + 1}`);
+      }
+    });
+  }
+
+  // ---- statesync
+  if (c.statesync) {
+    const s = c.statesync;
+    if (needIf(['statesync', 'interface'], s.interface))
+      for (const [name, node] of nodes)
+        if (nodeNets(node, s.interface).length === 0) add(['statesync', 'interface'], `node ${name} has no address on ${s.interface}`);
+  }
+
+  // ---- firewall
+  if (c.firewall) {
+    const fw = c.firewall;
+    for (const [z, zone] of Object.entries(fw.zones)) zone.interfaces.forEach((ifn, j) => needIf(['firewall', 'zones', z, 'interfaces', j], ifn));
+    fw.rules.forEach((r, i) => {
+      for (const end of ['from', 'to'] as const) {
+        if (r[end] !== 'self' && !fw.zones[r[end]]) add(['firewall', 'rules', i, end], `unknown zone "${r[end]}"`);
+      }
+      if (r.ports.length > 0 && r.protocol !== 'tcp' && r.protocol !== 'udp') add(['firewall', 'rules', i, 'ports'], `ports need protocol tcp or udp, got ${r.protocol}`, 'key');
+    });
+    fw.masquerade.forEach((m, i) => needIf(['firewall', 'masquerade', i, 'out'], m.out));
+    fw.port_forwards.forEach((m, i) => needIf(['firewall', 'port_forwards', i, 'in'], m.in));
+  }
+
+  // ---- director
+  if (c.director) {
+    const seen = new Map<string, number>();
+    c.director.virtual_servers.forEach((vs, i) => {
+      const p: Path = ['director', 'virtual_servers', i];
+      let id: string;
+      if (vs.fwmark !== undefined) {
+        if (vs.vip !== undefined) add([...p, 'vip'], 'vip and fwmark exclude each other (a fwmark service matches marked packets)', 'key');
+        if (vs.port !== undefined) add([...p, 'port'], 'port and fwmark exclude each other', 'key');
+        id = `fwmark ${vs.fwmark}`;
+      } else {
+        if (vs.vip === undefined || vs.port === undefined) {
+          add(p, 'needs vip and port, or fwmark');
+          return;
+        }
+        id = `${vs.vip}:${vs.port}/${vs.protocol}`;
+        if (vs.port === 0 && !vs.persistence) add([...p, 'port'], 'port 0 (all ports) needs persistence');
+        const vip = parseIp(vs.vip);
+        if (vip && (c.vrrp || c.carp || c.heartbeat)) {
+          const held = [...allVips.keys()].includes(`${vip.family}/${vip.value}`) || hbVips.some((h) => sameIp(h, vip));
+          if (!held) add([...p, 'vip'], `${vs.vip} is not a VIP of any vrrp, carp or heartbeat resource`);
+        } else if (vip && !addrs.some((a) => sameIp(a.ip, vip))) {
+          add([...p, 'vip'], `${vs.vip} is not an address of any node`);
+        }
+      }
+      const prev = seen.get(id);
+      if (prev !== undefined) add(p, `${id} is already director.virtual_servers[${prev}]`);
+      else seen.set(id, i);
+      if (vs.check) checkCheck(vs.check, [...p, 'check']);
+      const rsSeen = new Set<string>();
+      vs.real_servers.forEach((rs, j) => {
+        const rp: Path = [...p, 'real_servers', j];
+        const method = rs.forwarding ?? vs.forwarding;
+        const port = rs.port ?? vs.port;
+        const key = `${rs.address}:${port}`;
+        if (rsSeen.has(key)) add([...rp, 'address'], `${key} is listed twice`);
+        rsSeen.add(key);
+        if (method !== 'nat' && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port)
+          add([...rp, 'port'], `${method} forwarding cannot change the port (virtual server port ${vs.port}, got ${rs.port})`);
+        const ip = parseIp(rs.address);
+        if (ip && method !== 'tun') {
+          for (const [name, node] of nodes) {
+            if (!allNets(node).some((x) => inSubnet(ip, x.net))) {
+              add([...rp, 'address'], `${rs.address} is not in a subnet of node ${name} (${method} needs the real servers on a network of the director)`);
+              break;
+            }
+          }
+        }
+        if (rs.check) checkCheck(rs.check, [...rp, 'check']);
+      });
+    });
+  }
+
+  function checkCheck(ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>, path: Path) {
+    if (ch.type === 'HTTP_GET' || ch.type === 'SSL_GET')
+      ch.urls.forEach((u, k) => {
+        if (u.digest === undefined && u.status_code === undefined) add([...path, 'urls', k], 'needs digest or status_code');
+      });
+  }
+
+  return issues;
+}
