@@ -16,6 +16,8 @@ export interface RunOptions {
   hint?: string;
   allowFailure?: boolean;
   timeoutMs?: number;
+  /** Give the tool our terminal (an interactive $EDITOR); stdout/stderr are then not captured. */
+  interactive?: boolean;
 }
 
 export interface RunResult {
@@ -63,6 +65,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     quiet: true,
     timeout: opts.timeoutMs,
     timeoutSignal: 'SIGKILL',
+    ...(opts.interactive ? { stdio: 'inherit' as const } : {}),
   });
   const child = shell`${cmd} ${args}`;
   let partial = '';

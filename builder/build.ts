@@ -1,0 +1,114 @@
+/**
+ * The build recipe: a short list of timed stages over one context. Each stage writes only to its
+ * work directory or the cache; artifacts move into out/<profile>/ only when everything succeeded,
+ * so a failed build never leaves a half-written ISO behind.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { BuildContext } from './context.js';
+import { DEBIAN_MIRRORS, DEBIAN_SUITE, hashOf } from './plan.js';
+import { BUILD_TOOLS, ensureHostTools } from './stages/preflight.js';
+import { buildRootfs } from './stages/rootfs.js';
+import { buildKernel } from './stages/kernel.js';
+import { bundlePrograms } from './stages/bundle.js';
+import { buildBaseArchive, buildOverlayArchive, concatInitrd } from './stages/initramfs.js';
+import { buildIso } from './stages/iso.js';
+import { netbootFiles } from './stages/netboot.js';
+import { describeArtifacts, type Manifest } from './stages/manifest.js';
+import { mib } from './fsutil.js';
+import { version } from './version.js';
+import { recordsFromDir } from './archive/index.js';
+import { createHash } from 'node:crypto';
+
+export interface BuildResult {
+  outDir: string;
+  manifest: Manifest;
+}
+
+/** A hash of the overlay sources (overlay/ tree and the bundled programs' output). */
+async function hashTree(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) h.update(relative(dir, p)).update('\0').update(await readFile(p)).update('\0');
+    }
+  };
+  await walk(dir);
+  return h.digest('hex').slice(0, 20);
+}
+
+export async function build(ctx: BuildContext): Promise<BuildResult> {
+  const { log } = ctx;
+  await mkdir(ctx.workDir, { recursive: true });
+  try {
+    await log.step('preflight: host tools', () => ensureHostTools(BUILD_TOOLS, log, ctx.run));
+    const rootfs = await log.step('rootfs: Debian trixie with mmdebstrap', () => buildRootfs(ctx));
+    const kernel = await log.step('kernel: vmlinuz + pruned modules', () => buildKernel(ctx, rootfs));
+    const base = await log.step('initramfs: base archive (rootfs + modules)', () => buildBaseArchive(ctx, rootfs, kernel));
+    log.info(`base archive ${mib(base.bytes)} (${mib(base.uncompressedBytes)} unpacked)`);
+
+    const programsDir = join(ctx.workDir, 'programs');
+    await log.step('overlay: bundle the supervisor', () => bundlePrograms(ctx, programsDir));
+    const overlayHash = hashOf(await hashTree(join(ctx.projectRoot, 'overlay')), await hashTree(programsDir));
+    const stage = join(ctx.workDir, 'out');
+    const marker = `.pillars-${hashOf(base.key, overlayHash)}`;
+    const buildInfo = {
+      pillars: version,
+      profile: ctx.profile.name,
+      roles: ctx.profile.roles,
+      kernel: kernel.version,
+      inputs: { base: base.key, overlay: overlayHash },
+    };
+    const overlay = await log.step('initramfs: overlay archive', () =>
+      buildOverlayArchive(ctx, {
+        programsDir,
+        generated: [{ path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') }],
+      }),
+    );
+    await mkdir(stage, { recursive: true });
+    await concatInitrd([base.path, overlay], join(stage, 'initrd.img'));
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(kernel.vmlinuz, join(stage, 'vmlinuz'));
+
+    await log.step('iso: hybrid BIOS + UEFI image', () =>
+      buildIso(ctx, { vmlinuz: join(stage, 'vmlinuz'), initrd: join(stage, 'initrd.img'), marker, output: join(stage, 'pillars.iso') }),
+    );
+    await log.step('netboot: PXE files', async () => {
+      for (const [rel, text] of Object.entries(netbootFiles(ctx.profile.name))) {
+        const p = join(stage, 'pxe', rel);
+        await mkdir(dirname(p), { recursive: true });
+        await writeFile(p, text);
+      }
+    });
+
+    const manifest = await log.step('manifest', async () => {
+      const files = (await recordsFromDir(stage)).filter((r) => r.type === 'file').map((r) => r.path);
+      const m: Manifest = {
+        pillars: version,
+        profile: ctx.profile.name,
+        roles: ctx.profile.roles,
+        debian: { suite: DEBIAN_SUITE, mirrors: DEBIAN_MIRRORS },
+        kernel: { version: kernel.version, package: kernel.package, modules: kernel.moduleCount },
+        sourceDateEpoch: ctx.sourceDateEpoch,
+        inputs: { rootfs: rootfs.key, kernel: kernel.key, base: base.key, overlay: overlayHash },
+        packages: rootfs.packages,
+        artifacts: await describeArtifacts(stage, files),
+      };
+      await writeFile(join(stage, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
+      return m;
+    });
+
+    // Publish: replace out/<profile>/ only now that every artifact exists.
+    await mkdir(dirname(ctx.outDir), { recursive: true });
+    const old = await mkdtemp(join(dirname(ctx.outDir), '.old-'));
+    await rename(ctx.outDir, join(old, 'x')).catch(() => undefined);
+    await rename(stage, ctx.outDir);
+    await rm(old, { recursive: true, force: true });
+    for (const a of manifest.artifacts) log.info(`${join(ctx.outDir, a.path)}  ${mib(a.bytes)}`);
+    return { outDir: ctx.outDir, manifest };
+  } finally {
+    await rm(ctx.workDir, { recursive: true, force: true });
+  }
+}

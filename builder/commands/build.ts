@@ -1,0 +1,83 @@
+/** `pillars build`: profile → out/<profile>/ (ISO, vmlinuz, initrd.img, pxe/, manifest.json). */
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import type { Command, CommandContext } from './command.js';
+import { UserError, EXIT } from '../errors.js';
+import { defaultCacheDir, projectRoot, sourceDateEpoch, type BuildContext } from '../context.js';
+import { loadProfile, listProfiles } from '../profile.js';
+import { run } from '../exec.js';
+import { build } from '../build.js';
+import { formatSeconds } from '../log.js';
+
+export const DEFAULT_PROFILE = 'director';
+
+export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UserError((e as Error).message, { hint: usage, exitCode: EXIT.usage });
+  }
+}
+
+export interface BuildOptions {
+  profile: string;
+  outRoot: string;
+  cacheDir: string;
+}
+
+export function buildOptions(argv: string[]): BuildOptions {
+  const { values, positionals } = parseCli(
+    argv,
+    { profile: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, cache: { type: 'string' } },
+    'usage: pillars build [--profile NAME] [--out DIR] [--cache DIR]',
+  );
+  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: 'usage: pillars build [--profile NAME] [--out DIR]', exitCode: EXIT.usage });
+  return {
+    profile: (values.profile as string | undefined) ?? DEFAULT_PROFILE,
+    outRoot: resolve((values.out as string | undefined) ?? join(projectRoot, 'out')),
+    cacheDir: resolve((values.cache as string | undefined) ?? defaultCacheDir()),
+  };
+}
+
+export function makeContext(opts: BuildOptions, ctx: CommandContext): BuildContext {
+  const profile = loadProfile(join(projectRoot, 'profiles'), opts.profile);
+  return {
+    profile,
+    outDir: join(opts.outRoot, profile.name),
+    workDir: join(opts.outRoot, `.work-${profile.name}-${process.pid}`),
+    cacheDir: opts.cacheDir,
+    projectRoot,
+    sourceDateEpoch: sourceDateEpoch(),
+    log: ctx.log,
+    run,
+  };
+}
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'build the bootable image of a profile (ISO, kernel + initrd, PXE files, manifest)',
+  help: `usage: pillars build [--profile NAME] [--out DIR] [--cache DIR]
+
+Builds a Debian trixie RAM image for a profile into DIR/<profile>/:
+  pillars.iso     hybrid ISO (BIOS + UEFI): burn it to CD or dd it to a USB stick
+  vmlinuz         the kernel          initrd.img   the whole system (runs from RAM)
+  pxe/            iPXE script, GRUB and pxelinux netboot configs
+  manifest.json   profile, package versions, sha256 of every artifact
+
+options:
+  -p, --profile NAME  ${listProfiles(join(projectRoot, 'profiles')).join(', ')} (default: ${DEFAULT_PROFILE})
+  -o, --out DIR       output root (default: out/ in the checkout)
+      --cache DIR     download and stage cache (default: $PILLARS_CACHE or ~/.cache/pillars)
+
+Environment: SOURCE_DATE_EPOCH fixes every timestamp (default: a constant, so builds are reproducible).
+Needs root (mmdebstrap) and installs missing host tools with apt-get.
+Exit codes: 0 built, 1 build failed, 2 usage error.`,
+  async run(argv, ctx) {
+    const opts = buildOptions(argv);
+    const bctx = makeContext(opts, ctx);
+    const t0 = performance.now();
+    const { outDir, manifest } = await build(bctx);
+    ctx.log.info(`built ${manifest.profile} in ${formatSeconds(performance.now() - t0)} → ${outDir}`);
+    return EXIT.ok;
+  },
+};
