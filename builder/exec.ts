@@ -3,6 +3,8 @@
  * tail of its stderr, so the user sees what went wrong without a stack trace.
  */
 import { $, type ProcessOutput } from 'zx';
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { UserError } from './errors.js';
 
 export interface RunOptions {
@@ -96,3 +98,42 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   if (code !== 0 && !opts.allowFailure) throw new CommandError(formatCommand(cmd, args), code, out.stderr, opts.hint);
   return result;
 };
+
+export interface Daemon {
+  readonly pid: number;
+  readonly child: import('node:child_process').ChildProcess;
+  /** Resolves with the exit code (or 128+signal) when the process ends. */
+  readonly exited: Promise<number>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Start a long-running process (a VM, a test server) in its own process group, so that it and
+ * everything it started can be stopped together by PID.
+ */
+export function spawnDaemon(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Daemon {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
+    child.on('error', () => resolve(127));
+  });
+  return {
+    get pid() {
+      return child.pid ?? -1;
+    },
+    child,
+    exited,
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        try {
+          child.kill(signal);
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}

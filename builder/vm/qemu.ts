@@ -1,0 +1,186 @@
+/**
+ * QEMU for tests, labs and drills: a pure argument planner and a small VM handle that reads the
+ * serial console line by line (with timestamps) and talks to the QEMU monitor. Software emulation
+ * (TCG) only: KVM is not assumed.
+ */
+import { createConnection } from 'node:net';
+import { spawnDaemon, type Daemon } from '../exec.js';
+
+export const OVMF_FIRMWARE = '/usr/share/ovmf/OVMF.fd';
+
+export type BootMedium =
+  | { kind: 'kernel'; kernel: string; initrd: string; append: string }
+  | { kind: 'cdrom'; iso: string }
+  | { kind: 'usb-disk'; image: string };
+
+export interface StickDrive {
+  image: string;
+  as: 'usb' | 'floppy';
+}
+
+export interface NicSpec {
+  mac: string;
+  /** A tap device (created by the lab) or undefined for a NIC with no link partner. */
+  tap?: string;
+  model?: string;
+}
+
+export interface VmSpec {
+  name: string;
+  boot: BootMedium;
+  firmware?: 'bios' | 'uefi';
+  memoryMiB?: number;
+  cpus?: number;
+  sticks?: readonly StickDrive[];
+  nics?: readonly NicSpec[];
+  /** Unix socket path for the QEMU monitor (HMP). */
+  monitorSocket?: string;
+}
+
+/** The qemu-system-x86_64 argument list for a VM. Pure. */
+export function qemuArgs(spec: VmSpec): string[] {
+  const args = ['-name', spec.name, '-accel', 'tcg', '-machine', 'q35', '-m', String(spec.memoryMiB ?? 512), '-smp', String(spec.cpus ?? 1)];
+  args.push('-display', 'none', '-serial', 'stdio', '-no-reboot');
+  args.push('-monitor', spec.monitorSocket ? `unix:${spec.monitorSocket},server,nowait` : 'none');
+  if (spec.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
+  const needsXhci = spec.boot.kind === 'usb-disk' || (spec.sticks ?? []).some((s) => s.as === 'usb');
+  if (needsXhci) args.push('-device', 'qemu-xhci,id=xhci');
+  switch (spec.boot.kind) {
+    case 'kernel':
+      args.push('-kernel', spec.boot.kernel, '-initrd', spec.boot.initrd, '-append', spec.boot.append);
+      break;
+    case 'cdrom':
+      args.push('-drive', `if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=${spec.boot.iso}`, '-device', 'ide-cd,drive=cd0,bootindex=0');
+      break;
+    case 'usb-disk':
+      args.push('-drive', `if=none,id=usbboot,format=raw,readonly=on,file=${spec.boot.image}`, '-device', 'usb-storage,bus=xhci.0,drive=usbboot,bootindex=0');
+      break;
+  }
+  (spec.sticks ?? []).forEach((s, i) => {
+    if (s.as === 'floppy') args.push('-drive', `if=floppy,index=${i},format=raw,file=${s.image}`);
+    else args.push('-drive', `if=none,id=stick${i},format=raw,file=${s.image}`, '-device', `usb-storage,bus=xhci.0,drive=stick${i},removable=on`);
+  });
+  if (!spec.nics || spec.nics.length === 0) args.push('-nic', 'none');
+  (spec.nics ?? []).forEach((n, i) => {
+    const model = n.model ?? 'virtio-net-pci';
+    if (n.tap) args.push('-netdev', `tap,id=net${i},ifname=${n.tap},script=no,downscript=no`);
+    else args.push('-netdev', `user,id=net${i},restrict=on`);
+    args.push('-device', `${model},netdev=net${i},mac=${n.mac}`);
+  });
+  return args;
+}
+
+export interface ConsoleLine {
+  /** ms since the VM was started */
+  t: number;
+  text: string;
+}
+
+export class Vm {
+  readonly lines: ConsoleLine[] = [];
+  private readonly started = performance.now();
+  private partial = '';
+  private waiters: Array<{ re: RegExp; from: number; resolve: (l: ConsoleLine) => void }> = [];
+
+  private constructor(
+    readonly spec: VmSpec,
+    readonly proc: Daemon,
+  ) {
+    proc.child.stdout?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
+    proc.child.stderr?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
+  }
+
+  static start(spec: VmSpec, qemu = 'qemu-system-x86_64'): Vm {
+    return new Vm(spec, spawnDaemon(qemu, qemuArgs(spec)));
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  private feed(text: string): void {
+    // Strip terminal control sequences that firmware and GRUB print.
+    const clean = (this.partial + text).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+    const parts = clean.split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const p of parts) {
+      if (!p.trim()) continue;
+      const line = { t: performance.now() - this.started, text: p };
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => {
+        if (w.re.test(line.text)) {
+          w.resolve(line);
+          return false;
+        }
+        return true;
+      });
+    }
+  }
+
+  /** Wait for a console line matching `re` (also one already seen since line index `from`). */
+  waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<ConsoleLine> {
+    const seen = this.lines.slice(from).find((l) => re.test(l.text));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`${this.spec.name}: no console line matching ${re} within ${timeoutMs / 1000}s; last lines:\n${this.tail(15)}`));
+      }, timeoutMs);
+      const done = (l: ConsoleLine) => {
+        clearTimeout(timer);
+        resolve(l);
+      };
+      this.waiters.push({ re, from, resolve: done });
+      void this.proc.exited.then((code) => {
+        if (this.waiters.some((w) => w.resolve === done)) {
+          clearTimeout(timer);
+          reject(new Error(`${this.spec.name}: QEMU exited (${code}) before a line matching ${re}; last lines:\n${this.tail(15)}`));
+        }
+      });
+    });
+  }
+
+  tail(n: number): string {
+    return this.lines
+      .slice(-n)
+      .map((l) => `  [${(l.t / 1000).toFixed(1)}s] ${l.text}`)
+      .join('\n');
+  }
+
+  /** Send one HMP command to the monitor socket; resolves with its output. */
+  async monitor(command: string, timeoutMs = 5000): Promise<string> {
+    const path = this.spec.monitorSocket;
+    if (!path) throw new Error(`${this.spec.name}: no monitor socket`);
+    return new Promise((resolve, reject) => {
+      const sock = createConnection(path);
+      let out = '';
+      const timer = setTimeout(() => {
+        sock.destroy();
+        resolve(out);
+      }, timeoutMs);
+      sock.on('data', (d) => {
+        out += d.toString();
+        if (out.includes('(qemu)') && !out.includes(`(qemu) ${command}`)) sock.write(`${command}\n`);
+        else if (out.split('(qemu)').length > 2) {
+          clearTimeout(timer);
+          sock.end();
+          resolve(out);
+        }
+      });
+      sock.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
+  /** Power loss: SIGKILL the QEMU process. */
+  kill(): void {
+    this.proc.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    this.proc.kill('SIGKILL');
+    await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, 5000))]);
+  }
+}

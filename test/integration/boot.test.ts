@@ -1,0 +1,46 @@
+/**
+ * The image boots the four ways a user boots it, under QEMU TCG, and reaches the ready line:
+ * kernel + initrd (as PXE would load them), the ISO as a CD with SeaBIOS and with OVMF (UEFI),
+ * and the ISO written to a USB stick.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Vm, type VmSpec } from '../../builder/vm/qemu.js';
+import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
+
+const READY = /pillars: ready in (\d+\.\d+)s/;
+const vms: Vm[] = [];
+afterEach(async () => {
+  await Promise.all(vms.splice(0).map((vm) => vm.stop()));
+});
+
+async function bootToReady(spec: VmSpec): Promise<number> {
+  requireImage('director');
+  const vm = Vm.start(spec);
+  vms.push(vm);
+  const line = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+  const seconds = Number(READY.exec(line.text)![1]);
+  console.log(`${spec.name}: ready line after ${(line.t / 1000).toFixed(1)}s wall clock, kernel says ${seconds}s`);
+  return seconds;
+}
+
+describe('boot to ready (director image, TCG)', () => {
+  it('kernel + initrd directly', async () => {
+    const s = await bootToReady({
+      name: 'direct',
+      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+    });
+    expect(s).toBeGreaterThan(0);
+  });
+
+  it('ISO as a CD with SeaBIOS (BIOS)', async () => {
+    expect(await bootToReady({ name: 'cd-bios', boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+  });
+
+  it('ISO as a CD with OVMF (UEFI)', async () => {
+    expect(await bootToReady({ name: 'cd-uefi', firmware: 'uefi', boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+  });
+
+  it('ISO written to a USB stick (BIOS)', async () => {
+    expect(await bootToReady({ name: 'usb-bios', boot: { kind: 'usb-disk', image: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+  });
+});
