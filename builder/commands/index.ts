@@ -1,5 +1,8 @@
 /** Every `pillars` subcommand, in the order --help lists them. */
 import type { Command } from './command.js';
 import { buildCommand } from './build.js';
+import { verifyCommand } from './verify.js';
+import { stickCommand } from './stick.js';
+import { schemaCommand } from './schema.js';
 
-export const commands: readonly Command[] = [buildCommand];
+export const commands: readonly Command[] = [buildCommand, verifyCommand, stickCommand, schemaCommand];

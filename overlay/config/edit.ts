@@ -100,8 +100,20 @@ export function setValue(text: string, path: Path, value: unknown): string {
     if (isSeq(p) && typeof last === 'number' && last > p.items.length) throw new PathError(`${pathString(parent)} has ${p.items.length} entries; use index ${p.items.length} to append`);
     if (!isMap(p) && !isSeq(p)) throw new PathError(`${pathString(parent)} is not a map or list`);
   }
+  // An existing scalar replaced by a scalar: splice the text, so layout and comments stay byte for byte.
+  const old = doc.hasIn(path) ? doc.getIn(path, true) : undefined;
+  if (isScalar(old) && old.range && (value === null || typeof value !== 'object') && !old.type?.startsWith('BLOCK')) {
+    return text.slice(0, old.range[0]) + scalarText(value) + text.slice(old.range[1]);
+  }
   doc.setIn(path, doc.createNode(value));
   return doc.toString({ lineWidth: 0 });
+}
+
+/** A scalar as YAML that reads back as the same value, in block and in flow context. */
+export function scalarText(v: unknown): string {
+  if (typeof v !== 'string') return v === null || v === undefined ? 'null' : String(v);
+  if (/^[A-Za-z0-9_./@+-][A-Za-z0-9_./@+ -]*$/.test(v) && !/ $/.test(v) && parseYamlValue(v) === v) return v;
+  return JSON.stringify(v);
 }
 
 export function unsetValue(text: string, path: Path): string {
@@ -118,16 +130,19 @@ export function maskSecrets(text: string): string {
   const { doc } = parseYaml(text);
   if (doc.errors.length > 0) return text;
   const patterns = secretPaths(pillarsConfig);
+  const ranges: [number, number][] = [];
   const walk = (node: unknown, path: (string | number)[]) => {
     if (isScalar(node)) {
-      if (patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === '*' || seg === path[i]))) node.value = MASK;
+      if (node.range && patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === '*' || seg === path[i]))) ranges.push([node.range[0], node.range[1]]);
       return;
     }
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)]);
     else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
   };
   walk(doc.contents, []);
-  return doc.toString({ lineWidth: 0 });
+  let out = text;
+  for (const [a, b] of ranges.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + MASK + out.slice(b);
+  return out;
 }
 
 export function pathString(path: Path): string {

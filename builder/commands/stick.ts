@@ -1,0 +1,339 @@
+/** `pillars stick …`: create and edit config sticks (floppy/USB images and block devices). */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command, CommandContext } from './command.js';
+import { UserError, EXIT } from '../errors.js';
+import { run as defaultRun, type Runner } from '../exec.js';
+import { loadConfig, formatIssue, type ConfigIssue } from '../../overlay/config/load.js';
+import { PROFILES, type ProfileName } from '../../overlay/config/model.js';
+import { getValue, maskSecrets, parsePath, parseValueText, PathError, setValue, unsetValue } from '../../overlay/config/edit.js';
+import { listHistory, readCurrent, restoreGeneration, saveConfig, readGeneration, HISTORY_KEEP } from '../../overlay/config/store.js';
+import { stringify } from 'yaml';
+import { initStick, openStick, readSource, FLOPPY_KIB, type StickDeps } from '../stick/stick.js';
+import { unifiedDiff } from '../stick/diff.js';
+
+const HELP = `usage: pillars stick <subcommand> [options]
+
+Create and edit the config stick: a FAT filesystem labelled PILLARS (a 1.44 MB floppy image, a
+USB stick image, or a real removable block device) holding pillars.yaml and its history. Image
+files need neither root nor mounting (mtools).
+
+The stick is named by --stick TARGET (or -s TARGET, or the PILLARS_STICK environment variable).
+
+subcommands:
+  init TARGET [--profile P] [--floppy | --size MIB] [--force]
+                       create the filesystem and a starter config for profile P
+                       (${PROFILES.join(', ')}; default director). --floppy (the default for image
+                       files) makes a 1.44 MB image; --size makes an image of MIB MiB. A block device
+                       must be removable and empty or a pillars stick, unless --force.
+  show [--show-secrets]
+                       print pillars.yaml, secrets masked unless --show-secrets
+  get PATH             print one value, e.g. vrrp.instances[0].priority.lb1
+  set PATH VALUE       change one value (VALUE is YAML: 200, true, [a, b]); comments are kept;
+                       the config is validated first and never saved when invalid
+  unset PATH           remove a key
+  edit                 open pillars.yaml in $VISUAL/$EDITOR; re-opens on errors, never saves an
+                       invalid config
+  validate [SOURCE]    check a config; SOURCE is a stick, a YAML file or TARGET@GEN
+  diff A B             compare two configs (sticks, files, TARGET@GEN or @GEN on --stick)
+  history              list the saved generations (the last ${HISTORY_KEEP} are kept)
+  restore GEN          make generation GEN current again (saved as a new generation)
+  export [FILE]        write pillars.yaml to FILE (or stdout)
+  import FILE          validate FILE and save it as the next generation
+
+options:
+  --json               machine-readable output (show, get, validate, diff, history, set, …)
+  --show-secrets       do not mask secrets (show, diff)
+
+exit codes: 0 ok, 1 invalid config, 2 usage, 3 I/O error (stick or file unreadable/unwritable)
+
+examples:
+  pillars stick init floppy.img --profile director
+  pillars stick -s floppy.img set vrrp.instances[0].priority.lb1 200
+  pillars stick -s /dev/sdb validate
+  pillars stick -s floppy.img diff @3 @4`;
+
+interface Args {
+  positional: string[];
+  flags: Set<string>;
+  options: Map<string, string>;
+}
+
+const FLAGS = new Set(['--json', '--show-secrets', '--floppy', '--force']);
+const OPTIONS = new Set(['--stick', '-s', '--profile', '--size']);
+
+export function parseArgs(argv: string[]): Args {
+  const out: Args = { positional: [], flags: new Set(), options: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (a === '--') {
+      out.positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (FLAGS.has(name)) out.flags.add(name);
+    else if (OPTIONS.has(name)) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw usage(`${name} needs a value`);
+      out.options.set(name === '-s' ? '--stick' : name, v);
+    } else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) throw usage(`unknown option ${a}`);
+    else out.positional.push(a);
+  }
+  return out;
+}
+
+function usage(msg: string): UserError {
+  return new UserError(msg, { exitCode: EXIT.usage, hint: 'run `pillars stick --help`' });
+}
+
+function want(args: Args, n: number, what: string): string[] {
+  if (args.positional.length !== n) throw usage(`expected ${what}, got ${args.positional.length ? args.positional.map((p) => JSON.stringify(p)).join(' ') : 'nothing'}`);
+  return args.positional;
+}
+
+function printIssues(ctx: CommandContext, issues: readonly ConfigIssue[], json: boolean): void {
+  if (json) ctx.stdout(JSON.stringify({ ok: false, issues }, null, 2));
+  else process.stderr.write(issues.map(formatIssue).join('\n') + '\n');
+}
+
+function pathArg(text: string) {
+  try {
+    return parsePath(text);
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
+}
+
+export interface StickCommandDeps extends StickDeps {
+  runner?: Runner;
+  /** Ask the user a question (edit: re-open?). Returns undefined when there is no terminal. */
+  ask?: (question: string) => Promise<string | undefined>;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function ttyAsk(question: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY) return undefined;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+export function makeStickCommand(deps: StickCommandDeps = {}): Command {
+  const env = () => deps.env ?? process.env;
+  return {
+    name: 'stick',
+    summary: 'create and edit config sticks (floppy/USB images and devices): init, show, get, set, edit, history…',
+    help: HELP,
+    async run(argv, ctx) {
+      const args = parseArgs(argv);
+      const sub = args.positional.shift();
+      if (!sub) throw usage('which subcommand? (init, show, get, set, unset, edit, validate, diff, history, restore, export, import)');
+      const json = args.flags.has('--json');
+      const stickName = args.options.get('--stick') ?? env().PILLARS_STICK;
+      const stick = async () => {
+        if (!stickName) throw usage('which stick? give --stick TARGET (or set PILLARS_STICK)');
+        return openStick(stickName, deps);
+      };
+      const current = async () => {
+        const s = await stick();
+        const cur = await readCurrent(s.fs);
+        if (!cur) throw new UserError(`${stickName} holds no pillars.yaml`, { exitCode: EXIT.io, hint: 'create one with `pillars stick init` or `pillars stick import`' });
+        for (const n of cur.notes) ctx.log.warn(n);
+        return { s, cur };
+      };
+      /** Validate and save; returns the exit code. */
+      const saveChecked = async (fs: Awaited<ReturnType<typeof stick>>['fs'], body: string, what: string) => {
+        const r = loadConfig(body, 'pillars.yaml');
+        if (!r.ok) {
+          printIssues(ctx, r.issues, json);
+          process.stderr.write(`pillars stick ${sub}: not saved: the result would be invalid\n`);
+          return EXIT.failed;
+        }
+        const gen = await saveConfig(fs, body, { now: deps.now });
+        if (json) ctx.stdout(JSON.stringify({ ok: true, generation: gen }));
+        else ctx.stdout(`${what}: saved as generation ${gen}`);
+        return EXIT.ok;
+      };
+
+      switch (sub) {
+        case 'init': {
+          const [target] = want(args, 1, 'TARGET (an image file or a block device)');
+          const profile = args.options.get('--profile') ?? 'director';
+          if (!(PROFILES as readonly string[]).includes(profile)) throw usage(`unknown profile "${profile}" (profiles: ${PROFILES.join(', ')})`);
+          const size = args.options.get('--size');
+          if (size !== undefined && args.flags.has('--floppy')) throw usage('--floppy and --size exclude each other');
+          let kib = FLOPPY_KIB;
+          if (size !== undefined) {
+            if (!/^\d+$/.test(size) || Number(size) < 2 || Number(size) > 32768) throw usage(`--size must be 2-32768 (MiB), got ${size}`);
+            kib = Number(size) * 1024;
+          }
+          const { gen, info } = await initStick(target!, { profile: profile as ProfileName, kib, force: args.flags.has('--force') }, deps);
+          if (json) ctx.stdout(JSON.stringify({ ok: true, target, kind: info.kind, profile, generation: gen }));
+          else ctx.stdout(`${target}: pillars stick created (profile ${profile}, generation ${gen}); edit it with \`pillars stick -s ${target} edit\``);
+          return EXIT.ok;
+        }
+        case 'show': {
+          want(args, 0, 'no arguments');
+          const { cur } = await current();
+          const text = args.flags.has('--show-secrets') ? cur.body : maskSecrets(cur.body);
+          if (json) {
+            const r = loadConfig(cur.body, 'pillars.yaml', { typesOnly: true });
+            const shown = r.ok ? (await import('yaml')).parse(args.flags.has('--show-secrets') ? cur.body : maskSecrets(cur.body)) : undefined;
+            ctx.stdout(JSON.stringify({ stick: stickName, generation: cur.handEdited ? null : cur.gen, source: cur.source, handEdited: cur.handEdited, notes: cur.notes, text, config: shown }, null, 2));
+          } else ctx.stdout(text);
+          return EXIT.ok;
+        }
+        case 'get': {
+          const [p] = want(args, 1, 'PATH');
+          const { cur } = await current();
+          let v: unknown;
+          try {
+            v = getValue(cur.body, pathArg(p!));
+          } catch (e) {
+            if (e instanceof PathError) throw new UserError(e.message, { exitCode: EXIT.failed });
+            throw e;
+          }
+          if (json) ctx.stdout(JSON.stringify(v));
+          else ctx.stdout(typeof v === 'object' && v !== null ? stringify(v).trimEnd() : String(v));
+          return EXIT.ok;
+        }
+        case 'set':
+        case 'unset': {
+          const [p, value] = sub === 'set' ? want(args, 2, 'PATH VALUE') : [...want(args, 1, 'PATH'), undefined];
+          const path = pathArg(p!);
+          const { s, cur } = await current();
+          let body: string;
+          try {
+            body = sub === 'set' ? setValue(cur.body, path, parseValueText(path, value!)) : unsetValue(cur.body, path);
+          } catch (e) {
+            if (e instanceof PathError) throw new UserError(e.message, { exitCode: EXIT.failed });
+            throw e;
+          }
+          return saveChecked(s.fs, body, `${sub} ${p}`);
+        }
+        case 'edit': {
+          want(args, 0, 'no arguments');
+          const { s, cur } = await current();
+          const editor = (env().VISUAL || env().EDITOR || 'vi').trim().split(/\s+/);
+          const dir = await mkdtemp(join(tmpdir(), 'pillars-edit-'));
+          const file = join(dir, 'pillars.yaml');
+          const runner = deps.runner ?? defaultRun;
+          const ask = deps.ask ?? ttyAsk;
+          try {
+            await writeFile(file, cur.body);
+            for (let round = 1; round <= 100; round++) {
+              await runner(editor[0]!, [...editor.slice(1), file], { interactive: true, hint: 'set $EDITOR to your editor' });
+              const body = await readFile(file, 'utf8');
+              if (body === cur.body) {
+                ctx.stdout('no changes');
+                return EXIT.ok;
+              }
+              const r = loadConfig(body, 'pillars.yaml');
+              if (r.ok) {
+                const gen = await saveConfig(s.fs, body, { now: deps.now });
+                ctx.stdout(`saved as generation ${gen}`);
+                return EXIT.ok;
+              }
+              printIssues(ctx, r.issues, false);
+              const answer = await ask('The config is invalid. Edit again? [Y/n] ');
+              if (answer === undefined || /^n/i.test(answer.trim())) {
+                process.stderr.write('pillars stick edit: not saved: the config is invalid\n');
+                return EXIT.failed;
+              }
+            }
+            return EXIT.failed;
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+        case 'validate': {
+          if (args.positional.length > 1) throw usage('expected at most one SOURCE');
+          const src = await readSource(args.positional[0], stickName, deps);
+          for (const n of src.notes) ctx.log.warn(n);
+          const r = loadConfig(src.body, src.stick ? 'pillars.yaml' : src.label);
+          if (!r.ok) {
+            printIssues(ctx, r.issues, json);
+            return EXIT.failed;
+          }
+          if (json) ctx.stdout(JSON.stringify({ ok: true, issues: [], generation: src.gen ?? null, profile: r.config.profile, nodes: Object.keys(r.config.nodes) }));
+          else ctx.stdout(`${src.label}: valid (profile ${r.config.profile}, nodes ${Object.keys(r.config.nodes).join(', ')}${src.gen ? `, generation ${src.gen}` : ''})`);
+          return EXIT.ok;
+        }
+        case 'diff': {
+          const [a, b] = want(args, 2, 'A B');
+          const [sa, sb] = [await readSource(a, stickName, deps), await readSource(b, stickName, deps)];
+          const mask = (t: string) => (args.flags.has('--show-secrets') ? t : maskSecrets(t));
+          const d = unifiedDiff(mask(sa.body), mask(sb.body), sa.label, sb.label);
+          if (json) ctx.stdout(JSON.stringify({ same: d === '', diff: d }));
+          else ctx.stdout(d === '' ? 'no differences' : d.trimEnd());
+          return EXIT.ok;
+        }
+        case 'history': {
+          want(args, 0, 'no arguments');
+          const s = await stick();
+          const cur = await readCurrent(s.fs);
+          const list = await listHistory(s.fs);
+          const rows = list.map((h) => ({ generation: h.gen, savedAt: h.savedAt ?? null, valid: h.valid, current: !!cur && !cur.handEdited && cur.gen === h.gen, lines: h.body.split('\n').length - 1 }));
+          if (json) ctx.stdout(JSON.stringify({ handEdited: cur?.handEdited ?? false, generations: rows }, null, 2));
+          else {
+            ctx.stdout(['GEN     SAVED                     LINES  STATE', ...rows.map((r) => `${String(r.generation).padEnd(7)} ${(r.savedAt ?? '?').padEnd(25)} ${String(r.lines).padStart(5)}  ${r.valid ? (r.current ? 'current' : '') : 'damaged'}`)].join('\n'));
+            if (cur?.handEdited) ctx.stdout('pillars.yaml was edited by hand since the last save');
+          }
+          return EXIT.ok;
+        }
+        case 'restore': {
+          const [g] = want(args, 1, 'GEN');
+          if (!/^\d+$/.test(g!)) throw usage(`GEN must be a generation number, got ${g}`);
+          const s = await stick();
+          const h = await readGeneration(s.fs, Number(g));
+          if (!h) throw new UserError(`no valid generation ${g} on ${stickName}`, { exitCode: EXIT.io, hint: 'list them with `pillars stick history`' });
+          const r = loadConfig(h.body, `${stickName}@${g}`);
+          if (!r.ok) {
+            printIssues(ctx, r.issues, json);
+            process.stderr.write(`pillars stick restore: generation ${g} is not a valid config; not restored\n`);
+            return EXIT.failed;
+          }
+          const gen = await restoreGeneration(s.fs, Number(g), { now: deps.now });
+          if (json) ctx.stdout(JSON.stringify({ ok: true, restored: Number(g), generation: gen }));
+          else ctx.stdout(`generation ${g} restored as generation ${gen}`);
+          return EXIT.ok;
+        }
+        case 'export': {
+          if (args.positional.length > 1) throw usage('expected at most one FILE');
+          const { cur } = await current();
+          const out = args.positional[0];
+          if (out === undefined || out === '-') process.stdout.write(cur.body);
+          else
+            await writeFile(out, cur.body).catch((e: Error) => {
+              throw new UserError(`cannot write ${out}: ${e.message}`, { exitCode: EXIT.io, cause: e });
+            });
+          return EXIT.ok;
+        }
+        case 'import': {
+          const [file] = want(args, 1, 'FILE');
+          const body = await readFile(file!, 'utf8').catch((e: Error) => {
+            throw new UserError(`cannot read ${file}: ${e.message}`, { exitCode: EXIT.io, cause: e });
+          });
+          const r = loadConfig(body, file!);
+          if (!r.ok) {
+            printIssues(ctx, r.issues, json);
+            process.stderr.write('pillars stick import: not saved: the file is invalid\n');
+            return EXIT.failed;
+          }
+          const s = await stick();
+          return saveChecked(s.fs, body, `import ${file}`);
+        }
+        default:
+          throw usage(`unknown subcommand "${sub}"`);
+      }
+    },
+  };
+}
+
+export const stickCommand: Command = makeStickCommand();
