@@ -107,14 +107,13 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (!nets.some((n) => inSubnet(v, n))) return add(path, `${vip} is not in a subnet of interface ${ifname} on node ${name}`);
     }
   };
-  const perNodeMap = (path: Path, m: Readonly<Record<string, number>>, what: string, distinct: boolean) => {
+  const perNodeMap = (path: Path, m: Readonly<Record<string, number>>, what: string, plural: string) => {
     for (const k of Object.keys(m)) if (!c.nodes[k]) add([...path, k], `unknown node "${k}"`, 'key');
     for (const n of nodeNames) if (m[n] === undefined) add(path, `missing node ${n}`);
-    if (!distinct) return;
     const seen = new Map<number, string>();
     for (const [k, v] of Object.entries(m)) {
       const prev = seen.get(v);
-      if (prev) add([...path, k], `same ${what} ${v} as node ${prev}; the nodes of an instance need distinct ${what}s`);
+      if (prev) add([...path, k], `same ${what} ${v} as node ${prev}; the nodes of an instance need distinct ${plural}`);
       else seen.set(v, k);
     }
   };
@@ -142,7 +141,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const prevMac = virtualMacs.get(vm);
       if (prevMac) add([...p, 'vrid'], `${inst.vrid} is already used on interface ${inst.interface} by ${prevMac}`);
       else virtualMacs.set(vm, `vrrp instance ${inst.name}`);
-      perNodeMap([...p, 'priority'], inst.priority, 'priority', true);
+      perNodeMap([...p, 'priority'], inst.priority, 'priority', 'priorities');
       if (inst.version === 2 && inst.advert_int % 1000 !== 0) add([...p, 'advert_int'], `VRRPv2 needs whole seconds (a multiple of 1000 ms), got ${inst.advert_int}`);
       if (inst.version === 3 && inst.advert_int > 40950) add([...p, 'advert_int'], `VRRPv3 allows at most 40950 ms, got ${inst.advert_int}`);
       if (inst.auth && inst.version === 3) add([...p, 'auth'], 'authentication exists only in VRRPv2 (set version: 2 or remove auth)', 'key');
@@ -175,7 +174,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const prev = virtualMacs.get(vm);
       if (prev) add([...p, 'vhid'], `${inst.vhid} is already used on interface ${inst.interface} by ${prev} (same virtual MAC)`);
       else virtualMacs.set(vm, `carp instance ${i}`);
-      perNodeMap([...p, 'advskew'], inst.advskew, 'advskew', true);
+      perNodeMap([...p, 'advskew'], inst.advskew, 'advskew', 'advskews');
       inst.vips.forEach((vip, j) => {
         if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
         noteVip([...p, 'vips', j], vip, `carp instance ${i}`);
