@@ -39,6 +39,13 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/** The real clock for main.ts (wall time for status stamps; timers are monotonic in Node). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (ms, fn) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
 export interface SpawnIo {
   /** One line of the child's output (the ProcessApi splits chunks into lines). */
   output(stream: 'stdout' | 'stderr', line: string): void;
@@ -102,7 +109,11 @@ export type SupervisorEvent =
       pid?: number;
       reason?: string;
     }
-  | { type: 'log'; service: string; at: number; message: string };
+  | { type: 'log'; service: string; at: number; message: string }
+  /** A role-specific fact changed (e.g. vrrp: MASTER), see Supervisor.annotate. */
+  | { type: 'info'; service: string; at: number; key: string; value: string | number | boolean | null };
+
+export type InfoValue = string | number | boolean | null;
 
 export interface ServiceStatus {
   name: string;
@@ -121,6 +132,8 @@ export interface ServiceStatus {
   nextStartAt?: number;
   adopted: boolean;
   dependsOn: string[];
+  /** Role-specific facts (VRRP state, heartbeat resources…), with when each last changed. */
+  info: Record<string, { value: InfoValue; since: number }>;
 }
 
 export interface SupervisorStatus {
@@ -148,8 +161,14 @@ export interface Supervisor {
   restart(name: string): void;
   /** Readiness notification for `notify` services (e.g. from a FIFO the service writes to). */
   markReady(name: string): void;
-  /** Stop everything in reverse dependency order; resolves when all are down. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop everything in reverse dependency order, level by level. A level is given its longest
+   * kill grace plus `afterKillMs` (default 2 s) to go down; services still not down then are
+   * reported as stuck and the next level is stopped anyway (a box must still power off).
+   */
+  shutdown(opts?: { afterKillMs?: number }): Promise<{ stuck: string[] }>;
+  /** Record a role-specific fact for status (e.g. annotate('keepalived', 'vrrp.VI_1', 'MASTER')). */
+  annotate(name: string, key: string, value: InfoValue): void;
   status(): SupervisorStatus;
   logs(name: string, lines?: number): LogLine[];
   /** Append a line to a service's log (e.g. a role's state change). */
@@ -209,6 +228,7 @@ interface Entry {
   adopted: boolean;
   waitingFor?: string[];
   ring: LogRing;
+  info: Map<string, { value: InfoValue; since: number }>;
 }
 
 export function createSupervisor(specs: readonly ServiceSpec[], opts: SupervisorOptions): Supervisor {
@@ -224,6 +244,7 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
       timers: new Map(),
       adopted: false,
       ring: createLogRing(opts.logLines ?? 500),
+      info: new Map(),
     });
   }
   const listeners = new Set<(ev: SupervisorEvent) => void>();
@@ -525,6 +546,7 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
       ...(s.nextStartAt !== undefined ? { nextStartAt: s.nextStartAt } : {}),
       adopted: e.adopted,
       dependsOn: [...e.spec.dependsOn],
+      info: Object.fromEntries([...e.info].map(([k, v]) => [k, { ...v }])),
     };
   };
 
@@ -566,14 +588,38 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
     markReady(name) {
       dispatch(entry(name).spec.name, { type: 'ready' });
     },
-    async shutdown() {
+    async shutdown(sopts) {
+      const afterKillMs = sopts?.afterKillMs ?? 2000;
+      const stuck: string[] = [];
       const maxLevel = Math.max(0, ...levels.values());
       for (let level = maxLevel; level >= 0; level--) {
         const names = order.filter((n) => levels.get(n) === level);
         for (const n of names) queue.push({ name: n, ev: { type: 'stop' } });
         drain();
-        await waitUntil(() => names.every(inactive));
+        const budget = Math.max(0, ...names.map((n) => entry(n).spec.killGraceMs)) + afterKillMs;
+        let timedOut = false;
+        const timer = clock.setTimer(budget, () => {
+          timedOut = true;
+          for (const w of [...settledWaiters]) w();
+        });
+        await waitUntil(() => timedOut || names.every(inactive));
+        clock.clearTimer(timer);
+        for (const n of names) {
+          if (!inactive(n)) {
+            stuck.push(n);
+            log(n, 'supervisor', `still not down ${(budget / 1000).toFixed(1)}s after stop; leaving it`);
+          }
+        }
       }
+      return { stuck };
+    },
+    annotate(name, key, value) {
+      const e = entry(name);
+      const prev = e.info.get(key);
+      if (prev && prev.value === value) return;
+      const at = clock.now();
+      e.info.set(key, { value, since: at });
+      emit({ type: 'info', service: name, at, key, value });
     },
     status() {
       return { at: clock.now(), services: order.map((n) => statusOf(entry(n))) };

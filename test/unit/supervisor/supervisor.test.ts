@@ -229,6 +229,40 @@ describe('supervisor', () => {
     expect(store.records.size).toBe(0);
   });
 
+  it('shutdown gives up on a process that survives SIGKILL and still stops the rest', async () => {
+    make();
+    bringUp();
+    // keepalived is stuck in the kernel: neither signal makes it exit.
+    const k = procs.live('keepalived')!;
+    procs.kill = (pgid, signal) => {
+      procs.kills.push({ pid: pgid, signal });
+      if (pgid !== k.pid) procs.exit(pgid, null, signal);
+    };
+    const done = sup.shutdown({ afterKillMs: 500 });
+    await flush();
+    clock.advance(2000); // grace → SIGKILL
+    await flush();
+    clock.advance(499);
+    await flush();
+    expect(procs.live('ssh')).toBeDefined();
+    clock.advance(1);
+    await flush();
+    expect(await done).toEqual({ stuck: ['keepalived'] });
+    expect(procs.live('ssh')).toBeUndefined();
+    expect(sup.logs('keepalived').at(-1)!.text).toBe('still not down 2.5s after stop; leaving it');
+  });
+
+  it('annotations (role facts) show in status and as events, only on change', () => {
+    make([solo]);
+    sup.start();
+    sup.annotate('director', 'vrrp.VI_1', 'BACKUP');
+    clock.advance(100);
+    sup.annotate('director', 'vrrp.VI_1', 'MASTER');
+    sup.annotate('director', 'vrrp.VI_1', 'MASTER');
+    expect(state('director').info).toEqual({ 'vrrp.VI_1': { value: 'MASTER', since: clock.t } });
+    expect(events.filter((e) => e.type === 'info').map((e) => e.type === 'info' && e.value)).toEqual(['BACKUP', 'MASTER']);
+  });
+
   it('emits state changes with their time', () => {
     make([solo]);
     sup.start();
