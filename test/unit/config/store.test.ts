@@ -1,0 +1,208 @@
+import { describe, expect, test } from 'vitest';
+import { mkdtemp, readFile, writeFile, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStickFs } from '../../../overlay/config/memfs.js';
+import { DirectoryStickFs } from '../../../overlay/config/nodefs.js';
+import {
+  listHistory,
+  readCurrent,
+  restoreGeneration,
+  saveConfig,
+  splitTrailer,
+  withTrailer,
+  historyPath,
+  type StickFs,
+} from '../../../overlay/config/store.js';
+
+const now = () => new Date('2026-01-02T03:04:05.000Z');
+const cfg = (n: number) => `version: 1\n# generation body ${n}\n`;
+
+describe('trailer', () => {
+  test('round trip and tamper detection', () => {
+    const t = withTrailer('a: 1\n', 7, '2026-01-02T03:04:05.000Z');
+    expect(t).toMatch(/\n# pillars-generation: 7 2026-01-02T03:04:05.000Z sha256:[0-9a-f]{64}\n$/);
+    expect(splitTrailer(t)).toMatchObject({ body: 'a: 1\n', gen: 7, valid: true });
+    expect(splitTrailer(t.replace('a: 1', 'a: 2')).valid).toBe(false);
+    expect(splitTrailer('a: 1\n')).toMatchObject({ body: 'a: 1\n', gen: undefined, valid: false });
+  });
+});
+
+describe('save and read', () => {
+  test('generations count up and history keeps the last 20', async () => {
+    const fs = new MemoryStickFs();
+    for (let i = 1; i <= 25; i++) expect(await saveConfig(fs, cfg(i), { now })).toBe(i);
+    const cur = await readCurrent(fs);
+    expect(cur).toMatchObject({ body: cfg(25), gen: 25, source: 'pillars.yaml', handEdited: false, notes: [] });
+    const h = await listHistory(fs);
+    expect(h.map((e) => e.gen)).toEqual(Array.from({ length: 20 }, (_, i) => i + 6));
+    expect(fs.files.has('pillars.new')).toBe(false);
+  });
+  test('restore saves an old generation as a new one', async () => {
+    const fs = new MemoryStickFs();
+    await saveConfig(fs, cfg(1), { now });
+    await saveConfig(fs, cfg(2), { now });
+    expect(await restoreGeneration(fs, 1, { now })).toBe(3);
+    expect((await readCurrent(fs))?.body).toBe(cfg(1));
+    expect(await restoreGeneration(fs, 99, { now })).toBeUndefined();
+  });
+  test('a hand-edited pillars.yaml (no trailer) is taken as is, and kept as a generation on the next save', async () => {
+    const fs = new MemoryStickFs();
+    await saveConfig(fs, cfg(1), { now });
+    fs.files.set('pillars.yaml', 'version: 1\n# edited in notepad\n');
+    expect(await readCurrent(fs)).toMatchObject({ body: 'version: 1\n# edited in notepad\n', handEdited: true, gen: 1 });
+    expect(await saveConfig(fs, cfg(3), { now })).toBe(3);
+    expect((await listHistory(fs)).map((h) => [h.gen, h.body])).toEqual([
+      [1, cfg(1)],
+      [2, 'version: 1\n# edited in notepad\n'],
+      [3, cfg(3)],
+    ]);
+  });
+  test('a hand edit that kept the trailer line is still a hand edit', async () => {
+    const fs = new MemoryStickFs();
+    await saveConfig(fs, cfg(1), { now });
+    fs.files.set('pillars.yaml', fs.files.get('pillars.yaml')!.replace('body 1', 'body one'));
+    expect(await readCurrent(fs)).toMatchObject({ body: 'version: 1\n# generation body one\n', handEdited: true, gen: 1 });
+  });
+  test('a damaged history entry is skipped and reported', async () => {
+    const fs = new MemoryStickFs();
+    await saveConfig(fs, cfg(1), { now });
+    await saveConfig(fs, cfg(2), { now });
+    fs.files.set(historyPath(1), fs.files.get(historyPath(1))!.slice(0, 10));
+    const cur = await readCurrent(fs);
+    expect(cur?.notes).toEqual(['history/gen-000001.yaml is damaged (checksum mismatch); skipped']);
+    expect((await listHistory(fs)).map((h) => h.valid)).toEqual([false, true]);
+  });
+  test('an empty stick has no config', async () => {
+    expect(await readCurrent(new MemoryStickFs())).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection: a medium where unsynced writes may or may not survive a power cut, and the
+// write in progress at the cut may be torn.
+class Crash extends Error {}
+
+class CrashFs implements StickFs {
+  durable = new Map<string, string>();
+  visible = new Map<string, string>();
+  ops = 0;
+  torn: { path: string; data: string } | undefined;
+  constructor(
+    readonly renameReplaces: boolean,
+    private readonly crashAt: number,
+  ) {}
+  private step(): void {
+    if (++this.ops === this.crashAt) throw new Crash(`cut at step ${this.ops}`);
+  }
+  async read(p: string) {
+    return this.visible.get(p);
+  }
+  async write(p: string, data: string) {
+    if (this.ops + 1 === this.crashAt) this.torn = { path: p, data: data.slice(0, Math.floor(data.length / 2)) };
+    this.step();
+    this.visible.set(p, data);
+  }
+  async mkdir() {}
+  async rename(a: string, b: string) {
+    this.step();
+    const d = this.visible.get(a);
+    if (d === undefined) throw new Error('no source');
+    if (!this.renameReplaces && this.visible.has(b)) throw new Error('target exists');
+    this.visible.delete(a);
+    this.visible.set(b, d);
+  }
+  async list(dir: string) {
+    return [...this.visible.keys()].filter((k) => k.startsWith(dir + '/')).map((k) => k.slice(dir.length + 1));
+  }
+  async remove(p: string) {
+    this.step();
+    this.visible.delete(p);
+  }
+  async sync() {
+    this.step();
+    this.durable = new Map(this.visible);
+  }
+  /** The medium after the cut, in the three ways it can look. */
+  afterCut(): Map<string, string>[] {
+    const out = [new Map(this.durable), new Map(this.visible)];
+    if (this.torn) out.push(new Map([...this.visible, [this.torn.path, this.torn.data]]));
+    return out;
+  }
+}
+
+async function memFrom(files: Map<string, string>, renameReplaces: boolean): Promise<MemoryStickFs> {
+  const fs = new MemoryStickFs(renameReplaces);
+  for (const [k, v] of files) fs.files.set(k, v);
+  return fs;
+}
+
+describe('a power cut at every step of a save leaves the old or the new config', () => {
+  const starts: [string, (fs: StickFs) => Promise<string | undefined>][] = [
+    ['empty stick', async () => undefined],
+    ['after three saves', async (fs) => {
+      for (let i = 1; i <= 3; i++) await saveConfig(fs, cfg(i), { now });
+      return cfg(3);
+    }],
+    ['hand-edited pillars.yaml', async (fs) => {
+      await fs.write('pillars.yaml', 'version: 1\n# by hand\n');
+      await fs.sync();
+      return 'version: 1\n# by hand\n';
+    }],
+    ['history full (pruning)', async (fs) => {
+      for (let i = 1; i <= 20; i++) await saveConfig(fs, cfg(i), { now });
+      return cfg(20);
+    }],
+  ];
+  for (const renameReplaces of [false, true])
+    for (const [name, setup] of starts)
+      test(`${name}, rename ${renameReplaces ? 'replaces' : 'needs remove'}`, async () => {
+        const NEW = 'version: 1\n# the new one\n';
+        let completed = false;
+        let steps = 0;
+        for (let crashAt = 1; crashAt < 200 && !completed; crashAt++) {
+          const fs = new CrashFs(renameReplaces, Number.MAX_SAFE_INTEGER);
+          const old = await setup(fs);
+          (fs as unknown as { crashAt: number }).crashAt = fs.ops + crashAt;
+          try {
+            await saveConfig(fs, NEW, { now });
+            completed = true;
+          } catch (e) {
+            if (!(e instanceof Crash)) throw e;
+          }
+          steps = crashAt;
+          for (const state of fs.afterCut()) {
+            const cur = await readCurrent(await memFrom(state, renameReplaces));
+            const allowed = completed ? [NEW] : [old, NEW];
+            expect(allowed, `cut at step ${crashAt}: got ${JSON.stringify(cur?.body)}`).toContain(cur?.body);
+            // the stick keeps working: the next save succeeds and reads back
+            const after = await memFrom(state, renameReplaces);
+            await saveConfig(after, 'version: 1\n# next\n', { now });
+            expect((await readCurrent(after))?.body).toBe('version: 1\n# next\n');
+          }
+        }
+        expect(completed).toBe(true);
+        expect(steps).toBeGreaterThan(5);
+      });
+});
+
+describe('DirectoryStickFs (a mounted stick)', () => {
+  test('save, read, history and restore on a real directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pillars-dirfs-'));
+    try {
+      const fs = new DirectoryStickFs(dir);
+      await saveConfig(fs, cfg(1), { now });
+      await saveConfig(fs, cfg(2), { now });
+      expect((await readCurrent(fs))?.body).toBe(cfg(2));
+      expect(await readdir(join(dir, 'history'))).toEqual(['gen-000001.yaml', 'gen-000002.yaml']);
+      expect(splitTrailer(await readFile(join(dir, 'pillars.yaml'), 'utf8'))).toMatchObject({ gen: 2, valid: true });
+      await writeFile(join(dir, 'pillars.yaml'), 'version: 1\n');
+      expect(await readCurrent(fs)).toMatchObject({ handEdited: true, body: 'version: 1\n' });
+      expect(await restoreGeneration(fs, 1, { now })).toBe(4);
+      expect((await readCurrent(fs))?.body).toBe(cfg(1));
+      await expect(fs.read('../etc/passwd')).rejects.toThrow('path leaves the stick');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
