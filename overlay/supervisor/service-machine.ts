@@ -342,7 +342,10 @@ export function transition(spec: ServiceSpec, s: ServiceSnapshot, ev: ServiceEve
           if (spec.type === 'oneshot' && ev.code === 0 && !ev.signal) {
             return {
               next: enter(s, 'done', now, { lastExit: exit, failures: 0, wasReady: true }),
-              actions: [{ type: 'log', message: 'finished (exit 0)' }],
+              actions: [
+                ...(s.state === 'ready' ? [{ type: 'clear-timer', timer: 'stable' } as const] : []),
+                { type: 'log', message: 'finished (exit 0)' },
+              ],
             };
           }
           if (spec.type === 'longrun' && ev.code === 0 && !ev.signal) {

@@ -71,6 +71,17 @@ describe('service machine: every state × every event', () => {
           // 'since' moves only with a state change.
           if (t.next.state === state) expect(t.next.since).toBe(s.since);
           else expect(t.next.since).toBe(1000);
+          // Timers never outlive the state that armed them.
+          const cleared = (timer: string) => t.actions.some((a) => a.type === 'clear-timer' && a.timer === timer);
+          if (state === 'started' && spec === probed && t.next.state !== 'started') expect(cleared('readiness')).toBe(true);
+          if (state === 'ready' && t.next.state !== 'ready') expect(cleared('stable')).toBe(true);
+          if (state === 'stopping' && ev.type === 'exited' && t.next.state !== 'stopping') expect(cleared('kill-grace')).toBe(true);
+          if (state === 'backoff' && t.next.state === 'down') expect(cleared('backoff')).toBe(true);
+          // Entering stopping with a known pid always signals it and arms the grace timer.
+          if (t.next.state === 'stopping' && state !== 'stopping' && t.next.pid !== undefined) {
+            expect(t.actions).toContainEqual({ type: 'kill', pid: t.next.pid, signal: 'SIGTERM' });
+            expect(t.actions.some((a) => a.type === 'set-timer' && a.timer === 'kill-grace')).toBe(true);
+          }
           // Every timer set has a positive-or-zero delay.
           for (const a of t.actions) if (a.type === 'set-timer') expect(a.ms).toBeGreaterThanOrEqual(0);
         });
