@@ -51,7 +51,8 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
 
     const programsDir = join(ctx.workDir, 'programs');
     await log.step('overlay: bundle the supervisor', () => bundlePrograms(ctx, programsDir));
-    const overlayHash = hashOf(await hashTree(join(ctx.projectRoot, 'overlay')), await hashTree(programsDir));
+    // Only what goes into the image counts: the literal files and the bundled programs.
+    const overlayHash = hashOf(await hashTree(join(ctx.projectRoot, 'overlay', 'rootfs')), await hashTree(programsDir));
     const stage = join(ctx.workDir, 'out');
     const marker = `.pillars-${hashOf(base.key, overlayHash)}`;
     const buildInfo = {
