@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Profile } from './profile.js';
+import { globToRegExp } from './archive/match.js';
 
 export const DEBIAN_SUITE = 'trixie';
 export const DEBIAN_MIRRORS = [
@@ -114,28 +115,6 @@ export function stripPatterns(profile: Pick<Profile, 'keep'>): string[] {
   ];
   const python = ['usr/lib/python3*/**', 'usr/bin/python3*', 'usr/share/python3/**'];
   return [...always, ...(profile.keep.includes('perl') ? [] : perl), ...(profile.keep.includes('python') ? [] : python)];
-}
-
-/** Compile a glob (`*` within one path segment, `**` across segments) to a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      // `dir/**` matches dir itself and everything below it
-      if (glob[i + 2] === undefined && re.endsWith('/')) re = re.slice(0, -1) + '(?:/.*)?';
-      else re += '.*';
-      i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-export function pathMatcher(globs: readonly string[]): (path: string) => boolean {
-  const res = globs.map(globToRegExp);
-  return (p) => res.some((r) => r.test(p));
 }
 
 const MODULE_SUFFIX = /\.ko(\.xz|\.zst|\.gz)?$/;
