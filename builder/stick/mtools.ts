@@ -21,7 +21,7 @@ export class MtoolsStickFs implements StickFs {
 
   private env(): NodeJS.ProcessEnv {
     // Images of any geometry; never ask questions on name clashes.
-    return { ...process.env, MTOOLS_SKIP_CHECK: '1', MTOOLS_NO_VFAT: '' };
+    return { ...process.env, MTOOLS_SKIP_CHECK: '1' };
   }
 
   private async mt(cmd: string, args: string[], allowFailure = false) {

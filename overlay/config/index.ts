@@ -40,6 +40,7 @@ export {
   type HistoryEntry,
   type SaveOptions,
 } from './store.js';
+export { loadStickConfig, type StickConfig } from './read.js';
 export { DirectoryStickFs } from './nodefs.js';
 export { MemoryStickFs } from './memfs.js';
 export { parseIp, parseCidr, inSubnet, type Ip, type Cidr } from './net.js';

@@ -206,3 +206,15 @@ describe('DirectoryStickFs (a mounted stick)', () => {
     }
   });
 });
+
+describe('loadStickConfig', () => {
+  test('reads and validates in one call', async () => {
+    const { loadStickConfig } = await import('../../../overlay/config/read.js');
+    const fs = new MemoryStickFs();
+    expect(await loadStickConfig(fs)).toEqual({ current: undefined, result: undefined });
+    await saveConfig(fs, 'version: 1\nnodes: {}\n', { now });
+    const r = await loadStickConfig(fs);
+    expect(r.current?.gen).toBe(1);
+    expect(r.result).toEqual({ ok: false, issues: [{ file: 'pillars.yaml', line: 2, column: 8, path: 'nodes', message: 'must have at least 1 entry' }] });
+  });
+});
