@@ -2,7 +2,8 @@
 import type { Command } from './command.js';
 import { buildCommand } from './build.js';
 import { verifyCommand } from './verify.js';
+import { doctorCommand } from './doctor.js';
 import { stickCommand } from './stick.js';
 import { schemaCommand } from './schema.js';
 
-export const commands: readonly Command[] = [buildCommand, verifyCommand, stickCommand, schemaCommand];
+export const commands: readonly Command[] = [buildCommand, verifyCommand, doctorCommand, stickCommand, schemaCommand];

@@ -36,6 +36,8 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'bsdtar', pkg: 'libarchive-tools', why: 'reads archives back in tests' },
   { probe: 'ip', pkg: 'iproute2', why: 'network namespaces for the test LAN' },
   { probe: 'fsck.fat', pkg: 'dosfstools', why: 'checks config sticks' },
+  { probe: 'nft', pkg: 'nftables', why: 'checks rendered firewall rulesets (nft -c)' },
+  { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
