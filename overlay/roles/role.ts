@@ -1,0 +1,49 @@
+/**
+ * The role contract. A role turns the validated config into files (pure `render`, ejs templates),
+ * names the daemon checker for them, and declares the services the supervisor runs. Roles never
+ * touch the system themselves: the supervisor writes the files, runs the checks, applies sysctls
+ * and runs the services, so a role is fully unit-testable.
+ */
+import type { PillarsConfig, NodeConfig } from '../config/index.js';
+import type { ServiceSpec } from '../supervisor/service-machine.js';
+
+export type RoleName = 'network' | 'firewall' | 'statesync' | 'vrrp' | 'carp' | 'director' | 'heartbeat' | 'realserver';
+
+export interface RoleContext {
+  readonly config: PillarsConfig;
+  /** The node this box is (chosen by MAC or pillars.node=). */
+  readonly nodeName: string;
+  readonly node: NodeConfig;
+  /** Where rendered files live in the running system (default /run/pillars/etc). */
+  readonly etcDir: string;
+  /** The supervisor's event FIFO that daemons' notify hooks write to (e.g. keepalived notify_fifo). */
+  readonly eventFifo: string;
+}
+
+export interface RenderedFile {
+  /** Absolute path in the running system. */
+  path: string;
+  content: string;
+  mode?: number;
+}
+
+export interface RoleCheck {
+  /** What is checked, for messages: "keepalived.conf". */
+  what: string;
+  /** argv of the daemon's own checker, e.g. ['keepalived', '-t', '-f', '/run/pillars/etc/keepalived.conf']. */
+  command: string[];
+}
+
+export interface Role {
+  readonly name: RoleName;
+  /** Roles this one starts after (their services are dependencies of ours). */
+  readonly after: readonly RoleName[];
+  /** Pure: the files this role needs for this node. */
+  render(ctx: RoleContext): RenderedFile[];
+  /** The daemon's own checker for the rendered files, run before anything is applied. */
+  checks(ctx: RoleContext): RoleCheck[];
+  /** sysctl key → value this role needs (e.g. net.ipv4.ip_forward = 1). */
+  sysctls(ctx: RoleContext): Record<string, string>;
+  /** Services the supervisor runs for this role, in the supervisor's ServiceSpec form. */
+  services(ctx: RoleContext): ServiceSpec[];
+}
