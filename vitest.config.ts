@@ -1,6 +1,17 @@
 import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+
+/** ejs templates are imported as text, as the image's esbuild bundle does with its text loader. */
+const ejsAsText = {
+  name: 'ejs-as-text',
+  load(id: string) {
+    if (id.endsWith('.ejs')) return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
+    return null;
+  },
+};
 
 export default defineConfig({
+  plugins: [ejsAsText],
   test: {
     projects: [
       {

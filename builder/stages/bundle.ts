@@ -32,6 +32,8 @@ export async function bundlePrograms(ctx: Pick<BuildContext, 'projectRoot'>, out
       legalComments: 'none',
       sourcemap: false,
       logLevel: 'error',
+      // ejs templates are imported as text and compiled at run time.
+      loader: { '.ejs': 'text' },
       // Debian's nodejs in the image provides these; nothing else is loaded at run time.
       external: [],
     });
