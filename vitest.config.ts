@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 /** ejs templates are imported as text, as the image's esbuild bundle does with its text loader. */
 const ejsAsText = {
   name: 'ejs-as-text',
+  enforce: 'pre' as const,
   load(id: string) {
     if (id.endsWith('.ejs')) return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
     return null;
@@ -15,6 +16,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -22,6 +24,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
