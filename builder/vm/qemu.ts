@@ -4,6 +4,7 @@
  * (TCG) only: KVM is not assumed.
  */
 import { createConnection } from 'node:net';
+import { appendFileSync } from 'node:fs';
 import { spawnDaemon, type Daemon } from '../exec.js';
 
 export const OVMF_FIRMWARE = '/usr/share/ovmf/OVMF.fd';
@@ -35,6 +36,21 @@ export interface VmSpec {
   nics?: readonly NicSpec[];
   /** Unix socket path for the QEMU monitor (HMP). */
   monitorSocket?: string;
+  /** Run QEMU inside this network namespace (`ip netns exec`), where the lab's taps live. */
+  netns?: string;
+  /** Append every console line, prefixed with seconds since start, to this file. */
+  consoleLog?: string;
+}
+
+/** The QEMU netdev id of NIC number `index` (what `set_link` takes). */
+export function netdevId(index: number): string {
+  return `net${index}`;
+}
+
+/** The command and arguments that start the VM (inside its namespace when it has one). Pure. */
+export function qemuCommand(spec: VmSpec, qemu = 'qemu-system-x86_64'): { cmd: string; args: string[] } {
+  // `ip netns exec` execs QEMU after entering the namespace, so the PID stays QEMU's own.
+  return spec.netns ? { cmd: 'ip', args: ['netns', 'exec', spec.netns, qemu, ...qemuArgs(spec)] } : { cmd: qemu, args: qemuArgs(spec) };
 }
 
 /** The qemu-system-x86_64 argument list for a VM. Pure. */
@@ -63,11 +79,20 @@ export function qemuArgs(spec: VmSpec): string[] {
   if (!spec.nics || spec.nics.length === 0) args.push('-nic', 'none');
   (spec.nics ?? []).forEach((n, i) => {
     const model = n.model ?? 'virtio-net-pci';
-    if (n.tap) args.push('-netdev', `tap,id=net${i},ifname=${n.tap},script=no,downscript=no`);
-    else args.push('-netdev', `user,id=net${i},restrict=on`);
-    args.push('-device', `${model},netdev=net${i},mac=${n.mac}`);
+    if (n.tap) args.push('-netdev', `tap,id=${netdevId(i)},ifname=${n.tap},script=no,downscript=no`);
+    else args.push('-netdev', `user,id=${netdevId(i)},restrict=on`);
+    args.push('-device', `${model},netdev=${netdevId(i)},mac=${n.mac}`);
   });
   return args;
+}
+
+/** Strip the readline echo of `command`, control sequences and prompts from HMP output. Pure. */
+export function cleanMonitorOutput(raw: string, command: string): string {
+  const text = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  const lines = text.split('\n').map((l) => l.replace(/\(qemu\).*$/, ''));
+  // The first line is the echo (typed character by character, so it ends in the full command).
+  if (lines[0] !== undefined && (lines[0].endsWith(command) || command.startsWith(lines[0].trim()))) lines.shift();
+  return lines.join('\n').trim();
 }
 
 export interface ConsoleLine {
@@ -91,7 +116,8 @@ export class Vm {
   }
 
   static start(spec: VmSpec, qemu = 'qemu-system-x86_64'): Vm {
-    return new Vm(spec, spawnDaemon(qemu, qemuArgs(spec)));
+    const { cmd, args } = qemuCommand(spec, qemu);
+    return new Vm(spec, spawnDaemon(cmd, args));
   }
 
   get pid(): number {
@@ -107,6 +133,13 @@ export class Vm {
       if (!p.trim()) continue;
       const line = { t: performance.now() - this.started, text: p };
       this.lines.push(line);
+      if (this.spec.consoleLog) {
+        try {
+          appendFileSync(this.spec.consoleLog, `[${(line.t / 1000).toFixed(3).padStart(9)}] ${line.text}\n`);
+        } catch {
+          /* the log is a convenience; never let it break the console reader */
+        }
+      }
       this.waiters = this.waiters.filter((w) => {
         if (w.re.test(line.text)) {
           w.resolve(line);
@@ -147,31 +180,54 @@ export class Vm {
       .join('\n');
   }
 
-  /** Send one HMP command to the monitor socket; resolves with its output. */
+  /**
+   * Send one HMP command to the monitor socket; resolves with its output (the echo of the
+   * command, terminal control sequences and prompts removed). The command is sent exactly once,
+   * after the first prompt; the answer ends at the next prompt or after `timeoutMs`.
+   */
   async monitor(command: string, timeoutMs = 5000): Promise<string> {
     const path = this.spec.monitorSocket;
     if (!path) throw new Error(`${this.spec.name}: no monitor socket`);
     return new Promise((resolve, reject) => {
       const sock = createConnection(path);
-      let out = '';
-      const timer = setTimeout(() => {
+      let raw = '';
+      let sentAt = -1;
+      const finish = () => {
+        clearTimeout(timer);
         sock.destroy();
-        resolve(out);
-      }, timeoutMs);
+        resolve(cleanMonitorOutput(sentAt < 0 ? '' : raw.slice(sentAt), command));
+      };
+      const timer = setTimeout(finish, timeoutMs);
       sock.on('data', (d) => {
-        out += d.toString();
-        if (out.includes('(qemu)') && !out.includes(`(qemu) ${command}`)) sock.write(`${command}\n`);
-        else if (out.split('(qemu)').length > 2) {
-          clearTimeout(timer);
-          sock.end();
-          resolve(out);
-        }
+        raw += d.toString();
+        if (sentAt < 0) {
+          if (raw.includes('(qemu)')) {
+            sentAt = raw.length;
+            sock.write(`${command}\n`);
+          }
+        } else if (raw.slice(sentAt).includes('(qemu)')) finish();
       });
       sock.on('error', (e) => {
         clearTimeout(timer);
         reject(e);
       });
     });
+  }
+
+  /** Link down/up of NIC `index` as the guest sees it (carrier loss), via the monitor. */
+  async setLink(index: number, up: boolean): Promise<void> {
+    const out = await this.monitor(`set_link ${netdevId(index)} ${up ? 'on' : 'off'}`);
+    if (/not found|error/i.test(out)) throw new Error(`${this.spec.name}: set_link ${netdevId(index)} failed: ${out.trim()}`);
+  }
+
+  /** Press the ACPI power button (a graceful shutdown request). */
+  async powerdown(): Promise<void> {
+    await this.monitor('system_powerdown');
+  }
+
+  /** Is the QEMU process still running? */
+  get alive(): boolean {
+    return this.proc.child.exitCode === null && this.proc.child.signalCode === null;
   }
 
   /** Power loss: SIGKILL the QEMU process. */

@@ -1,0 +1,179 @@
+/**
+ * The lab itself: namespace wiring (client ↔ backend across the bridge), the HTTP server and the
+ * bounded probe loop, one appliance booted on the lan segment with its tap enslaved, link down/up
+ * through the monitor, a partition, and cleanup — also when the test body throws.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Lab, listLeftovers, type LabVm } from '../../builder/vm/lab.js';
+import { run } from '../../builder/exec.js';
+import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
+
+const READY = /pillars: ready in (\d+\.\d+)s/;
+const labs: Lab[] = [];
+afterAll(async () => {
+  await Promise.allSettled(labs.map((l) => l.dispose()));
+});
+
+async function netnsNames(): Promise<string[]> {
+  return (await run('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter(Boolean);
+}
+
+function pidGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe('lab', () => {
+  let lab: Lab;
+  let vm: LabVm;
+
+  it('wires two segments and three hosts; the client pings a backend across the bridge', async () => {
+    const t0 = performance.now();
+    lab = await Lab.create({
+      segments: [{ name: 'lan' }, { name: 'internal' }, { name: 'sync', cidr: null }],
+      hosts: [
+        { name: 'client', nics: [{ segment: 'lan' }] },
+        { name: 'web1', nics: [{ segment: 'lan' }] },
+        { name: 'web2', nics: [{ segment: 'internal', address: '198.51.100.21' }] },
+      ],
+    });
+    labs.push(lab);
+    console.log(`lab ${lab.id} created in ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(lab.host('client').address).toBe('192.0.2.100');
+    expect(lab.host('web1').address).toBe('192.0.2.101');
+    expect(lab.host('web2').address).toBe('198.51.100.21');
+    expect(await netnsNames()).toEqual(expect.arrayContaining([`pillars-lab-${lab.id}`, `pillars-lab-${lab.id}-client`]));
+    expect(await lab.host('client').ping(lab.host('web1').address)).toBe(true);
+    // Different segments are different broadcast domains: nothing routes between them.
+    expect(await lab.host('client').ping('198.51.100.21', 1, 1)).toBe(false);
+    // Nothing of the lab is visible in our own namespace.
+    const ours = (await run('ip', ['-o', 'link', 'show'])).stdout;
+    expect(ours).not.toContain(`pillars-${lab.id}`);
+  });
+
+  it('serves HTTP from a backend and probes it from the client with a bounded loop', async () => {
+    await lab.host('web1').startHttpServer();
+    const t0 = performance.now();
+    const samples = await lab.host('client').probe({ url: `http://${lab.host('web1').address}/`, intervalMs: 20, timeoutMs: 300, count: 25, durationMs: 5000 });
+    console.log(`probe: ${samples.length} samples in ${(performance.now() - t0).toFixed(0)} ms, ok ${samples.filter((s) => s.ok).length}`);
+    expect(samples).toHaveLength(25);
+    expect(samples.every((s) => s.ok && s.body === 'web1')).toBe(true);
+    for (let i = 1; i < samples.length; i++) expect(samples[i]!.t).toBeGreaterThan(samples[i - 1]!.t);
+
+    // An address nobody holds: every request times out, and the loop still ends on its bounds.
+    const t1 = performance.now();
+    const dead = await lab.host('client').probe({ url: 'http://192.0.2.99/', intervalMs: 50, timeoutMs: 200, count: 1000, durationMs: 600 });
+    expect(performance.now() - t1).toBeLessThan(5000);
+    expect(dead.length).toBeGreaterThan(5);
+    expect(dead.length).toBeLessThan(20);
+    expect(dead.every((s) => !s.ok)).toBe(true);
+  });
+
+  it('boots an appliance on the lan segment inside the lab namespace', async () => {
+    requireImage('director');
+    vm = await lab.startVm({
+      name: 'node1',
+      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+      nics: [{ segment: 'lan' }, { segment: 'sync' }],
+    });
+    const line = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+    console.log(`node1 ready after ${(line.t / 1000).toFixed(1)} s (pid ${vm.pid})`);
+    const tap = vm.tap(0);
+    const links = (await lab.exec('bridge', ['link', 'show'])).stdout;
+    expect(links).toMatch(new RegExp(`${tap}.*master ${lab.segment('lan').bridge}.*state forwarding`));
+    const show = (await lab.exec('ip', ['link', 'show', tap])).stdout;
+    expect(show).toMatch(/,UP,LOWER_UP>/);
+    expect(vm.taps.map((t) => t.mac)).toEqual(['52:54:00:00:00:00', '52:54:00:00:00:01']);
+  });
+
+  it('takes the link down and up through the monitor, and partitions by tap', async () => {
+    // HMP's `info network` does not show the link state; the monitor accepting the command (and
+    // refusing a NIC that does not exist) is what the host can observe without guest networking.
+    expect(await vm.monitor('info network')).toMatch(new RegExp(`net0: .*ifname=${vm.tap(0)}`));
+    await vm.linkDown(0);
+    expect(vm.linkState(0)).toBe('down');
+    await vm.linkUp(0);
+    expect(vm.linkState(0)).toBe('up');
+    await expect(vm.linkDown(7)).rejects.toThrow(/no NIC 7/);
+    await expect(vm.vm.setLink(7, false)).rejects.toThrow(/set_link net7 failed/);
+    await vm.linkDown(0, 'tap');
+    expect((await lab.exec('ip', ['link', 'show', vm.tap(0)])).stdout).not.toMatch(/,UP/);
+    await vm.linkUp(0, 'tap');
+    expect((await lab.exec('ip', ['link', 'show', vm.tap(0)])).stdout).toMatch(/,UP/);
+  });
+
+  it('partition cuts only the two VMs from each other', async () => {
+    // A second, tiny VM with no image is enough to exercise the ruleset: a second set of taps.
+    const other = await lab.startVm({
+      name: 'node2',
+      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+      nics: [{ segment: 'lan' }, { segment: 'sync' }],
+      memoryMiB: 256,
+    });
+    await lab.partition(vm, other);
+    const rules = (await lab.exec('nft', ['list', 'table', 'bridge', `pillars_${lab.id}`])).stdout;
+    expect(rules).toContain(`iifname "${vm.tap(0)}" oifname "${other.tap(0)}" drop`);
+    expect(rules).toContain(`iifname "${other.tap(1)}" oifname "${vm.tap(1)}" drop`);
+    // Host traffic on the same bridge is unaffected.
+    expect(await lab.host('client').ping(lab.host('web1').address, 1)).toBe(true);
+    await lab.heal();
+    expect((await lab.exec('nft', ['list', 'table', 'bridge', `pillars_${lab.id}`])).stdout).not.toContain('drop');
+    await other.stop();
+    expect(other.alive).toBe(false);
+  });
+
+  it('dispose removes namespaces, processes and files, and is idempotent', async () => {
+    const pid = vm.pid;
+    const id = lab.id;
+    const t0 = performance.now();
+    await lab.dispose();
+    console.log(`dispose took ${(performance.now() - t0).toFixed(0)} ms`);
+    await lab.dispose();
+    expect((await netnsNames()).filter((n) => n.includes(id))).toEqual([]);
+    expect(pidGone(pid)).toBe(true);
+    expect(await lab.listLeftovers()).toEqual([]);
+    expect(await listLeftovers(id)).toEqual([]);
+  });
+
+  it('a lab whose test body throws is still cleaned up', async () => {
+    let pid = -1;
+    let id = '';
+    let probePid = -1;
+    const body = async (l: Lab) => {
+      id = l.id;
+      await l.host('web').startHttpServer();
+      const p = l.host('client').startProbe({ url: `http://${l.host('web').address}/`, intervalMs: 50, count: 10_000, durationMs: 60_000 });
+      probePid = p.daemon.pid;
+      const v = await l.startVm({
+        name: 'doomed',
+        boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+        nics: [{ segment: 'lan' }],
+        memoryMiB: 256,
+      });
+      pid = v.pid;
+      throw new Error('the test failed');
+    };
+    const l = await Lab.create({ segments: [{ name: 'lan' }], hosts: [{ name: 'client', nics: [{ segment: 'lan' }] }, { name: 'web', nics: [{ segment: 'lan' }] }] });
+    labs.push(l);
+    await expect(
+      (async () => {
+        try {
+          await body(l);
+        } finally {
+          await l.dispose();
+        }
+      })(),
+    ).rejects.toThrow('the test failed');
+    expect(pid).toBeGreaterThan(0);
+    expect(pidGone(pid)).toBe(true);
+    expect(pidGone(probePid)).toBe(true);
+    expect(await listLeftovers(id)).toEqual([]);
+  });
+});
