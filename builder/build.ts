@@ -65,7 +65,11 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
     const overlay = await log.step('initramfs: overlay archive', () =>
       buildOverlayArchive(ctx, {
         programsDir,
-        generated: [{ path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') }],
+        generated: [
+          { path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') },
+          // Benchmarks stand in for an overlay code change with a stamp file.
+          ...(process.env.PILLARS_BUILD_STAMP ? [{ path: 'usr/lib/pillars/stamp', data: Buffer.from(process.env.PILLARS_BUILD_STAMP + '\n') }] : []),
+        ],
       }),
     );
     await mkdir(stage, { recursive: true });

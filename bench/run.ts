@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: build and boot numbers, measured (not asserted). Writes JSON to
+ * bench/results/<name>-<date>.json and prints a readable table.
+ *
+ *   cold build      mmdebstrap + every stage (apt downloads cached, nothing else)
+ *   warm rebuild    after an overlay change (only the overlay archive, ISO and manifest)
+ *   sizes           ISO and initrd of the director profile
+ *   boot to ready   kernel-reported seconds at the ready line, TCG, 512 MiB, median of 3
+ *
+ * Options: --only build,boot  --runs N
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Vm, type VmSpec } from '../builder/vm/qemu.js';
+import { defaultCacheDir, projectRoot } from '../builder/context.js';
+import type { Manifest } from '../builder/stages/manifest.js';
+
+export interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  target?: string;
+  detail?: string;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const head = ['metric', 'value', 'target', 'detail'];
+  const body = rows.map((r) => [r.metric, `${r.value} ${r.unit}`, r.target ?? '', r.detail ?? '']);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  return [line(head), `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+const pillars = join(projectRoot, 'bin', 'pillars.mjs');
+
+function timedBuild(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [pillars, 'build', ...args], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  if (r.status !== 0) throw new Error(`pillars build ${args.join(' ')} failed`);
+  return (performance.now() - t0) / 1000;
+}
+
+async function bootSeconds(spec: VmSpec): Promise<number> {
+  const vm = Vm.start(spec);
+  try {
+    const line = await vm.waitFor(/pillars: ready in (\d+\.\d+)s/, 240_000);
+    return Number(/ready in (\d+\.\d+)s/.exec(line.text)![1]);
+  } finally {
+    await vm.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' } } });
+  const only = new Set((values.only ?? 'build,boot').split(','));
+  const runs = Number(values.runs ?? 3);
+  const outRoot = join(projectRoot, 'out');
+  const rows: Row[] = [];
+
+  if (only.has('build')) {
+    // Cold: a fresh cache that shares only the apt downloads.
+    const cache = mkdtempSync(join(outRoot, '.bench-cache-'));
+    mkdirSync(join(defaultCacheDir(), 'apt'), { recursive: true });
+    symlinkSync(join(defaultCacheDir(), 'apt'), join(cache, 'apt'));
+    const benchOut = mkdtempSync(join(outRoot, '.bench-out-'));
+    try {
+      const cold = timedBuild(['--cache', cache, '--out', benchOut]);
+      rows.push({ metric: 'cold build (director)', value: round(cold), unit: 's', detail: 'mmdebstrap + all stages; apt downloads cached' });
+      const warm = timedBuild(['--cache', cache, '--out', benchOut], { ...process.env, PILLARS_BUILD_STAMP: String(Date.now()) });
+      rows.push({ metric: 'warm rebuild after overlay change', value: round(warm), unit: 's', target: '≤ 10 s' });
+      const m = JSON.parse(readFileSync(join(benchOut, 'director', 'manifest.json'), 'utf8')) as Manifest;
+      const size = (p: string) => m.artifacts.find((a) => a.path === p)!.bytes / 1024 / 1024;
+      rows.push({ metric: 'ISO size', value: round(size('pillars.iso')), unit: 'MiB', target: '≤ 64 MiB (aim 48)' });
+      rows.push({ metric: 'initrd size', value: round(size('initrd.img')), unit: 'MiB' });
+      rows.push({ metric: 'kernel modules kept', value: m.kernel.modules, unit: '' });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+      rmSync(benchOut, { recursive: true, force: true });
+    }
+  }
+
+  if (only.has('boot')) {
+    timedBuild([]);
+    const dir = join(outRoot, 'director');
+    const direct: number[] = [];
+    const iso: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      direct.push(await bootSeconds({ name: `bench-direct-${i}`, memoryMiB: 512, boot: { kind: 'kernel', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' } }));
+      iso.push(await bootSeconds({ name: `bench-iso-${i}`, memoryMiB: 512, boot: { kind: 'cdrom', iso: join(dir, 'pillars.iso') } }));
+    }
+    rows.push({ metric: 'boot to ready, kernel+initrd (TCG, 512 MiB)', value: round(median(direct)), unit: 's', target: '≤ 15 s (aim 8)', detail: `median of ${runs}: ${direct.join(', ')}` });
+    rows.push({ metric: 'boot to ready, ISO via SeaBIOS+GRUB', value: round(median(iso)), unit: 's', detail: `kernel clock, median of ${runs}: ${iso.join(', ')}` });
+  }
+
+  const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };
+  mkdirSync(join(projectRoot, 'bench', 'results'), { recursive: true });
+  const file = join(projectRoot, 'bench', 'results', `build-${result.date.slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(formatTable(rows));
+  console.log(`\nresults: ${file}`);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  main().catch((e: unknown) => {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exitCode = 1;
+  });
+}

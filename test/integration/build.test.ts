@@ -1,0 +1,108 @@
+/**
+ * The build as a user sees it: what the image contains (read back from the real archives), that
+ * an overlay-only rebuild reuses every slow stage, that two builds are byte-identical
+ * (`pillars verify`), and that mistakes get one clear line and the right exit code.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { imagePath, outRoot, root } from './image.js';
+import type { Manifest } from '../../builder/stages/manifest.js';
+
+const pillars = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const manifest = () => JSON.parse(readFileSync(imagePath('director', 'manifest.json'), 'utf8')) as Manifest;
+const cacheDir = process.env.PILLARS_CACHE ?? join(homedir(), '.cache', 'pillars');
+
+function listCpio(zst: Buffer): string[] {
+  const cpio = spawnSync('sh', ['-c', 'zstd -dc | cpio -t --quiet'], { input: zst, maxBuffer: 64 << 20 });
+  expect(cpio.status, cpio.stderr?.toString()).toBe(0);
+  return cpio.stdout.toString().trim().split('\n');
+}
+
+describe('image contents', () => {
+  const m = manifest();
+  const initrd = readFileSync(imagePath('director', 'initrd.img'));
+  const baseFile = join(cacheDir, 'base', `${m.inputs.base}.cpio.zst`);
+  const baseSize = statSync(baseFile).size;
+  const base = listCpio(initrd.subarray(0, baseSize));
+  const overlay = listCpio(initrd.subarray(baseSize));
+
+  it('the initrd is the cached base archive followed by the overlay archive', () => {
+    expect(initrd.subarray(0, baseSize).equals(readFileSync(baseFile))).toBe(true);
+    expect(overlay).toContain('usr/lib/pillars/supervisor.cjs');
+    expect(overlay).toContain('init');
+    expect(overlay).toContain('dev/console');
+    expect(overlay).toContain('etc/inittab');
+  });
+
+  it('carries the role daemons, Node and a pruned kernel module set', () => {
+    for (const f of ['usr/sbin/keepalived', 'usr/sbin/ipvsadm', 'usr/sbin/nft', 'usr/bin/node', 'usr/bin/busybox', 'usr/sbin/modprobe']) expect(base, f).toContain(f);
+    const modules = base.filter((p) => /\.ko(\.xz)?$/.test(p));
+    expect(modules.length).toBe(m.kernel.modules);
+    expect(modules.some((p) => p.endsWith('/ip_vs_wrr.ko.xz'))).toBe(true);
+    expect(modules.some((p) => p.endsWith('/virtio_net.ko.xz'))).toBe(true);
+    expect(modules.some((p) => p.includes('/sound/'))).toBe(false);
+    expect(base).toContain(`usr/lib/modules/${m.kernel.version}/modules.dep`);
+  });
+
+  it('strips docs, locales, perl modules and package caches but keeps libperl for keepalived', () => {
+    expect(base.filter((p) => /^usr\/share\/(doc|man|info|locale)\//.test(p))).toEqual([]);
+    expect(base.filter((p) => /^usr\/(share|lib\/x86_64-linux-gnu)\/perl/.test(p))).toEqual([]);
+    expect(base.filter((p) => p.startsWith('var/lib/dpkg/') || p.startsWith('var/cache/apt/'))).toEqual([]);
+    expect(base.some((p) => /^usr\/lib\/x86_64-linux-gnu\/libperl\.so/.test(p))).toBe(true);
+  });
+
+  it('records every package version and artifact hash in the manifest', () => {
+    expect(m.debian.suite).toBe('trixie');
+    expect(m.packages.keepalived).toMatch(/^1:2\.|^2\./);
+    expect(Object.keys(m.packages).length).toBeGreaterThan(50);
+    expect(m.artifacts.map((a) => a.path)).toEqual(['initrd.img', 'pillars.iso', 'pxe/boot.ipxe', 'pxe/grub.cfg', 'pxe/pxelinux.cfg/default', 'vmlinuz']);
+    expect(m.artifacts.every((a) => /^[0-9a-f]{64}$/.test(a.sha256) && a.bytes > 0)).toBe(true);
+  });
+});
+
+describe('pillars build', () => {
+  it('rebuilds an overlay change without mmdebstrap and without repacking the base', () => {
+    // A separate output root: the stamp stands in for an overlay code change; the cache is shared.
+    const out = mkdtempSync(join(outRoot, '.test-warm-'));
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, PILLARS_BUILD_STAMP: `test-${Date.now()}` },
+    });
+    rmSync(out, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/rootfs: reusing/);
+    expect(r.stderr).toMatch(/kernel: reusing/);
+    expect(r.stderr).toMatch(/base archive: reusing/);
+    expect(r.stderr).not.toMatch(/mmdebstrap \d+ packages/);
+    // every stage prints a timed line
+    expect(r.stderr).toMatch(/✓ iso: hybrid BIOS \+ UEFI image \(\d+\.\ds\)/);
+  });
+
+  it('is reproducible: pillars verify finds every artifact byte-identical', () => {
+    const r = pillars('verify', '--out', outRoot);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/reproducible: 6 artifacts byte-identical/);
+  });
+
+  it.each([
+    [['build', '--profile', 'nope'], 2, /^pillars build: unknown profile 'nope'\nhint: choose one of: director, firewall, heartbeat, realserver, router\n$/],
+    [['build', '--frobnicate'], 2, /^pillars build: Unknown option '--frobnicate'/],
+    [['frobnicate'], 2, /^pillars: unknown command 'frobnicate'/],
+  ])('pillars %j exits %i with one clear line', (args, code, stderr) => {
+    const r = pillars(...args);
+    expect(r.status).toBe(code);
+    expect(r.stderr).toMatch(stderr);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('every command has --help', () => {
+    for (const cmd of ['build', 'verify', 'doctor', 'stick', 'schema']) {
+      const r = pillars(cmd, '--help');
+      expect(r.status, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(/^usage: pillars /);
+    }
+  });
+});
