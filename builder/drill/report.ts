@@ -1,0 +1,44 @@
+/**
+ * The failover drill's numbers: per-run results, percentiles, the JSON a script reads and the
+ * table a person reads. Pure.
+ */
+export type Scenario = 'poweroff' | 'crash' | 'linkdown' | 'partition';
+export const SCENARIOS: readonly Scenario[] = ['poweroff', 'crash', 'linkdown', 'partition'];
+
+export interface DrillRun {
+  failover_ms: number;
+  lost_probes: number;
+  /** Which node was master before the fault and which answered after it. */
+  from?: string;
+  to?: string;
+}
+
+export interface DrillReport {
+  scenario: Scenario;
+  profile: string;
+  runs: DrillRun[];
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+}
+
+/** Nearest-rank percentile (p in 0..100) of a non-empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * s.length));
+  return s[Math.min(rank, s.length) - 1]!;
+}
+
+export function summarize(scenario: Scenario, profile: string, runs: readonly DrillRun[]): DrillReport {
+  const ms = runs.map((r) => r.failover_ms);
+  const round = (x: number) => Math.round(x);
+  return { scenario, profile, runs: [...runs], p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), max_ms: round(Math.max(...ms)) };
+}
+
+export function formatReport(r: DrillReport): string {
+  const lines = [`failover drill: profile ${r.profile}, scenario ${r.scenario}, ${r.runs.length} run(s)`, '', ' run  failover   lost probes  from → to'];
+  r.runs.forEach((x, i) => lines.push(`${String(i + 1).padStart(4)}  ${`${Math.round(x.failover_ms)} ms`.padStart(8)}  ${String(x.lost_probes).padStart(12)}  ${x.from ?? '?'} → ${x.to ?? '?'}`));
+  lines.push('', `p50 ${r.p50_ms} ms · p95 ${r.p95_ms} ms · max ${r.max_ms} ms (the bar: every failover < 5000 ms)`);
+  return lines.join('\n');
+}
