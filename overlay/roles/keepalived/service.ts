@@ -1,0 +1,60 @@
+/**
+ * Who runs keepalived, and how. VRRP instances and LVS virtual servers share one keepalived.conf and
+ * one keepalived (the IPVS sync daemon is bound to a VRRP instance), so exactly one role owns the
+ * file, its check and the service:
+ *   - the vrrp role when the config has a `vrrp` section (profiles director, router, firewall);
+ *   - otherwise the director role (VIPs held by carp or heartbeat, or a single director).
+ * The other role contributes its half of the same file through the shared view and only adds its
+ * own sysctls. The owner renders the whole file, so the result does not depend on role order.
+ */
+import { defineService, type ServiceSpec } from '../../supervisor/service-machine.js';
+import type { PillarsConfig } from '../../config/index.js';
+import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
+import { renderKeepalivedConf } from './conf.js';
+
+export const KEEPALIVED_SERVICE = 'keepalived';
+
+export type KeepalivedOwner = 'vrrp' | 'director';
+
+export function keepalivedOwner(config: PillarsConfig): KeepalivedOwner | undefined {
+  if (config.vrrp) return 'vrrp';
+  if (config.director) return 'director';
+  return undefined;
+}
+
+export function keepalivedConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
+  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived.conf`;
+}
+
+export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {
+  return [{ path: keepalivedConfPath(ctx), content: renderKeepalivedConf(ctx), mode: 0o600 }];
+}
+
+export function keepalivedCheck(ctx: RoleContext): RoleCheck {
+  return { what: 'keepalived.conf', command: ['keepalived', '-t', '-f', keepalivedConfPath(ctx)] };
+}
+
+/**
+ * keepalived in the foreground (-n), logging to the console the supervisor captures (-l -D), with
+ * only the subsystems the config uses (-P VRRP only, -C checker only; both when neither flag).
+ *
+ * Readiness: with VRRP, `notify` — keepalived writes `INSTANCE "…" BACKUP|FAULT` to the event FIFO
+ * as soon as its instances are initialised, so the supervisor knows the daemon is up and what state
+ * it is in (a spawned keepalived is not yet a working one: it may sit in FAULT on a dead link).
+ * Checker only: `none` — the checker writes to the FIFO only on a change, which may never come.
+ */
+export function keepalivedService(ctx: RoleContext): ServiceSpec {
+  const { config } = ctx;
+  const vrrp = !!config.vrrp;
+  const director = !!config.director;
+  const subsystems = vrrp && director ? [] : vrrp ? ['--vrrp'] : ['--check'];
+  return defineService({
+    name: KEEPALIVED_SERVICE,
+    type: 'longrun',
+    command: ['keepalived', '--dont-fork', '--log-console', '--log-detail', ...subsystems, `--use-file=${keepalivedConfPath(ctx)}`],
+    readiness: vrrp ? { kind: 'notify', timeoutMs: 30_000 } : { kind: 'none', timeoutMs: 10_000 },
+    // keepalived releases its VIPs and IPVS table on SIGTERM; give it time to send priority-0 adverts.
+    killGraceMs: 5000,
+    description: vrrp && director ? 'keepalived (VRRP + LVS)' : vrrp ? 'keepalived (VRRP)' : 'keepalived (LVS)',
+  });
+}
