@@ -186,7 +186,8 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
     trackInterfaces: [...inst.track_interfaces],
     trackScripts: [...inst.track_scripts],
     nopreempt: inst.nopreempt,
-    preemptDelay: inst.preempt_delay,
+    // keepalived resets preempt_delay under nopreempt (and says so, failing `keepalived -t`).
+    preemptDelay: inst.nopreempt ? 0 : inst.preempt_delay,
     garp: { delay: inst.garp.master_delay, repeat: inst.garp.master_repeat, refresh: inst.garp.master_refresh },
     ...(inst.auth && inst.version === 2 ? { auth: { type: inst.auth.type, pass: inst.auth.pass } } : {}),
     smtpAlert: smtp,

@@ -108,6 +108,14 @@ describe('keepalived view', () => {
     ]);
   });
 
+  it('nopreempt drops preempt_delay (keepalived rejects the pair)', () => {
+    const v = keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1'));
+    expect(v.instances.map((i) => [i.nopreempt, i.preemptDelay])).toEqual([
+      [false, 0],
+      [true, 0],
+    ]);
+  });
+
   it('a bare VIP takes the prefix of the node on the interface; other families go to the excluded list', () => {
     expect(vipWithPrefix('10.1.0.1', [parseCidr('10.1.0.2/24')!])).toBe('10.1.0.1/24');
     expect(vipWithPrefix('10.1.0.1/16', [parseCidr('10.1.0.2/24')!])).toBe('10.1.0.1/16');
