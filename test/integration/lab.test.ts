@@ -4,9 +4,21 @@
  * through the monitor, a partition, and cleanup — also when the test body throws.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, listLeftovers, type LabVm } from '../../builder/vm/lab.js';
-import { run } from '../../builder/exec.js';
-import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Lab, listLeftovers, OutputLines, type LabVm } from '../../builder/vm/lab.js';
+import { startApplianceLab } from '../../builder/vm/appliance-lab.js';
+import { run, spawnDaemon } from '../../builder/exec.js';
+import type { BootMedium } from '../../builder/vm/qemu.js';
+import { BOOT_TIMEOUT_MS, imagePath, requireImage, root } from './image.js';
+
+const directBoot = (): BootMedium => ({
+  kind: 'kernel',
+  kernel: imagePath('director', 'vmlinuz'),
+  initrd: imagePath('director', 'initrd.img'),
+  append: 'console=ttyS0,115200n8 quiet panic=-1',
+});
 
 const READY = /pillars: ready in (\d+\.\d+)s/;
 const labs: Lab[] = [];
@@ -175,5 +187,83 @@ describe('lab', () => {
     expect(pidGone(pid)).toBe(true);
     expect(pidGone(probePid)).toBe(true);
     expect(await listLeftovers(id)).toEqual([]);
+  });
+});
+
+describe('standard appliance lab', () => {
+  it('two appliances, a client and three backends; every backend answers the client across its segment', async () => {
+    requireImage('director');
+    const t0 = performance.now();
+    const { lab, nodes, client, backends } = await startApplianceLab({ nodes: 2, backends: 3, boot: directBoot });
+    labs.push(lab);
+    try {
+      expect(nodes.map((n) => n.taps.map((t) => t.segment))).toEqual([
+        ['lan', 'internal', 'sync'],
+        ['lan', 'internal', 'sync'],
+      ]);
+      expect(nodes[1]!.taps.map((t) => t.mac)).toEqual(['52:54:00:00:01:00', '52:54:00:00:01:01', '52:54:00:00:01:02']);
+      expect(backends.map((b) => b.address)).toEqual(['198.51.100.100', '198.51.100.101', '198.51.100.102']);
+      const ready = await Promise.all(nodes.map((n) => n.waitFor(READY, BOOT_TIMEOUT_MS)));
+      console.log(`two appliances ready after ${ready.map((l) => (l.t / 1000).toFixed(1)).join(' s, ')} s (${((performance.now() - t0) / 1000).toFixed(1)} s with lab setup)`);
+      // The client is on lan, the backends on internal: only a host on internal reaches them.
+      expect(await client.ping(backends[0]!.address, 1, 1)).toBe(false);
+      for (const b of backends) {
+        const answers = await backends[0]!.probe({ url: `http://${b.address}/`, intervalMs: 20, count: 3, timeoutMs: 1000, durationMs: 3000 });
+        expect(answers.map((a) => a.body)).toEqual([b.name, b.name, b.name]);
+      }
+      await lab.partition(nodes[0]!, nodes[1]!);
+      await lab.heal();
+    } finally {
+      await lab.dispose();
+    }
+    expect(await lab.listLeftovers()).toEqual([]);
+  });
+});
+
+describe('signals', () => {
+  const bundleDir = join(root, 'node_modules', '.cache', 'pillars-lab-test');
+  let bundle = '';
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s while a lab is alive: the process cleans up and exits %i', async (signal, exitCode) => {
+    requireImage('director');
+    if (!bundle) {
+      // A separate Node process that builds a lab and then waits to be interrupted.
+      await mkdir(bundleDir, { recursive: true });
+      const entry = join(bundleDir, 'child.ts');
+      await writeFile(
+        entry,
+        `import { startApplianceLab } from ${JSON.stringify(join(root, 'builder', 'vm', 'appliance-lab.ts'))};
+const boot = () => (${JSON.stringify(directBoot())});
+const { lab, nodes } = await startApplianceLab({ nodes: 1, backends: 2, boot });
+const probe = lab.host('client').startProbe({ url: 'http://' + lab.host('web1').address + '/', intervalMs: 100, count: 100000, durationMs: 600000 });
+process.stdout.write(JSON.stringify({ id: lab.id, dir: lab.dir, pids: [...nodes.map((n) => n.pid), probe.daemon.pid] }) + '\\n');
+setInterval(() => {}, 1000);
+`,
+      );
+      const out = join(bundleDir, 'child.mjs');
+      await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'error' });
+      bundle = out;
+    }
+    const child = spawnDaemon(process.execPath, [bundle]);
+    child.child.stderr?.resume();
+    try {
+      const info = JSON.parse(await new OutputLines(child).waitFor(/"id"/, 60_000)) as { id: string; dir: string; pids: number[] };
+      expect(await listLeftovers(info.id)).toEqual(expect.arrayContaining([`netns pillars-lab-${info.id}`]));
+      const t0 = performance.now();
+      process.kill(child.pid, signal);
+      const code = await Promise.race([child.exited, new Promise<number>((r) => setTimeout(() => r(-1), 40_000))]);
+      console.log(`${signal}: exit ${code} after ${(performance.now() - t0).toFixed(0)} ms`);
+      expect(code).toBe(exitCode);
+      expect(await listLeftovers(info.id, { pids: info.pids, dirs: [info.dir] })).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  afterAll(async () => {
+    await rm(bundleDir, { recursive: true, force: true });
   });
 });

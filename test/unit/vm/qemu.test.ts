@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { cleanMonitorOutput, netdevId, qemuArgs, qemuCommand, type VmSpec } from '../../../builder/vm/qemu.js';
+
+const spec: VmSpec = {
+  name: 'node1',
+  boot: { kind: 'kernel', kernel: '/o/vmlinuz', initrd: '/o/initrd.img', append: 'console=ttyS0' },
+  nics: [
+    { mac: '52:54:00:00:00:00', tap: 'pillars-ab12-t0' },
+    { mac: '52:54:00:00:00:01', tap: 'pillars-ab12-t1', model: 'e1000' },
+  ],
+  monitorSocket: '/tmp/x/node1.monitor',
+};
+
+describe('qemu command', () => {
+  it('taps get netdev ids net<i> (what set_link takes) and fixed MACs', () => {
+    const a = qemuArgs(spec).join(' ');
+    expect(netdevId(1)).toBe('net1');
+    expect(a).toContain('-netdev tap,id=net0,ifname=pillars-ab12-t0,script=no,downscript=no -device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:00');
+    expect(a).toContain('-device e1000,netdev=net1,mac=52:54:00:00:00:01');
+    expect(a).toContain('-monitor unix:/tmp/x/node1.monitor,server,nowait');
+  });
+
+  it('runs inside the lab namespace through ip netns exec when asked', () => {
+    expect(qemuCommand(spec)).toEqual({ cmd: 'qemu-system-x86_64', args: qemuArgs(spec) });
+    const c = qemuCommand({ ...spec, netns: 'pillars-lab-ab12' });
+    expect(c.cmd).toBe('ip');
+    expect(c.args.slice(0, 4)).toEqual(['netns', 'exec', 'pillars-lab-ab12', 'qemu-system-x86_64']);
+    expect(c.args.slice(4)).toEqual(qemuArgs(spec));
+  });
+});
+
+describe('monitor output', () => {
+  it('drops the character-by-character echo, control sequences and the prompt', () => {
+    const raw = ' i\x1b[K\x1b[Din\x1b[K\x1b[D\x1b[Dinfo status\x1b[K\r\nVM status: running\r\n(qemu) ';
+    expect(cleanMonitorOutput(raw, 'info status')).toBe('VM status: running');
+    expect(cleanMonitorOutput('set_link net0 off\r\n(qemu) ', 'set_link net0 off')).toBe('');
+    expect(cleanMonitorOutput("set_link net9 off\r\nError: Device 'net9' not found\r\n(qemu) ", 'set_link net9 off')).toBe("Error: Device 'net9' not found");
+  });
+});
