@@ -14,7 +14,10 @@ export interface BundleEntry {
   output: string;
 }
 
-export const IMAGE_PROGRAMS: readonly BundleEntry[] = [{ entry: 'overlay/supervisor/main.ts', output: 'supervisor.cjs' }];
+export const IMAGE_PROGRAMS: readonly BundleEntry[] = [
+  { entry: 'overlay/supervisor/main.ts', output: 'supervisor.cjs' },
+  { entry: 'overlay/pillarsctl/main.ts', output: 'pillarsctl.cjs' },
+];
 
 /** Bundle each program into `<outDir>/<output>`; returns the written paths. */
 export async function bundlePrograms(ctx: Pick<BuildContext, 'projectRoot'>, outDir: string, programs = IMAGE_PROGRAMS): Promise<string[]> {

@@ -1,47 +1,439 @@
 /**
- * The pillars supervisor: the appliance's brain, started (and respawned) by PID 1.
- * Boot: mount the basics, then announce readiness on the console.
+ * The pillars supervisor: the appliance's brain, started (and respawned) by PID 1 (busybox init).
+ *
+ *   early boot (boot-plan.ts, as data) → firewall closed (cold boot) → config discovery, read-only
+ *   mount, validation, node by MAC (config-source.ts) → roles planned, checked, applied
+ *   (roles/index.ts) → services supervised (supervisor.ts) → `pillars: ready in N.NNs (…)`
+ *
+ * Any failure on the way enters the safe state (safe-state.ts): nothing of the config is applied,
+ * the firewall drops everything but loopback, the console says why. Control requests arrive on
+ * /run/pillars/control.sock (pillarsctl); the ACPI power button shuts down gracefully.
+ *
+ * After a crash init starts this program again: mounts are found in place, services whose state
+ * files name live processes are re-adopted, and the firewall is not touched, so a supervisor crash
+ * never drops a VIP.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { release } from 'node:os';
+import { DirectoryStickFs, loadStickConfig, saveConfig } from '../config/index.js';
+import { applyRolePlan, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
+import type { RoleContext } from '../roles/role.js';
+import { sysBlockDevices } from '../system/block-devices.js';
 import { systemConsole } from '../system/console.js';
+import { BASE_MODULES, collectModaliases, listNics } from '../system/hardware.js';
+import { bb, describeFailure, exec, execOk } from '../system/exec.js';
+import { watchPowerButton } from '../system/power-button.js';
+import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
+import { parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
+import { parseCmdline, type BootParams } from './cmdline.js';
+import { findConfig, loadFromMedium, STICK_MOUNT, type ConfigOutcome } from './config-source.js';
+import { ControlError, createControlServer, type Request } from './control-protocol.js';
+import { modulesFor } from './modalias.js';
+import { createLogRing } from './ring.js';
+import { formatIssue, renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
+import { createFileStateStore, SERVICE_STATE_DIR } from './state-file.js';
+import { formatStatus } from './status-format.js';
+import { createSupervisor, systemClock, type Supervisor } from './supervisor.js';
+import { startTestChannel, TEST_FLAG } from './test-channel.js';
 
-const BASIC_MOUNTS: ReadonlyArray<{ type: string; source: string; target: string; options?: string }> = [
-  { type: 'proc', source: 'proc', target: '/proc' },
-  { type: 'sysfs', source: 'sysfs', target: '/sys' },
-  { type: 'devtmpfs', source: 'devtmpfs', target: '/dev' },
-  { type: 'tmpfs', source: 'tmpfs', target: '/run', options: 'mode=0755,nosuid,nodev' },
-  { type: 'tmpfs', source: 'tmpfs', target: '/tmp', options: 'mode=1777,nosuid,nodev' },
-];
+const BOOT_MARK = `${STATE_DIR}/booted`;
+const ETC_DIR = `${STATE_DIR}/etc`;
+const SAFE_RULESET = `${STATE_DIR}/safe.nft`;
 
-function mounted(target: string): boolean {
+const readOr = (path: string, fallback: string) => {
   try {
-    return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === target);
+    return readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return fallback;
+  }
+};
+const uptime = () => Number(readOr('/proc/uptime', '0').split(' ')[0]);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const isMounted = (target: string) => parseMounts(readOr('/proc/self/mounts', '')).some((m) => m.target === target);
+
+/** Carries out early-boot steps: busybox mount (Node cannot mount), fs calls, modprobe. */
+const bootExecutor: BootExecutor = {
+  async run(step: BootStep) {
+    switch (step.kind) {
+      case 'mount':
+        mkdirSync(step.mount.target, { recursive: true });
+        await execOk(bb(...(step.command as [string, ...string[]])));
+        return;
+      case 'mkdir':
+        mkdirSync(step.path, { recursive: true, mode: step.mode });
+        return;
+      case 'symlink':
+        if (!existsSync(step.path)) symlinkSync(step.target, step.path);
+        return;
+      case 'hostname':
+        writeFileSync('/proc/sys/kernel/hostname', step.name);
+        return;
+      case 'modules': {
+        const alias = readOr(`/lib/modules/${release()}/modules.alias`, '');
+        if (!alias) throw new Error(`no /lib/modules/${release()}/modules.alias`);
+        const mods = [...new Set([...modulesFor(collectModaliases(), alias), ...BASE_MODULES])];
+        // One modprobe for all (fast under emulation); when it reports a failure, one per module
+        // to name the ones that are missing.
+        const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
+        const failed: string[] = [];
+        if (all.code !== 0) {
+          for (const m of mods) {
+            const r = await exec(['modprobe', '-q', m], { timeoutMs: 30_000 });
+            if (r.code !== 0) failed.push(m);
+          }
+        }
+        if (failed.length > 0) throw new Error(`could not load ${failed.sort().join(', ')} (of ${mods.length})`);
+        return;
+      }
+    }
+  },
+};
+
+const roleSystem: RoleSystem = {
+  async writeFile(path, content, mode) {
+    mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
+    await writeFile(path, content, { mode });
+    await chmod(path, mode).catch(() => undefined);
+  },
+  readFile: (path) => readFile(path, 'utf8').catch(() => undefined),
+  removeFile: (path) => rm(path, { force: true }),
+  async run(argv) {
+    const r = await exec(argv, { timeoutMs: 60_000 });
+    return { code: r.code, output: r.stdout + r.stderr };
+  },
+};
+
+interface Configured {
+  outcome: Extract<ConfigOutcome, { ok: true }>;
+  plan: RolePlan;
+  missingRoles: string[];
+}
+
+class Appliance {
+  private supervisor: Supervisor | undefined;
+  private tailer: LogTailer | undefined;
+  private running: Configured | undefined;
+  private unconfigured: { reason: string; issues: ConfigIssue[] } | undefined;
+  private readonly bootLog = createLogRing(500);
+  private readonly console = systemConsole();
+  private shuttingDown = false;
+  private announced = false;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly params: BootParams,
+    private readonly cold: boolean,
+  ) {}
+
+  say(line: string): void {
+    this.console.line(line);
+    this.bootLog.push({ at: Date.now(), stream: 'supervisor', text: line });
+  }
+
+  private async nft(ruleset: string): Promise<void> {
+    mkdirSync(STATE_DIR, { recursive: true });
+    writeFileSync(SAFE_RULESET, ruleset);
+    await execOk(['nft', '-f', SAFE_RULESET]);
+  }
+
+  async closeFirewall(): Promise<void> {
+    try {
+      await this.nft(renderSafeRuleset());
+      this.say('pillars: firewall closed (all traffic dropped except loopback) until the config is applied');
+    } catch (err) {
+      this.say(`pillars: WARNING: could not close the firewall: ${message(err)}`);
+    }
+  }
+
+  async enterSafeState(reason: string, issues: ConfigIssue[]): Promise<void> {
+    this.unconfigured = { reason, issues };
+    this.running = undefined;
+    try {
+      await this.nft(renderSafeRuleset());
+    } catch (err) {
+      this.say(`pillars: WARNING: could not load the safe ruleset: ${message(err)}`);
+    }
+    for (const l of renderUnconfiguredMessage(reason, issues)) this.say(l);
+    this.say(`pillars: ready in ${uptime().toFixed(2)}s (UNCONFIGURED: safe state, no roles)`);
+  }
+
+  private roleContext(o: Configured['outcome']): RoleContext {
+    return { config: o.config, nodeName: o.nodeName, node: o.node, etcDir: ETC_DIR, eventFifo: `${STATE_DIR}/events` };
+  }
+
+  /** Plan, check and apply the roles of a validated config; undefined plus console lines on failure. */
+  private async prepare(o: Configured['outcome']): Promise<Configured | { errors: string[] }> {
+    const sel = selectRoles(o.config);
+    let plan: RolePlan;
+    try {
+      plan = planRoles(this.roleContext(o), sel.run);
+    } catch (err) {
+      return { errors: [`rendering the roles failed: ${message(err)}`] };
+    }
+    const applied = await applyRolePlan(plan, roleSystem);
+    if (!applied.ok) return { errors: applied.errors };
+    return { outcome: o, plan, missingRoles: sel.missing };
+  }
+
+  private startServices(c: Configured): void {
+    const sup = createSupervisor(c.plan.services, { clock: systemClock, processes: createProcessApi(), store: createFileStateStore() });
+    this.supervisor = sup;
+    this.tailer = createLogTailer(c.plan.services.map((s) => s.name), (svc, stream, line) => sup.log(svc, stream, line));
+    const required = c.plan.services.map((s) => s.name);
+    const roles = c.plan.roles.join(', ');
+    const check = () => {
+      const st = sup.status();
+      if (!this.announced && required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))) {
+        this.announced = true;
+        this.say(`pillars: ready in ${uptime().toFixed(2)}s (node ${c.outcome.nodeName}, roles: ${roles})`);
+      }
+    };
+    sup.subscribe((ev) => {
+      if (ev.type === 'state') {
+        if (ev.to === 'failed' || ev.to === 'backoff') this.say(`pillars: service ${ev.service}: ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`);
+        if (ev.from === 'backoff' || (ev.from === 'ready' && ev.to !== 'stopping')) this.say(`pillars: service ${ev.service}: ${ev.from} → ${ev.to}`);
+        check();
+      }
+    });
+    sup.start();
+    check();
+  }
+
+  /** The configured path: apply and supervise, or the safe state. */
+  async configure(o: ConfigOutcome): Promise<void> {
+    if (!o.ok) return this.enterSafeState(o.reason, o.issues);
+    const hostname = o.node.hostname ?? o.nodeName;
+    try {
+      writeFileSync('/proc/sys/kernel/hostname', hostname);
+      this.say(`pillars: boot: ✓ set hostname to ${hostname}`);
+    } catch (err) {
+      this.say(`pillars: boot: ! set hostname to ${hostname}: ${message(err)} (optional, continuing)`);
+    }
+    const prepared = await this.prepare(o);
+    if ('errors' in prepared) {
+      return this.enterSafeState(
+        `the roles for node ${o.nodeName} failed their checks`,
+        prepared.errors.map((m) => ({ message: m })),
+      );
+    }
+    for (const r of prepared.missingRoles) this.say(`pillars: WARNING: the config has a ${r} section but this image has no ${r} role yet; it is not applied`);
+    if (this.cold || this.unconfigured) {
+      // No firewall role in this image yet: the config's absence of a firewall means open.
+      if (!prepared.plan.roles.includes('firewall')) {
+        const r = await exec(['nft', 'flush', 'ruleset']);
+        this.say(r.code === 0 ? 'pillars: firewall: no firewall role, ruleset cleared' : `pillars: WARNING: ${describeFailure(['nft', 'flush', 'ruleset'], r)}`);
+      }
+    }
+    this.unconfigured = undefined;
+    this.running = prepared;
+    this.startServices(prepared);
+  }
+
+  // ------------------------------------------------------------------ control
+  statusJson(): Record<string, unknown> {
+    const r = this.running;
+    return {
+      supervisor: { pid: process.pid, startedAt: this.startedAt, uptime: uptime() },
+      config: r
+        ? {
+            state: 'configured',
+            node: r.outcome.nodeName,
+            how: r.outcome.how,
+            roles: r.plan.roles,
+            missingRoles: r.missingRoles,
+            source: r.outcome.source,
+          }
+        : { state: 'unconfigured', reason: this.unconfigured?.reason ?? 'starting', issues: this.unconfigured?.issues ?? [] },
+      services: this.supervisor?.status().services ?? [],
+      at: Date.now(),
+    };
+  }
+
+  statusText(): string {
+    const r = this.running;
+    const lines: string[] = [];
+    if (r) {
+      const s = r.outcome.source;
+      lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
+      lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
+      lines.push(`roles     ${r.plan.roles.join(', ')}${r.missingRoles.length ? ` (not in this image: ${r.missingRoles.join(', ')})` : ''}`);
+    } else {
+      lines.push(`UNCONFIGURED — ${this.unconfigured?.reason ?? 'starting'}`);
+      for (const l of renderUnconfiguredMessage('', this.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));
+      lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
+    }
+    if (this.supervisor) lines.push('', ...formatStatus(this.supervisor.status()));
+    return lines.join('\n');
+  }
+
+  async handle(req: Request): Promise<unknown> {
+    const args = req.args ?? {};
+    switch (req.cmd) {
+      case 'status':
+        return { json: this.statusJson(), text: this.statusText() };
+      case 'logs': {
+        const name = typeof args.service === 'string' ? args.service : undefined;
+        const n = typeof args.lines === 'number' ? args.lines : 200;
+        if (name === undefined || name === 'supervisor') return { lines: this.bootLog.tail(n).map((l) => ({ ...l, service: 'supervisor' })) };
+        if (!this.supervisor || !this.supervisor.order().includes(name)) {
+          throw new ControlError(`no service ${name}`, `services: supervisor${this.supervisor ? ', ' + this.supervisor.order().join(', ') : ''}`);
+        }
+        return { lines: this.supervisor.logs(name, n).map((l) => ({ ...l, service: name })) };
+      }
+      case 'reload':
+        return this.reload(typeof args.file === 'string' ? args.file : undefined);
+      case 'save':
+        return this.save();
+      case 'poweroff':
+      case 'reboot':
+        setTimeout(() => void this.shutdown(req.cmd as 'poweroff' | 'reboot', 'pillarsctl'), 200);
+        return { message: `${req.cmd} in progress` };
+    }
+    throw new ControlError(`unknown command ${String(req.cmd)}`);
+  }
+
+  /** validate → render → check → apply; the running config stays on any failure. */
+  private async reload(file: string | undefined): Promise<unknown> {
+    const macs = () => listNics().map((n) => n.mac);
+    let o: ConfigOutcome;
+    if (file) {
+      o = await loadFromMedium(
+        { macs, load: async () => loadStickConfig(new DirectoryStickFs(file.slice(0, file.lastIndexOf('/')) || '/'), file.slice(file.lastIndexOf('/') + 1)) },
+        { provider: 'kernel-parameter', device: file },
+        this.params.node,
+      );
+    } else {
+      const device = this.running?.outcome.source.device ?? '';
+      o = await loadFromMedium({ macs, load: () => loadStickConfig(new DirectoryStickFs(STICK_MOUNT)) }, { provider: this.running?.outcome.source.provider ?? 'usb-sata', device }, this.params.node);
+    }
+    if (!o.ok) throw new ControlError(`reload refused, the running config stays: ${o.reason}`, undefined, o.issues.map((i) => formatIssue(i)));
+    if (this.running && o.source.checksum === this.running.outcome.source.checksum) return { message: 'config unchanged' };
+    const prepared = await this.prepare(o);
+    if ('errors' in prepared) {
+      // applyRolePlan has put the running config's files back.
+      throw new ControlError('reload refused, the running config stays: a role check failed', undefined, prepared.errors);
+    }
+    const old = this.supervisor;
+    if (old) {
+      this.say('pillars: reload: stopping the services of the previous config');
+      await old.shutdown();
+      this.tailer?.stop();
+    }
+    // Oneshots recorded as done would not run again for the new config.
+    await rm(SERVICE_STATE_DIR, { recursive: true, force: true });
+    this.unconfigured = undefined;
+    this.running = prepared;
+    this.announced = false;
+    this.startServices(prepared);
+    this.say(`pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`);
+    return { message: `reloaded (generation ${o.source.generation})` };
+  }
+
+  /** Write the running config back to the stick: read-write only for the write, atomic, with history. */
+  private async save(): Promise<unknown> {
+    const r = this.running;
+    if (!r) throw new ControlError('nothing to save: the appliance is unconfigured');
+    if (!isMounted(STICK_MOUNT)) throw new ControlError(`no stick mounted at ${STICK_MOUNT}`);
+    await execOk(bb('mount', '-o', 'remount,rw', STICK_MOUNT));
+    let gen: number;
+    try {
+      gen = await saveConfig(new DirectoryStickFs(STICK_MOUNT), r.outcome.body);
+      await exec(bb('sync'));
+    } finally {
+      const back = await exec(bb('mount', '-o', 'remount,ro', STICK_MOUNT));
+      if (back.code !== 0) this.say(`pillars: WARNING: stick stays read-write: ${describeFailure(['mount', '-o', 'remount,ro', STICK_MOUNT], back)}`);
+    }
+    r.outcome.source.generation = gen;
+    this.say(`pillars: saved the running config to ${r.outcome.source.device} as generation ${gen}`);
+    return { message: `saved as generation ${gen}`, generation: gen };
+  }
+
+  async shutdown(kind: 'poweroff' | 'reboot', why: string): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.say(`pillars: ${kind} requested (${why}): stopping services in reverse order`);
+    if (this.supervisor) {
+      const { stuck } = await this.supervisor.shutdown({ afterKillMs: 1000 });
+      if (stuck.length) this.say(`pillars: still running after their grace time: ${stuck.join(', ')}`);
+    }
+    this.tailer?.stop();
+    await rm(SERVICE_STATE_DIR, { recursive: true, force: true });
+    if (isMounted(STICK_MOUNT)) await exec(bb('umount', STICK_MOUNT));
+    await exec(bb('sync'));
+    this.say(`pillars: ${kind === 'poweroff' ? 'powering off' : 'rebooting'}`);
+    await exec(bb(kind, '-f'));
   }
 }
 
-function mountBasics(): void {
-  for (const m of BASIC_MOUNTS) {
-    if (mounted(m.target)) continue;
-    if (!existsSync(m.target)) mkdirSync(m.target, { recursive: true });
-    const args = ['mount', '-t', m.type, ...(m.options ? ['-o', m.options] : []), m.source, m.target];
-    const r = spawnSync('/usr/bin/busybox', args, { stdio: 'inherit' });
-    if (r.status !== 0) process.stderr.write(`pillars: mount ${m.type} on ${m.target} failed\n`);
+async function mountStickReadOnly(device: string): Promise<void> {
+  if (isMounted(STICK_MOUNT)) return;
+  mkdirSync(STICK_MOUNT, { recursive: true });
+  await execOk(bb('mount', '-t', 'vfat', '-o', 'ro,nosuid,nodev,noexec', device, STICK_MOUNT));
+}
+
+async function main(): Promise<void> {
+  const mounted = parseMounts(readOr('/proc/self/mounts', ''));
+  const cold = !(mounted.some((m) => m.target === '/run') && existsSync(BOOT_MARK));
+  const params = parseCmdline(readOr('/proc/cmdline', ''));
+  const hostname = readOr('/etc/hostname', 'pillars').trim() || 'pillars';
+  const steps = planEarlyBoot({ mounted, modules: cold, ...(cold ? { hostname } : {}) });
+  const boot = await runBootPlan(steps, bootExecutor, { log: () => undefined });
+  const app = new Appliance(params, cold);
+  if (!cold) app.say(`pillars: supervisor restarted (pid ${process.pid}); re-adopting running services`);
+  for (const r of boot.results) app.say(`pillars: boot: ${formatLine(r)}`);
+  for (const w of params.warnings) app.say(`pillars: WARNING: ${w}`);
+  writeFileSync(BOOT_MARK, `${Date.now()}\n`);
+
+  if (params.test.includes(TEST_FLAG)) startTestChannel('/dev/ttyS0', (l) => app.say(l));
+
+  process.on('SIGTERM', () => process.exit(0));
+  process.on('uncaughtException', (err) => app.say(`pillars: internal error: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => app.say(`pillars: internal error: ${message(err)}`));
+
+  if (cold) await app.closeFirewall();
+
+  const server = createControlServer({ handler: (req) => app.handle(req) });
+  try {
+    await server.listen();
+  } catch (err) {
+    app.say(`pillars: WARNING: control socket: ${message(err)}`);
+  }
+  watchPowerButton(() => void app.shutdown('poweroff', 'power button'), (l) => app.say(`pillars: ${l}`));
+
+  if (!boot.ok) {
+    await app.enterSafeState(`early boot failed: ${boot.failures.join('; ')}`, []);
+    return;
+  }
+  const blkid = existsSync('/usr/sbin/blkid') ? ['/usr/sbin/blkid'] : bb('blkid');
+  const outcome = await findConfig(params, {
+    devices: sysBlockDevices({ blkid }),
+    clock: { now: () => Date.now(), sleep },
+    mountReadOnly: (d) => mountStickReadOnly(d.path),
+    load: () => loadStickConfig(new DirectoryStickFs(STICK_MOUNT)),
+    macs: () => listNics().map((n) => n.mac),
+    say: (l) => app.say(l),
+  });
+  await app.configure(outcome);
+}
+
+function formatLine(r: Awaited<ReturnType<typeof runBootPlan>>['results'][number]): string {
+  const d = r.step.describe();
+  switch (r.outcome) {
+    case 'ok':
+      return `✓ ${d} (${r.ms} ms)`;
+    case 'skipped':
+      return `- ${d} (${r.step.already ?? 'skipped'})`;
+    case 'failed':
+      return `✗ ${d}: ${r.error} (required)`;
+    case 'warned':
+      return `! ${d}: ${r.error} (optional, continuing)`;
   }
 }
 
-function uptimeSeconds(): number {
-  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-}
-
-function main(): void {
-  mountBasics();
-  const console = systemConsole();
-  console.line(`pillars: ready in ${uptimeSeconds().toFixed(2)}s`);
-  // Stay alive as the supervisor; roles are added by later stages of boot.
-  setInterval(() => undefined, 1 << 30);
-}
-
-main();
+void main().catch((err) => {
+  systemConsole().line(`pillars: supervisor failed: ${message(err)}`);
+  // Stay alive would hide the failure; exit so init respawns us.
+  setTimeout(() => process.exit(1), 1000);
+});

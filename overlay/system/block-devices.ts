@@ -1,0 +1,122 @@
+/**
+ * BlockDevices over /sys/block and blkid: what discovery.ts scans for the config stick.
+ * The parsing is pure (unit-tested); `sysBlockDevices()` reads the real system.
+ */
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import type { BlockDevice, BlockDevices, Bus } from '../supervisor/discovery.js';
+import { exec, type Exec } from './exec.js';
+
+/** `/dev/sda1: LABEL="PILLARS" UUID="1234-ABCD" TYPE="vfat"` (blkid's default output) → fields. */
+export function parseBlkidLine(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const colon = line.indexOf(': ');
+  const rest = colon >= 0 ? line.slice(colon + 2) : line;
+  const re = /([A-Z_]+)="((?:[^"\\]|\\.)*)"/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(rest))) out[m[1]!] = m[2]!.replace(/\\(.)/g, '$1');
+  return out;
+}
+
+/** Which bus a block device hangs off, from the resolved /sys/block/NAME/device path. */
+export function busOf(name: string, devicePath: string | undefined): Bus {
+  if (/^fd\d+$/.test(name)) return 'floppy';
+  const p = devicePath ?? '';
+  if (/\/usb\d*\//.test(p)) return 'usb';
+  if (/^vd[a-z]+$/.test(name) || /virtio/.test(p)) return 'virtio';
+  if (/^mmcblk/.test(name)) return 'mmc';
+  if (/^nvme/.test(name)) return 'nvme';
+  if (/\/ata\d+\//.test(p)) return 'ata';
+  if (/^sd[a-z]+$/.test(name) || /^sr\d+$/.test(name)) return 'scsi';
+  return 'unknown';
+}
+
+export interface SysReader {
+  list(dir: string): string[];
+  read(path: string): string | undefined;
+  realpath(path: string): string | undefined;
+}
+
+export const realSys: SysReader = {
+  list: (d) => {
+    try {
+      return readdirSync(d).sort();
+    } catch {
+      return [];
+    }
+  },
+  read: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  realpath: (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+interface RawDev {
+  name: string;
+  type: BlockDevice['type'];
+  parent?: string;
+  removable: boolean;
+  bus: Bus;
+  size: number;
+}
+
+/** The disks and partitions under /sys/block (loop and ram devices left out). */
+export function listSysBlock(sys: SysReader = realSys): RawDev[] {
+  const out: RawDev[] = [];
+  for (const name of sys.list('/sys/block')) {
+    if (/^(loop|ram|zram|dm-|md)/.test(name)) continue;
+    const base = `/sys/block/${name}`;
+    const removable = (sys.read(`${base}/removable`) ?? '0').trim() === '1';
+    const bus = busOf(name, sys.realpath(`${base}/device`));
+    const size = Number((sys.read(`${base}/size`) ?? '0').trim()) * 512;
+    const type: BlockDevice['type'] = /^sr\d+$/.test(name) ? 'rom' : 'disk';
+    out.push({ name, type, removable, bus, size });
+    for (const part of sys.list(base)) {
+      if (!part.startsWith(name)) continue;
+      if (sys.read(`${base}/${part}/partition`) === undefined) continue;
+      const psize = Number((sys.read(`${base}/${part}/size`) ?? '0').trim()) * 512;
+      out.push({ name: part, type: 'part', parent: name, removable, bus, size: psize });
+    }
+  }
+  return out;
+}
+
+export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: string[] } = {}): BlockDevices {
+  const sys = opts.sys ?? realSys;
+  const run = opts.run ?? exec;
+  const blkid = opts.blkid ?? ['/usr/sbin/blkid'];
+  return {
+    async list() {
+      const raw = listSysBlock(sys);
+      const out: BlockDevice[] = [];
+      for (const d of raw) {
+        const path = `/dev/${d.name}`;
+        // A drive with no medium (empty floppy drive, card reader) has size 0: nothing to probe.
+        const info = d.size > 0 ? await run([...blkid, '-c', '/dev/null', path], { timeoutMs: 10_000 }) : undefined;
+        const f = info && info.code === 0 ? parseBlkidLine(info.stdout.trim().split('\n')[0] ?? '') : {};
+        out.push({
+          name: d.name,
+          path,
+          removable: d.removable,
+          bus: d.bus,
+          type: d.type,
+          ...(d.parent ? { parent: d.parent } : {}),
+          ...(f.TYPE ? { fsType: f.TYPE } : {}),
+          ...(f.LABEL !== undefined ? { label: f.LABEL } : {}),
+          ...(f.UUID ? { uuid: f.UUID } : {}),
+          size: d.size,
+        });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The supervisor finds its config at boot: a stick as USB disk and as floppy (provider line,
+ * ready line with the node), and the safe state for no stick, an invalid config and two sticks
+ * (UNCONFIGURED with the reason, each validation error with file:line:column, nftables dropping
+ * everything but loopback).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Vm } from '../../builder/vm/qemu.js';
+import { BOOT_TIMEOUT_MS } from './image.js';
+import { bootVm, guest, makeStick, READY, status, tempDir, writeRawConfig } from './supervisor-harness.js';
+
+const tmp = tempDir('pillars-sup-config-');
+const vms: Vm[] = [];
+afterEach(async () => {
+  await Promise.all(vms.splice(0).map((vm) => vm.stop()));
+});
+afterAll(() => tmp.cleanup());
+
+const UNCONFIGURED = /pillars: UNCONFIGURED — (.*)/;
+
+async function expectSafeState(vm: Vm): Promise<void> {
+  await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+  const rules = await guest(vm, 'nft list ruleset');
+  expect(rules.code).toBe(0);
+  expect(rules.output).toMatch(/table inet pillars_safe/);
+  expect(rules.output).toMatch(/policy drop/);
+  expect(rules.output).toMatch(/iifname "lo" accept/);
+  const st = await status(vm);
+  expect(st.config.state).toBe('unconfigured');
+  expect(st.services).toEqual([]);
+}
+
+describe('config discovery at boot (director image, TCG)', () => {
+  let usb: string;
+  let floppy: string;
+  beforeAll(async () => {
+    usb = await makeStick(`${tmp.dir}/usb.img`, 'usb');
+    floppy = await makeStick(`${tmp.dir}/floppy.img`, 'floppy');
+  });
+
+  it('stick as a USB disk: provider line, node by MAC, ready line with node and roles', async () => {
+    const vm = bootVm({ name: 'sup-usb', sticks: [{ image: usb, as: 'usb' }] });
+    vms.push(vm);
+    const provider = await vm.waitFor(/pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/, BOOT_TIMEOUT_MS);
+    expect(provider.text).toMatch(/generation 1, sha256 [0-9a-f]{12}/);
+    await vm.waitFor(/pillars:   floppy: skipped — /, 1000);
+    await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 1000);
+    const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+    expect(ready.text).toMatch(/^pillars: ready in \d+\.\d\ds \(node lb1, roles: network\)$/);
+    // The stick is mounted read-only; the network is configured from the config.
+    expect((await guest(vm, 'grep " /mnt/stick " /proc/mounts')).output).toMatch(/vfat ro[, ]/);
+    const addrs = await guest(vm, 'ip -o addr show');
+    expect(addrs.output).toMatch(/\d+: wan\s+inet 192\.0\.2\.2\/24/);
+    expect(addrs.output).toMatch(/\d+: lan\s+inet 10\.0\.0\.2\/24/);
+    expect((await guest(vm, 'ip route show default')).output).toMatch(/default via 192\.0\.2\.1 dev wan/);
+    expect((await guest(vm, 'cat /proc/sys/net/ipv4/ip_forward')).output.trim()).toBe('1');
+    expect((await guest(vm, 'cat /proc/sys/kernel/hostname')).output.trim()).toBe('lb1');
+    const st = await status(vm);
+    expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network'] });
+    expect(st.services.map((s) => [s.name, s.state])).toEqual([
+      ['network', 'done'],
+      ['netmon', 'ready'],
+    ]);
+    // The firewall of the safe state is gone once the config is applied.
+    expect((await guest(vm, 'nft list ruleset')).output).not.toMatch(/pillars_safe/);
+  });
+
+  it('stick as a floppy', async () => {
+    const vm = bootVm({ name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
+    vms.push(vm);
+    await vm.waitFor(/pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS, 1\.4 MiB\), pillars\.yaml, generation 1/, BOOT_TIMEOUT_MS);
+    await vm.waitFor(/pillars:   usb-sata: skipped — no FAT device labelled PILLARS/, 1000);
+    const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+    expect(ready.text).toMatch(/\(node lb1, roles: network\)$/);
+  });
+
+  it('no stick: UNCONFIGURED, firewall closed', async () => {
+    const vm = bootVm({ name: 'sup-nostick', append: 'pillars.stickwait=2' });
+    vms.push(vm);
+    const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
+    expect(UNCONFIGURED.exec(line.text)![1]).toBe('no config medium (no FAT device labelled PILLARS)');
+    await expectSafeState(vm);
+  });
+
+  it('invalid config: UNCONFIGURED with every error as file:line:column', async () => {
+    const bad = await makeStick(`${tmp.dir}/bad.img`, 'usb');
+    await writeRawConfig(
+      bad,
+      tmp.dir,
+      ['version: 1', 'profile: director', 'nodes:', '  lb1:', '    interfaces:', '      wan:', '        mac: "52:54:00:00:01:01"', '        adresses: [192.0.2.2/24]', 'sysctl:', '  net.ipv4.ip_forward: [1]', ''].join('\n'),
+    );
+    const vm = bootVm({ name: 'sup-invalid', sticks: [{ image: bad, as: 'usb' }] });
+    vms.push(vm);
+    const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
+    expect(line.text).toMatch(/invalid config on \/dev\/sd\w+ \(\d+ errors?\)/);
+    await vm.waitFor(/pillars: {3}pillars\.yaml:8:9: nodes\.lb1\.interfaces\.wan\.adresses: /, 2000);
+    await vm.waitFor(/pillars: {3}pillars\.yaml:10:\d+: sysctl\.net\.ipv4\.ip_forward: /, 2000);
+    await expectSafeState(vm);
+  });
+
+  it('two sticks: UNCONFIGURED, never a guess', async () => {
+    const second = await makeStick(`${tmp.dir}/second.img`, 'usb');
+    const vm = bootVm({ name: 'sup-two', sticks: [{ image: usb, as: 'usb' }, { image: second, as: 'usb' }] });
+    vms.push(vm);
+    const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
+    expect(line.text).toMatch(/2 media labelled PILLARS: \/dev\/sd\w+ .*, \/dev\/sd\w+ .* — remove all but one/);
+    await expectSafeState(vm);
+  });
+});
