@@ -122,3 +122,54 @@ export async function keepalivedConfigTest(conf: string, interfaces: readonly st
     rmSync(hostPath, { force: true });
   }
 }
+
+/** A FIFO reader that never blocks on open (O_RDWR) and collects complete lines. */
+export interface FifoReader {
+  lines: string[];
+  /** Resolves once `predicate` holds for the lines read so far, or rejects after `timeoutMs`. */
+  waitFor(predicate: (lines: readonly string[]) => boolean, timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+export async function openFifoReader(path: string): Promise<FifoReader> {
+  const { openSync, constants } = await import('node:fs');
+  const { Socket } = await import('node:net');
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  const sock = new Socket({ fd, readable: true, writable: false });
+  const lines: string[] = [];
+  let rest = '';
+  const waiters = new Set<() => void>();
+  sock.on('data', (d: Buffer) => {
+    const parts = (rest + d.toString()).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.length > 0));
+    for (const w of waiters) w();
+  });
+  return {
+    lines,
+    waitFor(predicate, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!predicate(lines)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out after ${timeoutMs} ms; FIFO lines so far: ${JSON.stringify(lines)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close() {
+      sock.destroy();
+    },
+  };
+}
+
+/** argv running `argv` of the image inside namespace `ns`. */
+export function inImage(ns: string, rootfs: string, argv: readonly string[]): [string, string[]] {
+  return ['ip', ['netns', 'exec', ns, 'chroot', rootfs, ...argv]];
+}

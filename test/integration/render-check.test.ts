@@ -4,11 +4,17 @@
  * broken fragments are rejected. Needs root, not QEMU.
  */
 import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { contextFor, renderCases } from '../fixtures/render/cases.js';
-import { keepalivedConfigTest } from '../helpers/image-tools.js';
+import { imageRootfs, inImage, keepalivedConfigTest, openFifoReader, withNetns } from '../helpers/image-tools.js';
+import { run, spawnDaemon } from '../../builder/exec.js';
 import { vrrpRole } from '../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../overlay/roles/director/index.js';
-import type { RenderedFile } from '../../overlay/roles/role.js';
+import { carpRole } from '../../overlay/roles/carp/index.js';
+import { parseEventLine } from '../../overlay/roles/keepalived/events.js';
+import type { RenderedFile, RoleContext } from '../../overlay/roles/role.js';
 
 const asRoot = process.getuid?.() === 0;
 
@@ -63,6 +69,128 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
         expect(r.ok).toBe(false);
         expect(r.output).toMatch(message);
       });
+    }
+  });
+});
+
+/**
+ * The rendered files at work with the image's own programs, in a namespace: keepalived (as the
+ * vrrp role's service runs it) reports its states on the event FIFO in the form the parser reads,
+ * and the ucarp up/down scripts move the VIPs and report on the FIFO.
+ */
+describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
+  /** A scratch etc dir and FIFO inside the extracted rootfs; paths in ctx are as seen in the chroot. */
+  async function scratch(): Promise<{ rootfs: string; etcDir: string; fifo: string; cleanup: () => void }> {
+    const rootfs = await imageRootfs('keepalived');
+    const id = randomBytes(4).toString('hex');
+    const etcDir = `/tmp/pillars-kt-${id}`;
+    const fifo = `/tmp/pillars-kt-${id}.fifo`;
+    mkdirSync(join(rootfs, etcDir), { recursive: true });
+    await run('mkfifo', [join(rootfs, fifo)]);
+    return {
+      rootfs,
+      etcDir,
+      fifo,
+      cleanup: () => {
+        rmSync(join(rootfs, etcDir), { recursive: true, force: true });
+        rmSync(join(rootfs, fifo), { force: true });
+      },
+    };
+  }
+
+  function writeFiles(rootfs: string, files: RenderedFile[]): void {
+    for (const f of files) {
+      const p = join(rootfs, f.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, f.content);
+      chmodSync(p, f.mode ?? 0o644);
+    }
+  }
+
+  async function addNodeAddresses(ns: string, ctx: RoleContext): Promise<void> {
+    for (const [ifname, ifc] of Object.entries(ctx.node.interfaces))
+      for (const a of ifc.addresses) await run('ip', ['-n', ns, 'addr', 'add', a, 'dev', ifname]);
+  }
+
+  async function addrs(ns: string, ifname: string): Promise<string> {
+    return (await run('ip', ['-n', ns, '-o', 'addr', 'show', 'dev', ifname])).stdout;
+  }
+
+  it('keepalived: BACKUP at start (readiness), MASTER alone, STOP on SIGTERM, all parsed; the VIP comes and goes', async () => {
+    const s = await scratch();
+    const c = renderCases().find((x) => x.name === 'starter-router')!;
+    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
+    const reader = await openFifoReader(join(s.rootfs, s.fifo));
+    try {
+      writeFiles(s.rootfs, vrrpRole.render(ctx));
+      const [svc] = vrrpRole.services(ctx);
+      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
+        await addNodeAddresses(ns, ctx);
+        const [cmd, args] = inImage(ns, s.rootfs, svc!.command);
+        const daemon = spawnDaemon(cmd, args);
+        let log = '';
+        daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+        daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+        try {
+          await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000).catch((e: Error) => {
+            throw new Error(`${e.message}\n--- keepalived ---\n${log}`);
+          });
+          expect(reader.lines[0]).toBe('INSTANCE "VI_DOWN" BACKUP 200');
+          expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
+        } finally {
+          daemon.kill('SIGTERM');
+          const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+          await daemon.exited;
+          clearTimeout(killer);
+        }
+        await reader.waitFor((l) => l.some((x) => x.startsWith('INSTANCE "VI_DOWN" STOP')), 5000);
+        expect(await addrs(ns, 'down')).not.toContain('10.1.0.1/');
+        const events = reader.lines.map(parseEventLine);
+        expect(events.filter((e) => !e.ok)).toEqual([]);
+        expect(events.map((e) => e.ok && e.event.type === 'instance' && e.event.state)).toEqual(['BACKUP', 'MASTER', 'STOP']);
+      });
+    } finally {
+      reader.close();
+      rmSync(join(s.rootfs, 'run', 'keepalived.pid'), { force: true });
+      rmSync(join(s.rootfs, 'run', 'keepalived', 'vrrp.pid'), { force: true });
+      s.cleanup();
+    }
+  });
+
+  it('ucarp scripts: up adds every VIP and reports MASTER; down removes them and reports BACKUP; both idempotent', async () => {
+    const s = await scratch();
+    const c = renderCases().find((x) => x.name === 'carp')!;
+    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
+    const reader = await openFifoReader(join(s.rootfs, s.fifo));
+    try {
+      writeFiles(s.rootfs, carpRole.render(ctx));
+      const [svc] = carpRole.services(ctx);
+      const arg = (name: string): string => svc!.command.find((a) => a.startsWith(`--${name}=`))!.split('=')[1]!;
+      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
+        await addNodeAddresses(ns, ctx);
+        // ucarp runs a script as "<script> <interface> <address> <xparam>".
+        const script = async (which: 'upscript' | 'downscript'): Promise<void> => {
+          const [cmd, args] = inImage(ns, s.rootfs, [arg(which), arg('interface'), arg('addr'), arg('xparam')]);
+          await run(cmd, args, { timeoutMs: 10_000 });
+        };
+        await script('upscript');
+        await script('upscript');
+        let a = await addrs(ns, 'up');
+        expect(a).toContain('198.51.100.1/29');
+        expect(a).toContain('198.51.100.4/29');
+        await script('downscript');
+        await script('downscript');
+        a = await addrs(ns, 'up');
+        expect(a).not.toContain('198.51.100.1/');
+        expect(a).not.toContain('198.51.100.4/');
+        expect(a).toContain('198.51.100.2/29');
+        await reader.waitFor((l) => l.length >= 4, 5000);
+        expect(reader.lines).toEqual(['CARP "up/20" MASTER', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP', 'CARP "up/20" BACKUP']);
+        expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
+      });
+    } finally {
+      reader.close();
+      s.cleanup();
     }
   });
 });
