@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contextFor, renderCases } from '../fixtures/render/cases.js';
-import { imageRootfs, inImage, keepalivedConfigTest, openFifoReader, withNetns } from '../helpers/image-tools.js';
+import { findRootfsTar, imageRootfs, inImage, keepalivedConfigTest, openFifoReader, withNetns } from '../helpers/image-tools.js';
 import { run, spawnDaemon } from '../../builder/exec.js';
 import { vrrpRole } from '../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../overlay/roles/director/index.js';
@@ -61,6 +61,16 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       expect(r.ok).toBe(true);
     });
 
+    it('rejects a script reached through the /bin symlink (why scripts are rendered with /usr/bin)', async () => {
+      const c = cases.find((x) => x.name === 'unicast-fast')!;
+      const ctx = contextFor(c.config, 'r1');
+      const conf = keepalivedConf(vrrpRole.render(ctx));
+      expect(conf).toContain('script "/usr/bin/busybox ping');
+      const r = await keepalivedConfigTest(conf.replace('"/usr/bin/busybox ping', '"/bin/busybox ping'), Object.keys(ctx.node.interfaces));
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/insecure/);
+    });
+
     for (const [what, breakIt, message] of broken) {
       it(`rejects ${what}`, async () => {
         const conf = breakIt(good.conf);
@@ -80,8 +90,8 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
  */
 describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
   /** A scratch etc dir and FIFO inside the extracted rootfs; paths in ctx are as seen in the chroot. */
-  async function scratch(): Promise<{ rootfs: string; etcDir: string; fifo: string; cleanup: () => void }> {
-    const rootfs = await imageRootfs('keepalived');
+  async function scratch(pkg = 'keepalived'): Promise<{ rootfs: string; etcDir: string; fifo: string; cleanup: () => void }> {
+    const rootfs = await imageRootfs(pkg);
     const id = randomBytes(4).toString('hex');
     const etcDir = `/tmp/pillars-kt-${id}`;
     const fifo = `/tmp/pillars-kt-${id}.fifo`;
@@ -187,6 +197,47 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
         await reader.waitFor((l) => l.length >= 4, 5000);
         expect(reader.lines).toEqual(['CARP "up/20" MASTER', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP', 'CARP "up/20" BACKUP']);
         expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
+      });
+    } finally {
+      reader.close();
+      s.cleanup();
+    }
+  });
+
+  // ucarp is in the router profile's image; this runs when that rootfs has been built.
+  it.skipIf(!findRootfsTar('ucarp'))('ucarp as the carp service runs it: BACKUP at start, MASTER alone with the VIPs, BACKUP and no VIPs after SIGTERM', async () => {
+    const s = await scratch('ucarp');
+    const c = renderCases().find((x) => x.name === 'carp')!;
+    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
+    const reader = await openFifoReader(join(s.rootfs, s.fifo));
+    try {
+      writeFiles(s.rootfs, carpRole.render(ctx));
+      const svc = carpRole.services(ctx).find((x) => x.name === 'ucarp-up-20')!;
+      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
+        await addNodeAddresses(ns, ctx);
+        const [cmd, args] = inImage(ns, s.rootfs, svc.command);
+        const daemon = spawnDaemon(cmd, args);
+        let log = '';
+        daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+        daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+        try {
+          // advbase 1 s: MASTER after three silent adverts.
+          await reader.waitFor((l) => l.includes('CARP "up/20" MASTER'), 15_000).catch((e: Error) => {
+            throw new Error(`${e.message}\n--- ucarp ---\n${log}`);
+          });
+          expect(reader.lines[0]).toBe('CARP "up/20" BACKUP');
+          const a = await addrs(ns, 'up');
+          expect(a).toContain('198.51.100.1/29');
+          expect(a).toContain('198.51.100.4/29');
+        } finally {
+          daemon.kill('SIGTERM');
+          const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+          await daemon.exited;
+          clearTimeout(killer);
+        }
+        await reader.waitFor((l) => l.length >= 3, 5000);
+        expect(reader.lines).toEqual(['CARP "up/20" BACKUP', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP']);
+        expect(await addrs(ns, 'up')).not.toContain('198.51.100.1/');
       });
     } finally {
       reader.close();

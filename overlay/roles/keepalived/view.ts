@@ -128,6 +128,15 @@ export function kaQuote(text: string): string {
   return text.includes('"') ? `'${text}'` : `"${text}"`;
 }
 
+/**
+ * keepalived's script security refuses a script reached through a symlink such as /bin (a link to
+ * usr/bin on Debian's merged /usr): "Disabling track script … due to insecure". Point the program
+ * of a command line at the real directory.
+ */
+export function mergedUsrCommand(command: string): string {
+  return command.replace(/^(\s*)\/(bin|sbin|lib|lib64)\//, '$1/usr/$2/');
+}
+
 /** Milliseconds → keepalived seconds: "1", "0.1", "0.05", "2.5". */
 export function secondsText(ms: number): string {
   const whole = Math.floor(ms / 1000);
@@ -215,7 +224,7 @@ function checkerView(ch: Check): KaChecker {
     case 'DNS_CHECK':
       return { kind: 'DNS_CHECK', type: ch.query_type, name: ch.name, common: common(ch) };
     case 'MISC_CHECK':
-      return { kind: 'MISC_CHECK', path: kaQuote(ch.script), timeout: ch.timeout, dynamic: ch.dynamic };
+      return { kind: 'MISC_CHECK', path: kaQuote(mergedUsrCommand(ch.script)), timeout: ch.timeout, dynamic: ch.dynamic };
   }
 }
 
@@ -282,7 +291,7 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
   const scripts: KaScript[] = vrrp
     ? Object.entries(vrrp.scripts)
         .filter(([name]) => usedScripts.has(name))
-        .map(([name, s]) => ({ name, script: kaQuote(s.script), interval: s.interval, timeout: s.timeout, weight: s.weight, fall: s.fall, rise: s.rise }))
+        .map(([name, s]) => ({ name, script: kaQuote(mergedUsrCommand(s.script)), interval: s.interval, timeout: s.timeout, weight: s.weight, fall: s.fall, rise: s.rise }))
     : [];
   const weighted = new Set(scripts.filter((s) => s.weight !== 0).map((s) => s.name));
 

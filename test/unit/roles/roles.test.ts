@@ -7,7 +7,7 @@ import { loadConfig, formatIssues, type PillarsConfig } from '../../../overlay/c
 import { vrrpRole } from '../../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../../overlay/roles/director/index.js';
 import { carpRole, carpPaths, shQuote } from '../../../overlay/roles/carp/index.js';
-import { keepalivedOwner, keepalivedView, secondsText, vipWithPrefix, kaQuote } from '../../../overlay/roles/keepalived/index.js';
+import { keepalivedOwner, keepalivedView, secondsText, vipWithPrefix, kaQuote, mergedUsrCommand } from '../../../overlay/roles/keepalived/index.js';
 import { parseCidr } from '../../../overlay/config/net.js';
 import { contextFor, renderCases } from '../../fixtures/render/cases.js';
 import type { Role } from '../../../overlay/roles/role.js';
@@ -157,6 +157,13 @@ describe('keepalived view', () => {
     expect(classic.sorryServer).toBe('10.10.0.250 8080');
     expect(classic.realServers).toHaveLength(5);
     expect(classic.realServers.every((r) => r.checker?.kind === 'HTTP_GET')).toBe(true);
+  });
+
+  it('scripts point at /usr/bin, not through the /bin symlink keepalived calls insecure', () => {
+    expect(mergedUsrCommand('/bin/pidof haproxy')).toBe('/usr/bin/pidof haproxy');
+    expect(mergedUsrCommand('/sbin/ip link')).toBe('/usr/sbin/ip link');
+    expect(mergedUsrCommand('/usr/local/bin/x /bin/y')).toBe('/usr/local/bin/x /bin/y');
+    expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe('"/usr/bin/busybox ping -c 1 -W 1 198.51.100.1"');
   });
 
   it('quotes strings for keepalived', () => {
