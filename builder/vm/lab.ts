@@ -194,6 +194,9 @@ export class LabHost {
   }
 }
 
+/** A VM or host, by handle or by name. */
+export type Endpoint = LabVm | LabHost | string;
+
 export type HostProcess = Daemon & { output: OutputLines };
 
 export interface Probe {
@@ -330,6 +333,8 @@ export class Lab {
   private readonly everPids: number[] = [];
   private nextTap = 0;
   private cuts: Array<[string, string]> = [];
+  /** Namespaces this lab created (and so may delete): never someone else's on an id clash. */
+  private readonly created = new Set<string>();
   private disposing: Promise<void> | null = null;
   private unregister: () => void = () => {};
 
@@ -418,20 +423,34 @@ export class Lab {
     return vm;
   }
 
-  /** Cut every link between two VMs (all their taps, all segments); other traffic flows on. */
-  async partition(a: LabVm | string, b: LabVm | string): Promise<void> {
-    const va = typeof a === 'string' ? this.vm(a) : a;
-    const vb = typeof b === 'string' ? this.vm(b) : b;
-    for (const ta of va.taps) for (const tb of vb.taps) if (ta.segment === tb.segment) this.cuts.push([ta.tap, tb.tap]);
+  /** The bridge ports of a VM (its taps) or a host (its lab-side veth ends), with their segments. */
+  ports(who: Endpoint): Array<{ port: string; segment: string }> {
+    if (who instanceof LabVm) return who.taps.map((t) => ({ port: t.tap, segment: t.segment }));
+    if (who instanceof LabHost) return who.plan.nics.map((n) => ({ port: n.labIf, segment: n.segment }));
+    if (this.vms.some((v) => v.name === who)) return this.ports(this.vm(who));
+    return this.ports(this.host(who));
+  }
+
+  /**
+   * Cut every link between two endpoints (VMs or hosts; all their ports, all segments) while all
+   * other traffic flows on: a partition between the two appliances, say, with clients still
+   * reaching both.
+   */
+  async partition(a: Endpoint, b: Endpoint): Promise<void> {
+    this.assertAlive();
+    const pb = this.ports(b);
+    for (const x of this.ports(a)) for (const y of pb) if (x.segment === y.segment && !this.cuts.some(([p, q]) => (p === x.port && q === y.port) || (p === y.port && q === x.port))) this.cuts.push([x.port, y.port]);
     await this.runCmd(partitionCommand(this.plan, this.cuts));
   }
 
-  /** Heal the cut between two VMs, or every cut when called without arguments. */
-  async heal(a?: LabVm | string, b?: LabVm | string): Promise<void> {
+  /** Heal the cut between two endpoints, or every cut when called without arguments. */
+  async heal(a?: Endpoint, b?: Endpoint): Promise<void> {
+    this.assertAlive();
     if (a === undefined || b === undefined) this.cuts = [];
     else {
-      const taps = new Set([...(typeof a === 'string' ? this.vm(a) : a).taps, ...(typeof b === 'string' ? this.vm(b) : b).taps].map((t) => t.tap));
-      this.cuts = this.cuts.filter(([x, y]) => !(taps.has(x) && taps.has(y)));
+      const pa = new Set(this.ports(a).map((p) => p.port));
+      const pb = new Set(this.ports(b).map((p) => p.port));
+      this.cuts = this.cuts.filter(([x, y]) => !((pa.has(x) && pb.has(y)) || (pb.has(x) && pa.has(y))));
     }
     await this.runCmd(partitionCommand(this.plan, this.cuts));
   }
@@ -466,7 +485,7 @@ export class Lab {
       for (const d of this.daemons) d.kill('SIGKILL');
       await Promise.race([Promise.all(this.daemons.map((d) => d.exited)), sleep(5000)]);
     });
-    const namespaces = [...this.plan.hosts.map((h) => h.netns), this.netns];
+    const namespaces = [...this.plan.hosts.map((h) => h.netns), this.netns].filter((n) => this.created.has(n));
     await step('kill stray processes', async () => {
       for (const ns of namespaces) {
         const r = await this.runner('ip', ['netns', 'pids', ns], { allowFailure: true, timeoutMs: COMMAND_TIMEOUT_MS });
@@ -483,6 +502,7 @@ export class Lab {
       }
     });
     for (const c of teardownCommands(this.plan)) {
+      if (!this.created.has(c.args[2] ?? '')) continue;
       await step(c.args.join(' '), async () => {
         const r = await this.runner(c.cmd, c.args, { allowFailure: true, timeoutMs: COMMAND_TIMEOUT_MS });
         if (r.code !== 0 && !/No such file|not found|Invalid/i.test(r.stderr)) throw new Error(r.stderr.trim());
@@ -505,6 +525,7 @@ export class Lab {
 
   private async runCmd(c: Cmd): Promise<void> {
     await this.runner(c.cmd, c.args, { timeoutMs: COMMAND_TIMEOUT_MS, ...(c.input !== undefined ? { input: c.input } : {}) });
+    if (c.cmd === 'ip' && c.args[0] === 'netns' && c.args[1] === 'add' && c.args[2]) this.created.add(c.args[2]);
   }
 }
 

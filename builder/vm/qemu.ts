@@ -104,6 +104,8 @@ export interface ConsoleLine {
 export class Vm {
   readonly lines: ConsoleLine[] = [];
   private readonly started = performance.now();
+  /** Epoch ms (sub-ms precision) when QEMU was started: console line `t` values count from here. */
+  readonly startedAt = performance.timeOrigin + this.started;
   private partial = '';
   private waiters: Array<{ re: RegExp; from: number; resolve: (l: ConsoleLine) => void }> = [];
 
@@ -111,6 +113,13 @@ export class Vm {
     readonly spec: VmSpec,
     readonly proc: Daemon,
   ) {
+    if (spec.consoleLog) {
+      try {
+        appendFileSync(spec.consoleLog, `# ${spec.name}: QEMU pid ${proc.pid} started ${new Date(this.startedAt).toISOString()}\n`);
+      } catch {
+        /* see feed() */
+      }
+    }
     proc.child.stdout?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
     proc.child.stderr?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
   }

@@ -4,7 +4,7 @@
  * through the monitor, a partition, and cleanup — also when the test body throws.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Lab, listLeftovers, OutputLines, type LabVm } from '../../builder/vm/lab.js';
@@ -54,6 +54,7 @@ describe('lab', () => {
         { name: 'client', nics: [{ segment: 'lan' }] },
         { name: 'web1', nics: [{ segment: 'lan' }] },
         { name: 'web2', nics: [{ segment: 'internal', address: '198.51.100.21' }] },
+        { name: 'peer', nics: [{ segment: 'lan' }] },
       ],
     });
     labs.push(lab);
@@ -68,6 +69,17 @@ describe('lab', () => {
     // Nothing of the lab is visible in our own namespace.
     const ours = (await run('ip', ['-o', 'link', 'show'])).stdout;
     expect(ours).not.toContain(`pillars-${lab.id}`);
+  });
+
+  it('a partition drops traffic between two endpoints only, both ways; heal restores it', async () => {
+    const [client, web1, peer] = [lab.host('client'), lab.host('web1'), lab.host('peer')];
+    await lab.partition(client, web1);
+    expect(await client.ping(web1.address, 1, 1)).toBe(false);
+    expect(await web1.ping(client.address, 1, 1)).toBe(false);
+    expect(await client.ping(peer.address, 1, 1)).toBe(true);
+    expect(await web1.ping(peer.address, 1, 1)).toBe(true);
+    await lab.heal(web1, client);
+    expect(await client.ping(web1.address, 1, 1)).toBe(true);
   });
 
   it('serves HTTP from a backend and probes it from the client with a bounded loop', async () => {
@@ -139,6 +151,11 @@ describe('lab', () => {
     expect((await lab.exec('nft', ['list', 'table', 'bridge', `pillars_${lab.id}`])).stdout).not.toContain('drop');
     await other.stop();
     expect(other.alive).toBe(false);
+    await other.restart();
+    expect(other.alive).toBe(true);
+    await other.stop();
+    const log = await readFile(other.consoleLog, 'utf8');
+    expect(log.match(/^# node2: QEMU pid \d+ started /gm)).toHaveLength(2);
   });
 
   it('dispose removes namespaces, processes and files, and is idempotent', async () => {
