@@ -65,21 +65,44 @@ export interface LabVmSpec {
   index?: number;
 }
 
-/** Lines of a daemon's stdout, with a bounded wait for a matching one. */
+/** Lines of a daemon's stdout (and a bounded tail of its stderr), with a bounded wait for a matching line. */
 export class OutputLines {
   readonly lines: string[] = [];
+  /** Resolves when stdout has closed: every line the process printed is in `lines`. */
+  readonly ended: Promise<void>;
+  private stderr = '';
   private partial = '';
   private waiters: Array<(line: string) => boolean> = [];
 
   constructor(readonly daemon: Daemon) {
-    daemon.child.stdout?.on('data', (d: Buffer) => {
+    const stdout = daemon.child.stdout;
+    stdout?.on('data', (d: Buffer) => {
       const parts = (this.partial + d.toString('utf8')).split('\n');
       this.partial = parts.pop() ?? '';
-      for (const p of parts) {
-        this.lines.push(p);
-        this.waiters = this.waiters.filter((w) => !w(p));
-      }
+      for (const p of parts) this.push(p);
     });
+    daemon.child.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString('utf8')).slice(-4096);
+    });
+    this.ended = stdout
+      ? new Promise((resolve) => {
+          stdout.on('close', () => {
+            if (this.partial) this.push(this.partial);
+            this.partial = '';
+            resolve();
+          });
+        })
+      : Promise.resolve();
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    this.waiters = this.waiters.filter((w) => !w(line));
+  }
+
+  /** The last lines of its stderr (for error messages). */
+  stderrTail(lines = 10): string {
+    return this.stderr.trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   waitFor(re: RegExp, timeoutMs: number): Promise<string> {
@@ -87,10 +110,13 @@ export class OutputLines {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       let waiter: (line: string) => boolean = () => false;
-      const timer = setTimeout(() => {
+      const fail = (why: string) => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no output line matching ${re} within ${timeoutMs} ms (pid ${this.daemon.pid})`));
-      }, timeoutMs);
+        clearTimeout(timer);
+        const err = this.stderrTail();
+        reject(new Error(`pid ${this.daemon.pid}: ${why} a line matching ${re}` + (err ? `; its stderr:\n${err}` : '')));
+      };
+      const timer = setTimeout(() => fail(`no output within ${timeoutMs} ms of`), timeoutMs);
       waiter = (line) => {
         if (!re.test(line)) return false;
         clearTimeout(timer);
@@ -98,13 +124,21 @@ export class OutputLines {
         return true;
       };
       this.waiters.push(waiter);
-      void this.daemon.exited.then((code) => {
-        if (!this.waiters.includes(waiter)) return;
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        clearTimeout(timer);
-        reject(new Error(`process ${this.daemon.pid} exited (${code}) before printing a line matching ${re}`));
+      void this.ended.then(async () => {
+        const code = await this.daemon.exited;
+        if (this.waiters.includes(waiter)) fail(`exited (${code}) before printing`);
       });
     });
+  }
+}
+
+/** `p`, or undefined after `ms`; the timer never outlives the race. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -135,11 +169,10 @@ export class LabHost {
 
   /**
    * Start a long-running process inside the host's namespace; the lab kills it on dispose. Its
-   * stdout is collected as lines (`output`); stderr is drained so the process never blocks on it.
+   * stdout is collected as lines (`output`) and stderr as a bounded tail, so it never blocks on a pipe.
    */
   spawn(cmd: string, args: readonly string[]): HostProcess {
     const d = this.lab.track(spawnDaemon('ip', ['netns', 'exec', this.netns, cmd, ...args]));
-    d.child.stderr?.resume();
     return Object.assign(d, { output: new OutputLines(d) });
   }
 
@@ -167,8 +200,9 @@ export class LabHost {
     const out = d.output;
     const limit = cfg.durationMs + cfg.timeoutMs + 5000;
     const done = (async () => {
-      await Promise.race([d.exited, new Promise((r) => setTimeout(r, limit))]);
+      await within(d.exited, limit);
       d.kill('SIGKILL');
+      await within(out.ended, 2000);
       for (const l of out.lines) {
         const s = parseProbeLine(l);
         if (s) samples.push(s);
@@ -304,6 +338,11 @@ export class LabVm {
   /** ACPI power button. */
   powerdown(): Promise<void> {
     return this.current.powerdown();
+  }
+
+  /** QEMU's exit code once it has exited, or undefined if it is still running after `timeoutMs`. */
+  waitExit(timeoutMs: number): Promise<number | undefined> {
+    return within(this.current.proc.exited, timeoutMs);
   }
 
   /** Power loss: SIGKILL of QEMU, without waiting. */
@@ -481,9 +520,9 @@ export class Lab {
     };
     await step('stop processes', async () => {
       for (const d of this.daemons) d.kill('SIGTERM');
-      await Promise.race([Promise.all(this.daemons.map((d) => d.exited)), sleep(KILL_GRACE_MS)]);
+      await within(Promise.all(this.daemons.map((d) => d.exited)), KILL_GRACE_MS);
       for (const d of this.daemons) d.kill('SIGKILL');
-      await Promise.race([Promise.all(this.daemons.map((d) => d.exited)), sleep(5000)]);
+      await within(Promise.all(this.daemons.map((d) => d.exited)), 5000);
     });
     const namespaces = [...this.plan.hosts.map((h) => h.netns), this.netns].filter((n) => this.created.has(n));
     await step('kill stray processes', async () => {
@@ -569,8 +608,4 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -246,6 +246,8 @@ export class Vm {
 
   async stop(): Promise<void> {
     this.proc.kill('SIGKILL');
-    await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.proc.exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
   }
 }

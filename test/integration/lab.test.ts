@@ -149,8 +149,10 @@ describe('lab', () => {
     expect(await lab.host('client').ping(lab.host('web1').address, 1)).toBe(true);
     await lab.heal();
     expect((await lab.exec('nft', ['list', 'table', 'bridge', `pillars_${lab.id}`])).stdout).not.toContain('drop');
+    expect(await other.waitExit(100)).toBeUndefined();
     await other.stop();
     expect(other.alive).toBe(false);
+    expect(await other.waitExit(1000)).toBe(137);
     await other.restart();
     expect(other.alive).toBe(true);
     await other.stop();
