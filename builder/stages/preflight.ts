@@ -38,6 +38,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'fsck.fat', pkg: 'dosfstools', why: 'checks config sticks' },
   { probe: 'nft', pkg: 'nftables', why: 'checks rendered firewall rulesets (nft -c)' },
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },
+  { probe: 'ping', pkg: 'iputils-ping', why: 'reachability checks in the test LAN' },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
