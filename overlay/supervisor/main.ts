@@ -376,10 +376,11 @@ async function mountStickReadOnly(device: string): Promise<void> {
 async function main(): Promise<void> {
   const mounted = parseMounts(readOr('/proc/self/mounts', ''));
   const cold = !(mounted.some((m) => m.target === '/run') && existsSync(BOOT_MARK));
-  const params = parseCmdline(readOr('/proc/cmdline', ''));
   const hostname = readOr('/etc/hostname', 'pillars').trim() || 'pillars';
   const steps = planEarlyBoot({ mounted, modules: cold, ...(cold ? { hostname } : {}) });
   const boot = await runBootPlan(steps, bootExecutor, { log: () => undefined });
+  // Only now is /proc mounted on a cold boot.
+  const params = parseCmdline(readOr('/proc/cmdline', ''));
   const app = new Appliance(params, cold);
   if (!cold) app.say(`pillars: supervisor restarted (pid ${process.pid}); re-adopting running services`);
   for (const r of boot.results) app.say(`pillars: boot: ${formatLine(r)}`);

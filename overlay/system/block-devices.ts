@@ -100,9 +100,12 @@ export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: str
       const out: BlockDevice[] = [];
       for (const d of raw) {
         const path = `/dev/${d.name}`;
-        // A drive with no medium (empty floppy drive, card reader) has size 0: nothing to probe.
-        const info = d.size > 0 ? await run([...blkid, '-c', '/dev/null', path], { timeoutMs: 10_000 }) : undefined;
+        // A drive with no medium (card reader) has size 0: nothing to probe. A floppy drive shows
+        // its size only once opened, so it is always probed (and its size read again).
+        const floppy = d.bus === 'floppy';
+        const info = d.size > 0 || floppy ? await run([...blkid, '-c', '/dev/null', path], { timeoutMs: 10_000 }) : undefined;
         const f = info && info.code === 0 ? parseBlkidLine(info.stdout.trim().split('\n')[0] ?? '') : {};
+        const size = floppy && d.size === 0 ? Number((sys.read(`/sys/block/${d.name}/size`) ?? '0').trim()) * 512 : d.size;
         out.push({
           name: d.name,
           path,
@@ -113,7 +116,7 @@ export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: str
           ...(f.TYPE ? { fsType: f.TYPE } : {}),
           ...(f.LABEL !== undefined ? { label: f.LABEL } : {}),
           ...(f.UUID ? { uuid: f.UUID } : {}),
-          size: d.size,
+          size,
         });
       }
       return out;

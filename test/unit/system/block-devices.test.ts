@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { busOf, listSysBlock, parseBlkidLine, sysBlockDevices, type SysReader } from '../../../overlay/system/block-devices.js';
+
+describe('parseBlkidLine', () => {
+  it('reads util-linux and busybox output', () => {
+    expect(parseBlkidLine('/dev/sda: LABEL="PILLARS" UUID="1234-ABCD" BLOCK_SIZE="512" TYPE="vfat"')).toEqual({
+      LABEL: 'PILLARS',
+      UUID: '1234-ABCD',
+      BLOCK_SIZE: '512',
+      TYPE: 'vfat',
+    });
+    expect(parseBlkidLine('/dev/fd0: LABEL="MY \\"DISK\\"" TYPE="vfat"')).toEqual({ LABEL: 'MY "DISK"', TYPE: 'vfat' });
+    expect(parseBlkidLine('')).toEqual({});
+  });
+});
+
+describe('busOf', () => {
+  it.each([
+    ['fd0', undefined, 'floppy'],
+    ['sda', '/sys/devices/pci0000:00/0000:00:04.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0', 'usb'],
+    ['sda', '/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0', 'ata'],
+    ['vda', '/sys/devices/pci0000:00/0000:00:03.0/virtio0', 'virtio'],
+    ['sdb', '/sys/devices/somewhere', 'scsi'],
+    ['nvme0n1', '/sys/devices/pci0000:00/nvme', 'nvme'],
+    ['xyz', undefined, 'unknown'],
+  ])('%s at %s → %s', (name, path, bus) => {
+    expect(busOf(name, path)).toBe(bus);
+  });
+});
+
+function fakeSys(files: Record<string, string>, links: Record<string, string> = {}): SysReader {
+  return {
+    list: (dir) => [...new Set(Object.keys(files).filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1).split('/')[0]!))].sort(),
+    read: (p) => files[p],
+    realpath: (p) => links[p],
+  };
+}
+
+describe('listSysBlock and sysBlockDevices', () => {
+  const sys = fakeSys(
+    {
+      '/sys/block/sda/removable': '1\n',
+      '/sys/block/sda/size': '16384\n',
+      '/sys/block/sda/sda1/partition': '1\n',
+      '/sys/block/sda/sda1/size': '16000\n',
+      '/sys/block/fd0/removable': '1\n',
+      '/sys/block/fd0/size': '0\n',
+      '/sys/block/loop0/size': '0\n',
+    },
+    { '/sys/block/sda/device': '/sys/devices/pci0000:00/usb2/2-1/host0/target0:0:0/0:0:0:0' },
+  );
+
+  it('finds disks and partitions, leaves loop devices out', () => {
+    expect(listSysBlock(sys)).toEqual([
+      { name: 'fd0', type: 'disk', removable: true, bus: 'floppy', size: 0 },
+      { name: 'sda', type: 'disk', removable: true, bus: 'usb', size: 16384 * 512 },
+      { name: 'sda1', type: 'part', parent: 'sda', removable: true, bus: 'usb', size: 16000 * 512 },
+    ]);
+  });
+
+  it('asks blkid about devices with a medium only', async () => {
+    const asked: string[] = [];
+    const devs = await sysBlockDevices({
+      sys,
+      blkid: ['blkid'],
+      run: async (argv) => {
+        asked.push(argv[argv.length - 1]!);
+        return argv.includes('/dev/sda1') ? { code: 0, stdout: '/dev/sda1: LABEL="PILLARS" UUID="AB-CD" TYPE="vfat"\n', stderr: '' } : { code: 2, stdout: '', stderr: '' };
+      },
+    }).list();
+    expect(asked).toEqual(['/dev/fd0', '/dev/sda', '/dev/sda1']);
+    expect(devs.find((d) => d.name === 'sda1')).toMatchObject({ path: '/dev/sda1', fsType: 'vfat', label: 'PILLARS', uuid: 'AB-CD', parent: 'sda' });
+    expect(devs.find((d) => d.name === 'fd0')?.fsType).toBeUndefined();
+  });
+});

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
+import { applyRolePlan, planRoles, selectRoles, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
+import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
+import type { RoleContext } from '../../../overlay/roles/role.js';
+
+const starter = readFileSync(join(import.meta.dirname, '../../../profiles/director.starter.yaml'), 'utf8');
+
+function load(text: string): PillarsConfig {
+  const r = loadConfig(text);
+  if (!r.ok) throw new Error(r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`).join('\n'));
+  return r.config;
+}
+
+const ctx = (config: PillarsConfig, nodeName = 'lb1'): RoleContext => ({ config, nodeName, node: config.nodes[nodeName]!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' });
+
+describe('network role', () => {
+  const config = load(starter);
+
+  it('renames by MAC in two steps, then links, addresses and routes', () => {
+    const s = renderNetworkScript(config, 'lb1', config.nodes.lb1!);
+    const lines = s.split('\n');
+    const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(s).toContain('n=$(find_nic 52:54:00:00:01:01) || { echo "wan: no NIC with MAC 52:54:00:00:01:01" >&2; exit 1; }');
+    expect(s).toContain('if [ "$n" != wan ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename0; fi');
+    expect(s).toContain('if [ -e /sys/class/net/pl-rename1 ]; then ip link set dev pl-rename1 name lan; fi');
+    expect(s).toContain('ip addr replace 192.0.2.2/24 dev wan');
+    expect(s).toContain('ip addr replace 10.0.0.2/24 dev lan');
+    expect(s).toContain('ip route replace default via 192.0.2.1');
+    expect(idx(/name pl-rename1;/)).toBeLessThan(idx(/pl-rename0 name wan/));
+    expect(idx(/pl-rename1 name lan/)).toBeLessThan(idx(/ip link set dev wan mtu 1500 up/));
+    expect(idx(/ip addr replace/)).toBeLessThan(idx(/ip route replace/));
+  });
+
+  it('VLANs on their parent, after the physical links', () => {
+    const c = load(
+      starter
+        .replace(/^routes:/m, 'interfaces:\n  dmz:\n    mtu: 1400\n    vlan: { parent: lan, id: 30 }\nroutes:')
+        .replace('        addresses: [10.0.0.2/24]', '        addresses: [10.0.0.2/24]\n      dmz:\n        addresses: [198.51.100.2/24]')
+        .replace('        addresses: [10.0.0.3/24]', '        addresses: [10.0.0.3/24]\n      dmz:\n        addresses: [198.51.100.3/24]'),
+    );
+    const s = renderNetworkScript(c, 'lb1', c.nodes.lb1!);
+    expect(s).toContain('modprobe -q 8021q || true');
+    expect(s).toContain('[ -e /sys/class/net/dmz ] || ip link add link lan name dmz type vlan id 30');
+    expect(s).toContain('ip link set dev dmz mtu 1400 up');
+    expect(s).toContain('ip addr replace 198.51.100.2/24 dev dmz');
+    expect(s).not.toContain('find_nic undefined');
+  });
+
+  it('sysctls of the config, node values winning', () => {
+    expect(planRoles(ctx(config), ['network']).sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
+    expect(sysctlPath('net.ipv4.conf.all.arp_ignore')).toBe('/proc/sys/net/ipv4/conf/all/arp_ignore');
+  });
+
+  it('network always, other roles by section; missing ones are named', () => {
+    expect(selectRoles(config)).toEqual({ run: ['network'], missing: ['vrrp', 'director'] });
+  });
+
+  it('services: the oneshot script, then the link monitor', () => {
+    const plan = planRoles(ctx(config), ['network']);
+    expect(plan.services.map((s) => [s.name, s.type, s.dependsOn])).toEqual([
+      ['network', 'oneshot', []],
+      ['netmon', 'longrun', ['network']],
+    ]);
+    expect(plan.checks).toEqual([{ what: 'network.sh', command: ['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/network.sh'] }]);
+  });
+});
+
+describe('applyRolePlan', () => {
+  function fakeSystem(failing: string[] = []) {
+    const files = new Map<string, string>([['/run/pillars/etc/network.sh', 'old script']]);
+    const sys: RoleSystem = {
+      writeFile: async (p, c) => void files.set(p, c),
+      readFile: async (p) => files.get(p),
+      removeFile: async (p) => void files.delete(p),
+      run: async (argv) => (failing.some((f) => argv.includes(f)) ? { code: 2, output: 'syntax error' } : { code: 0, output: '' }),
+    };
+    return { files, sys };
+  }
+  const plan = planRoles(ctx(load(starter)), ['network']);
+
+  it('writes the files, checks them, then applies sysctls', async () => {
+    const { files, sys } = fakeSystem();
+    expect(await applyRolePlan(plan, sys)).toEqual({ ok: true, errors: [] });
+    expect(files.get('/run/pillars/etc/network.sh')).toContain('find_nic');
+    expect(files.get('/proc/sys/net/ipv4/ip_forward')).toBe('1\n');
+  });
+
+  it('a failed check puts the previous files back and applies nothing', async () => {
+    const { files, sys } = fakeSystem(['/run/pillars/etc/network.sh']);
+    const r = await applyRolePlan(plan, sys);
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]).toMatch(/^network\.sh: .* failed \(exit 2\): syntax error$/);
+    expect(files.get('/run/pillars/etc/network.sh')).toBe('old script');
+    expect(files.has('/proc/sys/net/ipv4/ip_forward')).toBe(false);
+  });
+});
