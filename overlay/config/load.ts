@@ -83,6 +83,23 @@ function duplicateKeys(doc: Document): RawIssue[] {
   return out;
 }
 
+/**
+ * Defaults that depend on another key, applied to the parsed data before validation:
+ * a VRRPv2 instance without advert_int gets 1000 ms (v2 counts whole seconds), not the v3 default.
+ */
+export function applyDependentDefaults(data: unknown): unknown {
+  const vrrp = (data as { vrrp?: { instances?: unknown } } | null)?.vrrp;
+  if (vrrp && Array.isArray(vrrp.instances)) {
+    for (const inst of vrrp.instances as unknown[]) {
+      if (inst && typeof inst === 'object' && !Array.isArray(inst)) {
+        const i = inst as Record<string, unknown>;
+        if (i.version === 2 && i.advert_int === undefined) i.advert_int = 1000;
+      }
+    }
+  }
+  return data;
+}
+
 export interface LoadOptions {
   /** Skip the cross-field rules (used by tools that edit partial configs). */
   typesOnly?: boolean;
@@ -122,7 +139,7 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
   if (data === null || data === undefined)
     return { ok: false, issues: [{ file: fileName, line: 1, column: 1, path: '', message: 'the file is empty (start from a starter config: pillars stick init)' }] };
   const raw: RawIssue[] = [];
-  const value = validateValue(pillarsConfig, data, [], raw);
+  const value = validateValue(pillarsConfig, applyDependentDefaults(data), [], raw);
   if (raw.length === 0 && !opts.typesOnly) raw.push(...crossCheck(value as PillarsConfig));
   if (raw.length > 0) return { ok: false, issues: sorted(raw.map(toIssue)) };
   return { ok: true, config: deepFreeze(value as PillarsConfig) };

@@ -174,7 +174,7 @@ const vrrpInstance = obj({
     vrid: int({ doc: 'virtual_router_id.', required: true, min: 1, max: 255 }),
     version: oneOf({ doc: 'VRRP protocol version (vrrp_version).', values: [2, 3], default: 3 }),
     priority: perNode('Priority per node; the highest becomes MASTER. Must differ between nodes.', 1, 254),
-    advert_int: int({ doc: 'Advert interval in milliseconds (VRRPv3: steps of 10 ms; VRRPv2: whole seconds).', unit: 'ms', default: 1000, min: 10, max: 255000, multipleOf: 10 }),
+    advert_int: int({ doc: 'Advert interval in milliseconds (VRRPv3: steps of 10 ms; VRRPv2: whole seconds). keepalived writes seconds (advert_int 1); pillars writes milliseconds. The default of 100 ms (1000 ms with version: 2) fails over in about a third of a second.', unit: 'ms', default: 100, min: 10, max: 255000, multipleOf: 10 }),
     vips: vips('virtual_ipaddress entries (address or address/prefix; a bare address takes the interface prefix).'),
     nopreempt: bool({ doc: 'Do not take MASTER back from a lower-priority node.', default: false }),
     preempt_delay: int({ doc: 'Seconds to wait before preempting after boot.', unit: 's', default: 0, min: 0, max: 1000 }),

@@ -1,0 +1,92 @@
+/**
+ * The stick config of a lab pair (`pillars run`, `pillars drill` and the integration tests): two
+ * nodes whose NICs have the lab's fixed MACs (52:54:00:00:<node>:<nic>; eth0 lan, eth1 internal,
+ * eth2 sync), a VIP on each side, a sync group so both VIPs move together, and for the director
+ * an LVS-NAT virtual server over the lab's HTTP backends. Pure: returns the YAML text.
+ */
+import { vmMac } from '../vm/plan.js';
+
+export type LabProfile = 'router' | 'director';
+export type Timers = 'default' | 'fast';
+
+/** VRRP advert interval of the documented fast timers (ms); the default comes from the model. */
+export const FAST_ADVERT_MS = 30;
+
+export const LAB_ADDRESSES = {
+  lanVip: '192.0.2.10',
+  lanNode: (i: number) => `192.0.2.${2 + i}`,
+  internalVip: '198.51.100.1',
+  internalNode: (i: number) => `198.51.100.${2 + i}`,
+  syncNode: (i: number) => `203.0.113.${2 + i}`,
+  backend: (i: number) => `198.51.100.${100 + i}`,
+} as const;
+
+export function labNodeName(i: number): string {
+  return `node${i + 1}`;
+}
+
+export interface LabConfigOptions {
+  profile: LabProfile;
+  timers?: Timers;
+  backends?: number;
+}
+
+export function labConfig(o: LabConfigOptions): string {
+  const nodes = [0, 1];
+  const advert = o.timers === 'fast' ? `\n      advert_int: ${FAST_ADVERT_MS}` : '';
+  const lines: string[] = [
+    '# Generated for the pillars lab: two nodes on the lab bridges (see builder/drill/lab-config.ts).',
+    'version: 1',
+    `profile: ${o.profile}`,
+    'nodes:',
+  ];
+  for (const i of nodes) {
+    lines.push(
+      `  ${labNodeName(i)}:`,
+      `    hostname: ${labNodeName(i)}`,
+      '    interfaces:',
+      `      lan: { mac: "${vmMac(i, 0)}", addresses: [${LAB_ADDRESSES.lanNode(i)}/24] }`,
+      `      internal: { mac: "${vmMac(i, 1)}", addresses: [${LAB_ADDRESSES.internalNode(i)}/24] }`,
+      `      sync: { mac: "${vmMac(i, 2)}", addresses: [${LAB_ADDRESSES.syncNode(i)}/24] }`,
+    );
+  }
+  lines.push(
+    'vrrp:',
+    '  instances:',
+    '    - name: VI_LAN',
+    '      interface: lan',
+    '      vrid: 51',
+    `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+    `      vips: [${LAB_ADDRESSES.lanVip}/24]`,
+    '    - name: VI_INT',
+    '      interface: internal',
+    '      vrid: 52',
+    `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+    `      vips: [${LAB_ADDRESSES.internalVip}/24]`,
+    '  sync_groups:',
+    '    - name: VG_LAB',
+    '      instances: [VI_LAN, VI_INT]',
+  );
+  if (o.profile === 'director') {
+    const n = o.backends ?? 3;
+    lines.push(
+      'statesync:',
+      '  interface: sync',
+      '  ipvs_sync: true',
+      'director:',
+      '  virtual_servers:',
+      '    - name: web',
+      `      vip: ${LAB_ADDRESSES.lanVip}`,
+      '      port: 80',
+      '      protocol: tcp',
+      '      scheduler: rr',
+      '      forwarding: nat',
+      '      delay_loop: 2',
+      '      check: { type: TCP_CHECK, connect_timeout: 1 }',
+      '      real_servers:',
+      ...Array.from({ length: n }, (_, i) => `        - { address: ${LAB_ADDRESSES.backend(i)}, port: 80, weight: 1 }`),
+    );
+  }
+  lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', '');
+  return lines.join('\n');
+}
