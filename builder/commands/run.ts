@@ -1,0 +1,94 @@
+/** `pillars run`: start a lab with a pair of appliances for a person to try, until Ctrl-C. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from './command.js';
+import { EXIT, UserError } from '../errors.js';
+import { buildOptions, makeContext, parseCli } from './build.js';
+import { build } from '../build.js';
+import { startApplianceLab } from '../vm/appliance-lab.js';
+import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
+import { initStick } from '../stick/stick.js';
+import { MtoolsStickFs } from '../stick/mtools.js';
+import { saveConfig } from '../../overlay/config/index.js';
+import { LAB_ADDRESSES, labConfig, labNodeName, type LabProfile } from '../drill/lab-config.js';
+
+const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--minutes N]';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'start a private QEMU lab with a pair of appliances, a client and backends to try',
+  help: `${USAGE}
+
+Boots the profile's image (built first if missing) on N appliances with lab config sticks, in a
+private network namespace: segment lan 192.0.2.0/24 (client 192.0.2.100, VIP ${LAB_ADDRESSES.lanVip}),
+internal 198.51.100.0/24 (backends web1-3 from .100 for the director, gateway VIP
+${LAB_ADDRESSES.internalVip}) and a sync link. Prints every console line of the appliances that
+starts with "pillars:" and how to reach the lab; stops after --minutes (default 60) or on Ctrl-C,
+and always removes every namespace, tap and VM.
+
+The lab boots with the test control channel (${TEST_CHANNEL_PARAM}); never use that on real boxes.
+Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130 Ctrl-C.`,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCli(argv, { profile: { type: 'string', short: 'p' }, nodes: { type: 'string' }, timers: { type: 'string' }, minutes: { type: 'string' } }, USAGE);
+    const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
+    if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
+    const profile = (values.profile as string | undefined) ?? 'director';
+    if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+    const nodes = Number(values.nodes ?? 2);
+    if (nodes !== 1 && nodes !== 2) throw bad('--nodes must be 1 or 2');
+    const timers = (values.timers as string | undefined) ?? 'default';
+    if (timers !== 'default' && timers !== 'fast') throw bad('--timers must be default or fast');
+    const minutes = Number(values.minutes ?? 60);
+    if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');
+
+    const bctx = makeContext(buildOptions(['--profile', profile]), ctx);
+    if (!existsSync(join(bctx.outDir, 'initrd.img'))) await build(bctx);
+    const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
+    try {
+      const sticks: string[] = [];
+      for (let i = 0; i < nodes; i++) {
+        const image = join(tmp, `${labNodeName(i)}.img`);
+        await initStick(image, { profile: profile as LabProfile });
+        await saveConfig(new MtoolsStickFs(image), labConfig({ profile: profile as LabProfile, timers }));
+        sticks.push(image);
+      }
+      const { lab, nodes: vms, client } = await startApplianceLab({
+        nodes,
+        backends: profile === 'director' ? 3 : 0,
+        backendGateway: LAB_ADDRESSES.internalVip,
+        boot: () => ({ kind: 'kernel', kernel: join(bctx.outDir, 'vmlinuz'), initrd: join(bctx.outDir, 'initrd.img'), append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}` }),
+        sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
+      });
+      try {
+        ctx.stdout(
+          [
+            `lab ${lab.netns} is up:`,
+            ...vms.map((v) => `  ${v.name}: QEMU pid ${v.pid}, console log ${v.consoleLog}`),
+            `  client shell:   ip netns exec ${client.netns} sh`,
+            `  the service:    ip netns exec ${client.netns} wget -qO- http://${LAB_ADDRESSES.lanVip}${profile === 'director' ? '/' : ':8080/node'}`,
+            `  status page:    ip netns exec ${client.netns} wget -qO- http://${LAB_ADDRESSES.lanNode(0)}:8080/`,
+            'Ctrl-C stops the lab.',
+          ].join('\n'),
+        );
+        const seen = vms.map(() => 0);
+        const end = Date.now() + minutes * 60_000;
+        while (Date.now() < end) {
+          vms.forEach((v, i) => {
+            const lines = v.lines;
+            if (lines.length < seen[i]!) seen[i] = 0; // restarted
+            for (const l of lines.slice(seen[i])) if (/pillars[:]/.test(l.text)) ctx.stdout(`${v.name}  ${l.text}`);
+            seen[i] = lines.length;
+          });
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } finally {
+        await lab.dispose();
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return EXIT.ok;
+  },
+};

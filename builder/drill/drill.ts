@@ -1,0 +1,188 @@
+/**
+ * The failover drill: boot a pair in the lab, find the MASTER, put a client in the lab that asks
+ * the VIP every 20 ms, fault the master at a random moment, and measure the gap from the fault to
+ * the first answer served by the other node. Then restore the failed node and repeat.
+ *
+ * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived on the
+ * master), linkdown (the master's LAN NIC loses carrier), partition (only the link between the two
+ * nodes is cut, then healed: afterwards exactly one master must remain within 1 s and clients
+ * must reach it).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Logger } from '../log.js';
+import { UserError } from '../errors.js';
+import { startApplianceLab } from '../vm/appliance-lab.js';
+import type { LabVm } from '../vm/lab.js';
+import { gapAfter, type ProbeSample } from '../vm/scripts.js';
+import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
+import { initStick } from '../stick/stick.js';
+import { MtoolsStickFs } from '../stick/mtools.js';
+import { saveConfig } from '../../overlay/config/index.js';
+import { LAB_ADDRESSES, labConfig, labNodeName, type LabProfile, type Timers } from './lab-config.js';
+import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
+
+export const BOOT_TIMEOUT_MS = 300_000;
+/** A failover that takes longer than this is a failed run (the mission's bar is 5 s). */
+export const GIVE_UP_MS = 15_000;
+/** How long the pair may take to settle into one MASTER and one BACKUP. */
+export const SETTLE_TIMEOUT_MS = 180_000;
+export const PROBE_INTERVAL_MS = 20;
+
+/** `pillars: vrrp VI_LAN MASTER` — the supervisor's console line for every VRRP transition. */
+export const VRRP_LINE = /pillars: vrrp (\S+) (MASTER|BACKUP|FAULT|STOP)\b/;
+export const READY_LINE = /pillars: ready in \d+\.\d+s/;
+
+export interface DrillOptions {
+  profile: LabProfile;
+  scenario: Scenario;
+  runs: number;
+  timers: Timers;
+  /** out/<profile>/ with vmlinuz and initrd.img. */
+  imageDir: string;
+  log: Logger;
+  /** Random source for the moment of the fault (tests may fix it). */
+  random?: () => number;
+  memoryMiB?: number;
+}
+
+/** The VRRP state of instance `instance` on a VM: its last console transition since boot. */
+export function vrrpState(lines: ReadonlyArray<{ text: string }>, instance = 'VI_LAN'): string | undefined {
+  let state: string | undefined;
+  for (const l of lines) {
+    const m = VRRP_LINE.exec(l.text);
+    if (m && m[1] === instance) state = m[2];
+  }
+  return state;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, check: () => T | undefined | false, stepMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; Date.now() < end && i < 1_000_000; i++) {
+    const v = check();
+    if (v) return v;
+    await sleep(stepMs);
+  }
+  throw new UserError(`drill: ${what} did not happen within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/** The single MASTER and BACKUP of the pair, or undefined while it is not settled. */
+export function masterAndBackup(nodes: readonly LabVm[]): { master: LabVm; backup: LabVm } | undefined {
+  const states = nodes.map((n) => (n.alive ? vrrpState(n.lines) : undefined));
+  const m = states.indexOf('MASTER');
+  const b = states.indexOf('BACKUP');
+  if (m < 0 || b < 0 || states.filter((s) => s === 'MASTER').length !== 1) return undefined;
+  return { master: nodes[m]!, backup: nodes[b]! };
+}
+
+export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  const random = o.random ?? Math.random;
+  const tmp = await mkdtemp(join(tmpdir(), 'pillars-drill-'));
+  const sticks: string[] = [];
+  for (const i of [0, 1]) {
+    const image = join(tmp, `${labNodeName(i)}.img`);
+    await initStick(image, { profile: o.profile });
+    await saveConfig(new MtoolsStickFs(image), labConfig({ profile: o.profile, timers: o.timers }));
+    sticks.push(image);
+  }
+  const director = o.profile === 'director';
+  o.log.info(`drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`);
+  const { lab, nodes, client } = await startApplianceLab({
+    nodes: 2,
+    backends: director ? 3 : 0,
+    backendGateway: LAB_ADDRESSES.internalVip,
+    memoryMiB: o.memoryMiB ?? 512,
+    boot: () => ({
+      kind: 'kernel',
+      kernel: join(o.imageDir, 'vmlinuz'),
+      initrd: join(o.imageDir, 'initrd.img'),
+      append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}`,
+    }),
+    sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
+    log: (m) => o.log.info(`lab: ${m}`),
+  });
+  const url = director ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`;
+  const runs: DrillRun[] = [];
+  try {
+    await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
+    let pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
+    o.log.info(`drill: ${pair.master.name} is MASTER, ${pair.backup.name} is BACKUP`);
+    await warmUp(client, url);
+
+    for (let run = 1; run <= o.runs; run++) {
+      pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
+      const { master, backup } = pair;
+      const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: 200, durationMs: 60_000, count: 3000 });
+      await sleep(1000 + random() * 1500);
+      let faultAt = Date.now();
+      let result: DrillRun;
+      if (o.scenario === 'partition') {
+        await lab.partition(master, backup);
+        // Both become MASTER while they cannot hear each other; then heal.
+        await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => vrrpState(n.lines) === 'MASTER'), 20).catch(() => undefined);
+        await sleep(1000);
+        faultAt = Date.now();
+        await lab.heal(master, backup);
+        const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes), 10);
+        const oneMasterMs = Date.now() - faultAt;
+        await sleep(1000);
+        const samples = await probe.stop();
+        const after = samples.filter((s) => s.t >= faultAt + oneMasterMs);
+        const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
+        if (!after.some((s) => s.ok)) throw new UserError('drill: after healing the partition no client request was answered');
+        result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
+      } else {
+        await fault(o.scenario, master);
+        const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
+        await sleep(300);
+        const samples = await probe.stop();
+        const gap = gapAfter(samples, faultAt, master.name);
+        if (!answered || !gap) throw new UserError(`drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${o.scenario}`);
+        if (!director && o.scenario === 'poweroff' && samples.some((s) => s.t > faultAt + 50 && s.ok && s.body === master.name)) {
+          throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
+        }
+        result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
+        await restore(o.scenario, master);
+      }
+      runs.push(result);
+      o.log.info(`drill run ${run}/${o.runs}: ${o.scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)`);
+    }
+  } finally {
+    await lab.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return summarize(o.scenario, o.profile, runs);
+
+  async function fault(s: Scenario, master: LabVm): Promise<void> {
+    if (s === 'poweroff') master.kill();
+    else if (s === 'linkdown') await master.linkDown(0);
+    else if (s === 'crash') {
+      const r = await guestExec(master.vm, 'kill -9 $(cat /run/pillars/services/keepalived.pid 2>/dev/null || pidof keepalived)', 10_000);
+      if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
+    }
+  }
+
+  async function restore(s: Scenario, master: LabVm): Promise<void> {
+    if (s === 'poweroff') {
+      await master.restart();
+      await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
+    } else if (s === 'linkdown') await master.linkUp(0);
+    // crash: the supervisor restarts keepalived by itself.
+  }
+}
+
+/** The first answer after the fault from the node that was not the master (any answer for the director). */
+export function firstAnswer(samples: readonly ProbeSample[], faultAt: number, failed: string, anyBody: boolean): ProbeSample | undefined {
+  return samples.find((s) => s.t >= faultAt && s.ok && (anyBody || (s.body !== undefined && s.body.trim() !== failed)));
+}
+
+async function warmUp(client: { probe(o: { url: string; intervalMs: number; timeoutMs: number; count: number; durationMs: number }): Promise<ProbeSample[]> }, url: string): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const s = await client.probe({ url, intervalMs: 100, timeoutMs: 500, count: 5, durationMs: 1000 });
+    if (s.some((x) => x.ok)) return;
+  }
+  throw new UserError(`drill: nothing answers on ${url} in the lab`, { hint: 'check the consoles of the nodes (pillars run) for role errors' });
+}
