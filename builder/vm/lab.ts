@@ -29,7 +29,7 @@ import {
   type PlannedHost,
   type PlannedSegment,
 } from './plan.js';
-import { HTTP_SERVER_SCRIPT, PROBE_SCRIPT, parseProbeLine, probeConfig, type ProbeOptions, type ProbeSample } from './scripts.js';
+import { HTTP_SERVER_SCRIPT, PROBE_SCRIPT, SMTP_SINK_SCRIPT, parseProbeLine, probeConfig, type ProbeOptions, type ProbeSample } from './scripts.js';
 import { Vm, type BootMedium, type ConsoleLine, type StickDrive } from './qemu.js';
 
 /** Every command the lab runs is bounded by this. */
@@ -185,6 +185,13 @@ export class LabHost {
   /** A tiny HTTP server answering every request with `name` (default: this host's name). */
   async startHttpServer(opts: { name?: string; port?: number; bind?: string; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
     const d = this.spawn(process.execPath, ['-e', HTTP_SERVER_SCRIPT, opts.name ?? this.name, String(opts.port ?? 80), opts.bind ?? '0.0.0.0']);
+    await d.output.waitFor(/"listening"/, opts.readyTimeoutMs ?? 10_000);
+    return d;
+  }
+
+  /** An SMTP sink on this host (alert tests); received mails are JSON lines on its output (parseMailLine). */
+  async startSmtpSink(opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
+    const d = this.spawn(process.execPath, ['-e', SMTP_SINK_SCRIPT, String(opts.port ?? 25)]);
     await d.output.waitFor(/"listening"/, opts.readyTimeoutMs ?? 10_000);
     return d;
   }

@@ -119,15 +119,77 @@ export function parseProbeLine(line: string): ProbeSample | null {
 
 /**
  * The failover gap from a probe timeline: from `faultAt` (epoch ms) to the send time of the first
- * successful answer after it whose body differs from `from` (the failed node's name); null when the
+ * successful answer after it whose body (trimmed) differs from `from` (the failed node's name); null when the
  * other node never answered. Pure.
  */
 export function gapAfter(samples: readonly ProbeSample[], faultAt: number, from: string): { gapMs: number; first: ProbeSample; lost: number } | null {
   const after = [...samples].filter((s) => s.t >= faultAt).sort((a, b) => a.t - b.t);
   let lost = 0;
   for (const s of after) {
-    if (s.ok && s.body !== undefined && s.body !== from) return { gapMs: s.t + s.ms - faultAt, first: s, lost };
+    if (s.ok && s.body !== undefined && s.body.trim() !== from) return { gapMs: s.t + s.ms - faultAt, first: s, lost };
     lost++;
   }
   return null;
+}
+
+/**
+ * argv: PORT [BIND]. A minimal SMTP sink for alert tests: accepts any mail and prints one JSON
+ * line per message {"from","to":[…],"subject","body"}; prints {"listening":PORT} when ready.
+ */
+export const SMTP_SINK_SCRIPT = String.raw`
+const net = require('node:net');
+const [port, bind] = process.argv.slice(1);
+const server = net.createServer((sock) => {
+  let buf = '', data = null, mail = { from: '', to: [] };
+  const say = (l) => sock.write(l + '\r\n');
+  say('220 pillars-lab SMTP sink');
+  sock.on('data', (d) => {
+    buf += d.toString('utf8');
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).replace(/\r$/, '');
+      buf = buf.slice(i + 1);
+      if (data !== null) {
+        if (line === '.') {
+          const text = data.join('\n');
+          const sep = text.indexOf('\n\n');
+          const head = sep >= 0 ? text.slice(0, sep) : text;
+          const subject = (/^Subject: (.*)$/mi.exec(head) || [])[1] || '';
+          process.stdout.write(JSON.stringify({ from: mail.from, to: mail.to, subject, body: sep >= 0 ? text.slice(sep + 2) : '' }) + '\n');
+          data = null; mail = { from: '', to: [] };
+          say('250 queued');
+        } else data.push(line.startsWith('..') ? line.slice(1) : line);
+        continue;
+      }
+      const cmd = line.slice(0, 4).toUpperCase();
+      if (cmd === 'HELO' || cmd === 'EHLO') say('250 pillars-lab');
+      else if (cmd === 'MAIL') { mail.from = (/<([^>]*)>/.exec(line) || [])[1] || ''; say('250 ok'); }
+      else if (cmd === 'RCPT') { mail.to.push((/<([^>]*)>/.exec(line) || [])[1] || ''); say('250 ok'); }
+      else if (cmd === 'DATA') { data = []; say('354 end with .'); }
+      else if (cmd === 'QUIT') { say('221 bye'); sock.end(); }
+      else if (cmd === 'RSET') { mail = { from: '', to: [] }; say('250 ok'); }
+      else say('250 ok');
+    }
+  });
+  sock.on('error', () => {});
+});
+server.listen(Number(port || 25), bind || '0.0.0.0', () => process.stdout.write(JSON.stringify({ listening: Number(port || 25) }) + '\n'));
+for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
+`;
+
+export interface Mail {
+  from: string;
+  to: string[];
+  subject: string;
+  body: string;
+}
+
+/** Parse one line of the SMTP sink's output; null for anything but a mail. Pure. */
+export function parseMailLine(line: string): Mail | null {
+  try {
+    const o = JSON.parse(line) as Partial<Mail>;
+    return typeof o.subject === 'string' && Array.isArray(o.to) ? { from: o.from ?? '', to: o.to, subject: o.subject, body: o.body ?? '' } : null;
+  } catch {
+    return null;
+  }
 }
