@@ -16,12 +16,12 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { release } from 'node:os';
-import { DirectoryStickFs, loadStickConfig, saveConfig } from '../config/index.js';
+import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
 import { applyRolePlan, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
 import type { RoleContext } from '../roles/role.js';
 import { sysBlockDevices } from '../system/block-devices.js';
 import { systemConsole } from '../system/console.js';
-import { BASE_MODULES, collectModaliases, listNics } from '../system/hardware.js';
+import { BASE_MODULES, collectModaliases, hasFloppyController, listNics } from '../system/hardware.js';
 import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
@@ -73,7 +73,7 @@ const bootExecutor: BootExecutor = {
       case 'modules': {
         const alias = readOr(`/lib/modules/${release()}/modules.alias`, '');
         if (!alias) throw new Error(`no /lib/modules/${release()}/modules.alias`);
-        const mods = [...new Set([...modulesFor(collectModaliases(), alias), ...BASE_MODULES])];
+        const mods = [...new Set([...modulesFor(collectModaliases(), alias), ...BASE_MODULES, ...(hasFloppyController() ? ['floppy'] : [])])];
         // One modprobe for all (fast under emulation); when it reports a failure, one per module
         // to name the ones that are missing.
         const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
@@ -300,7 +300,14 @@ class Appliance {
     let o: ConfigOutcome;
     if (file) {
       o = await loadFromMedium(
-        { macs, load: async () => loadStickConfig(new DirectoryStickFs(file.slice(0, file.lastIndexOf('/')) || '/'), file.slice(file.lastIndexOf('/') + 1)) },
+        {
+          macs,
+          load: async () => {
+            const body = await readFile(file, 'utf8');
+            const name = file.slice(file.lastIndexOf('/') + 1);
+            return { current: { body, gen: 0, source: file, handEdited: true, notes: [] }, result: loadConfig(body, name) };
+          },
+        },
         { provider: 'kernel-parameter', device: file },
         this.params.node,
       );
@@ -336,6 +343,7 @@ class Appliance {
     const r = this.running;
     if (!r) throw new ControlError('nothing to save: the appliance is unconfigured');
     if (!isMounted(STICK_MOUNT)) throw new ControlError(`no stick mounted at ${STICK_MOUNT}`);
+    this.say(`pillars: saving the running config to ${r.outcome.source.device}`);
     await execOk(bb('mount', '-o', 'remount,rw', STICK_MOUNT));
     let gen: number;
     try {

@@ -64,6 +64,15 @@ export function listNics(root = '/sys/class/net'): Nic[] {
   return out;
 }
 
+/** Is there a floppy controller (ACPI PNP0700)? Only then is the floppy module worth loading. */
+export function hasFloppyController(acpiDevices = '/sys/bus/acpi/devices'): boolean {
+  try {
+    return readdirSync(acpiDevices).some((n) => n.startsWith('PNP0700:'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Modules the appliance always wants even when no modalias names them yet: the USB host and
  * storage stack (the stick enumerates only after them), floppy, FAT with its code pages, input
@@ -81,7 +90,6 @@ export const BASE_MODULES: readonly string[] = [
   'nls_cp437',
   'nls_iso8859_1',
   'nls_utf8',
-  'floppy',
   'evdev',
   'button',
   'nf_tables',

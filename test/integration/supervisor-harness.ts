@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../builder/exec.js';
+import { guestExec, TEST_CHANNEL_PARAM } from '../../builder/vm/guest.js';
 import { Vm, type StickDrive, type VmSpec } from '../../builder/vm/qemu.js';
 import { imagePath, requireImage, root } from './image.js';
 
@@ -39,6 +40,11 @@ export async function stickText(image: string): Promise<string> {
   return (await run('mtype', ['-i', image, '::pillars.yaml'])).stdout;
 }
 
+/** The kernel command line of a test boot: serial console and the test-only control channel. */
+export function kernelAppend(extra = ''): string {
+  return `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM} ${extra}`.trim();
+}
+
 export interface BootOptions {
   name: string;
   sticks?: StickDrive[];
@@ -55,7 +61,7 @@ export function bootVm(o: BootOptions): Vm {
       kind: 'kernel',
       kernel: imagePath('director', 'vmlinuz'),
       initrd: imagePath('director', 'initrd.img'),
-      append: `console=ttyS0,115200n8 quiet panic=-1 pillars.test=ctlserial ${o.append ?? ''}`.trim(),
+      append: kernelAppend(o.append),
     },
     sticks: o.sticks ?? [],
     nics: o.nics ?? LB1_NICS,
@@ -64,18 +70,8 @@ export function bootVm(o: BootOptions): Vm {
   });
 }
 
-let nextId = 1;
-
 /** Run a shell command in the guest over the test channel; resolves with exit code and output. */
-export async function guest(vm: Vm, command: string, timeoutMs = 120_000): Promise<{ code: number; output: string }> {
-  const id = `c${nextId++}`;
-  const from = vm.lines.length;
-  vm.proc.child.stdin!.write(`@pt-run ${id} ${Buffer.from(command, 'utf8').toString('base64')}\n`);
-  const re = new RegExp(`@pt-ret ${id} (\\d+) ([A-Za-z0-9+/=]*)`);
-  const line = await vm.waitFor(re, timeoutMs, from);
-  const m = re.exec(line.text)!;
-  return { code: Number(m[1]), output: Buffer.from(m[2]!, 'base64').toString('utf8') };
-}
+export const guest = guestExec;
 
 export interface ServiceJson {
   name: string;
