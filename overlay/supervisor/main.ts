@@ -22,6 +22,7 @@ import type { RoleContext } from '../roles/role.js';
 import { sysBlockDevices } from '../system/block-devices.js';
 import { systemConsole } from '../system/console.js';
 import { BASE_MODULES, collectModaliases, hasFloppyController, listNics } from '../system/hardware.js';
+import { loginServices, shadowWithRoot } from '../system/admin.js';
 import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
@@ -174,6 +175,14 @@ class Appliance {
     }
     const applied = await applyRolePlan(plan, roleSystem);
     if (!applied.ok) return { errors: applied.errors };
+    // Console login: only with the hash from the config; root stays locked otherwise.
+    const hash = o.config.admin?.console_password_hash;
+    try {
+      writeFileSync('/etc/shadow', shadowWithRoot(readOr('/etc/shadow', ''), hash), { mode: 0o600 });
+    } catch (err) {
+      return { errors: [`/etc/shadow: ${message(err)}`] };
+    }
+    plan.services.push(...loginServices(o.config, { serialBusy: this.params.test.includes(TEST_FLAG) }));
     return { outcome: o, plan, missingRoles: sel.missing };
   }
 
@@ -188,6 +197,7 @@ class Appliance {
       if (!this.announced && required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))) {
         this.announced = true;
         this.say(`pillars: ready in ${uptime().toFixed(2)}s (node ${c.outcome.nodeName}, roles: ${roles})`);
+        if (!c.outcome.config.admin?.console_password_hash) this.say('pillars: no console login (admin.console_password_hash is not set in the config)');
       }
     };
     sup.subscribe((ev) => {
