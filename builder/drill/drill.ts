@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import type { Logger } from '../log.js';
 import { UserError } from '../errors.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
-import type { LabVm } from '../vm/lab.js';
+import type { Lab, LabHost, LabVm } from '../vm/lab.js';
 import { gapAfter, type ProbeSample } from '../vm/scripts.js';
 import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import { initStick } from '../stick/stick.js';
@@ -78,17 +78,39 @@ export function masterAndBackup(nodes: readonly LabVm[]): { master: LabVm; backu
   return { master: nodes[m]!, backup: nodes[b]! };
 }
 
-export async function runDrill(o: DrillOptions): Promise<DrillReport> {
-  const random = o.random ?? Math.random;
+export interface DrillLabOptions {
+  profile: LabProfile;
+  timers: Timers;
+  imageDir: string;
+  log: Logger;
+  memoryMiB?: number;
+}
+
+/** A booted pair in its lab, settled into one MASTER and one BACKUP, with the client's URL. */
+export interface DrillLab {
+  profile: LabProfile;
+  lab: Lab;
+  nodes: LabVm[];
+  client: LabHost;
+  url: string;
+  dispose(): Promise<void>;
+}
+
+export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pillars-drill-'));
   const sticks: string[] = [];
-  for (const i of [0, 1]) {
-    const image = join(tmp, `${labNodeName(i)}.img`);
-    await initStick(image, { profile: o.profile });
-    await saveConfig(new MtoolsStickFs(image), labConfig({ profile: o.profile, timers: o.timers }));
-    sticks.push(image);
-  }
   const director = o.profile === 'director';
+  try {
+    for (const i of [0, 1]) {
+      const image = join(tmp, `${labNodeName(i)}.img`);
+      await initStick(image, { profile: o.profile });
+      await saveConfig(new MtoolsStickFs(image), labConfig({ profile: o.profile, timers: o.timers }));
+      sticks.push(image);
+    }
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
   o.log.info(`drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`);
   const { lab, nodes, client } = await startApplianceLab({
     nodes: 2,
@@ -103,74 +125,100 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     }),
     sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
     log: (m) => o.log.info(`lab: ${m}`),
+  }).catch(async (e: unknown) => {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
   });
-  const url = director ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`;
-  const runs: DrillRun[] = [];
+  const dl: DrillLab = {
+    profile: o.profile,
+    lab,
+    nodes,
+    client,
+    url: director ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`,
+    async dispose() {
+      await lab.dispose();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
   try {
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
-    let pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
+    const pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
     o.log.info(`drill: ${pair.master.name} is MASTER, ${pair.backup.name} is BACKUP`);
-    await warmUp(client, url);
+    await warmUp(client, dl.url);
+  } catch (e) {
+    await dl.dispose();
+    throw e;
+  }
+  return dl;
+}
 
-    for (let run = 1; run <= o.runs; run++) {
-      pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
-      const { master, backup } = pair;
-      const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: 200, durationMs: 60_000, count: 3000 });
-      await sleep(1000 + random() * 1500);
-      let faultAt = Date.now();
-      let result: DrillRun;
-      if (o.scenario === 'partition') {
-        await lab.partition(master, backup);
-        // Both become MASTER while they cannot hear each other; then heal.
-        await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => vrrpState(n.lines) === 'MASTER'), 20).catch(() => undefined);
-        await sleep(1000);
-        faultAt = Date.now();
-        await lab.heal(master, backup);
-        const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes), 10);
-        const oneMasterMs = Date.now() - faultAt;
-        await sleep(1000);
-        const samples = await probe.stop();
-        const after = samples.filter((s) => s.t >= faultAt + oneMasterMs);
-        const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
-        if (!after.some((s) => s.ok)) throw new UserError('drill: after healing the partition no client request was answered');
-        result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
-      } else {
-        await fault(o.scenario, master);
-        const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
-        await sleep(300);
-        const samples = await probe.stop();
-        const gap = gapAfter(samples, faultAt, master.name);
-        if (!answered || !gap) throw new UserError(`drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${o.scenario}`);
-        if (!director && o.scenario === 'poweroff' && samples.some((s) => s.t > faultAt + 50 && s.ok && s.body === master.name)) {
-          throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
-        }
-        result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
-        await restore(o.scenario, master);
+/** Run `runs` faults of one scenario against whichever node is MASTER each time. */
+export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: number, log: Logger, random: () => number = Math.random): Promise<DrillReport> {
+  const { lab, nodes, client, url } = dl;
+  const director = dl.profile === 'director';
+  const results: DrillRun[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
+    const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: 200, durationMs: 60_000, count: 3000 });
+    await sleep(1000 + random() * 1500);
+    let faultAt = Date.now();
+    let result: DrillRun;
+    if (scenario === 'partition') {
+      await lab.partition(master, backup);
+      // Both become MASTER while they cannot hear each other; then heal.
+      await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => vrrpState(n.lines) === 'MASTER'), 20).catch(() => undefined);
+      await sleep(1000);
+      faultAt = Date.now();
+      await lab.heal(master, backup);
+      const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes), 10);
+      const oneMasterMs = Date.now() - faultAt;
+      await sleep(1000);
+      const samples = await probe.stop();
+      const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
+      if (!samples.some((s) => s.t >= faultAt + oneMasterMs && s.ok)) throw new UserError('drill: after healing the partition no client request was answered');
+      result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
+    } else {
+      await fault(scenario, master);
+      const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
+      await sleep(300);
+      const samples = await probe.stop();
+      const gap = gapAfter(samples, faultAt, master.name);
+      if (!answered || !gap) throw new UserError(`drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${scenario}`);
+      if (!director && scenario === 'poweroff' && samples.some((s) => s.t > faultAt + 50 && s.ok && s.body?.trim() === master.name)) {
+        throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
       }
-      runs.push(result);
-      o.log.info(`drill run ${run}/${o.runs}: ${o.scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)`);
+      result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
+      await restore(scenario, master);
     }
+    results.push(result);
+    log.info(`drill run ${run}/${runs}: ${scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)`);
+  }
+  return summarize(scenario, dl.profile, results);
+}
+
+async function fault(s: Scenario, master: LabVm): Promise<void> {
+  if (s === 'poweroff') master.kill();
+  else if (s === 'linkdown') await master.linkDown(0);
+  else if (s === 'crash') {
+    const r = await guestExec(master.vm, 'kill -9 $(pidof keepalived)', 10_000);
+    if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
+  }
+}
+
+async function restore(s: Scenario, master: LabVm): Promise<void> {
+  if (s === 'poweroff') {
+    await master.restart();
+    await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
+  } else if (s === 'linkdown') await master.linkUp(0);
+  // crash: the supervisor restarts keepalived by itself.
+}
+
+export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  const dl = await startDrillLab(o);
+  try {
+    return await drillScenario(dl, o.scenario, o.runs, o.log, o.random);
   } finally {
-    await lab.dispose();
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return summarize(o.scenario, o.profile, runs);
-
-  async function fault(s: Scenario, master: LabVm): Promise<void> {
-    if (s === 'poweroff') master.kill();
-    else if (s === 'linkdown') await master.linkDown(0);
-    else if (s === 'crash') {
-      const r = await guestExec(master.vm, 'kill -9 $(cat /run/pillars/services/keepalived.pid 2>/dev/null || pidof keepalived)', 10_000);
-      if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
-    }
-  }
-
-  async function restore(s: Scenario, master: LabVm): Promise<void> {
-    if (s === 'poweroff') {
-      await master.restart();
-      await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
-    } else if (s === 'linkdown') await master.linkUp(0);
-    // crash: the supervisor restarts keepalived by itself.
+    await dl.dispose();
   }
 }
 
