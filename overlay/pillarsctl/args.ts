@@ -4,7 +4,9 @@ import type { Command } from '../supervisor/control-protocol.js';
 export const USAGE = `usage: pillarsctl <command> [options]
 
 commands:
-  status [--json]        roles, services (state, restarts), config source and generation
+  status [--json]        roles, services (state, restarts), config source and generation; with
+                         the director role the LVS pool (ipvsadm -L -n --stats, check states)
+  ipvs ARGS…             run ipvsadm ARGS… (e.g. ipvs -L -n -c: the connection table)
   logs [SERVICE] [-n N]  the last N (default 200) lines of a service's log; without SERVICE the
                          supervisor's own log (boot, config, state changes)
   reload [FILE]          validate → render → check → apply the config on the stick (or FILE);

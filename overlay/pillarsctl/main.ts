@@ -5,12 +5,15 @@
 import { sendRequest } from '../supervisor/control-protocol.js';
 import { parseArgs, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
+import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(USAGE + '\n');
     return argv.length === 0 ? 2 : 0;
   }
+  // Expert pass-through: ipvsadm itself, not the supervisor.
+  if (argv[0] === 'ipvs') return ipvsadmPassthrough(argv.slice(1));
   const p = parseArgs(argv);
   if ('error' in p) {
     process.stderr.write(`pillarsctl: ${p.error}\n${USAGE}\n`);
@@ -32,7 +35,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = (res.result ?? {}) as Record<string, unknown>;
   if (p.cmd === 'status') {
-    process.stdout.write(p.json ? JSON.stringify(result.json, null, 2) + '\n' : `${String(result.text)}\n`);
+    // The pool view comes from ipvsadm here, joined with the check states the supervisor recorded.
+    const pool = directorRuns(result.json) ? await readPool(result.json) : undefined;
+    if (p.json) process.stdout.write(JSON.stringify(pool ? { ...(result.json as object), pool: 'error' in pool ? { error: pool.error } : pool.pool } : result.json, null, 2) + '\n');
+    else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}`);
     return 0;
   }
   if (p.cmd === 'logs') {

@@ -1,0 +1,57 @@
+/**
+ * The effects behind the pool view: run the image's ipvsadm (read-only listings for `status`, any
+ * arguments for `pillarsctl ipvs`) and join its output with the supervisor's check states.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { addMissingDown, buildPool, checkStates, formatPool, type PoolService } from './ipvs.js';
+
+export const IPVSADM = '/usr/sbin/ipvsadm';
+
+type Run = (argv: readonly string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+const runCaptured: Run = (argv) =>
+  new Promise((resolve) => {
+    execFile(argv[0]!, argv.slice(1), { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout, stderr: stderr || (err && !stdout ? err.message : '') });
+    });
+  });
+
+interface StatusJson {
+  config?: { roles?: unknown };
+  services?: Array<{ name?: string; info?: Record<string, unknown> }>;
+}
+
+/** Does the status say the director role runs (its services are in the plan)? */
+export function directorRuns(status: unknown): boolean {
+  const roles = (status as StatusJson | undefined)?.config?.roles;
+  return Array.isArray(roles) && roles.includes('director');
+}
+
+/** The pool from ipvsadm joined with the check states in the status; an error text when ipvsadm fails. */
+export async function readPool(status: unknown, run: Run = runCaptured): Promise<{ pool: PoolService[] } | { error: string }> {
+  const list = await run([IPVSADM, '-L', '-n']);
+  if (list.code !== 0) return { error: `ipvsadm -L -n: exit ${list.code}: ${list.stderr.trim()}` };
+  const stats = await run([IPVSADM, '-L', '-n', '--stats', '--exact']);
+  const info: Record<string, unknown> = {};
+  for (const s of (status as StatusJson | undefined)?.services ?? []) Object.assign(info, s.info ?? {});
+  const checks = checkStates(info);
+  return { pool: addMissingDown(buildPool(list.stdout, stats.code === 0 ? stats.stdout : undefined, checks), checks) };
+}
+
+/** The text section `status` appends. */
+export function poolSection(r: { pool: PoolService[] } | { error: string }): string[] {
+  return ['', 'LVS pool (ipvsadm -L -n --stats; CHECK from the health checks)', ...('error' in r ? [r.error] : formatPool(r.pool))];
+}
+
+/** `pillarsctl ipvs ARGS…`: ipvsadm with the caller's terminal; resolves with its exit code. */
+export function ipvsadmPassthrough(args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(IPVSADM, args, { stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`pillarsctl: ${IPVSADM}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
