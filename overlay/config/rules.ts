@@ -145,6 +145,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (inst.version === 2 && inst.advert_int % 1000 !== 0) add([...p, 'advert_int'], `VRRPv2 needs whole seconds (a multiple of 1000 ms), got ${inst.advert_int}`);
       if (inst.version === 3 && inst.advert_int > 40950) add([...p, 'advert_int'], `VRRPv3 allows at most 40950 ms, got ${inst.advert_int}`);
       if (inst.auth && inst.version === 3) add([...p, 'auth'], 'authentication exists only in VRRPv2 (set version: 2 or remove auth)', 'key');
+      // keepalived ignores preempt_delay under nopreempt: the admin meant one or the other.
+      if (inst.nopreempt && inst.preempt_delay > 0) add([...p, 'preempt_delay'], `has no effect with nopreempt: true (a node that never preempts has nothing to delay); remove one of them`);
       inst.vips.forEach((vip, j) => {
         if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
         noteVip([...p, 'vips', j], vip, `vrrp instance ${inst.name}`);

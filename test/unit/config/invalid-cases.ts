@@ -28,6 +28,9 @@ export const cases: Case[] = [
   c('unknown top-level key, with a suggestion', [[END, 'vrpp: {}\n']], [
     "pillars.yaml:24:1: vrpp: unknown key \"vrpp\" (did you mean \"vrrp\"?)",
   ]),
+  c('nopreempt with preempt_delay', [['      vrid: 51\n', '      vrid: 51\n      nopreempt: true\n      preempt_delay: 10\n']], [
+    "pillars.yaml:17:22: vrrp.instances[0].preempt_delay: has no effect with nopreempt: true (a node that never preempts has nothing to delay); remove one of them",
+  ]),
   c('unknown nested key', [['      vrid: 51\n', '      vrid: 51\n      priorty: 3\n']], [
     "pillars.yaml:16:7: vrrp.instances[0].priorty: unknown key \"priorty\" (did you mean \"priority\"?)",
   ]),
