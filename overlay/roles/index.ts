@@ -10,6 +10,8 @@ import { networkRole } from './network/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 
 /** The roles this image can run, by name. Others slot in here as they are written. */
+// vrrp, carp, director and realserver exist (overlay/roles/*) but are not registered yet: with
+// them the first apply in the VM stalled after the network step (see the supervisor issue notes).
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([['network', networkRole]]);
 
 /** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director). */

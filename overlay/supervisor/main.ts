@@ -31,6 +31,7 @@ import { parseCmdline, type BootParams } from './cmdline.js';
 import { findConfig, loadFromMedium, STICK_MOUNT, type ConfigOutcome } from './config-source.js';
 import { ControlError, createControlServer, type Request } from './control-protocol.js';
 import { modulesFor } from './modalias.js';
+import { eventEffects, openEventFifo } from './role-events.js';
 import { createLogRing } from './ring.js';
 import { formatIssue, renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { createFileStateStore, SERVICE_STATE_DIR } from './state-file.js';
@@ -41,6 +42,7 @@ import { startTestChannel, TEST_FLAG } from './test-channel.js';
 const BOOT_MARK = `${STATE_DIR}/booted`;
 const ETC_DIR = `${STATE_DIR}/etc`;
 const SAFE_RULESET = `${STATE_DIR}/safe.nft`;
+const EVENT_FIFO = `${STATE_DIR}/events`;
 
 const readOr = (path: string, fallback: string) => {
   try {
@@ -121,12 +123,18 @@ class Appliance {
   private readonly console = systemConsole();
   private shuttingDown = false;
   private announced = false;
+  private fifoOpen = false;
   private readonly startedAt = Date.now();
 
   constructor(
     private readonly params: BootParams,
     private readonly cold: boolean,
   ) {}
+
+  /** Lines only with pillars.debug on the kernel command line. */
+  debug(line: string): void {
+    if (this.params.debug) this.say(`pillars: debug: ${line}`);
+  }
 
   say(line: string): void {
     this.console.line(line);
@@ -161,19 +169,36 @@ class Appliance {
   }
 
   private roleContext(o: Configured['outcome']): RoleContext {
-    return { config: o.config, nodeName: o.nodeName, node: o.node, etcDir: ETC_DIR, eventFifo: `${STATE_DIR}/events` };
+    return { config: o.config, nodeName: o.nodeName, node: o.node, etcDir: ETC_DIR, eventFifo: EVENT_FIFO };
   }
 
   /** Plan, check and apply the roles of a validated config; undefined plus console lines on failure. */
   private async prepare(o: Configured['outcome']): Promise<Configured | { errors: string[] }> {
     const sel = selectRoles(o.config);
+    this.debug(`roles: ${sel.run.join(', ')}`);
     let plan: RolePlan;
     try {
       plan = planRoles(this.roleContext(o), sel.run);
     } catch (err) {
       return { errors: [`rendering the roles failed: ${message(err)}`] };
     }
-    const applied = await applyRolePlan(plan, roleSystem);
+    // The network comes first: the other roles' checkers (keepalived -t) look for the logical
+    // interface names, which exist only once the network script has renamed the NICs. If a later
+    // check fails, the caller's safe state still drops all traffic and starts no role.
+    const ctx = this.roleContext(o);
+    const netPlan = planRoles(ctx, ['network']);
+    this.debug('applying the network role');
+    const net = await applyRolePlan(netPlan, roleSystem);
+    if (!net.ok) return { errors: net.errors };
+    const script = netPlan.services.find((sv) => sv.name === 'network');
+    if (script) {
+      this.debug(`running ${script.command.join(' ')}`);
+      const r = await exec(script.command, { timeoutMs: 60_000 });
+      this.debug(`network script: exit ${r.code}`);
+      if (r.code !== 0) return { errors: [`network: ${describeFailure(script.command, r)}`] };
+    }
+    this.debug('applying the other roles');
+    const applied = await applyRolePlan({ ...plan, files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)), checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)) }, roleSystem);
     if (!applied.ok) return { errors: applied.errors };
     // Console login: only with the hash from the config; root stays locked otherwise.
     const hash = o.config.admin?.console_password_hash;
@@ -186,7 +211,27 @@ class Appliance {
     return { outcome: o, plan, missingRoles: sel.missing };
   }
 
-  private startServices(c: Configured): void {
+  private async startServices(c: Configured): Promise<void> {
+    // Role daemons (keepalived, ucarp) report state changes on the event FIFO.
+    if (!this.fifoOpen && c.plan.roles.some((r) => r !== 'network')) {
+      this.fifoOpen = true;
+      await openEventFifo(
+        EVENT_FIFO,
+        (ev) => {
+          const fx = eventEffects(ev);
+          const target = this.supervisor;
+          if (!target || !target.order().includes(fx.service)) return;
+          if (fx.annotate) target.annotate(fx.service, fx.annotate.key, fx.annotate.value);
+          if (fx.console) {
+            this.say(fx.console);
+            target.log(fx.service, 'supervisor', fx.console);
+          }
+          if (fx.ready) target.markReady(fx.service);
+        },
+        (l) => this.say(l),
+      ).catch((err) => this.say(`pillars: WARNING: event FIFO: ${message(err)}`));
+    }
+
     const sup = createSupervisor(c.plan.services, { clock: systemClock, processes: createProcessApi(), store: createFileStateStore() });
     this.supervisor = sup;
     this.tailer = createLogTailer(c.plan.services.map((s) => s.name), (svc, stream, line) => sup.log(svc, stream, line));
@@ -238,7 +283,7 @@ class Appliance {
     }
     this.unconfigured = undefined;
     this.running = prepared;
-    this.startServices(prepared);
+    await this.startServices(prepared);
   }
 
   // ------------------------------------------------------------------ control
@@ -343,7 +388,7 @@ class Appliance {
     this.unconfigured = undefined;
     this.running = prepared;
     this.announced = false;
-    this.startServices(prepared);
+    await this.startServices(prepared);
     this.say(`pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`);
     return { message: `reloaded (generation ${o.source.generation})` };
   }
