@@ -38,6 +38,8 @@ import { createFileStateStore, SERVICE_STATE_DIR } from './state-file.js';
 import { formatStatus } from './status-format.js';
 import { createSupervisor, systemClock, type Supervisor } from './supervisor.js';
 import { startTestChannel, TEST_FLAG } from './test-channel.js';
+import { startStatusPage } from './status-page.js';
+import type { Server } from 'node:http';
 
 const BOOT_MARK = `${STATE_DIR}/booted`;
 const ETC_DIR = `${STATE_DIR}/etc`;
@@ -284,6 +286,22 @@ class Appliance {
     this.unconfigured = undefined;
     this.running = prepared;
     await this.startServices(prepared);
+    this.serveStatusPage(o.config.admin?.status_page?.listen);
+  }
+
+  /** The read-only status page, when the config asks for one (restarted if its address changed). */
+  private statusPage: { listen: string; server: Server } | undefined;
+  private serveStatusPage(listen: string | undefined): void {
+    if (this.statusPage?.listen === listen) return;
+    this.statusPage?.server.close();
+    this.statusPage = undefined;
+    if (!listen) return;
+    const server = startStatusPage(
+      listen,
+      { node: () => this.running?.outcome.nodeName, text: () => this.statusText().split('\n'), json: () => this.statusJson() },
+      (l) => this.say(l),
+    );
+    this.statusPage = { listen, server };
   }
 
   // ------------------------------------------------------------------ control
