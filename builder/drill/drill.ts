@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { UserError } from '../errors.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import type { Lab, LabHost, LabVm } from '../vm/lab.js';
+import type { HostSpec } from '../vm/plan.js';
 import { gapAfter, type ProbeSample } from '../vm/scripts.js';
 import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import { initStick } from '../stick/stick.js';
@@ -84,6 +85,14 @@ export interface DrillLabOptions {
   imageDir: string;
   log: Logger;
   memoryMiB?: number;
+  /** The stick config of both nodes (default: labConfig of the profile and timers). */
+  configText?: string;
+  /** Hosts besides the client and the backends (see startApplianceLab). */
+  extraHosts?: readonly HostSpec[];
+  /** HTTP ports of the backends (default [80]). */
+  httpPorts?: readonly number[];
+  /** Runs in the lab after the hosts are up and before the nodes boot. */
+  beforeBoot?: (lab: Lab) => Promise<void>;
 }
 
 /** A booted pair in its lab, settled into one MASTER and one BACKUP, with the client's URL. */
@@ -104,7 +113,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     for (const i of [0, 1]) {
       const image = join(tmp, `${labNodeName(i)}.img`);
       await initStick(image, { profile: o.profile });
-      await saveConfig(new MtoolsStickFs(image), labConfig({ profile: o.profile, timers: o.timers }));
+      await saveConfig(new MtoolsStickFs(image), o.configText ?? labConfig({ profile: o.profile, timers: o.timers }));
       sticks.push(image);
     }
   } catch (e) {
@@ -124,6 +133,9 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
       append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}`,
     }),
     sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
+    ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
+    ...(o.httpPorts ? { httpPorts: o.httpPorts } : {}),
+    ...(o.beforeBoot ? { beforeBoot: o.beforeBoot } : {}),
     log: (m) => o.log.info(`lab: ${m}`),
   }).catch(async (e: unknown) => {
     await rm(tmp, { recursive: true, force: true });

@@ -29,6 +29,13 @@ export interface LabConfigOptions {
   profile: LabProfile;
   timers?: Timers;
   backends?: number;
+  /**
+   * YAML lines replacing the default `director:` section (director profile only), e.g. several
+   * virtual servers for the integration tests. Indented as top-level keys ('director:', '  …').
+   */
+  directorYaml?: readonly string[];
+  /** More top-level YAML lines (alerts: …), appended before admin. */
+  extraYaml?: readonly string[];
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -67,7 +74,9 @@ export function labConfig(o: LabConfigOptions): string {
     '    - name: VG_LAB',
     '      instances: [VI_LAN, VI_INT]',
   );
-  if (o.profile === 'director') {
+  if (o.profile === 'director' && o.directorYaml) {
+    lines.push('statesync:', '  interface: sync', '  ipvs_sync: true', ...o.directorYaml);
+  } else if (o.profile === 'director') {
     const n = o.backends ?? 3;
     lines.push(
       'statesync:',
@@ -87,6 +96,7 @@ export function labConfig(o: LabConfigOptions): string {
       ...Array.from({ length: n }, (_, i) => `        - { address: ${LAB_ADDRESSES.backend(i)}, port: 80, weight: 1 }`),
     );
   }
+  if (o.extraYaml) lines.push(...o.extraYaml);
   lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', '');
   return lines.join('\n');
 }

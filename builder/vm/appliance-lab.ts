@@ -6,6 +6,7 @@
  * running the HTTP server that answers with its name.
  */
 import { Lab, type LabHost, type LabOptions, type LabVm } from './lab.js';
+import type { HostSpec } from './plan.js';
 import type { BootMedium, StickDrive } from './qemu.js';
 
 export interface ApplianceLabOptions extends LabOptions {
@@ -22,6 +23,12 @@ export interface ApplianceLabOptions extends LabOptions {
   backendGateway?: string;
   /** HTTP port of the backends (default 80). */
   httpPort?: number;
+  /** More hosts (a sorry server, an SMTP sink, DR backends on lan…); nothing is started on them. */
+  extraHosts?: readonly HostSpec[];
+  /** HTTP ports every backend serves (default [httpPort]); each server answers with the backend's name. */
+  httpPorts?: readonly number[];
+  /** Runs once the hosts are up and before any appliance boots (servers on extra hosts…). */
+  beforeBoot?: (lab: Lab) => Promise<void>;
 }
 
 export interface ApplianceLab {
@@ -48,13 +55,16 @@ export async function startApplianceLab(o: ApplianceLabOptions): Promise<Applian
           nics: [{ segment: 'internal' }],
           ...(o.backendGateway ? { gateway: o.backendGateway } : {}),
         })),
+        ...(o.extraHosts ?? []),
       ],
     },
     o,
   );
   try {
     const backends = Array.from({ length: backendCount }, (_, i) => lab.host(`web${i + 1}`));
-    await Promise.all(backends.map((b) => b.startHttpServer({ port: o.httpPort ?? 80 })));
+    const ports = o.httpPorts ?? [o.httpPort ?? 80];
+    await Promise.all(backends.flatMap((b) => ports.map((port) => b.startHttpServer({ port }))));
+    await o.beforeBoot?.(lab);
     const nodes: LabVm[] = [];
     for (let i = 0; i < nodeCount; i++) {
       nodes.push(
