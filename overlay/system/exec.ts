@@ -23,24 +23,42 @@ export const exec: Exec = (argv, opts = {}) =>
     const [cmd, ...args] = argv;
     let stdout = '';
     let stderr = '';
+    let settled = false;
     let child;
     try {
-      child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // Its own process group, so a timeout ends the program and everything it started.
+      child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (err) {
       resolve({ code: 127, stdout: '', stderr: err instanceof Error ? err.message : String(err) });
       return;
     }
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    const finish = (r: ExecResult) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (linger) clearTimeout(linger);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve(r);
+    };
+    let linger: ReturnType<typeof setTimeout> | undefined;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+        }, opts.timeoutMs)
+      : undefined;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (err) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + err.message });
+    child.on('error', (err) => finish({ code: 127, stdout, stderr: stderr + err.message }));
+    // A daemon the program left behind may keep the pipes open: the exit decides, shortly after.
+    child.on('exit', (code, signal) => {
+      linger = setTimeout(() => finish({ code: code ?? (signal ? 128 : 1), stdout, stderr }), 2000);
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
+    child.on('close', (code, signal) => finish({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
