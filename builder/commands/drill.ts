@@ -74,7 +74,7 @@ Exit codes: 0 every failover under ${BAR_MS} ms, 1 a failover took longer or fai
     const o = drillOptions(argv);
     const bopts = buildOptions(['--profile', o.profile, ...(o.out ? ['--out', o.out] : [])]);
     const bctx = makeContext(bopts, ctx);
-    if (!existsSync(join(bctx.outDir, 'initrd.img'))) await build(bctx);
+    await build(bctx); // incremental: seconds when only the overlay changed
     const report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, imageDir: bctx.outDir, log: ctx.log });
     ctx.stdout(o.json ? JSON.stringify(report) : formatReport(report));
     return report.runs.every((r) => r.failover_ms < BAR_MS) ? EXIT.ok : EXIT.failed;

@@ -44,7 +44,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');
 
     const bctx = makeContext(buildOptions(['--profile', profile]), ctx);
-    if (!existsSync(join(bctx.outDir, 'initrd.img'))) await build(bctx);
+    await build(bctx); // incremental: seconds when only the overlay changed
     const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
     try {
       const sticks: string[] = [];

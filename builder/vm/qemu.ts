@@ -4,6 +4,7 @@
  * (TCG) only: KVM is not assumed.
  */
 import { createConnection } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { appendFileSync } from 'node:fs';
 import { spawnDaemon, type Daemon } from '../exec.js';
 
@@ -120,8 +121,11 @@ export class Vm {
         /* see feed() */
       }
     }
-    proc.child.stdout?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
-    proc.child.stderr?.on('data', (d: Buffer) => this.feed(d.toString('utf8')));
+    // One decoder per stream: a UTF-8 character split across two reads must not turn into U+FFFD.
+    const out = new StringDecoder('utf8');
+    const err = new StringDecoder('utf8');
+    proc.child.stdout?.on('data', (d: Buffer) => this.feed(out.write(d)));
+    proc.child.stderr?.on('data', (d: Buffer) => this.feed(err.write(d)));
   }
 
   static start(spec: VmSpec, qemu = 'qemu-system-x86_64'): Vm {
