@@ -14,6 +14,12 @@ import { hostnameOf, nodeNets, parseIp, type Check, type Cidr, type NodeConfig, 
 export const FAST_ADVERT_MS = 1000;
 /** SCHED_RR priority of the VRRP child with fast timers (keepalived accepts 1-99). */
 export const VRRP_RT_PRIORITY = 50;
+/**
+ * RLIMIT_RTTIME of the real-time VRRP child (µs of CPU between blocking calls). keepalived's
+ * default of 10 ms gets the child SIGKILLed under emulation or on a loaded host (seen in the QEMU
+ * lab right after it entered BACKUP, over and over); 1 s still stops a runaway RT loop.
+ */
+export const VRRP_RLIMIT_RTTIME_US = 1_000_000;
 
 export interface KaGlobal {
   routerId: string;

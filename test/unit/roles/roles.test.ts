@@ -100,6 +100,12 @@ describe('keepalived view', () => {
     expect(v2.global.fast).toBe(false);
   });
 
+  it('fast timers: the real-time VRRP child gets 1 s of RT CPU between blocking calls, not keepalived\'s 10 ms', () => {
+    const fastConf = vrrpRole.render(contextFor(caseConfig('unicast-fast'), 'r1'))[0]!.content;
+    expect(fastConf).toMatch(/vrrp_rt_priority 50\n\s+vrrp_rlimit_rttime 1000000\n/);
+    expect(vrrpRole.render(contextFor(caseConfig('classic-nat-rr'), 'lvs1'))[0]!.content).not.toContain('vrrp_rlimit_rttime');
+  });
+
   it('unicast: the peer list without this node, the source address of this node', () => {
     const r2 = keepalivedView(contextFor(caseConfig('unicast-fast'), 'r2'));
     expect(r2.instances.map((i) => [i.unicastSrc, i.unicastPeers])).toEqual([
