@@ -78,13 +78,18 @@ export interface ApplyResult {
  * Write the files, run every check; on any failure put the previous files back (so a failed
  * reload leaves the running config's files in place) and report. Then the sysctls.
  */
-export async function applyRolePlan(plan: RolePlan, sys: RoleSystem): Promise<ApplyResult> {
+export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line: string) => void = () => undefined): Promise<ApplyResult> {
   const previous = new Map<string, string | undefined>();
   for (const f of plan.files) previous.set(f.path, await sys.readFile(f.path));
-  for (const f of plan.files) await sys.writeFile(f.path, f.content, f.mode ?? 0o644);
+  for (const f of plan.files) {
+    log(`write ${f.path}`);
+    await sys.writeFile(f.path, f.content, f.mode ?? 0o644);
+  }
   const errors: string[] = [];
   for (const c of plan.checks) {
+    log(`check ${c.what}: ${c.command.join(' ')}`);
     const r = await sys.run(c.command);
+    log(`check ${c.what}: exit ${r.code}`);
     if (r.code !== 0) errors.push(`${c.what}: ${c.command.join(' ')} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`);
   }
   if (errors.length > 0) {
@@ -95,6 +100,7 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem): Promise<Ap
     return { ok: false, errors };
   }
   for (const [k, v] of Object.entries(plan.sysctls)) {
+    log(`sysctl ${k}=${v}`);
     try {
       await sys.writeFile(sysctlPath(k), `${v}\n`, 0o644);
     } catch (e) {

@@ -190,7 +190,7 @@ class Appliance {
     const ctx = this.roleContext(o);
     const netPlan = planRoles(ctx, ['network']);
     this.debug('applying the network role');
-    const net = await applyRolePlan(netPlan, roleSystem);
+    const net = await applyRolePlan(netPlan, roleSystem, (l) => this.debug(l));
     if (!net.ok) return { errors: net.errors };
     const script = netPlan.services.find((sv) => sv.name === 'network');
     if (script) {
@@ -200,7 +200,7 @@ class Appliance {
       if (r.code !== 0) return { errors: [`network: ${describeFailure(script.command, r)}`] };
     }
     this.debug('applying the other roles');
-    const applied = await applyRolePlan({ ...plan, files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)), checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)) }, roleSystem);
+    const applied = await applyRolePlan({ ...plan, files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)), checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)) }, roleSystem, (l) => this.debug(l));
     if (!applied.ok) return { errors: applied.errors };
     // Console login: only with the hash from the config; root stays locked otherwise.
     const hash = o.config.admin?.console_password_hash;
