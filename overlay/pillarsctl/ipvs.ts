@@ -205,26 +205,21 @@ export function addMissingDown(services: PoolService[], checks: Map<string, Map<
   return services;
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s.padEnd(n));
-
-/** ipvsadm's layout plus CHECK and the connection/packet counters. */
+/** ipvsadm's own columns (`  -> %-28s %-7s %-6d %-10u %-10u`), then CHECK and the counters. */
 export function formatPool(services: readonly PoolService[]): string[] {
   if (services.length === 0) return ['(no virtual services)'];
   const lines = [
     'Prot LocalAddress:Port Scheduler Flags',
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn Check  Conns   InPkts  OutPkts',
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn  Check  Conns    InPkts   OutPkts',
   ];
   for (const svc of services) {
     const st = svc.stats ? `  (conns ${svc.stats.conns}, in ${svc.stats.inPkts} pkts, out ${svc.stats.outPkts} pkts)` : '';
-    lines.push(`${pad(svc.protocol, 4)} ${svc.address} ${svc.scheduler}${svc.flags ? ' ' + svc.flags : ''}${st}`);
+    lines.push(`${svc.protocol.padEnd(4)} ${svc.address} ${svc.scheduler}${svc.flags ? ' ' + svc.flags : ''}${st}`);
     for (const rs of svc.realServers) {
       const s = rs.stats;
-      lines.push(
-        (
-          `  -> ${pad(rs.address, 28)}${pad(rs.forward, 8)}${pad(String(rs.weight), 7)}${pad(String(rs.activeConn), 11)}${pad(String(rs.inactConn), 10)}${pad(rs.check ?? '-', 7)}` +
-          (s ? `${pad(String(s.conns), 8)}${pad(String(s.inPkts), 8)}${s.outPkts}` : '')
-        ).trimEnd(),
-      );
+      const cols = [rs.address.padEnd(28), rs.forward.padEnd(7), String(rs.weight).padEnd(6), String(rs.activeConn).padEnd(10), String(rs.inactConn).padEnd(10), (rs.check ?? '-').padEnd(6)];
+      if (s) cols.push(String(s.conns).padEnd(8), String(s.inPkts).padEnd(8), String(s.outPkts));
+      lines.push(`  -> ${cols.join(' ')}`.trimEnd());
     }
   }
   return lines;

@@ -23,7 +23,7 @@ describe('pillarsctl status pool section', () => {
     });
     expect(calls).toEqual([`${IPVSADM} -L -n`, `${IPVSADM} -L -n --stats --exact`]);
     const text = poolSection(r).join('\n');
-    expect(text).toMatch(/198\.51\.100\.102:80 +Masq +0 +0 +3 +DOWN/);
+    expect(text).toMatch(/198\.51\.100\.102:80 +Masq +1 +0 +9 +DOWN/);
   });
   it('says why when ipvsadm fails', async () => {
     const r = await readPool(status, async () => ({ code: 2, stdout: '', stderr: "Can't initialize ipvs: Protocol not available\n" }));
