@@ -7,12 +7,20 @@
 import type { PillarsConfig } from '../config/index.js';
 import type { ServiceSpec } from '../supervisor/service-machine.js';
 import { networkRole } from './network/index.js';
+import { vrrpRole } from './vrrp/index.js';
+import { carpRole } from './carp/index.js';
+import { directorRole } from './director/index.js';
+import { realserverRole } from './realserver/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 
 /** The roles this image can run, by name. Others slot in here as they are written. */
-// vrrp, carp, director and realserver exist (overlay/roles/*) but are not registered yet: with
-// them the first apply in the VM stalled after the network step (see the supervisor issue notes).
-export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([['network', networkRole]]);
+export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
+  ['network', networkRole],
+  ['vrrp', vrrpRole],
+  ['carp', carpRole],
+  ['director', directorRole],
+  ['realserver', realserverRole],
+]);
 
 /** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director). */
 export const ROLE_ORDER: readonly RoleName[] = ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver'];
@@ -61,6 +69,14 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${key.replace(/\./g, '/')}`;
 }
 
+/** Kernel modules that provide sysctl keys, by key prefix: their keys exist only once loaded. */
+export const SYSCTL_MODULES: ReadonlyArray<readonly [prefix: string, module: string]> = [['net.ipv4.vs.', 'ip_vs']];
+
+/** The modules to load before these sysctl keys can be written. Pure. */
+export function sysctlModules(keys: readonly string[]): string[] {
+  return [...new Set(SYSCTL_MODULES.filter(([prefix]) => keys.some((k) => k.startsWith(prefix))).map(([, m]) => m))];
+}
+
 export interface RoleSystem {
   writeFile(path: string, content: string, mode: number): Promise<void>;
   readFile(path: string): Promise<string | undefined>;
@@ -98,6 +114,11 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
       else await sys.writeFile(path, old, 0o644);
     }
     return { ok: false, errors };
+  }
+  for (const mod of sysctlModules(Object.keys(plan.sysctls))) {
+    log(`modprobe ${mod}`);
+    const r = await sys.run(['modprobe', mod]);
+    if (r.code !== 0) errors.push(`modprobe ${mod} (for its sysctls) failed (exit ${r.code}): ${r.output.trim()}`);
   }
   for (const [k, v] of Object.entries(plan.sysctls)) {
     log(`sysctl ${k}=${v}`);

@@ -98,7 +98,9 @@ const bootExecutor: BootExecutor = {
 
 const roleSystem: RoleSystem = {
   async writeFile(path, content, mode) {
-    mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
+    // Never under /proc: Node's recursive mkdirSync of a missing procfs directory (a sysctl key
+    // whose module is not loaded) loops forever and freezes the supervisor; the write fails instead.
+    if (!path.startsWith('/proc/')) mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
     await writeFile(path, content, { mode });
     await chmod(path, mode).catch(() => undefined);
   },

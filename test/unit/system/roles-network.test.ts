@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
-import { applyRolePlan, planRoles, selectRoles, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
+import { applyRolePlan, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
+import { labConfig } from '../../../builder/drill/lab-config.js';
 
 const starter = readFileSync(join(import.meta.dirname, '../../../profiles/director.starter.yaml'), 'utf8');
 
@@ -55,7 +56,8 @@ describe('network role', () => {
   });
 
   it('network always, other roles by section; missing ones are named', () => {
-    expect(selectRoles(config)).toEqual({ run: ['network'], missing: ['vrrp', 'director'] });
+    expect(selectRoles(config)).toEqual({ run: ['network', 'vrrp', 'director'], missing: [] });
+    expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({ run: ['network'], missing: ['vrrp', 'director'] });
   });
 
   it('services: the oneshot script, then the link monitor', () => {
@@ -88,6 +90,18 @@ describe('applyRolePlan', () => {
     expect(files.get('/proc/sys/net/ipv4/ip_forward')).toBe('1\n');
   });
 
+  it('loads ip_vs before writing net.ipv4.vs.* keys (they exist only with the module)', async () => {
+    const { files, sys } = fakeSystem();
+    const ran: string[] = [];
+    const run = sys.run;
+    sys.run = async (argv) => (ran.push(argv.join(' ')), run(argv));
+    const withVs = { ...plan, sysctls: { 'net.ipv4.vs.expire_nodest_conn': '1', 'net.ipv4.vs.conntrack': '1', 'net.ipv4.ip_forward': '1' } };
+    expect(await applyRolePlan(withVs, sys)).toEqual({ ok: true, errors: [] });
+    expect(ran.filter((c) => c.startsWith('modprobe'))).toEqual(['modprobe ip_vs']);
+    expect(files.get('/proc/sys/net/ipv4/vs/conntrack')).toBe('1\n');
+    expect(sysctlModules(['net.ipv4.ip_forward'])).toEqual([]);
+  });
+
   it('a failed check puts the previous files back and applies nothing', async () => {
     const { files, sys } = fakeSystem(['/run/pillars/etc/network.sh']);
     const r = await applyRolePlan(plan, sys);
@@ -95,5 +109,13 @@ describe('applyRolePlan', () => {
     expect(r.errors[0]).toMatch(/^network\.sh: .* failed \(exit 2\): syntax error$/);
     expect(files.get('/run/pillars/etc/network.sh')).toBe('old script');
     expect(files.has('/proc/sys/net/ipv4/ip_forward')).toBe(false);
+  });
+});
+
+describe('role registry', () => {
+  it('a director config runs network, vrrp and director; nothing it asks for is missing but statesync', () => {
+    const sel = selectRoles(load(labConfig({ profile: 'director' })));
+    expect(sel.run).toEqual(['network', 'vrrp', 'director']);
+    expect(sel.missing).toEqual(['statesync']);
   });
 });
