@@ -441,6 +441,11 @@ const admin = obj({
       default: [],
       item: str({ doc: 'An authorized_keys line.', pattern: /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, patternText: 'an OpenSSH public key line (ssh-ed25519 AAAA… comment)' }),
     }),
+    ssh_listen: list({
+      doc: 'Where SSH (dropbear) listens, as address:port; needed with ssh_authorized_keys, since SSH never listens everywhere by default. Each node binds the entries that are its own addresses (0.0.0.0:port or [::]:port only when written out).',
+      default: [],
+      item: str({ doc: 'An address:port to listen on.', format: 'hostPort' }),
+    }),
     console_password_hash: str({
       doc: 'crypt(3) hash of the root console password (mkpasswd -m yescrypt or sha-512).',
       secret: true,

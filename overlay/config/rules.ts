@@ -307,6 +307,12 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     });
   }
 
+  // ---- admin: SSH only with keys, and only where the config says
+  const admin = c.admin;
+  if (admin.ssh_authorized_keys.length > 0 && admin.ssh_listen.length === 0)
+    add(['admin', 'ssh_listen'], 'say where SSH listens (e.g. ["192.0.2.2:22"]) — it never listens everywhere by default', 'parent');
+  if (admin.ssh_listen.length > 0 && admin.ssh_authorized_keys.length === 0) add(['admin', 'ssh_listen'], 'no ssh_authorized_keys: SSH would let nobody in', 'key');
+
   function checkCheck(ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>, path: Path) {
     if (ch.type === 'HTTP_GET' || ch.type === 'SSL_GET')
       ch.urls.forEach((u, k) => {

@@ -11,6 +11,7 @@ import { vrrpRole } from './vrrp/index.js';
 import { carpRole } from './carp/index.js';
 import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
+import { adminRole } from './admin/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 
 /** The roles this image can run, by name. Others slot in here as they are written. */
@@ -20,10 +21,11 @@ export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
   ['carp', carpRole],
   ['director', directorRole],
   ['realserver', realserverRole],
+  ['admin', adminRole],
 ]);
 
-/** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director). */
-export const ROLE_ORDER: readonly RoleName[] = ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver'];
+/** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director; admin's SSH last). */
+export const ROLE_ORDER: readonly RoleName[] = ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin'];
 
 export interface RoleSelection {
   /** Roles to run, in start order. */
@@ -32,9 +34,9 @@ export interface RoleSelection {
   missing: RoleName[];
 }
 
-/** network always; every other role when the config has its section. */
+/** network always; admin when it has SSH keys (its section always exists); every other role when the config has its section. */
 export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
-  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (config as Record<string, unknown>)[r] !== undefined);
+  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (r === 'admin' ? config.admin.ssh_authorized_keys.length > 0 : (config as Record<string, unknown>)[r] !== undefined));
   return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
 }
 

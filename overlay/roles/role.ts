@@ -7,7 +7,7 @@
 import type { PillarsConfig, NodeConfig } from '../config/index.js';
 import type { ServiceSpec } from '../supervisor/service-machine.js';
 
-export type RoleName = 'network' | 'firewall' | 'statesync' | 'vrrp' | 'carp' | 'director' | 'heartbeat' | 'realserver';
+export type RoleName = 'network' | 'admin' | 'firewall' | 'statesync' | 'vrrp' | 'carp' | 'director' | 'heartbeat' | 'realserver';
 
 export interface RoleContext {
   readonly config: PillarsConfig;

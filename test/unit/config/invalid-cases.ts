@@ -108,6 +108,15 @@ export const cases: Case[] = [
   c('bad ssh key', [[END, 'admin:\n  ssh_authorized_keys: ["AAAAB3Nza root@host"]\n']], [
     "pillars.yaml:25:25: admin.ssh_authorized_keys[0]: must be an OpenSSH public key line (ssh-ed25519 AAAA\u2026 comment), got \"AAAAB3Nza root@host\"",
   ]),
+  c('ssh keys without ssh_listen', [[END, 'admin:\n  ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin@host"]\n']], [
+    "pillars.yaml:25:3: admin.ssh_listen: say where SSH listens (e.g. [\"192.0.2.2:22\"]) \u2014 it never listens everywhere by default",
+  ]),
+  c('ssh_listen without ssh keys', [[END, 'admin:\n  ssh_listen: ["10.0.0.2:22"]\n']], [
+    "pillars.yaml:25:3: admin.ssh_listen: no ssh_authorized_keys: SSH would let nobody in",
+  ]),
+  c('ssh_listen without a port', [[END, 'admin:\n  ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin@host"]\n  ssh_listen: ["10.0.0.2"]\n']], [
+    "pillars.yaml:26:16: admin.ssh_listen[0]: must be host:port (e.g. 10.0.0.1:80), got \"10.0.0.2\"",
+  ]),
   c('bad alert address', [[END, 'alerts: { smtp_server: mail.example.com, from: lvs, to: [ops@example.com] }\n']], [
     "pillars.yaml:24:48: alerts.from: must be an e-mail address, got \"lvs\"",
   ]),

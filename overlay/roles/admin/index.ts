@@ -1,0 +1,105 @@
+/**
+ * The admin role: SSH for the administrator, and only on purpose. There is no default password
+ * and no default listener: dropbear runs only when the config carries admin.ssh_authorized_keys,
+ * listens only on the admin.ssh_listen entries that belong to this node, never accepts a
+ * password (-s), and uses a host key created in RAM at the first start of each boot.
+ * With no keys the role renders nothing and runs nothing.
+ */
+import { parseCidr, parseHostPort, sameIp } from '../../config/net.js';
+import type { NodeConfig } from '../../config/index.js';
+import { defineService } from '../../supervisor/service-machine.js';
+import type { Role, RoleContext } from '../role.js';
+
+export const AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';
+export const HOSTKEY_DIR = '/run/pillars/dropbear';
+export const HOSTKEY = `${HOSTKEY_DIR}/ed25519_host_key`;
+export const HOSTKEY_SCRIPT = 'dropbear-hostkey.sh';
+export const DROPBEAR = '/usr/sbin/dropbear';
+export const DROPBEARKEY = '/usr/bin/dropbearkey';
+
+/** 0.0.0.0 and :: are "everywhere": bound only because the config wrote them out. */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/**
+ * The ssh_listen entries this node can bind: its own addresses, wildcards written out, and host
+ * names (left to dropbear). An entry for the peer's address is the peer's business and skipped.
+ */
+export function listenFor(listen: readonly string[], node: NodeConfig): string[] {
+  const own = Object.values(node.interfaces).flatMap((i) => i.addresses.map((a) => parseCidr(a)).filter((c) => c !== undefined));
+  return listen.filter((entry) => {
+    const hp = parseHostPort(entry);
+    if (!hp) return false;
+    if (!hp.ip || isWildcard(hp.host)) return true;
+    return own.some((c) => sameIp(c, hp.ip!));
+  });
+}
+
+/** One key per line, as dropbear reads ~/.ssh/authorized_keys. */
+export function renderAuthorizedKeys(keys: readonly string[]): string {
+  return keys.map((k) => `${k.trim()}\n`).join('');
+}
+
+/** Creates the host key in RAM when missing; tightens /root/.ssh, which dropbear checks. */
+export function renderHostkeyScript(): string {
+  return [
+    '#!/bin/sh',
+    '# pillars admin: SSH host key in RAM, made once per boot (rendered; do not edit)',
+    'set -eu',
+    'chmod 700 /root/.ssh',
+    `chmod 600 ${AUTHORIZED_KEYS}`,
+    `mkdir -p ${HOSTKEY_DIR}`,
+    `chmod 700 ${HOSTKEY_DIR}`,
+    `[ -s ${HOSTKEY} ] || ${DROPBEARKEY} -t ed25519 -f ${HOSTKEY}`,
+    '',
+  ].join('\n');
+}
+
+/** dropbear in the foreground, logging to stderr, keys only, on exactly these addresses. */
+export function dropbearArgv(listen: readonly string[]): string[] {
+  return [DROPBEAR, '-F', '-E', '-s', '-r', HOSTKEY, ...listen.flatMap((l) => ['-p', l])];
+}
+
+function sshListen(ctx: RoleContext): string[] {
+  const a = ctx.config.admin;
+  if (a.ssh_authorized_keys.length === 0) return [];
+  return listenFor(a.ssh_listen, ctx.node);
+}
+
+export const adminRole: Role = {
+  name: 'admin',
+  after: ['network'],
+  render(ctx) {
+    if (sshListen(ctx).length === 0) return [];
+    return [
+      { path: AUTHORIZED_KEYS, content: renderAuthorizedKeys(ctx.config.admin.ssh_authorized_keys), mode: 0o600 },
+      { path: `${ctx.etcDir}/${HOSTKEY_SCRIPT}`, content: renderHostkeyScript(), mode: 0o755 },
+    ];
+  },
+  checks(ctx) {
+    if (sshListen(ctx).length === 0) return [];
+    return [{ what: HOSTKEY_SCRIPT, command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/${HOSTKEY_SCRIPT}`] }];
+  },
+  sysctls() {
+    return {};
+  },
+  services(ctx) {
+    const listen = sshListen(ctx);
+    if (listen.length === 0) return [];
+    return [
+      defineService({
+        name: 'ssh-hostkey',
+        type: 'oneshot',
+        command: ['/usr/bin/busybox', 'sh', `${ctx.etcDir}/${HOSTKEY_SCRIPT}`],
+        description: 'SSH host key in RAM',
+      }),
+      defineService({
+        name: 'ssh',
+        command: dropbearArgv(listen),
+        dependsOn: ['ssh-hostkey'],
+        description: `dropbear SSH (keys only) on ${listen.join(', ')}`,
+      }),
+    ];
+  },
+};
