@@ -39,6 +39,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'nft', pkg: 'nftables', why: 'checks rendered firewall rulesets (nft -c)' },
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },
   { probe: 'ping', pkg: 'iputils-ping', why: 'reachability checks in the test LAN' },
+  { probe: 'ssh-keygen', pkg: 'openssh-client', why: 'makes the key of the SSH admin-access test' },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
