@@ -1,0 +1,243 @@
+/**
+ * The LVS director as a user checks it: a director pair in the lab (one boot for all the
+ * behaviour tests) balancing HTTP backends in the namespace — schedulers, persistence, DR,
+ * health checks with mail and a sorry server, the pool in `pillarsctl status`, and a director
+ * failover under long-lived connections — then `pillars drill --profile director` end to end.
+ * One config (builder/drill/director-lab.ts): a virtual server per behaviour on its own port.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { startDrillLab, firstAnswer, masterAndBackup, type DrillLab } from '../../builder/drill/drill.js';
+import { labConfig, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
+import { ALERTS_YAML, DIRECTOR_LAB, DIRECTOR_YAML } from '../../builder/drill/director-lab.js';
+import { createLogger } from '../../builder/log.js';
+import { guestExec } from '../../builder/vm/guest.js';
+import type { HostProcess, Lab, LabVm } from '../../builder/vm/lab.js';
+import { parseMailLine, type Mail, type ProbeSample } from '../../builder/vm/scripts.js';
+import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport, survivors } from '../../builder/vm/conn-scripts.js';
+import { renderRealserverScript } from '../../overlay/roles/realserver/index.js';
+import { parseIpvsStats } from '../../overlay/pillarsctl/ipvs.js';
+import { imagePath, requireImage, root } from './image.js';
+
+const log = createLogger();
+const { vip: VIP, web: WEB, dr: DR, smtp: SMTP, sorry: SORRY } = DIRECTOR_LAB;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false | Promise<T | undefined | false>, stepMs = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; i < 100_000 && Date.now() < end; i++) {
+    const v = await f();
+    if (v) return v;
+    await sleep(stepMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+/** Answers per body for `count` fresh requests to the VIP port. */
+async function spread(dl: DrillLab, port: number, count: number): Promise<Record<string, number>> {
+  const samples = await dl.client.probe({ url: `http://${VIP}:${port}/`, intervalMs: 40, timeoutMs: 2000, count, durationMs: count * 40 + 5000 });
+  const out: Record<string, number> = {};
+  for (const s of samples) out[s.ok ? s.body! : `error:${s.error ?? s.status}`] = (out[s.ok ? s.body! : `error:${s.error ?? s.status}`] ?? 0) + 1;
+  return out;
+}
+
+let dl: DrillLab | undefined;
+const servers90 = new Map<string, HostProcess>();
+let smtp: HostProcess | undefined;
+
+/** The pair's MASTER and BACKUP, waiting a little for a transition in flight. */
+async function pair(): Promise<{ master: LabVm; backup: LabVm }> {
+  const p = await until('one MASTER and one BACKUP', 20_000, () => masterAndBackup(dl!.nodes)).catch(() => undefined);
+  if (p) return p;
+  const tail = dl!.nodes.map((n) => `${n.name}:\n` + n.lines.filter((l) => /vrrp|Keepalived_vrrp|Keepalived\[/.test(l.text)).slice(-15).map((l) => `  ${l.text}`).join('\n'));
+  throw new Error(`no single MASTER and BACKUP:\n${tail.join('\n')}`);
+}
+const master = async (): Promise<LabVm> => (await pair()).master;
+async function sh(vm: LabVm, cmd: string): Promise<string> {
+  const r = await guestExec(vm.vm, cmd, 60_000);
+  if (r.code !== 0) throw new Error(`${cmd} on ${vm.name}: exit ${r.code}: ${r.output}`);
+  return r.output;
+}
+
+async function beforeBoot(lab: Lab): Promise<void> {
+  const webs = [1, 2, 3].map((i) => lab.host(`web${i}`));
+  await Promise.all(webs.map(async (h) => servers90.set(h.name, await h.startHttpServer({ port: 90 }))));
+  await Promise.all(webs.map(async (h) => {
+    const d = h.spawn(process.execPath, ['-e', CONN_SERVER_SCRIPT, h.name, '85']);
+    await d.output.waitFor(/"listening"/, 10_000);
+  }));
+  for (const name of ['dr1', 'dr2']) {
+    const h = lab.host(name);
+    // The realserver profile's own script: VIP on lo, no ARP answers for it.
+    await h.run('sh', ['-c', renderRealserverScript('dr', [VIP])]);
+    await h.startHttpServer({ port: 84 });
+  }
+  await lab.host('sorry').startHttpServer({ port: 90 });
+  smtp = await lab.host('smtp').startSmtpSink({ port: 25 });
+}
+
+describe('LVS director pair', () => {
+  beforeAll(async () => {
+    requireImage('director');
+    dl = await startDrillLab({
+      profile: 'director',
+      timers: 'default',
+      imageDir: dirname(imagePath('director', 'initrd.img')),
+      log,
+      configText: labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML }),
+      httpPorts: [80, 81, 82, 83],
+      extraHosts: [
+        { name: 'dr1', nics: [{ segment: 'lan', address: DR[0] }] },
+        { name: 'dr2', nics: [{ segment: 'lan', address: DR[1] }] },
+        { name: 'smtp', nics: [{ segment: 'lan', address: SMTP }] },
+        { name: 'sorry', nics: [{ segment: 'internal', address: SORRY }], gateway: LAB_ADDRESSES.internalVip },
+      ],
+      beforeBoot,
+    });
+    // Every virtual server answers before the behaviour tests start (checks settle after boot).
+    for (const port of [81, 82, 83, 84, 90]) {
+      await until(`VIP port ${port} answers`, 60_000, async () => Object.keys(await spread(dl!, port, 3)).every((k) => !k.startsWith('error')), 1000);
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    await dl?.dispose();
+    if (dl) expect(await dl.lab.listLeftovers()).toEqual([]);
+  }, 120_000);
+
+  it('rr spreads a burst of 60 requests evenly over the three NAT backends', async () => {
+    const c = await spread(dl!, 80, 60);
+    console.log('rr 60:', JSON.stringify(c));
+    for (const w of ['web1', 'web2', 'web3']) expect(c[w] ?? 0, w).toBeGreaterThanOrEqual(17);
+    for (const w of ['web1', 'web2', 'web3']) expect(c[w] ?? 0, w).toBeLessThanOrEqual(23);
+  });
+
+  it('wrr with weights 3,3,1 gives that ratio (70 requests: 30/30/10 ± 5)', async () => {
+    const c = await spread(dl!, 81, 70);
+    console.log('wrr 70:', JSON.stringify(c));
+    expect(Math.abs((c.web1 ?? 0) - 30)).toBeLessThanOrEqual(5);
+    expect(Math.abs((c.web2 ?? 0) - 30)).toBeLessThanOrEqual(5);
+    expect(Math.abs((c.web3 ?? 0) - 10)).toBeLessThanOrEqual(5);
+  });
+
+  it('sh keeps one client on one backend', async () => {
+    const c = await spread(dl!, 82, 30);
+    console.log('sh 30:', JSON.stringify(c));
+    expect(Object.keys(c)).toHaveLength(1);
+    expect(Object.values(c)[0]).toBe(30);
+  });
+
+  it('persistence holds a client on one backend for its timeout (a template in the connection table)', async () => {
+    const a = await spread(dl!, 83, 15);
+    await sleep(3000);
+    const b = await spread(dl!, 83, 15);
+    console.log('persistent 15 + 15:', JSON.stringify(a), JSON.stringify(b));
+    expect(Object.keys(a)).toHaveLength(1);
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    // rr on the same backends without persistence would have spread them.
+    const conns = await sh(await master(), `pillarsctl ipvs -L -n -c | grep -E ' NONE |:83 ' | head -20`);
+    console.log('connection table (:83 and templates):\n' + conns.trimEnd());
+    const esc = (a: string) => a.replace(/\./g, '\\.');
+    expect(conns, 'a persistence template client → VIP:83').toMatch(new RegExp(`TCP\\s+\\S+\\s+NONE\\s+${esc(dl!.client.address)}:0\\s+${esc(VIP)}:83\\s`));
+  });
+
+  it('DR: the backends configured by the realserver script answer through the VIP, and replies bypass the director', async () => {
+    const c = await spread(dl!, 84, 20);
+    console.log('dr 20:', JSON.stringify(c));
+    expect((c.dr1 ?? 0) + (c.dr2 ?? 0)).toBe(20);
+    expect(c.dr1).toBeGreaterThan(0);
+    expect(c.dr2).toBeGreaterThan(0);
+    const stats = parseIpvsStats(await sh(await master(), 'pillarsctl ipvs -L -n --stats --exact'));
+    const dr = stats.find((s) => s.address === `${VIP}:84`)!;
+    const nat = stats.find((s) => s.address === `${VIP}:80`)!;
+    console.log('stats dr:', JSON.stringify(dr.stats), 'nat:', JSON.stringify(nat.stats));
+    expect(dr.stats.inPkts).toBeGreaterThan(0);
+    expect(dr.stats.outPkts, 'DR replies never pass the director').toBe(0);
+    expect(nat.stats.outPkts, 'NAT replies do').toBeGreaterThan(0);
+    // The client learned the DR backends' MACs: they sent it the replies themselves.
+    const neigh = (await dl!.client.run('ip', ['neigh', 'show'])).stdout;
+    expect(neigh).toMatch(/192\.0\.2\.11[01] /);
+    const status = await sh(await master(), 'pillarsctl status');
+    expect(status).toMatch(new RegExp(`${DR[0]!.replace(/\./g, '\\.')}:84 +Route +1`));
+  });
+
+  it('health: a stopped backend leaves the pool (status, mail), comes back when started; all down → the sorry server answers', async () => {
+    const m = await master();
+    const upLine = (a: string, up: boolean) => new RegExp(`pillars: lvs ${VIP.replace(/\./g, '\\.')}:90/tcp real server ${a.replace(/\./g, '\\.')}:90/tcp ${up ? 'UP' : 'DOWN'}`);
+    const from = m.lines.length;
+    const t0 = Date.now();
+    servers90.get('web1')!.kill('SIGTERM');
+    await m.waitFor(upLine(WEB[0]!, false), 30_000, from);
+    const downMs = Date.now() - t0;
+    console.log(`web1:90 out of the pool after ${downMs} ms (delay_loop 2 s + connect_timeout 1 s + retry 1 × 1 s)`);
+    expect(downMs).toBeLessThan(2000 + 1000 + 1000 + 4000);
+    const status = await sh(m, 'pillarsctl status');
+    expect(status).toMatch(new RegExp(`${WEB[0]!.replace(/\./g, '\\.')}:90 .*DOWN`));
+    const web2 = status.split('\n').find((l) => l.includes(`${WEB[1]}:90 `));
+    expect(web2, 'web2 still in the pool').toMatch(/Masq +1 /);
+    expect(web2).not.toContain('DOWN');
+    const c = await spread(dl!, 90, 10);
+    expect(c.web1).toBeUndefined();
+    const mail = await until('a DOWN mail at the SMTP sink', 30_000, () => smtp!.output.lines.map(parseMailLine).find((x): x is Mail => x !== null && /198\.51\.100\.100.*90.*DOWN/i.test(x.subject)));
+    console.log('mail:', mail.subject);
+    expect(mail.to).toEqual(['admin@example.org']);
+
+    const from2 = m.lines.length;
+    servers90.set('web1', await dl!.lab.host('web1').startHttpServer({ port: 90 }));
+    await m.waitFor(upLine(WEB[0]!, true), 30_000, from2);
+    await until('web1 answers on :90 again', 20_000, async () => (await spread(dl!, 90, 6)).web1);
+
+    const from3 = m.lines.length;
+    for (const w of ['web1', 'web2', 'web3']) servers90.get(w)!.kill('SIGTERM');
+    for (const a of WEB) await m.waitFor(upLine(a, false), 30_000, from3);
+    const sorry = await until('the sorry server answers', 30_000, async () => {
+      const s = await spread(dl!, 90, 3);
+      return s.sorry === 3 ? s : undefined;
+    });
+    console.log('all down:', JSON.stringify(sorry));
+    await Promise.all(['web1', 'web2', 'web3'].map(async (w) => servers90.set(w, await dl!.lab.host(w).startHttpServer({ port: 90 }))));
+    await until('backends back on :90', 30_000, async () => (await spread(dl!, 90, 3)).sorry === undefined);
+  });
+
+  it('director failover during 20 long-lived connections: short requests resume, long-lived ones are counted', async () => {
+    const { master: m, backup } = await pair();
+    const client = dl!.client.spawn(process.execPath, ['-e', CONN_CLIENT_SCRIPT, JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 120_000 })]);
+    const connected = JSON.parse(await client.output.waitFor(/"connected"/, 30_000)) as { connected: number; backends: Record<string, number> };
+    console.log('long-lived:', JSON.stringify(connected));
+    expect(connected.connected).toBe(20);
+    // Let the sync daemon send the connections to the backup (a connection syncs after 3 packets).
+    await sleep(3000);
+    const synced = await sh(backup, 'pillarsctl ipvs -L -n -c | grep -c ":85 " || true');
+    console.log(`backup ${backup.name} knows ${synced.trim()} connections to :85 before the fault`);
+    const probe = dl!.client.startProbe({ url: `http://${VIP}/`, intervalMs: 50, timeoutMs: 300, durationMs: 60_000, count: 1200 });
+    await sleep(1500);
+    const faultAt = Date.now();
+    m.kill();
+    const answered = await until('a short request answered after the fault', 15_000, () => firstAnswer(probe.live, faultAt, m.name, true), 20);
+    const gap = answered.t + answered.ms - faultAt;
+    await sleep(8000);
+    const samples: ProbeSample[] = await probe.stop();
+    client.kill('SIGTERM');
+    await client.output.ended;
+    const conns = parseConnReport(client.output.lines);
+    expect(conns).not.toBeNull();
+    const alive = survivors(conns!, faultAt + gap + 2000);
+    const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
+    console.log(`failover: short requests resumed after ${Math.round(gap)} ms (${lost} lost); long-lived connections surviving: ${alive.length}/20`);
+    expect(gap).toBeLessThan(5000);
+    expect(alive.length).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('pillars drill --profile director', () => {
+  it('runs end to end and reports a failover under 5000 ms as JSON', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'drill', '--profile', 'director', '--runs', '1', '--json', '--out', dirname(dirname(imagePath('director', 'x')))], { encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { scenario: string; runs: Array<{ failover_ms: number }>; p50_ms: number };
+    console.log('drill:', JSON.stringify(report));
+    expect(report.scenario).toBe('poweroff');
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]!.failover_ms).toBeLessThan(5000);
+  }, 660_000);
+});
