@@ -30,6 +30,8 @@ export const GIVE_UP_MS = 15_000;
 /** How long the pair may take to settle into one MASTER and one BACKUP. */
 export const SETTLE_TIMEOUT_MS = 180_000;
 export const PROBE_INTERVAL_MS = 20;
+/** A request unanswered this long counts as lost (an emulated box under load can take a few hundred ms). */
+export const PROBE_TIMEOUT_MS = 1000;
 
 /** `pillars: vrrp VI_LAN MASTER` — the supervisor's console line for every VRRP transition. */
 export const VRRP_LINE = /pillars: vrrp (\S+) (MASTER|BACKUP|FAULT|STOP)\b/;
@@ -68,6 +70,20 @@ async function until<T>(what: string, timeoutMs: number, check: () => T | undefi
     await sleep(stepMs);
   }
   throw new UserError(`drill: ${what} did not happen within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/** No VRRP transition on any node for this long counts as settled (a rebooted node may still preempt). */
+export const QUIET_MS = 3000;
+
+/** The pair is one MASTER and one BACKUP and no node changed VRRP state in the last `quietMs`. */
+export function settledPair(nodes: readonly LabVm[], quietMs = QUIET_MS, now = Date.now()): { master: LabVm; backup: LabVm } | undefined {
+  const pair = masterAndBackup(nodes);
+  if (!pair) return undefined;
+  for (const n of nodes) {
+    const last = [...n.lines].reverse().find((l) => VRRP_LINE.test(l.text));
+    if (last && now - (n.vm.startedAt + last.t) < quietMs) return undefined;
+  }
+  return pair;
 }
 
 /** The single MASTER and BACKUP of the pair, or undefined while it is not settled. */
@@ -170,8 +186,8 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
   const director = dl.profile === 'director';
   const results: DrillRun[] = [];
   for (let run = 1; run <= runs; run++) {
-    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
-    const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: 200, durationMs: 60_000, count: 3000 });
+    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes), 200);
+    const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, durationMs: 60_000, count: 3000 });
     await sleep(1000 + random() * 1500);
     let faultAt = Date.now();
     let result: DrillRun;
