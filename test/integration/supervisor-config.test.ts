@@ -48,7 +48,7 @@ describe('config discovery at boot (director image, TCG)', () => {
     await vm.waitFor(/pillars:   floppy: skipped \S+ /, 1000);
     await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 1000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
-    expect(ready.text).toMatch(/^pillars: ready in \d+\.\d\ds \(node lb1, roles: network\)$/);
+    expect(ready.text).toMatch(/^pillars: ready in \d+\.\d\ds \(node lb1, roles: network, vrrp, director\)$/);
     // The stick is mounted read-only; the network is configured from the config.
     expect((await guest(vm, 'grep " /mnt/stick " /proc/mounts')).output).toMatch(/vfat ro[, ]/);
     const addrs = await guest(vm, 'ip -o addr show');
@@ -73,7 +73,7 @@ describe('config discovery at boot (director image, TCG)', () => {
     await vm.waitFor(/pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/, BOOT_TIMEOUT_MS);
     await vm.waitFor(/pillars:   usb-sata: skipped \S+ no FAT device labelled PILLARS/, 1000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
-    expect(ready.text).toMatch(/\(node lb1, roles: network\)$/);
+    expect(ready.text).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
   });
 
   it('no stick: UNCONFIGURED, firewall closed', async () => {

@@ -2,8 +2,8 @@
  * Power cut during `pillarsctl save`: QEMU is SIGKILLed at a random moment while the supervisor
  * writes the stick; afterwards the stick must still hold a valid config (the old generation or the
  * new one), on the host and for the next boot (which must come up configured, not UNCONFIGURED).
- * Each round is one boot under TCG, so the default is 3 rounds; PILLARS_POWERCUT_ROUNDS=20 runs
- * the full series.
+ * 20 rounds at random moments, as the issue asks (each round is one boot under TCG, about half
+ * a minute); PILLARS_POWERCUT_ROUNDS=N runs another number.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { encodeRun } from '../../builder/vm/guest.js';
 import { BOOT_TIMEOUT_MS, root } from './image.js';
 import { bootVm, makeStick, READY, tempDir } from './supervisor-harness.js';
 
-const ROUNDS = Number(process.env.PILLARS_POWERCUT_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.PILLARS_POWERCUT_ROUNDS ?? 20);
 const tmp = tempDir('pillars-sup-cut-');
 let vm: Vm | undefined;
 afterAll(async () => {
@@ -34,7 +34,7 @@ describe('power cut during save (TCG)', () => {
     for (let round = 1; round <= ROUNDS; round++) {
       vm = bootVm({ name: `sup-cut${round}`, sticks: [{ image: stick, as: 'usb' }] });
       const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
-      expect(ready.text, `round ${round}: boots configured from the stick`).toMatch(/\(node lb1, roles: network\)$/);
+      expect(ready.text, `round ${round}: boots configured from the stick`).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
       const from = vm.lines.length;
       vm.proc.child.stdin!.write(encodeRun(`cut${round}`, 'pillarsctl save'));
       await vm.waitFor(/pillars: saving the running config to/, 120_000, from);
@@ -50,5 +50,5 @@ describe('power cut during save (TCG)', () => {
       expect([lastGen, lastGen + 1, lastGen + 2]).toContain(v.generation);
       lastGen = Math.max(lastGen, v.generation);
     }
-  });
+  }, ROUNDS * BOOT_TIMEOUT_MS);
 });
