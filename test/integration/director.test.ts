@@ -136,10 +136,16 @@ describe('LVS director pair', () => {
     expect(Object.keys(a)).toHaveLength(1);
     expect(Object.keys(b)).toEqual(Object.keys(a));
     // rr on the same backends without persistence would have spread them.
-    const conns = await sh(await master(), `pillarsctl ipvs -L -n -c | grep -E ' NONE |:83 ' | head -20`);
-    console.log('connection table (:83 and templates):\n' + conns.trimEnd());
+    // A persistence template is the entry with client port 0 (state NONE, or ASSURED with conntrack).
+    const conns = await sh(await master(), `pillarsctl ipvs -L -n -c | grep -E ':0 +${VIP}:83 ' || true`);
+    console.log('persistence template:\n' + conns.trimEnd());
     const esc = (a: string) => a.replace(/\./g, '\\.');
-    expect(conns, 'a persistence template client → VIP:83').toMatch(new RegExp(`TCP\\s+\\S+\\s+NONE\\s+${esc(dl!.client.address)}:0\\s+${esc(VIP)}:83\\s`));
+    expect(conns, 'a persistence template client → VIP:83').toMatch(new RegExp(`TCP\\s+\\S+\\s+(NONE|ASSURED)\\s+${esc(dl!.client.address)}:0\\s+${esc(VIP)}:83\\s+\\S+:83`));
+    // It lives for the persistence timeout (60 s) past the last connection.
+    const [, mm, ss] = /TCP\s+(\d+):(\d+)/.exec(conns)!;
+    const expire = Number(mm) * 60 + Number(ss);
+    expect(expire).toBeGreaterThan(0);
+    expect(expire).toBeLessThanOrEqual(60);
   });
 
   it('DR: the backends configured by the realserver script answer through the VIP, and replies bypass the director', async () => {
