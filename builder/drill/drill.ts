@@ -74,6 +74,8 @@ async function until<T>(what: string, timeoutMs: number, check: () => T | undefi
 
 /** No VRRP transition on any node for this long counts as settled (a rebooted node may still preempt). */
 export const QUIET_MS = 3000;
+/** After a partition heals, clients must reach the remaining master within this. */
+export const REACH_AFTER_HEAL_MS = 3000;
 
 /** The pair is one MASTER and one BACKUP and no node changed VRRP state in the last `quietMs`. */
 export function settledPair(nodes: readonly LabVm[], quietMs = QUIET_MS, now = Date.now()): { master: LabVm; backup: LabVm } | undefined {
@@ -200,10 +202,11 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
       await lab.heal(master, backup);
       const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes), 10);
       const oneMasterMs = Date.now() - faultAt;
-      await sleep(1000);
+      // Clients must reach the remaining master (it re-announces the VIPs with gratuitous ARPs).
+      const reached = await until('a client answer after healing', REACH_AFTER_HEAL_MS, () => probe.live.some((s) => s.t >= faultAt + oneMasterMs && s.ok), 20).catch(() => false);
       const samples = await probe.stop();
       const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
-      if (!samples.some((s) => s.t >= faultAt + oneMasterMs && s.ok)) throw new UserError('drill: after healing the partition no client request was answered');
+      if (!reached) throw new UserError(`drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`);
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
     } else {
       await fault(scenario, master);
