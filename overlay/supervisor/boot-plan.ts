@@ -145,12 +145,12 @@ export interface BootReport {
   warnings: string[];
 }
 
-/** One console line per step. */
-export function formatStepResult(r: StepResult): string {
+/** One console line per step; `withTime` adds how long a successful step took. */
+export function formatStepResult(r: StepResult, withTime = false): string {
   const d = r.step.describe();
   switch (r.outcome) {
     case 'ok':
-      return `✓ ${d}`;
+      return withTime ? `✓ ${d} (${r.ms} ms)` : `✓ ${d}`;
     case 'skipped':
       return `- ${d} (${r.step.already ?? 'skipped'})`;
     case 'failed':

@@ -26,7 +26,7 @@ import { loginServices, shadowWithRoot } from '../system/admin.js';
 import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
-import { parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
+import { formatStepResult, parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
 import { parseCmdline, type BootParams } from './cmdline.js';
 import { findConfig, loadFromMedium, STICK_MOUNT, type ConfigOutcome } from './config-source.js';
 import { ControlError, createControlServer, type Request } from './control-protocol.js';
@@ -466,7 +466,7 @@ async function main(): Promise<void> {
   const params = parseCmdline(readOr('/proc/cmdline', ''));
   const app = new Appliance(params, cold);
   if (!cold) app.say(`pillars: supervisor restarted (pid ${process.pid}); re-adopting running services`);
-  for (const r of boot.results) app.say(`pillars: boot: ${formatLine(r)}`);
+  for (const r of boot.results) app.say(`pillars: boot: ${formatStepResult(r, true)}`);
   for (const w of params.warnings) app.say(`pillars: WARNING: ${w}`);
   writeFileSync(BOOT_MARK, `${Date.now()}\n`);
 
@@ -502,19 +502,6 @@ async function main(): Promise<void> {
   await app.configure(outcome);
 }
 
-function formatLine(r: Awaited<ReturnType<typeof runBootPlan>>['results'][number]): string {
-  const d = r.step.describe();
-  switch (r.outcome) {
-    case 'ok':
-      return `✓ ${d} (${r.ms} ms)`;
-    case 'skipped':
-      return `- ${d} (${r.step.already ?? 'skipped'})`;
-    case 'failed':
-      return `✗ ${d}: ${r.error} (required)`;
-    case 'warned':
-      return `! ${d}: ${r.error} (optional, continuing)`;
-  }
-}
 
 void main().catch((err) => {
   systemConsole().line(`pillars: supervisor failed: ${message(err)}`);
