@@ -7,7 +7,12 @@
  *   sizes           ISO and initrd of the director profile
  *   boot to ready   kernel-reported seconds at the ready line, TCG, 512 MiB, median of 3
  *
- * Options: --only build,boot  --runs N
+ *   drill           failover drills of a router pair (poweroff, default and fast timers):
+ *                   p50/p95/max over --drill-runs (default 20) each, then an idle run of the pair
+ *                   at the fast timers for --idle-minutes (default 10): spontaneous failovers and
+ *                   the host CPU QEMU used
+ *
+ * Options: --only build,boot,drill  --runs N  --drill-runs N  --idle-minutes N
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,6 +21,9 @@ import { parseArgs } from 'node:util';
 import { Vm, type VmSpec } from '../builder/vm/qemu.js';
 import { defaultCacheDir, projectRoot } from '../builder/context.js';
 import type { Manifest } from '../builder/stages/manifest.js';
+import { startDrillLab, drillScenario, VRRP_LINE, type DrillLab } from '../builder/drill/drill.js';
+import { FAST_ADVERT_MS } from '../builder/drill/lab-config.js';
+import { createLogger } from '../builder/log.js';
 
 export interface Row {
   metric: string;
@@ -59,8 +67,8 @@ async function bootSeconds(spec: VmSpec): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' } } });
-  const only = new Set((values.only ?? 'build,boot').split(','));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' } } });
+  const only = new Set((values.only ?? 'build,boot,drill').split(','));
   const runs = Number(values.runs ?? 3);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -100,12 +108,49 @@ async function main(): Promise<void> {
     rows.push({ metric: 'boot to ready, ISO via SeaBIOS+GRUB', value: round(median(iso)), unit: 's', detail: `kernel clock, median of ${runs}: ${iso.join(', ')}` });
   }
 
+  if (only.has('drill')) {
+    timedBuild(['--profile', 'router']);
+    const log = createLogger({ quiet: true });
+    const imageDir = join(outRoot, 'router');
+    const drillRuns = Number(values['drill-runs'] ?? 20);
+    for (const timers of ['default', 'fast'] as const) {
+      const dl = await startDrillLab({ profile: 'router', timers, imageDir, log });
+      try {
+        const r = await drillScenario(dl, 'poweroff', drillRuns, log);
+        rows.push({ metric: `failover, poweroff, ${timers} timers (${timers === 'fast' ? `${FAST_ADVERT_MS} ms` : '100 ms'} adverts)`, value: r.p50_ms, unit: 'ms p50', target: timers === 'fast' ? 'p50 ≤ 150 ms' : 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+        if (timers === 'fast') {
+          const minutes = Number(values['idle-minutes'] ?? 10);
+          const idle = await idleRun(dl, minutes);
+          rows.push({ metric: `idle pair at fast timers, ${minutes} min`, value: idle.transitions, unit: 'spontaneous failovers', target: '0', detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core` });
+        }
+      } finally {
+        await dl.dispose();
+      }
+    }
+  }
+
   const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };
   mkdirSync(join(projectRoot, 'bench', 'results'), { recursive: true });
   const file = join(projectRoot, 'bench', 'results', `build-${result.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(formatTable(rows));
   console.log(`\nresults: ${file}`);
+}
+
+/** Leave a settled pair alone; count VRRP transitions and the CPU time its QEMU processes used. */
+async function idleRun(dl: DrillLab, minutes: number): Promise<{ transitions: number; cpuPercent: number }> {
+  const cpu = (pid: number) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
+  };
+  const lines0 = dl.nodes.map((n) => n.lines.length);
+  const cpu0 = dl.nodes.map((n) => cpu(n.pid));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, minutes * 60_000));
+  const secs = (performance.now() - t0) / 1000;
+  const used = dl.nodes.reduce((sum, n, i) => sum + cpu(n.pid) - cpu0[i]!, 0);
+  const transitions = dl.nodes.reduce((sum, n, i) => sum + n.lines.slice(lines0[i]).filter((l) => VRRP_LINE.exec(l.text)?.[1] === 'VI_LAN').length, 0);
+  return { transitions, cpuPercent: Math.round((used / secs) * 1000) / 10 };
 }
 
 function round(x: number): number {
