@@ -45,8 +45,8 @@ describe('config discovery at boot (director image, TCG)', () => {
     vms.push(vm);
     const provider = await vm.waitFor(/pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/, BOOT_TIMEOUT_MS);
     expect(provider.text).toMatch(/generation 1, sha256 [0-9a-f]{12}/);
-    await vm.waitFor(/pillars:   floppy: skipped \S+ /, 1000);
-    await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 1000);
+    await vm.waitFor(/pillars:   floppy: skipped \S+ /, 30_000);
+    await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 30_000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
     expect(ready.text).toMatch(/^pillars: ready in \d+\.\d\ds \(node lb1, roles: network, vrrp, director\)$/);
     // The stick is mounted read-only; the network is configured from the config.
@@ -58,11 +58,12 @@ describe('config discovery at boot (director image, TCG)', () => {
     expect((await guest(vm, 'cat /proc/sys/net/ipv4/ip_forward')).output.trim()).toBe('1');
     expect((await guest(vm, 'cat /proc/sys/kernel/hostname')).output.trim()).toBe('lb1');
     const st = await status(vm);
-    expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network'] });
-    expect(st.services.map((s) => [s.name, s.state])).toEqual([
-      ['network', 'done'],
-      ['netmon', 'ready'],
-    ]);
+    expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network', 'vrrp', 'director'] });
+    const states = Object.fromEntries(st.services.map((s) => [s.name, s.state]));
+    expect(Object.keys(states).sort()).toEqual(['keepalived', 'netmon', 'network']);
+    expect(states).toMatchObject({ network: 'done', netmon: 'ready' });
+    // keepalived is ready once its first VRRP state arrives on the event FIFO
+    expect(['started', 'ready']).toContain(states.keepalived);
     // The firewall of the safe state is gone once the config is applied.
     expect((await guest(vm, 'nft list ruleset')).output).not.toMatch(/pillars_safe/);
   });
@@ -71,7 +72,7 @@ describe('config discovery at boot (director image, TCG)', () => {
     const vm = bootVm({ name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
     vms.push(vm);
     await vm.waitFor(/pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/, BOOT_TIMEOUT_MS);
-    await vm.waitFor(/pillars:   usb-sata: skipped \S+ no FAT device labelled PILLARS/, 1000);
+    await vm.waitFor(/pillars:   usb-sata: skipped \S+ no FAT device labelled PILLARS/, 30_000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
     expect(ready.text).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
   });

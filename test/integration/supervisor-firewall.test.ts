@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('safe state firewall (lab netns, TCG)', () => {
   it('drops a ping from the lab network, answers once the ruleset is flushed', async () => {
-    await vm.vm.waitFor(/pillars: UNCONFIGURED \S+ no config medium/, 1000);
+    await vm.vm.waitFor(/pillars: UNCONFIGURED \S+ no config medium/, 30_000);
     const up = await guest(
       vm.vm,
       `for d in /sys/class/net/*; do read -r a < "$d/address"; [ "$a" = ${MAC} ] && n=\${d##*/}; done; ip link set dev "$n" up && ip addr add 192.0.2.2/24 dev "$n" && echo "$n"`,
