@@ -101,10 +101,10 @@ async function main(): Promise<void> {
     const direct: number[] = [];
     const iso: number[] = [];
     for (let i = 0; i < runs; i++) {
-      direct.push(await bootSeconds({ name: `bench-direct-${i}`, memoryMiB: 512, boot: { kind: 'kernel', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' } }));
+      direct.push(await bootSeconds({ name: `bench-direct-${i}`, memoryMiB: 512, boot: { kind: 'kernel', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.stickwait=1' } }));
       iso.push(await bootSeconds({ name: `bench-iso-${i}`, memoryMiB: 512, boot: { kind: 'cdrom', iso: join(dir, 'pillars.iso') } }));
     }
-    rows.push({ metric: 'boot to ready, kernel+initrd (TCG, 512 MiB)', value: round(median(direct)), unit: 's', target: '≤ 15 s (aim 8)', detail: `median of ${runs}: ${direct.join(', ')}` });
+    rows.push({ metric: 'boot to ready, kernel+initrd (TCG, 512 MiB, no stick, 1 s stick wait)', value: round(median(direct)), unit: 's', target: '≤ 15 s (aim 8)', detail: `median of ${runs}: ${direct.join(', ')}` });
     rows.push({ metric: 'boot to ready, ISO via SeaBIOS+GRUB', value: round(median(iso)), unit: 's', detail: `kernel clock, median of ${runs}: ${iso.join(', ')}` });
   }
 
