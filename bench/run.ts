@@ -131,7 +131,7 @@ async function main(): Promise<void> {
 
   const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };
   mkdirSync(join(projectRoot, 'bench', 'results'), { recursive: true });
-  const file = join(projectRoot, 'bench', 'results', `build-${result.date.slice(0, 10)}.json`);
+  const file = join(projectRoot, 'bench', 'results', `${[...only].sort().join('-')}-${result.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(formatTable(rows));
   console.log(`\nresults: ${file}`);
