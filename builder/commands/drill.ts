@@ -1,6 +1,4 @@
 /** `pillars drill`: the failover drill in a private QEMU lab, with a table or JSON result. */
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import type { Command } from './command.js';
 import { EXIT, UserError } from '../errors.js';
 import { parseCli, makeContext, buildOptions } from './build.js';

@@ -1,5 +1,4 @@
 /** `pillars run`: start a lab with a pair of appliances for a person to try, until Ctrl-C. */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +8,8 @@ import { buildOptions, makeContext, parseCli } from './build.js';
 import { build } from '../build.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
-import { initStick } from '../stick/stick.js';
-import { MtoolsStickFs } from '../stick/mtools.js';
-import { saveConfig } from '../../overlay/config/index.js';
-import { LAB_ADDRESSES, labConfig, labNodeName, type LabProfile } from '../drill/lab-config.js';
+import { LAB_ADDRESSES, labConfig } from '../drill/lab-config.js';
+import { labBoot, serviceUrl, writeLabSticks } from '../drill/drill.js';
 
 const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--minutes N]';
 
@@ -47,18 +44,12 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     await build(bctx); // incremental: seconds when only the overlay changed
     const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
     try {
-      const sticks: string[] = [];
-      for (let i = 0; i < nodes; i++) {
-        const image = join(tmp, `${labNodeName(i)}.img`);
-        await initStick(image, { profile: profile as LabProfile });
-        await saveConfig(new MtoolsStickFs(image), labConfig({ profile: profile as LabProfile, timers }));
-        sticks.push(image);
-      }
+      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers }));
       const { lab, nodes: vms, client } = await startApplianceLab({
         nodes,
         backends: profile === 'director' ? 3 : 0,
         backendGateway: LAB_ADDRESSES.internalVip,
-        boot: () => ({ kind: 'kernel', kernel: join(bctx.outDir, 'vmlinuz'), initrd: join(bctx.outDir, 'initrd.img'), append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}` }),
+        boot: () => labBoot(bctx.outDir),
         sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
       });
       try {
@@ -67,7 +58,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
             `lab ${lab.netns} is up:`,
             ...vms.map((v) => `  ${v.name}: QEMU pid ${v.pid}, console log ${v.consoleLog}`),
             `  client shell:   ip netns exec ${client.netns} sh`,
-            `  the service:    ip netns exec ${client.netns} wget -qO- http://${LAB_ADDRESSES.lanVip}${profile === 'director' ? '/' : ':8080/node'}`,
+            `  the service:    ip netns exec ${client.netns} wget -qO- ${serviceUrl(profile)}`,
             `  status page:    ip netns exec ${client.netns} wget -qO- http://${LAB_ADDRESSES.lanNode(0)}:8080/`,
             'Ctrl-C stops the lab.',
           ].join('\n'),

@@ -18,6 +18,7 @@ import type { Lab, LabHost, LabVm } from '../vm/lab.js';
 import type { HostSpec } from '../vm/plan.js';
 import { gapAfter, type ProbeSample } from '../vm/scripts.js';
 import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
+import type { BootMedium } from '../vm/qemu.js';
 import { initStick } from '../stick/stick.js';
 import { MtoolsStickFs } from '../stick/mtools.js';
 import { saveConfig } from '../../overlay/config/index.js';
@@ -123,17 +124,34 @@ export interface DrillLab {
   dispose(): Promise<void>;
 }
 
+/** One config stick per lab node (`<dir>/node1.img`…), each holding `configText` as its current generation. */
+export async function writeLabSticks(dir: string, count: number, profile: LabProfile, configText: string): Promise<string[]> {
+  const sticks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const image = join(dir, `${labNodeName(i)}.img`);
+    await initStick(image, { profile });
+    await saveConfig(new MtoolsStickFs(image), configText);
+    sticks.push(image);
+  }
+  return sticks;
+}
+
+/** How lab nodes boot: kernel + initrd of `imageDir`, serial console, the test control channel. */
+export function labBoot(imageDir: string): BootMedium {
+  return { kind: 'kernel', kernel: join(imageDir, 'vmlinuz'), initrd: join(imageDir, 'initrd.img'), append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}` };
+}
+
+/** What the lab client asks on the VIP: the backends through the director, or the router's status page. */
+export function serviceUrl(profile: LabProfile): string {
+  return profile === 'director' ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`;
+}
+
 export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pillars-drill-'));
-  const sticks: string[] = [];
+  let sticks: string[];
   const director = o.profile === 'director';
   try {
-    for (const i of [0, 1]) {
-      const image = join(tmp, `${labNodeName(i)}.img`);
-      await initStick(image, { profile: o.profile });
-      await saveConfig(new MtoolsStickFs(image), o.configText ?? labConfig({ profile: o.profile, timers: o.timers }));
-      sticks.push(image);
-    }
+    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers }));
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -144,12 +162,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     backends: director ? 3 : 0,
     backendGateway: LAB_ADDRESSES.internalVip,
     memoryMiB: o.memoryMiB ?? 512,
-    boot: () => ({
-      kind: 'kernel',
-      kernel: join(o.imageDir, 'vmlinuz'),
-      initrd: join(o.imageDir, 'initrd.img'),
-      append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}`,
-    }),
+    boot: () => labBoot(o.imageDir),
     sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
     ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
     ...(o.httpPorts ? { httpPorts: o.httpPorts } : {}),
@@ -164,7 +177,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     lab,
     nodes,
     client,
-    url: director ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`,
+    url: serviceUrl(o.profile),
     async dispose() {
       await lab.dispose();
       await rm(tmp, { recursive: true, force: true });
