@@ -40,6 +40,20 @@ export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleNam
   return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
 }
 
+/**
+ * What a user should read about a role the config asks for but this image cannot run, one line
+ * each. The statesync section is shared: its IPVS sync half runs inside keepalived, so only its
+ * conntrackd half is missing. Pure.
+ */
+export function describeMissingRoles(config: PillarsConfig, sel: RoleSelection): string[] {
+  return sel.missing.map((r) => {
+    if (r === 'statesync' && config.statesync?.ipvs_sync && sel.run.includes('vrrp')) {
+      return 'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied';
+    }
+    return `${r}: the config has a ${r} section but this image has no ${r} role; it is not applied`;
+  });
+}
+
 export interface RolePlan {
   roles: RoleName[];
   files: RenderedFile[];

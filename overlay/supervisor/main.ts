@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { release } from 'node:os';
 import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
-import { applyRolePlan, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
+import { applyRolePlan, describeMissingRoles, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
 import type { RoleContext } from '../roles/role.js';
 import { sysBlockDevices } from '../system/block-devices.js';
 import { systemConsole } from '../system/console.js';
@@ -116,6 +116,8 @@ interface Configured {
   outcome: Extract<ConfigOutcome, { ok: true }>;
   plan: RolePlan;
   missingRoles: string[];
+  /** One line per missing role, for the console and `pillarsctl status`. */
+  missingNotes: string[];
 }
 
 class Appliance {
@@ -212,7 +214,7 @@ class Appliance {
       return { errors: [`/etc/shadow: ${message(err)}`] };
     }
     plan.services.push(...loginServices(o.config, { serialBusy: this.params.test.includes(TEST_FLAG) }));
-    return { outcome: o, plan, missingRoles: sel.missing };
+    return { outcome: o, plan, missingRoles: sel.missing, missingNotes: describeMissingRoles(o.config, sel) };
   }
 
   private async startServices(c: Configured): Promise<void> {
@@ -277,7 +279,7 @@ class Appliance {
         prepared.errors.map((m) => ({ message: m })),
       );
     }
-    for (const r of prepared.missingRoles) this.say(`pillars: WARNING: the config has a ${r} section but this image has no ${r} role yet; it is not applied`);
+    for (const note of prepared.missingNotes) this.say(`pillars: WARNING: ${note}`);
     if (this.cold || this.unconfigured) {
       // No firewall role in this image yet: the config's absence of a firewall means open.
       if (!prepared.plan.roles.includes('firewall')) {
@@ -318,6 +320,7 @@ class Appliance {
             how: r.outcome.how,
             roles: r.plan.roles,
             missingRoles: r.missingRoles,
+            missingNotes: r.missingNotes,
             source: r.outcome.source,
           }
         : { state: 'unconfigured', reason: this.unconfigured?.reason ?? 'starting', issues: this.unconfigured?.issues ?? [] },
@@ -333,7 +336,8 @@ class Appliance {
       const s = r.outcome.source;
       lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
       lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
-      lines.push(`roles     ${r.plan.roles.join(', ')}${r.missingRoles.length ? ` (not in this image: ${r.missingRoles.join(', ')})` : ''}`);
+      lines.push(`roles     ${r.plan.roles.join(', ')}`);
+      for (const note of r.missingNotes) lines.push(`not run   ${note}`);
     } else {
       lines.push(`UNCONFIGURED — ${this.unconfigured?.reason ?? 'starting'}`);
       for (const l of renderUnconfiguredMessage('', this.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));

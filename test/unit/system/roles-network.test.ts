@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
-import { applyRolePlan, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
+import { applyRolePlan, describeMissingRoles, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
 import { labConfig } from '../../../builder/drill/lab-config.js';
@@ -117,5 +117,14 @@ describe('role registry', () => {
     const sel = selectRoles(load(labConfig({ profile: 'director' })));
     expect(sel.run).toEqual(['network', 'vrrp', 'director']);
     expect(sel.missing).toEqual(['statesync']);
+  });
+
+  it('says which half of statesync runs: IPVS sync in keepalived, conntrackd not', () => {
+    const config = load(labConfig({ profile: 'director' }));
+    expect(describeMissingRoles(config, selectRoles(config))).toEqual([
+      'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied',
+    ]);
+    const noIpvs = load(labConfig({ profile: 'director' }).replace('ipvs_sync: true', 'ipvs_sync: false'));
+    expect(describeMissingRoles(noIpvs, selectRoles(noIpvs))).toEqual(['statesync: the config has a statesync section but this image has no statesync role; it is not applied']);
   });
 });
