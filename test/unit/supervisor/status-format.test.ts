@@ -39,7 +39,7 @@ describe('formatStatus', () => {
     expect(lines).toEqual([
       'SERVICE     STATE         SINCE  DETAIL',
       'net         done          2m04s',
-      'keepalived  ready         2m00s  pid 301, 1 restart, last killed by SIGKILL, vrrp.VI_1=MASTER',
+      'keepalived  ready         2m00s  pid 301, 1 restart, last killed by SIGKILL, vrrp.VI_1=MASTER for 1m59s',
       'director    backoff       5s     3 restarts, last exit 1, next try in 4s, exit 1; restarting in 4.0s',
       'ssh         waiting-deps  2m05s  waiting for net (failed: exit 125: permanent failure, not restarting)',
     ]);
