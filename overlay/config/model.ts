@@ -251,6 +251,7 @@ const carp = obj({
           vhid: int({ doc: 'Virtual host id (--vhid).', required: true, min: 1, max: 255 }),
           advbase: int({ doc: 'Advert base interval in whole seconds (--advbase).', unit: 's', default: 1, min: 1, max: 255 }),
           advskew: perNode('Advert skew per node (--advskew); the lowest becomes MASTER. Must differ between nodes.', 0, 254),
+          dead_ratio: int({ doc: 'Adverts a backup misses before it takes over (--deadratio). ucarp\'s default is 3; 2 fails over one advbase sooner. At least 2, so one late advert never flaps the pair.', default: 3, min: 2, max: 20 }),
           password: str({ doc: 'Shared password (--pass), at most 255 characters.', required: true, secret: true, minLength: 1, maxLength: 255 }),
           vips: vips('Virtual addresses (ucarp handles one; extra ones are added by its up script).'),
           preempt: bool({ doc: 'Take MASTER back when this node has the lowest skew (--preempt).', default: true }),

@@ -79,6 +79,7 @@ export function ucarpService(ctx: RoleContext, inst: CarpInstance): ServiceSpec 
       `--addr=${addr.address}`,
       `--advbase=${inst.advbase}`,
       `--advskew=${skew}`,
+      `--deadratio=${inst.dead_ratio}`,
       `--upscript=${paths.up}`,
       `--downscript=${paths.down}`,
       ...(inst.preempt ? ['--preempt'] : []),

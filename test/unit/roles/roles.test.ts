@@ -216,6 +216,7 @@ describe('carp role', () => {
       '--addr=198.51.100.1',
       '--advbase=1',
       '--advskew=100',
+      '--deadratio=3',
       '--upscript=/run/pillars/etc/ucarp/up-20-up.sh',
       '--downscript=/run/pillars/etc/ucarp/up-20-down.sh',
       '--preempt',
