@@ -5,17 +5,18 @@ import { parseCli, makeContext, buildOptions } from './build.js';
 import { build } from '../build.js';
 import { runDrill } from '../drill/drill.js';
 import { formatReport, SCENARIOS, type Scenario } from '../drill/report.js';
-import type { LabProfile, Timers } from '../drill/lab-config.js';
+import type { Failover, LabProfile, Timers } from '../drill/lab-config.js';
 import { FAST_ADVERT_MS } from '../drill/lab-config.js';
 import { BAR_MS } from '../drill/bar.js';
 
-const USAGE = 'usage: pillars drill [--profile router|director] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--json]';
+const USAGE = 'usage: pillars drill [--profile router|director] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--json]';
 
 export interface DrillCli {
   profile: LabProfile;
   runs: number;
   scenario: Scenario;
   timers: Timers;
+  failover: Failover;
   json: boolean;
   out?: string;
 }
@@ -24,7 +25,7 @@ export interface DrillCli {
 export function drillOptions(argv: string[]): DrillCli {
   const { values, positionals } = parseCli(
     argv,
-    { profile: { type: 'string', short: 'p' }, runs: { type: 'string', short: 'n' }, scenario: { type: 'string', short: 's' }, timers: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    { profile: { type: 'string', short: 'p' }, runs: { type: 'string', short: 'n' }, scenario: { type: 'string', short: 's' }, timers: { type: 'string' }, failover: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
     USAGE,
   );
   const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
@@ -35,10 +36,17 @@ export function drillOptions(argv: string[]): DrillCli {
   if (!(SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${scenario}'`);
   const timers = (values.timers as string | undefined) ?? 'default';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
+  const failover = (values.failover as string | undefined) ?? 'vrrp';
+  if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
+  if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
+  if (failover === 'carp' && scenario === 'crash') {
+    throw bad('--scenario crash is for VRRP: a killed ucarp is restarted at once and races the backup for the VIP, so there is no single failover to time; use poweroff, linkdown or partition');
+  }
+  if (failover === 'carp' && timers === 'fast') throw bad('--timers fast is for VRRP; CARP adverts are whole seconds (advbase)');
   const runsText = (values.runs as string | undefined) ?? '3';
   const runs = Number(runsText);
   if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
-  return { profile, runs, scenario: scenario as Scenario, timers, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
+  return { profile, runs, scenario: scenario as Scenario, timers, failover, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
 }
 
 export const drillCommand: Command = {
@@ -50,18 +58,20 @@ Boots two appliances of the profile (kernel + initrd from out/<profile>/, built 
 missing) with lab sticks, in a private network namespace with a client (and three HTTP backends
 for the director). The client asks the VIP every ${20} ms; at a random moment the master is faulted:
   poweroff   SIGKILL of the master's QEMU (power loss)              (default)
-  crash      kill -9 of keepalived on the master
+  crash      kill -9 of keepalived on the master (VRRP only)
   linkdown   the master's LAN NIC loses carrier
   partition  only the link between the two nodes is cut, then healed: exactly one master must
              remain and clients must reach it
 and the gap until the other node answers is measured. The failed node is restored and the drill
 repeats. Timers: default (the profile's, 100 ms adverts) or fast (${FAST_ADVERT_MS} ms adverts).
+Failover: vrrp (keepalived, default) or carp (ucarp, 1 s advbase; router profile only).
 
 options:
   -p, --profile router|director   (default router)
   -n, --runs N                    (default 3)
   -s, --scenario NAME             (default poweroff)
       --timers default|fast       (default default)
+      --failover vrrp|carp        (default vrrp)
       --json                      print {"scenario","runs":[{"failover_ms","lost_probes"}],"p50_ms","p95_ms","max_ms"}
   -o, --out DIR                   output root of the images (default out/)
 
@@ -73,7 +83,7 @@ Exit codes: 0 every failover under ${BAR_MS} ms, 1 a failover took longer or fai
     const bopts = buildOptions(['--profile', o.profile, ...(o.out ? ['--out', o.out] : [])]);
     const bctx = makeContext(bopts, ctx);
     await build(bctx); // incremental: seconds when only the overlay changed
-    const report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, imageDir: bctx.outDir, log: ctx.log });
+    const report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, failover: o.failover, imageDir: bctx.outDir, log: ctx.log });
     ctx.stdout(o.json ? JSON.stringify(report) : formatReport(report));
     return report.runs.every((r) => r.failover_ms < BAR_MS) ? EXIT.ok : EXIT.failed;
   },

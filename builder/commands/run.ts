@@ -11,7 +11,7 @@ import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import { LAB_ADDRESSES, labConfig } from '../drill/lab-config.js';
 import { labBoot, serviceUrl, writeLabSticks } from '../drill/drill.js';
 
-const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--minutes N]';
+const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
 
 export const runCommand: Command = {
   name: 'run',
@@ -21,14 +21,15 @@ export const runCommand: Command = {
 Boots the profile's image (built first if missing) on N appliances with lab config sticks, in a
 private network namespace: segment lan 192.0.2.0/24 (client 192.0.2.100, VIP ${LAB_ADDRESSES.lanVip}),
 internal 198.51.100.0/24 (backends web1-3 from .100 for the director, gateway VIP
-${LAB_ADDRESSES.internalVip}) and a sync link. Prints every console line of the appliances that
+${LAB_ADDRESSES.internalVip}) and a sync link. The VIPs fail over by VRRP (keepalived), or with
+--failover carp by CARP (ucarp; router profile). Prints every console line of the appliances that
 starts with "pillars:" and how to reach the lab; stops after --minutes (default 60) or on Ctrl-C,
 and always removes every namespace, tap and VM.
 
 The lab boots with the test control channel (${TEST_CHANNEL_PARAM}); never use that on real boxes.
 Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130 Ctrl-C.`,
   async run(argv, ctx) {
-    const { values, positionals } = parseCli(argv, { profile: { type: 'string', short: 'p' }, nodes: { type: 'string' }, timers: { type: 'string' }, minutes: { type: 'string' } }, USAGE);
+    const { values, positionals } = parseCli(argv, { profile: { type: 'string', short: 'p' }, nodes: { type: 'string' }, timers: { type: 'string' }, failover: { type: 'string' }, minutes: { type: 'string' } }, USAGE);
     const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
     if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
     const profile = (values.profile as string | undefined) ?? 'director';
@@ -37,6 +38,9 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     if (nodes !== 1 && nodes !== 2) throw bad('--nodes must be 1 or 2');
     const timers = (values.timers as string | undefined) ?? 'default';
     if (timers !== 'default' && timers !== 'fast') throw bad('--timers must be default or fast');
+    const failover = (values.failover as string | undefined) ?? 'vrrp';
+    if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
+    if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
     const minutes = Number(values.minutes ?? 60);
     if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');
 
@@ -44,7 +48,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     await build(bctx); // incremental: seconds when only the overlay changed
     const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
     try {
-      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers }));
+      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers, failover }));
       const { lab, nodes: vms, client } = await startApplianceLab({
         nodes,
         backends: profile === 'director' ? 3 : 0,

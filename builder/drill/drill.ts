@@ -3,10 +3,10 @@
  * the VIP every 20 ms, fault the master at a random moment, and measure the gap from the fault to
  * the first answer served by the other node. Then restore the failed node and repeat.
  *
- * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived on the
- * master), linkdown (the master's LAN NIC loses carrier), partition (only the link between the two
- * nodes is cut, then healed: afterwards exactly one master must remain within 1 s and clients
- * must reach it).
+ * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived, or
+ * ucarp for a CARP pair, on the master), linkdown (the master's LAN NIC loses carrier), partition
+ * (only the link between the two nodes is cut, then healed: afterwards exactly one master must
+ * remain within 1 s and clients must reach it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,8 +21,8 @@ import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import type { BootMedium } from '../vm/qemu.js';
 import { initStick } from '../stick/stick.js';
 import { MtoolsStickFs } from '../stick/mtools.js';
-import { saveConfig } from '../../overlay/config/index.js';
-import { LAB_ADDRESSES, labConfig, labNodeName, type LabProfile, type Timers } from './lab-config.js';
+import { saveConfig, type ProfileName } from '../../overlay/config/index.js';
+import { LAB_ADDRESSES, labConfig, labNodeName, watchedInstance, type Failover, type LabProfile, type Timers } from './lab-config.js';
 import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
 
 export const BOOT_TIMEOUT_MS = 300_000;
@@ -34,8 +34,11 @@ export const PROBE_INTERVAL_MS = 20;
 /** A request unanswered this long counts as lost (an emulated box under load can take a few hundred ms). */
 export const PROBE_TIMEOUT_MS = 1000;
 
-/** `pillars: vrrp VI_LAN MASTER` — the supervisor's console line for every VRRP transition. */
-export const VRRP_LINE = /pillars: vrrp (\S+) (MASTER|BACKUP|FAULT|STOP)\b/;
+/**
+ * The supervisor's console line for every failover transition: `pillars: vrrp VI_LAN MASTER`
+ * (keepalived) or `pillars: carp lan/51 MASTER` (ucarp). Group 1 is the instance key.
+ */
+export const STATE_LINE = /pillars: (?:vrrp|carp) (\S+) (MASTER|BACKUP|FAULT|STOP)\b/;
 export const READY_LINE = /pillars: ready in \d+\.\d+s/;
 
 export interface DrillOptions {
@@ -43,6 +46,8 @@ export interface DrillOptions {
   scenario: Scenario;
   runs: number;
   timers: Timers;
+  /** vrrp (default) or carp (router only). */
+  failover?: Failover;
   /** out/<profile>/ with vmlinuz and initrd.img. */
   imageDir: string;
   log: Logger;
@@ -51,11 +56,11 @@ export interface DrillOptions {
   memoryMiB?: number;
 }
 
-/** The VRRP state of instance `instance` on a VM: its last console transition since boot. */
-export function vrrpState(lines: ReadonlyArray<{ text: string }>, instance = 'VI_LAN'): string | undefined {
+/** The state of failover instance `instance` on a VM: its last console transition since boot. */
+export function instanceState(lines: ReadonlyArray<{ text: string }>, instance = 'VI_LAN'): string | undefined {
   let state: string | undefined;
   for (const l of lines) {
-    const m = VRRP_LINE.exec(l.text);
+    const m = STATE_LINE.exec(l.text);
     if (m && m[1] === instance) state = m[2];
   }
   return state;
@@ -79,19 +84,19 @@ export const QUIET_MS = 3000;
 export const REACH_AFTER_HEAL_MS = 3000;
 
 /** The pair is one MASTER and one BACKUP and no node changed VRRP state in the last `quietMs`. */
-export function settledPair(nodes: readonly LabVm[], quietMs = QUIET_MS, now = Date.now()): { master: LabVm; backup: LabVm } | undefined {
-  const pair = masterAndBackup(nodes);
+export function settledPair(nodes: readonly LabVm[], instance = 'VI_LAN', quietMs = QUIET_MS, now = Date.now()): { master: LabVm; backup: LabVm } | undefined {
+  const pair = masterAndBackup(nodes, instance);
   if (!pair) return undefined;
   for (const n of nodes) {
-    const last = [...n.lines].reverse().find((l) => VRRP_LINE.test(l.text));
+    const last = [...n.lines].reverse().find((l) => STATE_LINE.test(l.text));
     if (last && now - (n.vm.startedAt + last.t) < quietMs) return undefined;
   }
   return pair;
 }
 
 /** The single MASTER and BACKUP of the pair, or undefined while it is not settled. */
-export function masterAndBackup(nodes: readonly LabVm[]): { master: LabVm; backup: LabVm } | undefined {
-  const states = nodes.map((n) => (n.alive ? vrrpState(n.lines) : undefined));
+export function masterAndBackup(nodes: readonly LabVm[], instance = 'VI_LAN'): { master: LabVm; backup: LabVm } | undefined {
+  const states = nodes.map((n) => (n.alive ? instanceState(n.lines, instance) : undefined));
   const m = states.indexOf('MASTER');
   const b = states.indexOf('BACKUP');
   if (m < 0 || b < 0 || states.filter((s) => s === 'MASTER').length !== 1) return undefined;
@@ -101,6 +106,8 @@ export function masterAndBackup(nodes: readonly LabVm[]): { master: LabVm; backu
 export interface DrillLabOptions {
   profile: LabProfile;
   timers: Timers;
+  /** vrrp (default) or carp (router only). */
+  failover?: Failover;
   imageDir: string;
   log: Logger;
   memoryMiB?: number;
@@ -117,6 +124,9 @@ export interface DrillLabOptions {
 /** A booted pair in its lab, settled into one MASTER and one BACKUP, with the client's URL. */
 export interface DrillLab {
   profile: LabProfile;
+  failover: Failover;
+  /** The console key of the instance whose MASTER serves the VIP (VI_LAN, or lan/51 for CARP). */
+  instance: string;
   lab: Lab;
   nodes: LabVm[];
   client: LabHost;
@@ -127,13 +137,15 @@ export interface DrillLab {
 /** One config stick per lab node (`<dir>/node1.img`…), each holding `configText` as its current generation. */
 export async function writeLabSticks(dir: string, count: number, profile: LabProfile, configText: string): Promise<string[]> {
   const sticks: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const image = join(dir, `${labNodeName(i)}.img`);
-    await initStick(image, { profile });
-    await saveConfig(new MtoolsStickFs(image), configText);
-    sticks.push(image);
-  }
+  for (let i = 0; i < count; i++) sticks.push(await writeLabStick(join(dir, `${labNodeName(i)}.img`), profile, configText));
   return sticks;
+}
+
+/** A config stick image made the way `pillars stick init` + `save` make one, holding `configText`. */
+export async function writeLabStick(image: string, profile: ProfileName, configText: string): Promise<string> {
+  await initStick(image, { profile });
+  await saveConfig(new MtoolsStickFs(image), configText);
+  return image;
 }
 
 /** How lab nodes boot: kernel + initrd of `imageDir`, serial console, the test control channel. */
@@ -151,7 +163,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   let sticks: string[];
   const director = o.profile === 'director';
   try {
-    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers }));
+    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp' }));
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -172,8 +184,11 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     await rm(tmp, { recursive: true, force: true });
     throw e;
   });
+  const instance = watchedInstance(o.failover);
   const dl: DrillLab = {
     profile: o.profile,
+    failover: o.failover ?? 'vrrp',
+    instance,
     lab,
     nodes,
     client,
@@ -185,7 +200,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   };
   try {
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
-    const pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes), 200);
+    const pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes, instance), 200);
     o.log.info(`drill: ${pair.master.name} is MASTER, ${pair.backup.name} is BACKUP`);
     await warmUp(client, dl.url);
   } catch (e) {
@@ -197,11 +212,11 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
 
 /** Run `runs` faults of one scenario against whichever node is MASTER each time. */
 export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: number, log: Logger, random: () => number = Math.random): Promise<DrillReport> {
-  const { lab, nodes, client, url } = dl;
+  const { lab, nodes, client, url, instance } = dl;
   const director = dl.profile === 'director';
   const results: DrillRun[] = [];
   for (let run = 1; run <= runs; run++) {
-    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes), 200);
+    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes, instance), 200);
     const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, durationMs: 60_000, count: 3000 });
     await sleep(1000 + random() * 1500);
     let faultAt = Date.now();
@@ -209,11 +224,11 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
     if (scenario === 'partition') {
       await lab.partition(master, backup);
       // Both become MASTER while they cannot hear each other; then heal.
-      await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => vrrpState(n.lines) === 'MASTER'), 20).catch(() => undefined);
+      await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => instanceState(n.lines, instance) === 'MASTER'), 20).catch(() => undefined);
       await sleep(1000);
       faultAt = Date.now();
       await lab.heal(master, backup);
-      const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes), 10);
+      const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes, instance), 10);
       const oneMasterMs = Date.now() - faultAt;
       // Clients must reach the remaining master (it re-announces the VIPs with gratuitous ARPs).
       const reached = await until('a client answer after healing', REACH_AFTER_HEAL_MS, () => probe.live.some((s) => s.t >= faultAt + oneMasterMs && s.ok), 20).catch(() => false);
@@ -222,7 +237,7 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
       if (!reached) throw new UserError(`drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`);
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
     } else {
-      await fault(scenario, master);
+      await fault(scenario, master, dl.failover === 'carp' ? 'ucarp' : 'keepalived');
       const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
       await sleep(300);
       const samples = await probe.stop();
@@ -240,12 +255,12 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
   return summarize(scenario, dl.profile, results);
 }
 
-async function fault(s: Scenario, master: LabVm): Promise<void> {
+async function fault(s: Scenario, master: LabVm, daemon: 'keepalived' | 'ucarp'): Promise<void> {
   if (s === 'poweroff') master.kill();
   else if (s === 'linkdown') await master.linkDown(0);
   else if (s === 'crash') {
-    const r = await guestExec(master.vm, 'kill -9 $(pidof keepalived)', 10_000);
-    if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
+    const r = await guestExec(master.vm, `kill -9 $(pidof ${daemon})`, 10_000);
+    if (r.code !== 0) throw new UserError(`drill: could not kill ${daemon} on ${master.name}: ${r.output.trim()}`);
   }
 }
 
@@ -254,7 +269,7 @@ async function restore(s: Scenario, master: LabVm): Promise<void> {
     await master.restart();
     await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
   } else if (s === 'linkdown') await master.linkUp(0);
-  // crash: the supervisor restarts keepalived by itself.
+  // crash: the supervisor restarts keepalived (or ucarp) by itself.
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {

@@ -8,6 +8,16 @@ import { vmMac } from '../vm/plan.js';
 
 export type LabProfile = 'router' | 'director';
 export type Timers = 'default' | 'fast';
+/** How the pair fails over: keepalived VRRP (default) or ucarp CARP (whole-second advbase). */
+export type Failover = 'vrrp' | 'carp';
+
+/** The console key of the instance the drill watches: VRRP instance name, or CARP `<interface>/<vhid>`. */
+export function watchedInstance(failover: Failover = 'vrrp'): string {
+  return failover === 'carp' ? 'lan/51' : 'VI_LAN';
+}
+
+/** Password of the lab's CARP instances (lab only; a real pair gets its own). */
+const LAB_CARP_PASSWORD = 'pillars-lab-carp';
 
 /** VRRP advert interval of the documented fast timers (ms); the default comes from the model. */
 export const FAST_ADVERT_MS = 30;
@@ -28,6 +38,8 @@ export function labNodeName(i: number): string {
 export interface LabConfigOptions {
   profile: LabProfile;
   timers?: Timers;
+  /** vrrp (default) or carp: the router profile only; the director's VIPs ride on VRRP. */
+  failover?: Failover;
   backends?: number;
   /**
    * YAML lines replacing the default `director:` section (director profile only), e.g. several
@@ -57,23 +69,44 @@ export function labConfig(o: LabConfigOptions): string {
       `      sync: { mac: "${vmMac(i, 2)}", addresses: [${LAB_ADDRESSES.syncNode(i)}/24] }`,
     );
   }
-  lines.push(
-    'vrrp:',
-    '  instances:',
-    '    - name: VI_LAN',
-    '      interface: lan',
-    '      vrid: 51',
-    `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
-    `      vips: [${LAB_ADDRESSES.lanVip}/24]`,
-    '    - name: VI_INT',
-    '      interface: internal',
-    '      vrid: 52',
-    `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
-    `      vips: [${LAB_ADDRESSES.internalVip}/24]`,
-    '  sync_groups:',
-    '    - name: VG_LAB',
-    '      instances: [VI_LAN, VI_INT]',
-  );
+  if (o.failover === 'carp') {
+    if (o.profile !== 'router') throw new Error('the lab runs CARP with the router profile only');
+    lines.push(
+      'carp:',
+      '  instances:',
+      ...(
+        [
+          ['lan', 51, LAB_ADDRESSES.lanVip],
+          ['internal', 52, LAB_ADDRESSES.internalVip],
+        ] as const
+      ).flatMap(([ifname, vhid, vip]) => [
+        `    - interface: ${ifname}`,
+        `      vhid: ${vhid}`,
+        `      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 100 }`,
+        '      dead_ratio: 2',
+        `      password: ${LAB_CARP_PASSWORD}`,
+        `      vips: [${vip}/24]`,
+      ]),
+    );
+  } else {
+    lines.push(
+      'vrrp:',
+      '  instances:',
+      '    - name: VI_LAN',
+      '      interface: lan',
+      '      vrid: 51',
+      `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+      `      vips: [${LAB_ADDRESSES.lanVip}/24]`,
+      '    - name: VI_INT',
+      '      interface: internal',
+      '      vrid: 52',
+      `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+      `      vips: [${LAB_ADDRESSES.internalVip}/24]`,
+      '  sync_groups:',
+      '    - name: VG_LAB',
+      '      instances: [VI_LAN, VI_INT]',
+    );
+  }
   if (o.profile === 'director' && o.directorYaml) {
     lines.push('statesync:', '  interface: sync', '  ipvs_sync: true', ...o.directorYaml);
   } else if (o.profile === 'director') {
