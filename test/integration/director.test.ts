@@ -7,10 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startDrillLab, firstAnswer, masterAndBackup, type DrillLab } from '../../builder/drill/drill.js';
+import { startDrillLab, firstAnswer, labBoot, masterAndBackup, READY_LINE, writeLabStick, type DrillLab } from '../../builder/drill/drill.js';
 import { labConfig, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
-import { ALERTS_YAML, DIRECTOR_LAB, DIRECTOR_YAML } from '../../builder/drill/director-lab.js';
+import { ALERTS_YAML, DIRECTOR_LAB, DIRECTOR_YAML, tunRealserverConfig } from '../../builder/drill/director-lab.js';
 import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import type { HostProcess, Lab, LabVm } from '../../builder/vm/lab.js';
@@ -21,7 +23,8 @@ import { parseIpvsStats } from '../../overlay/pillarsctl/ipvs.js';
 import { imagePath, requireImage, root } from './image.js';
 
 const log = createLogger();
-const { vip: VIP, web: WEB, dr: DR, smtp: SMTP, sorry: SORRY } = DIRECTOR_LAB;
+const { vip: VIP, web: WEB, dr: DR, smtp: SMTP, sorry: SORRY, tun: TUN } = DIRECTOR_LAB;
+const imageDir = () => dirname(imagePath('director', 'initrd.img'));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false | Promise<T | undefined | false>, stepMs = 200): Promise<T> {
@@ -35,16 +38,22 @@ async function until<T>(what: string, timeoutMs: number, f: () => T | undefined 
 }
 
 /** Answers per body for `count` fresh requests to the VIP port. */
-async function spread(dl: DrillLab, port: number, count: number): Promise<Record<string, number>> {
-  const samples = await dl.client.probe({ url: `http://${VIP}:${port}/`, intervalMs: 40, timeoutMs: 2000, count, durationMs: count * 40 + 5000 });
+async function spread(dl: DrillLab, port: number, count: number, path = '/'): Promise<Record<string, number>> {
+  const samples = await dl.client.probe({ url: `http://${VIP}:${port}${path}`, intervalMs: 40, timeoutMs: 2000, count, durationMs: count * 40 + 5000 });
   const out: Record<string, number> = {};
-  for (const s of samples) out[s.ok ? s.body! : `error:${s.error ?? s.status}`] = (out[s.ok ? s.body! : `error:${s.error ?? s.status}`] ?? 0) + 1;
+  for (const s of samples) {
+    const key = s.ok ? s.body!.trim() : `error:${s.error ?? s.status}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
   return out;
 }
 
 let dl: DrillLab | undefined;
 const servers90 = new Map<string, HostProcess>();
 let smtp: HostProcess | undefined;
+/** The LVS-TUN backend: the same image booted with a realserver config stick. */
+let rs: LabVm | undefined;
+const stickDir = mkdtempSync(join(tmpdir(), 'pillars-director-test-'));
 
 /** The pair's MASTER and BACKUP, waiting a little for a transition in flight. */
 async function pair(): Promise<{ master: LabVm; backup: LabVm }> {
@@ -75,6 +84,8 @@ async function beforeBoot(lab: Lab): Promise<void> {
   }
   await lab.host('sorry').startHttpServer({ port: 90 });
   smtp = await lab.host('smtp').startSmtpSink({ port: 25 });
+  const stick = await writeLabStick(join(stickDir, `${TUN.name}.img`), 'realserver', tunRealserverConfig());
+  rs = await lab.startVm({ name: TUN.name, index: TUN.index, boot: labBoot(imageDir()), sticks: [{ image: stick, as: 'usb' }], memoryMiB: 512, nics: [{ segment: 'lan' }] });
 }
 
 describe('LVS director pair', () => {
@@ -83,7 +94,7 @@ describe('LVS director pair', () => {
     dl = await startDrillLab({
       profile: 'director',
       timers: 'default',
-      imageDir: dirname(imagePath('director', 'initrd.img')),
+      imageDir: imageDir(),
       log,
       configText: labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML }),
       httpPorts: [80, 81, 82, 83],
@@ -96,13 +107,15 @@ describe('LVS director pair', () => {
       beforeBoot,
     });
     // Every virtual server answers before the behaviour tests start (checks settle after boot).
-    for (const port of [81, 82, 83, 84, 90]) {
+    await rs!.waitFor(READY_LINE, 300_000);
+    for (const port of [81, 82, 83, 84, TUN.port, 90]) {
       await until(`VIP port ${port} answers`, 60_000, async () => Object.keys(await spread(dl!, port, 3)).every((k) => !k.startsWith('error')), 1000);
     }
   }, 900_000);
 
   afterAll(async () => {
     await dl?.dispose();
+    rmSync(stickDir, { recursive: true, force: true });
     if (dl) expect(await dl.lab.listLeftovers()).toEqual([]);
   }, 120_000);
 
@@ -166,6 +179,29 @@ describe('LVS director pair', () => {
     expect(neigh).toMatch(/192\.0\.2\.11[01] /);
     const status = await sh(await master(), 'pillarsctl status');
     expect(status).toMatch(new RegExp(`${DR[0]!.replace(/\./g, '\\.')}:84 +Route +1`));
+  });
+
+  it('TUN: a backend booted with the realserver profile (VIP on tunl0) answers over IP-in-IP, and its replies bypass the director', async () => {
+    const c = await spread(dl!, TUN.port, 10, '/node');
+    console.log('tun 10:', JSON.stringify(c));
+    expect(c).toEqual({ [TUN.name]: 10 });
+    const stats = parseIpvsStats(await sh(await master(), 'pillarsctl ipvs -L -n --stats --exact'));
+    const tun = stats.find((s) => s.address === `${VIP}:${TUN.port}`)!;
+    console.log('stats tun:', JSON.stringify(tun.stats));
+    expect(tun.stats.inPkts).toBeGreaterThan(0);
+    expect(tun.stats.outPkts, 'TUN replies never pass the director').toBe(0);
+    const status = await sh(await master(), 'pillarsctl status');
+    expect(status).toMatch(new RegExp(`${TUN.address.replace(/\./g, '\\.')}:${TUN.port} +Tunnel +1`));
+    // On the backend: the VIP sits on tunl0, which received the encapsulated requests.
+    const tunl0 = await sh(rs!, 'ip -4 addr show dev tunl0; cat /sys/class/net/tunl0/statistics/rx_packets; cat /proc/sys/net/ipv4/conf/all/arp_ignore');
+    console.log('rs1 tunl0:\n' + tunl0.trimEnd());
+    expect(tunl0).toContain(`inet ${VIP}/32`);
+    const [rx, arpIgnore] = tunl0.trim().split('\n').slice(-2).map(Number);
+    expect(rx).toBeGreaterThanOrEqual(10);
+    expect(arpIgnore).toBe(1);
+    // The client learned rs1's MAC for nothing but rs1's own address: it never answered ARP for the VIP.
+    const neigh = (await dl!.client.run('ip', ['neigh', 'show', VIP])).stdout;
+    expect(neigh).not.toContain('52:54:00:00:02:00');
   });
 
   it('health: a stopped backend leaves the pool (status, mail), comes back when started; all down → the sorry server answers', async () => {
@@ -232,7 +268,8 @@ describe('LVS director pair', () => {
     const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
     console.log(`failover: short requests resumed after ${Math.round(gap)} ms (${lost} lost); long-lived connections surviving: ${alive.length}/20`);
     expect(gap).toBeLessThan(5000);
-    expect(alive.length).toBeGreaterThanOrEqual(0);
+    // The sync daemon told the backup about every connection: all of them survive.
+    expect(alive.length).toBe(20);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { labConfig } from '../../../builder/drill/lab-config.js';
+import { FAST_ADVERT_MS, labConfig, watchedInstance } from '../../../builder/drill/lab-config.js';
+import { selectRoles, planRoles } from '../../../overlay/roles/index.js';
 import { loadConfig, formatIssues, selectNode } from '../../../overlay/config/index.js';
 
 describe('lab pair config', () => {
@@ -11,10 +12,25 @@ describe('lab pair config', () => {
         expect(selectNode(r.config, ['52:54:00:00:00:00', '52:54:00:00:00:01']).ok && (selectNode(r.config, ['52:54:00:00:00:00']) as { name: string }).name).toBe('node1');
         expect((selectNode(r.config, ['52:54:00:00:01:02']) as { name: string }).name).toBe('node2');
         const vi = r.config.vrrp!.instances[0]!;
-        expect(vi.advert_int).toBe(timers === 'fast' ? 30 : 100);
+        expect(vi.advert_int).toBe(timers === 'fast' ? FAST_ADVERT_MS : 100);
       });
     }
   }
+});
+
+describe('CARP lab pair', () => {
+  it('validates: two ucarp instances, node1 with the lower skew, no VRRP', () => {
+    const r = loadConfig(labConfig({ profile: 'router', failover: 'carp' }), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.vrrp).toBeUndefined();
+    expect(r.config.carp!.instances.map((i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`)).toEqual(['lan/51 0<100 1s', 'internal/52 0<100 1s']);
+    expect(watchedInstance('carp')).toBe('lan/51');
+    expect(selectRoles(r.config).run).toEqual(['network', 'carp']);
+  });
+
+  it('is for the router profile only', () => {
+    expect(() => labConfig({ profile: 'director', failover: 'carp' })).toThrow(/router profile only/);
+  });
 });
 
 describe('director lab config of the LVS tests', () => {
@@ -23,10 +39,24 @@ describe('director lab config of the LVS tests', () => {
     const r = loadConfig(labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML }), 'pillars.yaml');
     if (!r.ok) throw new Error(formatIssues(r.issues));
     const vss = r.config.director!.virtual_servers;
-    expect(vss.map((v) => `${v.port} ${v.scheduler} ${v.forwarding}`)).toEqual(['80 rr nat', '81 wrr nat', '82 sh nat', '83 rr nat', '84 rr dr', '85 rr nat', '90 rr nat']);
+    expect(vss.map((v) => `${v.port} ${v.scheduler} ${v.forwarding}`)).toEqual(['80 rr nat', '81 wrr nat', '82 sh nat', '83 rr nat', '84 rr dr', '86 rr tun', '85 rr nat', '90 rr nat']);
     expect(vss[1]!.real_servers.map((s) => s.weight)).toEqual([3, 3, 1]);
-    expect(vss[6]!.sorry_server).toBe('198.51.100.120:90');
+    expect(vss[7]!.sorry_server).toBe('198.51.100.120:90');
     expect(r.config.alerts?.smtp_server).toBe('192.0.2.125:25');
     expect(r.config.statesync?.ipvs_sync).toBe(true);
+  });
+});
+
+describe('the LVS-TUN backend of the director lab', () => {
+  it('is a realserver config: the VIP on tunl0, its status page on the TUN port, found by its MAC', async () => {
+    const { DIRECTOR_LAB, tunRealserverConfig } = await import('../../../builder/drill/director-lab.js');
+    const r = loadConfig(tunRealserverConfig(), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.profile).toBe('realserver');
+    expect((selectNode(r.config, ['52:54:00:00:02:00']) as { name: string }).name).toBe('rs1');
+    expect(r.config.admin.status_page?.listen).toBe(`0.0.0.0:${DIRECTOR_LAB.tun.port}`);
+    expect(selectRoles(r.config).run).toEqual(['network', 'realserver']);
+    const plan = planRoles({ config: r.config, nodeName: 'rs1', node: r.config.nodes.rs1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' }, ['realserver']);
+    expect(plan.files[0]!.content).toContain(`ip -4 addr replace ${DIRECTOR_LAB.vip}/32 dev tunl0 scope host`);
   });
 });
