@@ -20,7 +20,7 @@ export function watchedInstance(failover: Failover = 'vrrp'): string {
 const LAB_CARP_PASSWORD = 'pillars-lab-carp';
 
 /** VRRP advert interval of the documented fast timers (ms); the default comes from the model. */
-export const FAST_ADVERT_MS = 30;
+export const FAST_ADVERT_MS = 20;
 
 export const LAB_ADDRESSES = {
   lanVip: '192.0.2.10',

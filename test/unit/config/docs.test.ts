@@ -4,6 +4,7 @@ import { loadConfig, formatIssue } from '../../../overlay/config/load.js';
 import { configReference } from '../../../overlay/config/reference.js';
 import { configSchema } from '../../../overlay/config/schema.js';
 import { PROFILES, SCHEDULERS } from '../../../overlay/config/model.js';
+import { FAST_ADVERT_MS } from '../../../builder/drill/lab-config.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
@@ -49,6 +50,11 @@ describe('worked examples (docs/config-examples.md)', () => {
     expect(drtun.ok && drtun.config.director!.virtual_servers.map((v) => v.forwarding)).toEqual(['dr', 'tun']);
     const hb = loadConfig(read(dir + 'heartbeat-pair.yaml'));
     expect(hb.ok && hb.config.heartbeat!.authkeys.method).toBe('sha1');
+    // The documented fast timers are the ones the lab and the benchmark drill with.
+    const fast = loadConfig(read(dir + 'fast-vrrp-router.yaml'));
+    expect(fast.ok && fast.config.vrrp!.instances.map((i) => i.advert_int)).toEqual([FAST_ADVERT_MS, FAST_ADVERT_MS]);
+    const carp = loadConfig(read(dir + 'carp-pair.yaml'));
+    expect(carp.ok && carp.config.carp!.instances[0]!.advbase).toBe(1);
   });
 });
 
