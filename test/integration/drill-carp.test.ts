@@ -3,30 +3,17 @@
  * the master's LAN link cut and the master powered off; the backup takes the VIP and serves within
  * the mission's bar, and the pair settles into one MASTER again (node1 preempts with the lower skew).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dirname } from 'node:path';
-import { startDrillLab, drillScenario, masterAndBackup, type DrillLab } from '../../builder/drill/drill.js';
+import { describe, expect, it } from 'vitest';
+import { drillScenario, masterAndBackup } from '../../builder/drill/drill.js';
 import { BAR_MS } from '../../builder/drill/bar.js';
-import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
-import { imagePath, requireImage } from './image.js';
+import { log, useDrillLab } from './drill-lab.js';
 
-const log = createLogger();
-let dl: DrillLab | undefined;
-
-beforeAll(async () => {
-  requireImage('router');
-  dl = await startDrillLab({ profile: 'router', timers: 'default', failover: 'carp', imageDir: dirname(imagePath('router', 'initrd.img')), log });
-}, 600_000);
-
-afterAll(async () => {
-  await dl?.dispose();
-  if (dl) expect(await dl.lab.listLeftovers()).toEqual([]);
-}, 120_000);
+const pair = useDrillLab({ profile: 'router', timers: 'default', failover: 'carp' });
 
 describe('failover drill (router pair over CARP)', () => {
   it('the master holds both VIPs and status shows the CARP state', async () => {
-    const { master, backup } = masterAndBackup(dl!.nodes, dl!.instance)!;
+    const { master, backup } = masterAndBackup(pair().nodes, pair().instance)!;
     const m = await guestExec(master.vm, 'ip -4 -o addr show; pillarsctl status', 60_000);
     expect(m.output).toMatch(/lan\s+inet 192\.0\.2\.10\/24/);
     expect(m.output).toMatch(/internal\s+inet 198\.51\.100\.1\/24/);
@@ -37,13 +24,13 @@ describe('failover drill (router pair over CARP)', () => {
 
   for (const [scenario, runs] of [['linkdown', 1], ['poweroff', 2]] as const) {
     it(`${scenario}: ${runs} run(s), each under ${BAR_MS} ms, one MASTER afterwards`, async () => {
-      const report = await drillScenario(dl!, scenario, runs, log);
+      const report = await drillScenario(pair(), scenario, runs, log);
       console.log(JSON.stringify(report));
       expect(report.runs).toHaveLength(runs);
       for (const r of report.runs) expect(r.failover_ms).toBeLessThan(BAR_MS);
       const end = Date.now() + 120_000;
-      while (!masterAndBackup(dl!.nodes, dl!.instance) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-      expect(masterAndBackup(dl!.nodes, dl!.instance)).toBeDefined();
+      while (!masterAndBackup(pair().nodes, pair().instance) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      expect(masterAndBackup(pair().nodes, pair().instance)).toBeDefined();
     }, 900_000);
   }
 });

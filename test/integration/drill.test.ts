@@ -2,38 +2,25 @@
  * The mission's acceptance, as a test: a router pair in the lab, every fault scenario three times,
  * every failover under 5 s, exactly one MASTER afterwards.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDrillLab, drillScenario, masterAndBackup, type DrillLab } from '../../builder/drill/drill.js';
+import { describe, expect, it } from 'vitest';
+import { drillScenario, masterAndBackup } from '../../builder/drill/drill.js';
 import { BAR_MS } from '../../builder/drill/bar.js';
-import { createLogger } from '../../builder/log.js';
-import { imagePath, requireImage } from './image.js';
-import { dirname } from 'node:path';
+import { log, useDrillLab } from './drill-lab.js';
 
-const log = createLogger();
-let dl: DrillLab | undefined;
-
-beforeAll(async () => {
-  requireImage('router');
-  dl = await startDrillLab({ profile: 'router', timers: 'default', imageDir: dirname(imagePath('router', 'initrd.img')), log });
-}, 600_000);
-
-afterAll(async () => {
-  await dl?.dispose();
-  if (dl) expect(await dl.lab.listLeftovers()).toEqual([]);
-}, 120_000);
+const pair = useDrillLab({ profile: 'router', timers: 'default' });
 
 describe('failover drill (router pair, default timers)', () => {
   for (const scenario of ['crash', 'linkdown', 'partition', 'poweroff'] as const) {
     it(`${scenario}: 3 runs, each under ${BAR_MS} ms, one MASTER afterwards`, async () => {
-      const report = await drillScenario(dl!, scenario, 3, log);
+      const report = await drillScenario(pair(), scenario, 3, log);
       console.log(JSON.stringify(report));
       expect(report.runs).toHaveLength(3);
       for (const r of report.runs) expect(r.failover_ms).toBeLessThan(BAR_MS);
       if (scenario === 'partition') for (const r of report.runs) expect(r.failover_ms, 'one master within 1 s of healing').toBeLessThan(1000);
       // settles into exactly one MASTER and one BACKUP again
       const end = Date.now() + 120_000;
-      while (!masterAndBackup(dl!.nodes) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-      expect(masterAndBackup(dl!.nodes)).toBeDefined();
+      while (!masterAndBackup(pair().nodes) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      expect(masterAndBackup(pair().nodes)).toBeDefined();
     }, 900_000);
   }
 });
