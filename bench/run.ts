@@ -11,8 +11,11 @@
  *                   p50/p95/max over --drill-runs (default 20) each, then an idle run of the pair
  *                   at the fast timers for --idle-minutes (default 10): spontaneous failovers and
  *                   the host CPU QEMU used
+ *   director        poweroff drills of an LVS director pair (NAT to three backends, default
+ *                   timers): p50/p95/max over --director-runs (default 10)
  *
- * Options: --only build,boot,drill  --runs N  --drill-runs N  --idle-minutes N  --timers default,fast
+ * Options: --only build,boot,drill,director  --runs N  --drill-runs N  --idle-minutes N
+ *          --timers default,fast  --director-runs N
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -67,8 +70,8 @@ async function bootSeconds(spec: VmSpec): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' } } });
-  const only = new Set((values.only ?? 'build,boot,drill').split(','));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' } } });
+  const only = new Set((values.only ?? 'build,boot,drill,director').split(','));
   const runs = Number(values.runs ?? 3);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -127,6 +130,17 @@ async function main(): Promise<void> {
       } finally {
         await dl.dispose();
       }
+    }
+  }
+
+  if (only.has('director')) {
+    timedBuild(['--profile', 'director']);
+    const dl = await startDrillLab({ profile: 'director', timers: 'default', imageDir: join(outRoot, 'director'), log: createLogger({ quiet: true }) });
+    try {
+      const r = await drillScenario(dl, 'poweroff', Number(values['director-runs'] ?? 10), createLogger({ quiet: true }));
+      rows.push({ metric: 'failover, poweroff, director pair (LVS-NAT, 100 ms adverts)', value: r.p50_ms, unit: 'ms p50', target: 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+    } finally {
+      await dl.dispose();
     }
   }
 
