@@ -82,7 +82,8 @@ export function labConfig(o: LabConfigOptions): string {
       ).flatMap(([ifname, vhid, vip]) => [
         `    - interface: ${ifname}`,
         `      vhid: ${vhid}`,
-        `      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 100 }`,
+        // ucarp checks for a silent master each advbase + advskew/256 s: a small skew keeps it prompt.
+        `      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 20 }`,
         '      dead_ratio: 2',
         `      password: ${LAB_CARP_PASSWORD}`,
         `      vips: [${vip}/24]`,

@@ -23,7 +23,7 @@ describe('CARP lab pair', () => {
     const r = loadConfig(labConfig({ profile: 'router', failover: 'carp' }), 'pillars.yaml');
     if (!r.ok) throw new Error(formatIssues(r.issues));
     expect(r.config.vrrp).toBeUndefined();
-    expect(r.config.carp!.instances.map((i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`)).toEqual(['lan/51 0<100 1s', 'internal/52 0<100 1s']);
+    expect(r.config.carp!.instances.map((i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`)).toEqual(['lan/51 0<20 1s', 'internal/52 0<20 1s']);
     expect(watchedInstance('carp')).toBe('lan/51');
     expect(selectRoles(r.config).run).toEqual(['network', 'carp']);
   });
