@@ -10,8 +10,8 @@
  */
 import { hostnameOf, nodeNets, parseIp, type Check, type Cidr, type NodeConfig, type PillarsConfig, type RealServer, type VirtualServer, type VrrpInstance } from '../../config/index.js';
 
-/** Advert intervals below this (ms) count as fast timers: real-time scheduling and no swapping. */
-export const FAST_ADVERT_MS = 1000;
+/** keepalived runs its VRRP child under real-time scheduling, never swapped, for advert intervals below this (ms). */
+export const REALTIME_BELOW_ADVERT_MS = 1000;
 /** SCHED_RR priority of the VRRP child with fast timers (keepalived accepts 1-99). */
 export const VRRP_RT_PRIORITY = 50;
 /**
@@ -311,7 +311,7 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
       }))
     : [];
 
-  const fast = !!vrrp && vrrp.instances.some((i) => i.advert_int < FAST_ADVERT_MS);
+  const fast = !!vrrp && vrrp.instances.some((i) => i.advert_int < REALTIME_BELOW_ADVERT_MS);
   const usesMisc = !!director && director.virtual_servers.some((vs) => vs.check?.type === 'MISC_CHECK' || vs.real_servers.some((rs) => rs.check?.type === 'MISC_CHECK'));
   const sync = syncInstance(config);
   const ipvsSync = config.statesync?.ipvs_sync ?? true;
