@@ -34,8 +34,15 @@ export class DirectoryStickFs implements StickFs {
   async mkdir(path: string): Promise<void> {
     await fsp.mkdir(this.abs(path), { recursive: true });
   }
+  /** Rename, then fsync the renamed file: on FAT its directory entry is part of its inode. */
   async rename(from: string, to: string): Promise<void> {
     await fsp.rename(this.abs(from), this.abs(to));
+    const fh = await fsp.open(this.abs(to), constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
   async list(dir: string): Promise<string[]> {
     try {

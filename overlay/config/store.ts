@@ -79,14 +79,31 @@ export interface HistoryEntry {
   body: string;
 }
 
-export async function listHistory(fs: StickFs): Promise<HistoryEntry[]> {
+/**
+ * A file's text; undefined when it does not exist; an Error when it exists but cannot be read (a
+ * power cut can leave a FAT entry pointing at free clusters: the reader then skips that file).
+ */
+async function readOrError(fs: StickFs, path: string): Promise<string | undefined | Error> {
+  try {
+    return await fs.read(path);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+export async function listHistory(fs: StickFs, notes: string[] = []): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
   for (const name of await fs.list(HISTORY_DIR)) {
     const m = /^gen-(\d+)\.yaml$/i.exec(name);
     if (!m) continue;
     const path = `${HISTORY_DIR}/${name}`;
-    const text = await fs.read(path);
+    const text = await readOrError(fs, path);
     if (text === undefined) continue;
+    if (text instanceof Error) {
+      notes.push(`${path} is unreadable (${text.message.split('\n')[0]}); skipped`);
+      out.push({ gen: Number(m[1]), path, savedAt: undefined, valid: false, body: '' });
+      continue;
+    }
     const p = splitTrailer(text);
     out.push({ gen: Number(m[1]), path, savedAt: p.savedAt, valid: p.valid && p.gen === Number(m[1]), body: p.body });
   }
@@ -108,14 +125,20 @@ export interface Current {
 export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
   const notes: string[] = [];
   const candidates: { gen: number; body: string; source: string; rank: number }[] = [];
-  const main = await fs.read(CONFIG_FILE);
-  const history = await listHistory(fs);
+  const read = await readOrError(fs, CONFIG_FILE);
+  if (read instanceof Error) notes.push(`${CONFIG_FILE} is unreadable (${read.message.split('\n')[0]}); skipped`);
+  const main = read instanceof Error ? undefined : read;
+  const unreadable: string[] = [];
+  const history = await listHistory(fs, unreadable);
+  notes.push(...unreadable);
   const maxValid = () => Math.max(0, ...candidates.map((c) => c.gen));
   for (const h of history) {
     if (h.valid) candidates.push({ gen: h.gen, body: h.body, source: h.path, rank: 0 });
-    else notes.push(`${h.path} is damaged (checksum mismatch); skipped`);
+    else if (!unreadable.some((n) => n.startsWith(`${h.path} `))) notes.push(`${h.path} is damaged (checksum mismatch); skipped`);
   }
-  const pending = await fs.read(PENDING_FILE);
+  const pendingRead = await readOrError(fs, PENDING_FILE);
+  if (pendingRead instanceof Error) notes.push(`${PENDING_FILE} is unreadable (${pendingRead.message.split('\n')[0]}); skipped`);
+  const pending = pendingRead instanceof Error ? undefined : pendingRead;
   if (pending !== undefined) {
     const p = splitTrailer(pending);
     if (p.valid && p.gen !== undefined) candidates.push({ gen: p.gen, body: p.body, source: PENDING_FILE, rank: 1 });
@@ -127,7 +150,7 @@ export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
       return { body: p.body, gen: p.gen ?? maxValid(), source: CONFIG_FILE, handEdited: true, notes };
     }
     candidates.push({ gen: p.gen!, body: p.body, source: CONFIG_FILE, rank: 2 });
-  } else if (candidates.length > 0) notes.push(`${CONFIG_FILE} is missing (an interrupted save)`);
+  } else if (candidates.length > 0 && !(read instanceof Error)) notes.push(`${CONFIG_FILE} is missing (an interrupted save)`);
   if (candidates.length === 0) return undefined;
   candidates.sort((a, b) => b.gen - a.gen || b.rank - a.rank);
   const best = candidates[0]!;
@@ -146,8 +169,8 @@ export async function saveConfig(fs: StickFs, body: string, opts: SaveOptions = 
   const keep = opts.keep ?? HISTORY_KEEP;
   const cur = await readCurrent(fs);
   const history = await listHistory(fs);
-  const pending = await fs.read(PENDING_FILE);
-  const pendingGen = pending === undefined ? 0 : (splitTrailer(pending).gen ?? 0);
+  const pendingRead = await readOrError(fs, PENDING_FILE);
+  const pendingGen = typeof pendingRead === 'string' ? (splitTrailer(pendingRead).gen ?? 0) : 0;
   let gen = Math.max(cur?.gen ?? 0, pendingGen, ...history.map((h) => h.gen)) + 1;
   await fs.mkdir(HISTORY_DIR);
   if (cur?.handEdited && cur.body.trim() !== '') {

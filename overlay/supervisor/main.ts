@@ -423,14 +423,17 @@ class Appliance {
     if (!r) throw new ControlError('nothing to save: the appliance is unconfigured');
     if (!isMounted(STICK_MOUNT)) throw new ControlError(`no stick mounted at ${STICK_MOUNT}`);
     this.say(`pillars: saving the running config to ${r.outcome.source.device}`);
-    await execOk(bb('mount', '-o', 'remount,rw', STICK_MOUNT));
+    // sync (which implies dirsync): Linux FAT otherwise defers the directory entry of a rename-over
+    // until inode writeback, while the replaced file's clusters are freed at once, so a power cut
+    // in between left pillars.yaml pointing at free clusters (found by the power-cut test).
+    await execOk(bb('mount', '-o', 'remount,rw,sync', STICK_MOUNT));
     let gen: number;
     try {
       gen = await saveConfig(new DirectoryStickFs(STICK_MOUNT), r.outcome.body);
       await exec(bb('sync'));
     } finally {
-      const back = await exec(bb('mount', '-o', 'remount,ro', STICK_MOUNT));
-      if (back.code !== 0) this.say(`pillars: WARNING: stick stays read-write: ${describeFailure(['mount', '-o', 'remount,ro', STICK_MOUNT], back)}`);
+      const back = await exec(bb('mount', '-o', 'remount,ro,async', STICK_MOUNT));
+      if (back.code !== 0) this.say(`pillars: WARNING: stick stays read-write: ${describeFailure(['mount', '-o', 'remount,ro,async', STICK_MOUNT], back)}`);
     }
     r.outcome.source.generation = gen;
     this.say(`pillars: saved the running config to ${r.outcome.source.device} as generation ${gen}`);

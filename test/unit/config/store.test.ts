@@ -186,6 +186,41 @@ describe('a power cut at every step of a save leaves the old or the new config',
       });
 });
 
+describe('unreadable files (a FAT entry left pointing at free clusters by a power cut)', () => {
+  class BrokenFs extends MemoryStickFs {
+    readonly broken = new Set<string>();
+    override async read(path: string): Promise<string | undefined> {
+      if (this.broken.has(path)) throw new Error(`cannot read ${path} from usb.img: Fat problem while decoding 60 0\nmore`);
+      return super.read(path);
+    }
+  }
+
+  test('pillars.yaml unreadable: the newest intact generation from history is used, with a note', async () => {
+    const fs = new BrokenFs(true);
+    for (let i = 1; i <= 3; i++) await saveConfig(fs, cfg(i), { now });
+    fs.broken.add('pillars.yaml');
+    const cur = await readCurrent(fs);
+    expect(cur?.body).toBe(cfg(3));
+    expect(cur?.gen).toBe(3);
+    expect(cur?.notes).toEqual(['pillars.yaml is unreadable (cannot read pillars.yaml from usb.img: Fat problem while decoding 60 0); skipped', 'using generation 3 from history/gen-000003.yaml']);
+  });
+
+  test('an unreadable history file or pillars.new is skipped, and the next save still works', async () => {
+    const fs = new BrokenFs(true);
+    for (let i = 1; i <= 3; i++) await saveConfig(fs, cfg(i), { now });
+    await fs.write('pillars.new', 'whatever');
+    fs.broken.add('history/gen-000003.yaml');
+    fs.broken.add('pillars.new');
+    const cur = await readCurrent(fs);
+    expect(cur?.body).toBe(cfg(3));
+    expect(cur?.notes).toContain('history/gen-000003.yaml is unreadable (cannot read history/gen-000003.yaml from usb.img: Fat problem while decoding 60 0); skipped');
+    expect(cur?.notes).toContain('pillars.new is unreadable (cannot read pillars.new from usb.img: Fat problem while decoding 60 0); skipped');
+    expect(await saveConfig(fs, cfg(4), { now })).toBe(4);
+    fs.broken.clear();
+    expect((await readCurrent(fs))?.body).toBe(cfg(4));
+  });
+});
+
 describe('DirectoryStickFs (a mounted stick)', () => {
   test('save, read, history and restore on a real directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pillars-dirfs-'));
