@@ -200,7 +200,8 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   };
   try {
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
-    const pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => masterAndBackup(nodes, instance), 200);
+    // Settled: a node that booted later may still take MASTER back (preemption).
+    const pair = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes, instance), 200);
     o.log.info(`drill: ${pair.master.name} is MASTER, ${pair.backup.name} is BACKUP`);
     await warmUp(client, dl.url);
   } catch (e) {

@@ -13,7 +13,7 @@ import { vipWithPrefix } from '../keepalived/view.js';
 
 type CarpInstance = NonNullable<PillarsConfig['carp']>['instances'][number];
 
-const compiled = ejs.compile(template, { escape: (v: unknown) => String(v), strict: true, localsName: 'it', destructuredLocals: ['action', 'state', 'vhid', 'ifname', 'node', 'fifo', 'vips', 'line'] });
+const compiled = ejs.compile(template, { escape: (v: unknown) => String(v), strict: true, localsName: 'it', destructuredLocals: ['action', 'state', 'vhid', 'ifname', 'node', 'fifo', 'vips', 'line', 'lock'] });
 
 /** Single-quote for /bin/sh. */
 export function shQuote(text: string): string {
@@ -24,11 +24,13 @@ export interface CarpPaths {
   up: string;
   down: string;
   passfile: string;
+  /** The up and down scripts of one instance take this lock, so they never overlap. */
+  lock: string;
 }
 
 export function carpPaths(ctx: Pick<RoleContext, 'etcDir'>, inst: Pick<CarpInstance, 'interface' | 'vhid'>): CarpPaths {
   const base = `${ctx.etcDir.replace(/\/+$/, '')}/ucarp/${inst.interface}-${inst.vhid}`;
-  return { up: `${base}-up.sh`, down: `${base}-down.sh`, passfile: `${base}.pass` };
+  return { up: `${base}-up.sh`, down: `${base}-down.sh`, passfile: `${base}.pass`, lock: `${base}.lock` };
 }
 
 function ownIpv4(ctx: RoleContext, ifname: string): string {
@@ -51,7 +53,7 @@ function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
   const vips = vipsOf(ctx, inst);
   const script = (action: 'up' | 'down'): string => {
     const state = action === 'up' ? 'MASTER' : 'BACKUP';
-    return compiled({ action, state, vhid: inst.vhid, ifname: inst.interface, node: ctx.nodeName, fifo: shQuote(ctx.eventFifo), vips, line: carpEventLine(inst.interface, inst.vhid, state) });
+    return compiled({ action, state, vhid: inst.vhid, ifname: inst.interface, node: ctx.nodeName, fifo: shQuote(ctx.eventFifo), vips, line: carpEventLine(inst.interface, inst.vhid, state), lock: shQuote(paths.lock) });
   };
   return [
     { path: paths.passfile, content: `${inst.password}\n`, mode: 0o600 },
