@@ -77,31 +77,34 @@ export interface HistoryEntry {
   savedAt: string | undefined;
   valid: boolean;
   body: string;
+  /** Why the file could not be read at all (then valid is false and body empty). */
+  unreadable?: string;
 }
 
 /**
- * A file's text; undefined when it does not exist; an Error when it exists but cannot be read (a
- * power cut can leave a FAT entry pointing at free clusters: the reader then skips that file).
+ * A file's text; undefined when it does not exist; `{ unreadable }` when it exists but cannot be
+ * read (a power cut can leave a FAT entry pointing at free clusters: the reader skips that file).
  */
-async function readOrError(fs: StickFs, path: string): Promise<string | undefined | Error> {
+async function readOrUnreadable(fs: StickFs, path: string): Promise<string | undefined | { unreadable: string }> {
   try {
     return await fs.read(path);
   } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
+    return { unreadable: (e instanceof Error ? e.message : String(e)).split('\n')[0]! };
   }
 }
 
-export async function listHistory(fs: StickFs, notes: string[] = []): Promise<HistoryEntry[]> {
+const unreadableNote = (path: string, why: string) => `${path} is unreadable (${why}); skipped`;
+
+export async function listHistory(fs: StickFs): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
   for (const name of await fs.list(HISTORY_DIR)) {
     const m = /^gen-(\d+)\.yaml$/i.exec(name);
     if (!m) continue;
     const path = `${HISTORY_DIR}/${name}`;
-    const text = await readOrError(fs, path);
+    const text = await readOrUnreadable(fs, path);
     if (text === undefined) continue;
-    if (text instanceof Error) {
-      notes.push(`${path} is unreadable (${text.message.split('\n')[0]}); skipped`);
-      out.push({ gen: Number(m[1]), path, savedAt: undefined, valid: false, body: '' });
+    if (typeof text !== 'string') {
+      out.push({ gen: Number(m[1]), path, savedAt: undefined, valid: false, body: '', unreadable: text.unreadable });
       continue;
     }
     const p = splitTrailer(text);
@@ -125,20 +128,18 @@ export interface Current {
 export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
   const notes: string[] = [];
   const candidates: { gen: number; body: string; source: string; rank: number }[] = [];
-  const read = await readOrError(fs, CONFIG_FILE);
-  if (read instanceof Error) notes.push(`${CONFIG_FILE} is unreadable (${read.message.split('\n')[0]}); skipped`);
-  const main = read instanceof Error ? undefined : read;
-  const unreadable: string[] = [];
-  const history = await listHistory(fs, unreadable);
-  notes.push(...unreadable);
+  const read = await readOrUnreadable(fs, CONFIG_FILE);
+  if (typeof read === 'object') notes.push(unreadableNote(CONFIG_FILE, read.unreadable));
+  const main = typeof read === 'string' ? read : undefined;
+  const history = await listHistory(fs);
   const maxValid = () => Math.max(0, ...candidates.map((c) => c.gen));
   for (const h of history) {
     if (h.valid) candidates.push({ gen: h.gen, body: h.body, source: h.path, rank: 0 });
-    else if (!unreadable.some((n) => n.startsWith(`${h.path} `))) notes.push(`${h.path} is damaged (checksum mismatch); skipped`);
+    else notes.push(h.unreadable ? unreadableNote(h.path, h.unreadable) : `${h.path} is damaged (checksum mismatch); skipped`);
   }
-  const pendingRead = await readOrError(fs, PENDING_FILE);
-  if (pendingRead instanceof Error) notes.push(`${PENDING_FILE} is unreadable (${pendingRead.message.split('\n')[0]}); skipped`);
-  const pending = pendingRead instanceof Error ? undefined : pendingRead;
+  const pendingRead = await readOrUnreadable(fs, PENDING_FILE);
+  if (typeof pendingRead === 'object') notes.push(unreadableNote(PENDING_FILE, pendingRead.unreadable));
+  const pending = typeof pendingRead === 'string' ? pendingRead : undefined;
   if (pending !== undefined) {
     const p = splitTrailer(pending);
     if (p.valid && p.gen !== undefined) candidates.push({ gen: p.gen, body: p.body, source: PENDING_FILE, rank: 1 });
@@ -150,7 +151,7 @@ export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
       return { body: p.body, gen: p.gen ?? maxValid(), source: CONFIG_FILE, handEdited: true, notes };
     }
     candidates.push({ gen: p.gen!, body: p.body, source: CONFIG_FILE, rank: 2 });
-  } else if (candidates.length > 0 && !(read instanceof Error)) notes.push(`${CONFIG_FILE} is missing (an interrupted save)`);
+  } else if (candidates.length > 0 && read === undefined) notes.push(`${CONFIG_FILE} is missing (an interrupted save)`);
   if (candidates.length === 0) return undefined;
   candidates.sort((a, b) => b.gen - a.gen || b.rank - a.rank);
   const best = candidates[0]!;
@@ -169,7 +170,7 @@ export async function saveConfig(fs: StickFs, body: string, opts: SaveOptions = 
   const keep = opts.keep ?? HISTORY_KEEP;
   const cur = await readCurrent(fs);
   const history = await listHistory(fs);
-  const pendingRead = await readOrError(fs, PENDING_FILE);
+  const pendingRead = await readOrUnreadable(fs, PENDING_FILE);
   const pendingGen = typeof pendingRead === 'string' ? (splitTrailer(pendingRead).gen ?? 0) : 0;
   let gen = Math.max(cur?.gen ?? 0, pendingGen, ...history.map((h) => h.gen)) + 1;
   await fs.mkdir(HISTORY_DIR);
