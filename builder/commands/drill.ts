@@ -6,7 +6,7 @@ import { build } from '../build.js';
 import { runDrill } from '../drill/drill.js';
 import { formatReport, SCENARIOS, type Scenario } from '../drill/report.js';
 import type { Failover, LabProfile, Timers } from '../drill/lab-config.js';
-import { FAST_ADVERT_MS } from '../drill/lab-config.js';
+import { FAST_ADVERT_MS, labChoices } from '../drill/lab-config.js';
 import { BAR_MS } from '../drill/bar.js';
 
 const USAGE = 'usage: pillars drill [--profile router|director] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--json]';
@@ -30,15 +30,9 @@ export function drillOptions(argv: string[]): DrillCli {
   );
   const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
   if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
-  const profile = (values.profile as string | undefined) ?? 'router';
-  if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+  const { profile, timers, failover } = labChoices(values, 'router', bad);
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
   if (!(SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${scenario}'`);
-  const timers = (values.timers as string | undefined) ?? 'default';
-  if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
-  const failover = (values.failover as string | undefined) ?? 'vrrp';
-  if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
-  if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
   if (failover === 'carp' && scenario === 'crash') {
     throw bad('--scenario crash is for VRRP: a killed ucarp is restarted at once and races the backup for the VIP, so there is no single failover to time; use poweroff, linkdown or partition');
   }

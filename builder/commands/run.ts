@@ -8,7 +8,7 @@ import { buildOptions, makeContext, parseCli } from './build.js';
 import { build } from '../build.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
-import { LAB_ADDRESSES, labConfig } from '../drill/lab-config.js';
+import { LAB_ADDRESSES, labChoices, labConfig } from '../drill/lab-config.js';
 import { labBoot, serviceUrl, writeLabSticks } from '../drill/drill.js';
 
 const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
@@ -32,15 +32,9 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     const { values, positionals } = parseCli(argv, { profile: { type: 'string', short: 'p' }, nodes: { type: 'string' }, timers: { type: 'string' }, failover: { type: 'string' }, minutes: { type: 'string' } }, USAGE);
     const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
     if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
-    const profile = (values.profile as string | undefined) ?? 'director';
-    if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+    const { profile, timers, failover } = labChoices(values, 'director', bad);
     const nodes = Number(values.nodes ?? 2);
     if (nodes !== 1 && nodes !== 2) throw bad('--nodes must be 1 or 2');
-    const timers = (values.timers as string | undefined) ?? 'default';
-    if (timers !== 'default' && timers !== 'fast') throw bad('--timers must be default or fast');
-    const failover = (values.failover as string | undefined) ?? 'vrrp';
-    if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
-    if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
     const minutes = Number(values.minutes ?? 60);
     if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');
 

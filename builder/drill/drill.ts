@@ -3,10 +3,10 @@
  * the VIP every 20 ms, fault the master at a random moment, and measure the gap from the fault to
  * the first answer served by the other node. Then restore the failed node and repeat.
  *
- * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived, or
- * ucarp for a CARP pair, on the master), linkdown (the master's LAN NIC loses carrier), partition
- * (only the link between the two nodes is cut, then healed: afterwards exactly one master must
- * remain within 1 s and clients must reach it).
+ * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived on the
+ * master; VRRP only, `pillars drill` refuses it for CARP), linkdown (the master's LAN NIC loses
+ * carrier), partition (only the link between the two nodes is cut, then healed: afterwards exactly
+ * one master must remain within 1 s and clients must reach it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -238,7 +238,7 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
       if (!reached) throw new UserError(`drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`);
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
     } else {
-      await fault(scenario, master, dl.failover === 'carp' ? 'ucarp' : 'keepalived');
+      await fault(scenario, master);
       const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
       await sleep(300);
       const samples = await probe.stop();
@@ -256,12 +256,12 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
   return summarize(scenario, dl.profile, results);
 }
 
-async function fault(s: Scenario, master: LabVm, daemon: 'keepalived' | 'ucarp'): Promise<void> {
+async function fault(s: Scenario, master: LabVm): Promise<void> {
   if (s === 'poweroff') master.kill();
   else if (s === 'linkdown') await master.linkDown(0);
   else if (s === 'crash') {
-    const r = await guestExec(master.vm, `kill -9 $(pidof ${daemon})`, 10_000);
-    if (r.code !== 0) throw new UserError(`drill: could not kill ${daemon} on ${master.name}: ${r.output.trim()}`);
+    const r = await guestExec(master.vm, 'kill -9 $(pidof keepalived)', 10_000);
+    if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
   }
 }
 
@@ -270,7 +270,7 @@ async function restore(s: Scenario, master: LabVm): Promise<void> {
     await master.restart();
     await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
   } else if (s === 'linkdown') await master.linkUp(0);
-  // crash: the supervisor restarts keepalived (or ucarp) by itself.
+  // crash: the supervisor restarts keepalived by itself.
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {

@@ -11,6 +11,22 @@ export type Timers = 'default' | 'fast';
 /** How the pair fails over: keepalived VRRP (default) or ucarp CARP (whole-second advbase). */
 export type Failover = 'vrrp' | 'carp';
 
+/** The lab choices `pillars run` and `pillars drill` share, checked; `bad` makes the usage error. Pure. */
+export function labChoices(
+  values: { profile?: unknown; timers?: unknown; failover?: unknown },
+  defaultProfile: LabProfile,
+  bad: (message: string) => Error,
+): { profile: LabProfile; timers: Timers; failover: Failover } {
+  const profile = (values.profile as string | undefined) ?? defaultProfile;
+  if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+  const timers = (values.timers as string | undefined) ?? 'default';
+  if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
+  const failover = (values.failover as string | undefined) ?? 'vrrp';
+  if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
+  if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
+  return { profile, timers, failover };
+}
+
 /** The console key of the instance the drill watches: VRRP instance name, or CARP `<interface>/<vhid>`. */
 export function watchedInstance(failover: Failover = 'vrrp'): string {
   return failover === 'carp' ? 'lan/51' : 'VI_LAN';
