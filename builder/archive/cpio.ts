@@ -52,7 +52,6 @@ interface CpioPack extends NodeJS.ReadableStream {
   entry(header: PackHeader, cb: (err?: Error | null) => void): NodeJS.WritableStream;
   entry(header: PackHeader, body: Buffer, cb: (err?: Error | null) => void): NodeJS.WritableStream;
   finalize(): void;
-  read(): Buffer | null;
   destroy(err?: Error): void;
 }
 const cpioStream = require('cpio-stream') as { pack: (opts: { format: 'newc' }) => CpioPack };
@@ -115,7 +114,7 @@ export function checkCpioStream(): void {
   const pack = cpioStream.pack({ format: 'newc' });
   const probe = { ino: 1, mode: 0o040755, uid: 0, gid: 0, nlink: 1, mtime: 0, size: 0, devMajor: 0, devMinor: 0, rdevMajor: 0, rdevMinor: 0, name: 'ä' };
   pack.entry(packHeader(probe), Buffer.alloc(0), () => {});
-  const h = pack.read()?.toString('latin1') ?? '';
+  const h = (pack.read() as Buffer | null)?.toString('latin1') ?? '';
   pack.destroy();
   // mtime at 46, devminor at 70, namesize at 94 ('ä' + NUL is 3 bytes), 4-byte aligned.
   const ok = h.slice(46, 54) === '00000000' && h.slice(70, 78) === '00000000' && h.slice(94, 102) === '00000003' && h.length === 116;

@@ -1,4 +1,5 @@
 /** pillarsctl's command line, parsed without side effects. */
+import { parseArgs as parseOptions } from 'node:util';
 import type { Command } from '../supervisor/control-protocol.js';
 
 export const USAGE = `usage: pillarsctl <command> [options]
@@ -25,22 +26,32 @@ export interface Parsed {
 /** argv (without node and script) → request. Pure. */
 export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
   const [cmd, ...rest] = argv;
-  const json = rest.includes('--json');
-  const pos = rest.filter((a) => a !== '--json');
+  let values: { json?: boolean; lines?: string };
+  let pos: string[];
+  try {
+    ({ values, positionals: pos } = parseOptions({
+      args: rest,
+      options: { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  const json = values.json ?? false;
+  if (values.lines !== undefined && cmd !== 'logs') return { error: '-n is only for logs' };
   switch (cmd) {
     case 'status':
       return pos.length === 0 ? { cmd, args: {}, json } : { error: `status takes no arguments besides --json` };
     case 'logs': {
       const args: Record<string, unknown> = {};
-      for (let i = 0; i < pos.length; i++) {
-        const a = pos[i]!;
-        if (a === '-n') {
-          const n = Number(pos[++i]);
-          if (!Number.isInteger(n) || n <= 0) return { error: '-n needs a positive number' };
-          args.lines = n;
-        } else if (!a.startsWith('-') && args.service === undefined) args.service = a;
-        else return { error: `unexpected ${a}` };
+      if (values.lines !== undefined) {
+        const n = Number(values.lines);
+        if (!Number.isInteger(n) || n <= 0) return { error: '-n needs a positive number' };
+        args.lines = n;
       }
+      if (pos.length > 1) return { error: `unexpected ${pos[1]}` };
+      if (pos[0] !== undefined) args.service = pos[0];
       return { cmd, args, json };
     }
     case 'reload':

@@ -7,6 +7,7 @@ describe('pillarsctl arguments', () => {
     [['status', '--json'], { cmd: 'status', args: {}, json: true }],
     [['logs'], { cmd: 'logs', args: {}, json: false }],
     [['logs', 'netmon', '-n', '20'], { cmd: 'logs', args: { service: 'netmon', lines: 20 }, json: false }],
+    [['logs', '-n', '5', 'netmon', '--json'], { cmd: 'logs', args: { service: 'netmon', lines: 5 }, json: true }],
     [['reload'], { cmd: 'reload', args: {}, json: false }],
     [['reload', '/tmp/p.yaml'], { cmd: 'reload', args: { file: '/tmp/p.yaml' }, json: false }],
     [['save'], { cmd: 'save', args: {}, json: false }],
@@ -16,7 +17,7 @@ describe('pillarsctl arguments', () => {
     expect(parseArgs(argv)).toEqual(want);
   });
 
-  it.each([[[]], [['frobnicate']], [['status', 'x']], [['logs', '-n', '0']], [['save', 'now']], [['reload', 'a', 'b']]])('rejects %j', (argv) => {
+  it.each([[[]], [['frobnicate']], [['status', 'x']], [['logs', '-n', '0']], [['save', 'now']], [['reload', 'a', 'b']], [['logs', 'a', 'b']], [['logs', '-n']], [['status', '-n', '5']], [['status', '--frobnicate']]])('rejects %j', (argv) => {
     expect(parseArgs(argv)).toHaveProperty('error');
   });
 });
