@@ -3,13 +3,14 @@
  * compiled tree (dist/) the agent is the compiled sibling module. From the TypeScript sources
  * (vitest, which runs the .ts files directly) it is bundled on first use with esbuild into one
  * self-contained .mjs under the temp directory, named by its content hash, so a changed agent is
- * never served stale.
+ * never served stale. Inlined into some other bundle, it bundles the checkout's agent sources.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../version.js';
 import { createRequire } from 'node:module';
 
 export const AGENTS = ['http-server', 'probe', 'smtp-sink', 'conn-server', 'conn-client'] as const;
@@ -19,8 +20,11 @@ export type AgentName = (typeof AGENTS)[number];
 export function agentFile(name: AgentName, moduleUrl: string = import.meta.url): string {
   const here = fileURLToPath(moduleUrl);
   const dir = dirname(here);
-  if (here.endsWith('.js')) return join(dir, `${name}.js`);
-  return bundleFromSource(join(dir, `${name}.ts`), name);
+  if (here.endsWith('.ts')) return bundleFromSource(join(dir, `${name}.ts`), name);
+  const compiled = join(dir, `${name}.js`);
+  if (here.endsWith('.js') && existsSync(compiled)) return compiled;
+  // Inlined into another bundle (a test's child program): take the checkout's sources.
+  return bundleFromSource(join(projectRoot, 'builder', 'vm', 'agents', `${name}.ts`), name);
 }
 
 /** Arguments for `process.execPath` that run the agent with `args`. */

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { projectRoot } from '../../../builder/version.js';
 import { LineSplitter } from '../../../builder/vm/agents/common.js';
 import { initialSmtpState, smtpStep, SMTP_GREETING, type SmtpState } from '../../../builder/vm/agents/smtp-sink.js';
 import { pingReply } from '../../../builder/vm/agents/conn-server.js';
@@ -116,7 +119,13 @@ describe('line splitting and launching', () => {
   });
 
   it('from the compiled tree an agent is its sibling .js file', () => {
-    expect(agentFile('probe', pathToFileURL('/opt/pillars/dist/builder/vm/agents/launch.js').href)).toBe('/opt/pillars/dist/builder/vm/agents/probe.js');
+    const launch = join(projectRoot, 'dist', 'builder', 'vm', 'agents', 'launch.js');
+    const url = pathToFileURL(launch).href;
+    if (existsSync(launch)) expect(agentFile('probe', url)).toBe(join(dirname(launch), 'probe.js'));
+  });
+
+  it('inlined into another bundle, an agent is bundled from the checkout', () => {
+    expect(agentFile('probe', pathToFileURL('/tmp/some-test/child.mjs').href)).toMatch(/pillars-agents\/probe-[0-9a-f]{16}\.mjs$/);
   });
 
   it('from the sources an agent is bundled once into a content-named .mjs', () => {
