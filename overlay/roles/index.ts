@@ -13,19 +13,18 @@ import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
+import { roleRow, startOrder } from './table.js';
 
-/** The roles this image can run, by name. Others slot in here as they are written. */
-export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
-  ['network', networkRole],
-  ['vrrp', vrrpRole],
-  ['carp', carpRole],
-  ['director', directorRole],
-  ['realserver', realserverRole],
-  ['admin', adminRole],
-]);
+/**
+ * The role modules, by name: the Role each table row's `module` directory exports (a unit test
+ * keeps the two in step). A new role is a row in table.ts plus its module here.
+ */
+export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
+  [networkRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+);
 
-/** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director; admin's SSH last). */
-export const ROLE_ORDER: readonly RoleName[] = ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin'];
+/** The order roles start in: by the table's phases, within a phase by each module's `after`. */
+export const ROLE_ORDER: readonly RoleName[] = startOrder((name) => ROLES.get(name)?.after ?? []);
 
 export interface RoleSelection {
   /** Roles to run, in start order. */
@@ -34,9 +33,10 @@ export interface RoleSelection {
   missing: RoleName[];
 }
 
-/** network always; admin when it has SSH keys (its section always exists); every other role when the config has its section. */
+/** network always; admin when it has SSH keys (its section always exists); every other role when the config has one of its sections. */
 export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
-  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (r === 'admin' ? config.admin.ssh_authorized_keys.length > 0 : (config as Record<string, unknown>)[r] !== undefined));
+  const has = (r: RoleName) => roleRow(r).sections.some((s) => (config as Record<string, unknown>)[s] !== undefined);
+  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (r === 'admin' ? config.admin.ssh_authorized_keys.length > 0 : has(r)));
   return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
 }
 
