@@ -94,9 +94,13 @@ export function sysctlModules(keys: readonly string[]): string[] {
 }
 
 export interface RoleSystem {
+  /** Write a whole file atomically (temp file + rename), created with `mode`. */
   writeFile(path: string, content: string, mode: number): Promise<void>;
-  readFile(path: string): Promise<string | undefined>;
+  /** A file's content and permission bits, undefined when it does not exist. */
+  readFile(path: string): Promise<{ content: string; mode: number } | undefined>;
   removeFile(path: string): Promise<void>;
+  /** Set one kernel parameter (net.ipv4.ip_forward → /proc/sys/net/ipv4/ip_forward). */
+  writeSysctl(key: string, value: string): Promise<void>;
   /** Run a checker; resolves with its exit code and output. */
   run(argv: readonly string[]): Promise<{ code: number; output: string }>;
 }
@@ -107,11 +111,12 @@ export interface ApplyResult {
 }
 
 /**
- * Write the files, run every check; on any failure put the previous files back (so a failed
- * reload leaves the running config's files in place) and report. Then the sysctls.
+ * Write the files, run every check; on any failure put the previous files back, each with its own
+ * mode (so a failed reload leaves the running config's files in place: executable scripts stay
+ * executable, secrets stay private) and report. Then the sysctls.
  */
 export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line: string) => void = () => undefined): Promise<ApplyResult> {
-  const previous = new Map<string, string | undefined>();
+  const previous = new Map<string, { content: string; mode: number } | undefined>();
   for (const f of plan.files) previous.set(f.path, await sys.readFile(f.path));
   for (const f of plan.files) {
     log(`write ${f.path}`);
@@ -127,7 +132,7 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
   if (errors.length > 0) {
     for (const [path, old] of previous) {
       if (old === undefined) await sys.removeFile(path);
-      else await sys.writeFile(path, old, 0o644);
+      else await sys.writeFile(path, old.content, old.mode);
     }
     return { ok: false, errors };
   }
@@ -139,7 +144,7 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
   for (const [k, v] of Object.entries(plan.sysctls)) {
     log(`sysctl ${k}=${v}`);
     try {
-      await sys.writeFile(sysctlPath(k), `${v}\n`, 0o644);
+      await sys.writeSysctl(k, v);
     } catch (e) {
       errors.push(`sysctl ${k}=${v}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -14,7 +14,7 @@
  * never drops a VIP.
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
 import { applyRolePlan, describeMissingRoles, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
@@ -25,6 +25,7 @@ import { BASE_MODULES, collectModaliases, hasFloppyController, listNics } from '
 import { loginServices, shadowWithRoot } from '../system/admin.js';
 import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
+import { createRoleFiles } from '../system/role-files.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
 import { formatStepResult, parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
 import { parseCmdline, type BootParams } from './cmdline.js';
@@ -96,21 +97,7 @@ const bootExecutor: BootExecutor = {
   },
 };
 
-const roleSystem: RoleSystem = {
-  async writeFile(path, content, mode) {
-    // Never under /proc: Node's recursive mkdirSync of a missing procfs directory (a sysctl key
-    // whose module is not loaded) loops forever and freezes the supervisor; the write fails instead.
-    if (!path.startsWith('/proc/')) mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
-    await writeFile(path, content, { mode });
-    await chmod(path, mode).catch(() => undefined);
-  },
-  readFile: (path) => readFile(path, 'utf8').catch(() => undefined),
-  removeFile: (path) => rm(path, { force: true }),
-  async run(argv) {
-    const r = await exec(argv, { timeoutMs: 60_000 });
-    return { code: r.code, output: r.stdout + r.stderr };
-  },
-};
+const roleSystem: RoleSystem = createRoleFiles();
 
 interface Configured {
   outcome: Extract<ConfigOutcome, { ok: true }>;

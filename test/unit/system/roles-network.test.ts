@@ -75,8 +75,9 @@ describe('applyRolePlan', () => {
     const files = new Map<string, string>([['/run/pillars/etc/network.sh', 'old script']]);
     const sys: RoleSystem = {
       writeFile: async (p, c) => void files.set(p, c),
-      readFile: async (p) => files.get(p),
+      readFile: async (p) => (files.has(p) ? { content: files.get(p)!, mode: 0o755 } : undefined),
       removeFile: async (p) => void files.delete(p),
+      writeSysctl: async (k, v) => void files.set(sysctlPath(k), `${v}\n`),
       run: async (argv) => (failing.some((f) => argv.includes(f)) ? { code: 2, output: 'syntax error' } : { code: 0, output: '' }),
     };
     return { files, sys };
