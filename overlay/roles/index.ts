@@ -12,15 +12,16 @@ import { carpRole } from './carp/index.js';
 import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
+import { nofirewallRole } from './nofirewall/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
-import { roleRow, startOrder } from './table.js';
+import { PHASES, roleRow, startOrder } from './table.js';
 
 /**
  * The role modules, by name: the Role each table row's `module` directory exports (a unit test
  * keeps the two in step). A new role is a row in table.ts plus its module here.
  */
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
-  [networkRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+  [networkRole, nofirewallRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
 );
 
 /** The order roles start in: by the table's phases, within a phase by each module's `after`. */
@@ -33,25 +34,21 @@ export interface RoleSelection {
   missing: RoleName[];
 }
 
-/** network always; admin when it has SSH keys (its section always exists); every other role when the config has one of its sections. */
+/**
+ * network always; nofirewall when the config has no firewall section; admin when it has SSH keys
+ * (its section always exists); every other role when the config has one of its sections. `run`
+ * is what the registry (the image) has, `missing` what it has not.
+ */
 export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
   const has = (r: RoleName) => roleRow(r).sections.some((s) => (config as Record<string, unknown>)[s] !== undefined);
-  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (r === 'admin' ? config.admin.ssh_authorized_keys.length > 0 : has(r)));
+  const wants = (r: RoleName) => {
+    if (r === 'network') return true;
+    if (r === 'nofirewall') return config.firewall === undefined;
+    if (r === 'admin') return config.admin.ssh_authorized_keys.length > 0;
+    return has(r);
+  };
+  const wanted = ROLE_ORDER.filter(wants);
   return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
-}
-
-/**
- * What a user should read about a role the config asks for but this image cannot run, one line
- * each. The statesync section is shared: its IPVS sync half runs inside keepalived, so only its
- * conntrackd half is missing. Pure.
- */
-export function describeMissingRoles(config: PillarsConfig, sel: RoleSelection): string[] {
-  return sel.missing.map((r) => {
-    if (r === 'statesync' && config.statesync?.ipvs_sync && sel.run.includes('vrrp')) {
-      return 'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied';
-    }
-    return `${r}: the config has a ${r} section but this image has no ${r} role; it is not applied`;
-  });
 }
 
 export interface RolePlan {
@@ -62,19 +59,27 @@ export interface RolePlan {
   services: ServiceSpec[];
 }
 
-/** Render everything the roles need. Pure. A role's services depend on the services of the roles it starts after. */
+/**
+ * Render everything the roles need. Pure. A role's services depend on the services of the roles
+ * it starts after, and every role of a phase after `filter` on the filter phase's services: no
+ * failover or service daemon runs before the packet filter is in its configured state.
+ */
 export function planRoles(ctx: RoleContext, names: readonly RoleName[], registry: ReadonlyMap<RoleName, Role> = ROLES): RolePlan {
   const plan: RolePlan = { roles: [...names], files: [], checks: [], sysctls: {}, services: [] };
   const servicesOf = new Map<RoleName, string[]>();
+  const filterPhase = PHASES.indexOf('filter');
+  const filterServices: string[] = [];
   for (const name of names) {
     const role = registry.get(name);
     if (!role) throw new Error(`role ${name} is not in this image`);
     plan.files.push(...role.render(ctx));
     plan.checks.push(...role.checks(ctx));
     Object.assign(plan.sysctls, role.sysctls(ctx));
-    const before = role.after.flatMap((r) => servicesOf.get(r) ?? []);
+    const phase = PHASES.indexOf(roleRow(name).phase);
+    const before = [...role.after.flatMap((r) => servicesOf.get(r) ?? []), ...(phase > filterPhase ? filterServices : [])];
     const specs = role.services(ctx).map((s) => ({ ...s, dependsOn: [...new Set([...s.dependsOn, ...before])] }));
     servicesOf.set(name, specs.map((s) => s.name));
+    if (phase === filterPhase) filterServices.push(...specs.map((s) => s.name));
     plan.services.push(...specs);
   }
   return plan;

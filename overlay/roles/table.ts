@@ -20,8 +20,9 @@ export interface RoleRow {
   /** Top-level config sections this role enforces (a config with one of them asks for the role). */
   readonly sections: readonly string[];
   /**
-   * `always`: every image runs it (network, admin login); `profile`: an image runs it when its
-   * profile lists it (profiles/<name>.yaml `roles:`).
+   * `always`: every image has it (network, admin login, nofirewall); `profile`: an image has it
+   * when its profile lists it (profiles/<name>.yaml `roles:`). Which of its roles a box runs
+   * follows from the config (selectRoles).
    */
   readonly runs: 'always' | 'profile';
   /** Profiles whose config may have the sections; `required` ones must have them. */
@@ -37,6 +38,7 @@ const PAIR: readonly ProfileName[] = ['director', 'firewall', 'router'];
 
 export const ROLE_TABLE = [
   { name: 'network', phase: 'link', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['iproute2'], module: 'network' },
+  { name: 'nofirewall', phase: 'filter', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['nftables'], module: 'nofirewall' },
   { name: 'firewall', phase: 'filter', sections: ['firewall'], runs: 'profile', profiles: { optional: ALL, required: ['firewall'] }, packages: ['nftables'], module: null },
   { name: 'statesync', phase: 'sync', sections: ['statesync'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['conntrackd', 'conntrack'], module: null },
   { name: 'vrrp', phase: 'failover', sections: ['vrrp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['keepalived'], module: 'vrrp' },

@@ -23,7 +23,7 @@ describe('role table', () => {
   });
 
   it('starts roles phase by phase: link → filter → sync → failover → services', () => {
-    expect(ROLE_ORDER).toEqual(['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin']);
+    expect(ROLE_ORDER).toEqual(['network', 'nofirewall', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin']);
     const phase = (n: RoleName) => PHASES.indexOf(rows.find((r) => r.name === n)!.phase);
     for (let i = 1; i < ROLE_ORDER.length; i++) expect(phase(ROLE_ORDER[i - 1]!)).toBeLessThanOrEqual(phase(ROLE_ORDER[i]!));
   });
