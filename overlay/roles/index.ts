@@ -5,7 +5,7 @@
  * all checks pass apply the sysctls. Services are handed to the supervisor by the caller.
  */
 import type { PillarsConfig } from '../config/index.js';
-import type { ServiceSpec } from '../supervisor/service-machine.js';
+import type { ServiceSpec } from '../service/index.js';
 import { networkRole } from './network/index.js';
 import { vrrpRole } from './vrrp/index.js';
 import { carpRole } from './carp/index.js';

@@ -5,7 +5,7 @@
  * and runs the services, so a role is fully unit-testable.
  */
 import type { PillarsConfig, NodeConfig } from '../config/index.js';
-import type { ServiceSpec } from '../supervisor/service-machine.js';
+import type { ServiceSpec } from '../service/index.js';
 import type { RoleName } from './table.js';
 
 export type { RoleName } from './table.js';

@@ -29,7 +29,7 @@ import {
   type ServiceType,
   type Signal,
   type TimerName,
-} from './service-machine.js';
+} from '../service/index.js';
 
 export type TimerHandle = unknown;
 

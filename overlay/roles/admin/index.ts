@@ -7,7 +7,7 @@
  */
 import { parseCidr, parseHostPort, sameIp } from '../../config/net.js';
 import type { NodeConfig } from '../../config/index.js';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 
 export const AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';

@@ -6,7 +6,7 @@
  * service logs every link and address change into the supervisor's log ring.
  */
 import type { PillarsConfig, NodeConfig } from '../../config/index.js';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 
 const quote = (s: string) => (/^[A-Za-z0-9_.:\/@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

@@ -5,7 +5,7 @@
  * firewall role's (its ruleset file begins with `flush ruleset`, so the switch from the safe
  * state is one transaction too); an image without that role refuses such a config (enforce.ts).
  */
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 
 export const NOFIREWALL_RULESET = 'nofirewall.nft';

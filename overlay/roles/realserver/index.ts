@@ -9,7 +9,7 @@
  * Rendered as one idempotent shell script run by a oneshot service, so an admin can read it and
  * a backend that is not a pillars box can run the same script.
  */
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 
 export const REALSERVER_SCRIPT = 'realserver.sh';
