@@ -24,7 +24,7 @@ describe('network role', () => {
     const s = renderNetworkScript(config, 'lb1', config.nodes.lb1!);
     const lines = s.split('\n');
     const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
-    expect(s).toContain('n=$(find_nic 52:54:00:00:01:01) || { echo "wan: no NIC with MAC 52:54:00:00:01:01" >&2; exit 1; }');
+    expect(s).toContain("n=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }");
     expect(s).toContain('if [ "$n" != wan ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename0; fi');
     expect(s).toContain('if [ -e /sys/class/net/pl-rename1 ]; then ip link set dev pl-rename1 name lan; fi');
     expect(s).toContain('ip addr replace 192.0.2.2/24 dev wan');
