@@ -8,9 +8,9 @@
 import { spawnDetached } from './exec.js';
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessApi } from '../supervisor/supervisor.js';
-import { isSameLiveProcess, parseProcStat } from '../supervisor/state-file.js';
-import { createLineSplitter, type LineSplitter } from '../supervisor/ring.js';
+import type { ProcessApi } from '../service/process.js';
+import { isSameLiveProcess, parseProcStat } from './proc-stat.js';
+import { createLineSplitter, type LineSplitter } from '../service/lines.js';
 
 export const LOG_DIR = '/run/pillars/log';
 
