@@ -38,7 +38,7 @@ import { eventEffects, openEventFifo } from './role-events.js';
 import { createLogRing } from './ring.js';
 import { formatIssue, renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { createFileStateStore, SERVICE_STATE_DIR } from './state-file.js';
-import { formatStatus } from './status-format.js';
+import { shownRoles, statusJson, statusText, type ApplianceView } from './status-view.js';
 import { createSupervisor, systemClock, type Supervisor } from './supervisor.js';
 import { startTestChannel, TEST_FLAG } from './test-channel.js';
 import { startStatusPage } from './status-page.js';
@@ -100,9 +100,6 @@ const bootExecutor: BootExecutor = {
 };
 
 const roleSystem: RoleSystem = createRoleFiles();
-
-/** The roles a user reads about: `nofirewall` is told as `firewall: none configured` instead. */
-const shownRoles = (plan: RolePlan) => plan.roles.filter((r) => r !== 'nofirewall');
 
 interface Configured {
   outcome: Extract<ConfigOutcome, { ok: true }>;
@@ -300,41 +297,22 @@ class Appliance {
   }
 
   // ------------------------------------------------------------------ control
-  statusJson(): Record<string, unknown> {
-    const r = this.running;
+  private view(): ApplianceView {
     return {
       supervisor: { pid: process.pid, startedAt: this.startedAt, uptime: uptime() },
-      config: r
-        ? {
-            state: 'configured',
-            node: r.outcome.nodeName,
-            how: r.outcome.how,
-            roles: shownRoles(r.plan),
-            notes: r.notes,
-            source: r.outcome.source,
-          }
-        : { state: 'unconfigured', reason: this.unconfigured?.reason ?? 'starting', issues: this.unconfigured?.issues ?? [] },
-      services: this.supervisor?.status().services ?? [],
+      ...(this.running ? { running: this.running } : {}),
+      ...(this.unconfigured ? { unconfigured: this.unconfigured } : {}),
+      ...(this.supervisor ? { services: this.supervisor.status() } : {}),
       at: Date.now(),
     };
   }
 
+  statusJson(): Record<string, unknown> {
+    return statusJson(this.view());
+  }
+
   statusText(): string {
-    const r = this.running;
-    const lines: string[] = [];
-    if (r) {
-      const s = r.outcome.source;
-      lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
-      lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
-      lines.push(`roles     ${shownRoles(r.plan).join(', ')}`);
-      for (const note of r.notes) lines.push(note);
-    } else {
-      lines.push(`UNCONFIGURED — ${this.unconfigured?.reason ?? 'starting'}`);
-      for (const l of renderUnconfiguredMessage('', this.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));
-      lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
-    }
-    if (this.supervisor) lines.push('', ...formatStatus(this.supervisor.status()));
-    return lines.join('\n');
+    return statusText(this.view());
   }
 
   async handle(req: Request): Promise<unknown> {
