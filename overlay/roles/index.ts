@@ -12,11 +12,15 @@ import { carpRole } from './carp/index.js';
 import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
+import { firewallRole } from './firewall/index.js';
+import { statesyncRole } from './statesync/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 
 /** The roles this image can run, by name. Others slot in here as they are written. */
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
   ['network', networkRole],
+  ['firewall', firewallRole],
+  ['statesync', statesyncRole],
   ['vrrp', vrrpRole],
   ['carp', carpRole],
   ['director', directorRole],
