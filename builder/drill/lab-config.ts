@@ -5,8 +5,9 @@
  * an LVS-NAT virtual server over the lab's HTTP backends. Pure: returns the YAML text.
  */
 import { vmMac } from '../vm/plan.js';
+import { firewallYaml } from './firewall-lab.js';
 
-export type LabProfile = 'router' | 'director';
+export type LabProfile = 'router' | 'director' | 'firewall';
 export type Timers = 'default' | 'fast';
 /** How the pair fails over: keepalived VRRP (default) or ucarp CARP (whole-second advbase). */
 export type Failover = 'vrrp' | 'carp';
@@ -18,7 +19,7 @@ export function labChoices(
   bad: (message: string) => Error,
 ): { profile: LabProfile; timers: Timers; failover: Failover } {
   const profile = (values.profile as string | undefined) ?? defaultProfile;
-  if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+  if (profile !== 'router' && profile !== 'director' && profile !== 'firewall') throw bad(`--profile must be router, director or firewall, got '${profile}'`);
   const timers = (values.timers as string | undefined) ?? 'default';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   const failover = (values.failover as string | undefined) ?? 'vrrp';
@@ -62,6 +63,8 @@ export interface LabConfigOptions {
    * virtual servers for the integration tests. Indented as top-level keys ('director:', '  …').
    */
   directorYaml?: readonly string[];
+  /** firewall profile: replicate the connection table with conntrackd (default true; false shows the loss). */
+  statesync?: boolean;
   /** More top-level YAML lines (alerts: …), appended before admin. */
   extraYaml?: readonly string[];
 }
@@ -146,6 +149,7 @@ export function labConfig(o: LabConfigOptions): string {
       ...Array.from({ length: n }, (_, i) => `        - { address: ${LAB_ADDRESSES.backend(i)}, port: 80, weight: 1 }`),
     );
   }
+  if (o.profile === 'firewall') lines.push(...firewallYaml({ conntrackd: o.statesync ?? true }));
   if (o.extraYaml) lines.push(...o.extraYaml);
   lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', '');
   return lines.join('\n');
