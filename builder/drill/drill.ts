@@ -24,7 +24,7 @@ import { MtoolsStickFs } from '../stick/mtools.js';
 import { saveConfig, type ProfileName } from '../../overlay/config/index.js';
 import { LAB_ADDRESSES, labConfig, labNodeName, watchedInstance, type Failover, type LabProfile, type Timers } from './lab-config.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
-import { FIREWALL_LAB } from './firewall-lab.js';
+import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
 import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
 
 export const BOOT_TIMEOUT_MS = 300_000;
@@ -215,7 +215,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const director = o.profile === 'director';
   const firewall = o.profile === 'firewall';
   try {
-    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp', ...(o.statesync !== undefined ? { statesync: o.statesync } : {}) }));
+    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp', ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}) }));
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;

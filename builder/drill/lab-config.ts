@@ -5,7 +5,6 @@
  * an LVS-NAT virtual server over the lab's HTTP backends. Pure: returns the YAML text.
  */
 import { vmMac } from '../vm/plan.js';
-import { firewallYaml } from './firewall-lab.js';
 
 export type LabProfile = 'router' | 'director' | 'firewall';
 export type Timers = 'default' | 'fast';
@@ -63,8 +62,6 @@ export interface LabConfigOptions {
    * virtual servers for the integration tests. Indented as top-level keys ('director:', '  …').
    */
   directorYaml?: readonly string[];
-  /** firewall profile: replicate the connection table with conntrackd (default true; false shows the loss). */
-  statesync?: boolean;
   /** More top-level YAML lines (alerts: …), appended before admin. */
   extraYaml?: readonly string[];
 }
@@ -149,7 +146,6 @@ export function labConfig(o: LabConfigOptions): string {
       ...Array.from({ length: n }, (_, i) => `        - { address: ${LAB_ADDRESSES.backend(i)}, port: 80, weight: 1 }`),
     );
   }
-  if (o.profile === 'firewall') lines.push(...firewallYaml({ conntrackd: o.statesync ?? true }));
   if (o.extraYaml) lines.push(...o.extraYaml);
   lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', '');
   return lines.join('\n');

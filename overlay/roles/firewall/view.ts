@@ -250,7 +250,7 @@ export function firewallView(args: FirewallInput): FirewallView {
 
   // ---- input
   const input: NftRule[] = [
-    line(['iifname "lo"', 'accept', `comment ${q('loopback')}`]),
+    line(['iifname "lo"', 'counter', 'accept', `comment ${q('loopback')}`]),
     line(['ct state established,related', 'counter', 'accept', `comment ${q('established/related')}`]),
     line(['ct state invalid', 'counter', 'drop', `comment ${q('invalid')}`]),
     line([ICMP_ESSENTIAL_V4, 'counter', 'accept', `comment ${q('ICMP errors (PMTU)')}`]),
@@ -264,7 +264,7 @@ export function firewallView(args: FirewallInput): FirewallView {
   const output: NftRule[] =
     fw.output_policy === 'drop'
       ? [
-          line(['oifname "lo"', 'accept', `comment ${q('loopback')}`]),
+          line(['oifname "lo"', 'counter', 'accept', `comment ${q('loopback')}`]),
           line(['ct state established,related', 'counter', 'accept', `comment ${q('established/related')}`]),
           line([ICMP_ESSENTIAL_V4, 'counter', 'accept', `comment ${q('ICMP errors (PMTU)')}`]),
           line([ICMP_ESSENTIAL_V6, 'counter', 'accept', `comment ${q('ICMPv6 errors (PMTU)')}`]),
