@@ -67,7 +67,8 @@ function l4(protocol: string): string | undefined {
     case 'icmpv6':
       return 'ipv6-icmp';
     case 'vrrp':
-      return 'vrrp';
+      // By number: the image has no /etc/protocols for nft to resolve the name with.
+      return '112';
     default:
       return undefined;
   }
@@ -154,8 +155,8 @@ export interface PairTraffic {
 export function pairTraffic(config: PillarsConfig): PairTraffic[] {
   const out: PairTraffic[] = [];
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
-  if (config.vrrp) out.push({ what: 'VRRP adverts', interfaces: uniq(config.vrrp.instances.map((i) => i.interface)), match: 'meta l4proto vrrp' });
-  if (config.carp) out.push({ what: 'CARP adverts', interfaces: uniq(config.carp.instances.map((i) => i.interface)), match: 'meta l4proto vrrp' });
+  if (config.vrrp) out.push({ what: 'VRRP adverts', interfaces: uniq(config.vrrp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
+  if (config.carp) out.push({ what: 'CARP adverts', interfaces: uniq(config.carp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
   const ss = config.statesync;
   if (ss?.conntrackd) out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
   if (ss?.ipvs_sync && config.director && config.vrrp) out.push({ what: 'IPVS connection sync', interfaces: [ss.interface], match: 'udp dport 8848' });

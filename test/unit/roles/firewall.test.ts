@@ -115,7 +115,7 @@ describe('firewall ruleset', () => {
 
   it('allows the pair\'s own traffic only on the interfaces that carry it', () => {
     const input = chain(nft(config()), 'input');
-    expect(input).toContain('iifname { "in", "out" } meta l4proto vrrp counter accept comment "VRRP adverts"');
+    expect(input).toContain('iifname { "in", "out" } meta l4proto 112 counter accept comment "VRRP adverts"');
     expect(input).toContain('iifname "sync" udp dport 3780 counter accept comment "conntrackd state sync"');
     expect(pairTraffic(load(BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, conntrackd: false }') + FW)).map((p) => p.what)).toEqual(['VRRP adverts']);
   });
@@ -129,7 +129,7 @@ describe('firewall ruleset', () => {
     const text = nft(load(BASE + FW.replace('firewall:\n', 'firewall:\n  output_policy: drop\n  log_rate: 2/minute\n')));
     const out = chain(text, 'output');
     expect(out[0]).toBe('type filter hook output priority filter; policy drop;');
-    expect(out).toContain('oifname { "in", "out" } meta l4proto vrrp counter accept comment "VRRP adverts"');
+    expect(out).toContain('oifname { "in", "out" } meta l4proto 112 counter accept comment "VRRP adverts"');
     expect(out.at(-1)).toBe('limit rate 2/minute counter log prefix "pillars-drop output: " level warn comment "output policy drop"');
   });
 
