@@ -188,7 +188,7 @@ const statesync = obj({
     multicast_group: str({ doc: 'Multicast group (multicast transport).', format: 'ipv4', default: '225.0.0.50' }),
     port: int({ doc: 'UDP port of the sync messages (conntrackd Port, or Group with multicast).', min: 1, max: 65535, default: 3780 }),
     ipvs_sync: bool({ doc: 'Also run the IPVS connection sync daemon on this interface.', default: true }),
-    conntrackd: bool({ doc: 'Replicate the firewall connection table with conntrackd (profiles with the statesync role). Off: no conntrackd; a failover then drops established connections through the firewall.', default: true }),
+    conntrackd: bool({ doc: 'Replicate the firewall connection table with conntrackd (when the config has a firewall section). Off: no conntrackd; a failover then drops established connections through the firewall.', default: true }),
     resync_timeout: int({ doc: 'Seconds a booting node waits for the peer\'s bulk state transfer before it becomes eligible for MASTER anyway (the peer may be down).', unit: 's', default: 15, min: 1, max: 600 }),
   },
 });

@@ -158,7 +158,7 @@ export function pairTraffic(config: PillarsConfig): PairTraffic[] {
   if (config.vrrp) out.push({ what: 'VRRP adverts', interfaces: uniq(config.vrrp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
   if (config.carp) out.push({ what: 'CARP adverts', interfaces: uniq(config.carp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
   const ss = config.statesync;
-  if (ss?.conntrackd) out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
+  if (ss?.conntrackd && config.firewall) out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
   if (ss?.ipvs_sync && config.director && config.vrrp) out.push({ what: 'IPVS connection sync', interfaces: [ss.interface], match: 'udp dport 8848' });
   const hb = config.heartbeat;
   if (hb) {

@@ -146,7 +146,7 @@ export interface ViewInput {
  * else on every instance. Undefined without conntrackd.
  */
 export function statesyncNotify(input: ViewInput): KaNotify | undefined {
-  if (!input.config.statesync?.conntrackd || !input.config.vrrp) return undefined;
+  if (!input.config.statesync?.conntrackd || !input.config.firewall || !input.config.vrrp) return undefined;
   const script = `${(input.etcDir ?? '/run/pillars/etc').replace(/\/+$/, '')}/statesync-notify.sh`;
   return { master: kaQuote(`${script} primary`), backup: kaQuote(`${script} backup`), fault: kaQuote(`${script} fault`) };
 }

@@ -35,9 +35,13 @@ export const conntrackdConfPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(c
 export const statesyncNotifyPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/statesync-notify.sh`;
 export const statesyncResyncPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/statesync-resync.sh`;
 
-/** conntrackd runs when the config has a statesync section that asks for it. */
+/**
+ * conntrackd runs when the config has a statesync section that asks for it and a firewall whose
+ * connection table there is to replicate. Without a firewall section (a director pair) the
+ * section's IPVS half runs inside keepalived and this role has nothing to do.
+ */
 export function runsConntrackd(ctx: Pick<RoleContext, 'config'>): boolean {
-  return !!ctx.config.statesync?.conntrackd;
+  return !!ctx.config.statesync?.conntrackd && !!ctx.config.firewall;
 }
 
 export function renderStatesyncView(v: StatesyncView): string {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
 import { applyRolePlan, describeMissingRoles, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
+import { statesyncRole } from '../../../overlay/roles/statesync/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
 import { labConfig } from '../../../builder/drill/lab-config.js';
 
@@ -113,18 +114,18 @@ describe('applyRolePlan', () => {
 });
 
 describe('role registry', () => {
-  it('a director config runs network, vrrp and director; nothing it asks for is missing but statesync', () => {
+  it('a director config runs network, statesync, vrrp and director; nothing it asks for is missing', () => {
     const sel = selectRoles(load(labConfig({ profile: 'director' })));
-    expect(sel.run).toEqual(['network', 'vrrp', 'director']);
-    expect(sel.missing).toEqual(['statesync']);
+    expect(sel.run).toEqual(['network', 'statesync', 'vrrp', 'director']);
+    expect(sel.missing).toEqual([]);
   });
 
-  it('says which half of statesync runs: IPVS sync in keepalived, conntrackd not', () => {
+  it('statesync without a firewall: the IPVS half runs in keepalived, no conntrackd', () => {
     const config = load(labConfig({ profile: 'director' }));
-    expect(describeMissingRoles(config, selectRoles(config))).toEqual([
-      'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied',
-    ]);
-    const noIpvs = load(labConfig({ profile: 'director' }).replace('ipvs_sync: true', 'ipvs_sync: false'));
-    expect(describeMissingRoles(noIpvs, selectRoles(noIpvs))).toEqual(['statesync: the config has a statesync section but this image has no statesync role; it is not applied']);
+    expect(describeMissingRoles(config, selectRoles(config))).toEqual([]);
+    const ctx = { config, nodeName: 'node1', node: config.nodes.node1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' };
+    expect(statesyncRole.services(ctx)).toEqual([]);
+    expect(statesyncRole.render(ctx)).toEqual([]);
   });
+});
 });
