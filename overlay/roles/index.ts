@@ -90,7 +90,10 @@ export function sysctlPath(key: string): string {
 }
 
 /** Kernel modules that provide sysctl keys, by key prefix: their keys exist only once loaded. */
-export const SYSCTL_MODULES: ReadonlyArray<readonly [prefix: string, module: string]> = [['net.ipv4.vs.', 'ip_vs']];
+export const SYSCTL_MODULES: ReadonlyArray<readonly [prefix: string, module: string]> = [
+  ['net.ipv4.vs.', 'ip_vs'],
+  ['net.netfilter.nf_conntrack_', 'nf_conntrack'],
+];
 
 /** The modules to load before these sysctl keys can be written. Pure. */
 export function sysctlModules(keys: readonly string[]): string[] {

@@ -30,7 +30,10 @@ export const firewallRole: Role = {
   after: ['network'],
   render: (ctx) => (ctx.config.firewall ? [{ path: firewallPath(ctx), content: renderFirewallView(firewallView(ctx)), mode: 0o600 }] : []),
   checks: (ctx) => (ctx.config.firewall ? [{ what: 'firewall.nft', command: ['nft', '-c', '-f', firewallPath(ctx)] }] : []),
-  sysctls: () => ({}),
+  // A stateful firewall: a TCP segment of a connection the box never saw set up is INVALID (and
+  // dropped), not picked up mid-stream as established. That is what makes the state sync matter:
+  // after a failover only connections whose state was replicated pass.
+  sysctls: (ctx): Record<string, string> => (ctx.config.firewall ? { 'net.netfilter.nf_conntrack_tcp_loose': '0' } : {}),
   services: (ctx) =>
     ctx.config.firewall
       ? [

@@ -146,6 +146,10 @@ describe('firewall ruleset', () => {
     expect(issuesOf(BASE + FW.replace('  masquerade:', '    - { from: self, to: self }\n  masquerade:'))[0]).toMatch(/rules\[5\]\.to: from self to self/);
   });
 
+  it('strict TCP tracking: no mid-stream pickup, so only replicated states pass after a failover', () => {
+    expect(firewallRole.sysctls(contextFor(config(), 'fw1'))).toEqual({ 'net.netfilter.nf_conntrack_tcp_loose': '0' });
+  });
+
   it('role: the check is nft -c -f on the file, the load a oneshot, the kernel log a service after it', () => {
     const ctx = contextFor(config(), 'fw1');
     expect(firewallRole.checks(ctx)).toEqual([{ what: 'firewall.nft', command: ['nft', '-c', '-f', '/run/pillars/etc/firewall.nft'] }]);
