@@ -5,7 +5,7 @@
  *
  *   outside → inside  tcp 80, 85 to web1 accept (85: long-lived connections through masquerade)
  *   outside → inside  tcp 81 reject (TCP reset)
- *   outside → self    icmp, at most 5/second; tcp 8080 (the status page)
+ *   outside → self    icmp; tcp 8080 (the status page), at most 5 new connections a second
  *   inside  → outside accept
  *   masquerade out internal: the servers see the inside VIP as the source
  *   port forwards on the lan VIP: 8088 → web1:80, 8085 → web1:85
@@ -20,7 +20,8 @@ export const FIREWALL_LAB = {
   ports: { http: 80, conns: 85, rejected: 81, closed: 82 },
   /** Port forwards on the lan VIP. */
   forward: { http: 8088, conns: 8085 },
-  icmpRate: 5,
+  /** New connections a second to the status page (port 8080). */
+  newConnRate: 5,
 } as const;
 
 export function firewallYaml(o: { conntrackd: boolean }): string[] {
@@ -42,8 +43,8 @@ export function firewallYaml(o: { conntrackd: boolean }): string[] {
     `    - { from: outside, to: inside, protocol: tcp, ports: [${f.ports.http}, ${f.ports.conns}], destinations: [${f.server}], comment: web and echo on web1 }`,
     `    - { from: outside, to: inside, protocol: tcp, ports: [${f.ports.rejected}], action: reject, comment: refused with a reset }`,
     '    - { from: inside, to: outside, comment: inside may go out }',
-    `    - { from: outside, to: self, protocol: icmp, rate_limit: ${f.icmpRate}/second, comment: ping at most ${f.icmpRate}/s }`,
-    '    - { from: outside, to: self, protocol: tcp, ports: [8080], comment: status page }',
+    '    - { from: outside, to: self, protocol: icmp, comment: ping }',
+    `    - { from: outside, to: self, protocol: tcp, ports: [8080], rate_limit: ${f.newConnRate}/second, comment: status page at most ${f.newConnRate} new connections a second }`,
     '  masquerade:',
     '    - { out: internal, comment: servers see the inside VIP }',
     '  port_forwards:',
