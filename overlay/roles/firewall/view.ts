@@ -308,6 +308,9 @@ export function firewallView(args: FirewallInput): FirewallView {
           const vip = gatewayVip(config, m.out, f);
           const own = nodeNets(node, m.out).some((n) => n.family === f);
           return line([
+            // Forwarded traffic only: a locally generated packet has no input interface, so the
+            // iifname match never holds for it (the boxes' own VRRP adverts keep their source).
+            `iifname != ${q(m.out)}`,
             `oifname ${q(m.out)}`,
             ...(m.sources.length > 0 ? addrMatch(f, 'saddr', m.sources) : [`meta nfproto ipv${f}`]),
             'counter',

@@ -108,8 +108,8 @@ describe('firewall ruleset', () => {
   it('masquerade translates to the VIP of the outgoing interface (the peer can take over), else to the interface address', () => {
     expect(chain(nft(config()), 'nat_postrouting')).toEqual([
       'type nat hook postrouting priority srcnat; policy accept;',
-      'oifname "in" meta nfproto ipv4 counter snat ip to 198.51.100.1 comment "masquerade[0]"',
-      'oifname "in" meta nfproto ipv6 counter masquerade comment "masquerade[0] (no address of this family on in)"',
+      'iifname != "in" oifname "in" meta nfproto ipv4 counter snat ip to 198.51.100.1 comment "masquerade[0]"',
+      'iifname != "in" oifname "in" meta nfproto ipv6 counter masquerade comment "masquerade[0] (no address of this family on in)"',
     ]);
   });
 
