@@ -128,4 +128,3 @@ describe('role registry', () => {
     expect(statesyncRole.render(ctx)).toEqual([]);
   });
 });
-});
