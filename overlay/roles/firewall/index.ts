@@ -33,7 +33,12 @@ export const firewallRole: Role = {
   // A stateful firewall: a TCP segment of a connection the box never saw set up is INVALID (and
   // dropped), not picked up mid-stream as established. That is what makes the state sync matter:
   // after a failover only connections whose state was replicated pass.
-  sysctls: (ctx): Record<string, string> => (ctx.config.firewall ? { 'net.netfilter.nf_conntrack_tcp_loose': '0' } : {}),
+  // A firewall forwards between its zones (IPv6 too when the config has IPv6 addresses).
+  sysctls: (ctx): Record<string, string> => {
+    if (!ctx.config.firewall) return {};
+    const v6 = Object.values(ctx.node.interfaces).some((i) => i.addresses.some((a) => a.includes(':')));
+    return { 'net.netfilter.nf_conntrack_tcp_loose': '0', 'net.ipv4.ip_forward': '1', ...(v6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}) };
+  },
   services: (ctx) =>
     ctx.config.firewall
       ? [

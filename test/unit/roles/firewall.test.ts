@@ -147,7 +147,7 @@ describe('firewall ruleset', () => {
   });
 
   it('strict TCP tracking: no mid-stream pickup, so only replicated states pass after a failover', () => {
-    expect(firewallRole.sysctls(contextFor(config(), 'fw1'))).toEqual({ 'net.netfilter.nf_conntrack_tcp_loose': '0' });
+    expect(firewallRole.sysctls(contextFor(config(), 'fw1'))).toEqual({ 'net.netfilter.nf_conntrack_tcp_loose': '0', 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
   });
 
   it('role: the check is nft -c -f on the file, the load a oneshot, the kernel log a service after it', () => {
