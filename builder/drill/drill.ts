@@ -25,7 +25,8 @@ import { saveConfig, type ProfileName } from '../../overlay/config/index.js';
 import { LAB_ADDRESSES, labConfig, labNodeName, watchedInstance, type Failover, type LabProfile, type Timers } from './lab-config.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
-import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
+import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
+import { agentArgv } from '../vm/agents/launch.js';
 
 export const BOOT_TIMEOUT_MS = 300_000;
 /** A failover that takes longer than this is a failed run (the mission's bar is 5 s). */
@@ -174,7 +175,7 @@ export const DRILL_CONNECTIONS = 20;
 /** The echo server on the firewall lab's server, for the long-lived connections. */
 async function startEchoServer(lab: Lab): Promise<void> {
   const h = lab.host('web1');
-  const d = h.spawn(process.execPath, ['-e', CONN_SERVER_SCRIPT, h.name, String(FIREWALL_LAB.ports.conns)]);
+  const d = h.spawn(process.execPath, agentArgv('conn-server', [h.name, String(FIREWALL_LAB.ports.conns)]));
   await d.output.waitFor(/"listening"/, 10_000);
 }
 
@@ -185,7 +186,7 @@ async function startEchoServer(lab: Lab): Promise<void> {
 export function startFirewallConnections(client: LabHost, count = DRILL_CONNECTIONS, durationMs = 120_000) {
   const f = FIREWALL_LAB;
   const spawn = (host: string, port: number) =>
-    client.spawn(process.execPath, ['-e', CONN_CLIENT_SCRIPT, JSON.stringify({ host, port, count, intervalMs: 100, durationMs })]);
+    client.spawn(process.execPath, agentArgv('conn-client', [JSON.stringify({ host, port, count, intervalMs: 100, durationMs })]));
   const paths = [spawn(f.server, f.ports.conns), spawn(f.outsideVip, f.forward.conns)];
   return {
     async connected(): Promise<number> {

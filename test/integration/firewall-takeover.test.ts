@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { findRootfsTar, imageRootfs } from '../helpers/image-tools.js';
 import { run, spawnDaemon, type Daemon } from '../../builder/exec.js';
 import { OutputLines } from '../../builder/vm/lab.js';
-import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport } from '../../builder/vm/conn-scripts.js';
+import { parseConnReport } from '../../builder/vm/conn-scripts.js';
+import { agentArgv } from '../../builder/vm/agents/launch.js';
 import { countConnections } from '../../builder/drill/drill.js';
 import { labConfig } from '../../builder/drill/lab-config.js';
 import { FIREWALL_LAB, firewallYaml } from '../../builder/drill/firewall-lab.js';
@@ -101,12 +102,12 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
       await img(nodes[0]!.ns, [statesyncNotifyPath(nodes[0]!.ctx), 'primary']);
       await img(nodes[1]!.ns, [statesyncNotifyPath(nodes[1]!.ctx), 'backup']);
     }
-    const echo = spawnIn(ns('sv'), [process.execPath, '-e', CONN_SERVER_SCRIPT, 'web1', String(F.ports.conns)]);
+    const echo = spawnIn(ns('sv'), [process.execPath, ...agentArgv('conn-server', ['web1', String(F.ports.conns)])]);
     await echo.out.waitFor(/"listening"/, 10_000);
     const clients = [
       [F.server, F.ports.conns],
       [F.outsideVip, F.forward.conns],
-    ].map(([host, port]) => spawnIn(ns('cl'), [process.execPath, '-e', CONN_CLIENT_SCRIPT, JSON.stringify({ host, port, count: N, intervalMs: 100, durationMs: 60_000 })]));
+    ].map(([host, port]) => spawnIn(ns('cl'), [process.execPath, ...agentArgv('conn-client', [JSON.stringify({ host, port, count: N, intervalMs: 100, durationMs: 60_000 })])]));
     for (const c of clients) expect((JSON.parse(await c.out.waitFor(/"connected"/, 20_000)) as { connected: number }).connected).toBe(N);
     await sleep(2000);
     const states = (await img(nodes[1]!.ns, ['conntrack', '-L', '-p', 'tcp'])).stdout;
