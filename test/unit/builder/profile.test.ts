@@ -11,7 +11,7 @@ describe('profiles', () => {
 
   it('merges the base packages and modules into each profile', () => {
     const p = loadProfile(dir, 'director');
-    expect(p.roles).toEqual(['vrrp', 'director']);
+    expect(p.roles).toEqual(['firewall', 'vrrp', 'director']);
     for (const pkg of ['busybox', 'nodejs', 'kmod', 'keepalived', 'ipvsadm']) expect(p.packages).toContain(pkg);
     expect(p.modules).toContain('net/netfilter/**');
     expect(p.keep).toEqual([]);
