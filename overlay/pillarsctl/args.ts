@@ -6,6 +6,8 @@ export const USAGE = `usage: pillarsctl <command> [options]
 commands:
   status [--json]        roles, services (state, restarts), config source and generation; with
                          the director role the LVS pool (ipvsadm -L -n --stats, check states)
+  cluster status [--json] both nodes of the pair side by side (the peer asked over the
+                         authenticated peer channel, admin.cluster) and the last failovers
   ipvs ARGS…             run ipvsadm ARGS… (e.g. ipvs -L -n -c: the connection table)
   logs [SERVICE] [-n N]  the last N (default 200) lines of a service's log; without SERVICE the
                          supervisor's own log (boot, config, state changes)
@@ -30,6 +32,8 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
   switch (cmd) {
     case 'status':
       return pos.length === 0 ? { cmd, args: {}, json } : { error: `status takes no arguments besides --json` };
+    case 'cluster':
+      return pos.length === 1 && pos[0] === 'status' ? { cmd, args: {}, json } : { error: 'usage: cluster status [--json]' };
     case 'logs': {
       const args: Record<string, unknown> = {};
       for (let i = 0; i < pos.length; i++) {

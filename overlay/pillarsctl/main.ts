@@ -6,6 +6,8 @@ import { sendRequest } from '../supervisor/control-protocol.js';
 import { parseArgs, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
 import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
+import { formatCluster } from '../status/cluster-text.js';
+import type { ClusterView } from '../status/cluster.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -39,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     const pool = directorRuns(result.json) ? await readPool(result.json) : undefined;
     if (p.json) process.stdout.write(JSON.stringify(pool ? { ...(result.json as object), pool: 'error' in pool ? { error: pool.error } : pool.pool } : result.json, null, 2) + '\n');
     else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}`);
+    return 0;
+  }
+  if (p.cmd === 'cluster') {
+    process.stdout.write(p.json ? JSON.stringify(result, null, 2) + '\n' : formatCluster(result as unknown as ClusterView).join('\n') + '\n');
     return 0;
   }
   if (p.cmd === 'logs') {
