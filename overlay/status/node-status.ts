@@ -96,7 +96,20 @@ export function createNodeStatus(o: NodeStatusOptions) {
       if (ev.type !== 'info' || typeof ev.key !== 'string' || typeof ev.value !== 'string') return;
       const m = INFO_KEY.exec(ev.key);
       if (!m || ev.key.endsWith('.priority')) return;
-      timeline.observe(m[1] as InstanceKind, m[2]!, ev.value, ev.at ?? now());
+      const t = timeline.observe(m[1] as InstanceKind, m[2]!, ev.value, ev.at ?? now());
+      // Taking over from a silent master: does the peer answer on the peer channel at all?
+      if (t && t.to === 'MASTER' && t.from === 'BACKUP' && peer && !t.cause?.startsWith('manual')) {
+        const p = peer;
+        void o.readers.fetchPeer(p.endpoint).then((r) => {
+          if (!r.ok) timeline.refine(t, `peer dead: no adverts from ${p.name}, and its peer channel does not answer (${r.error})`);
+          else {
+            const theirs = r.snapshot.instances.find((i) => i.kind === t.kind && i.name === t.name);
+            if (theirs?.state === 'FAULT') timeline.refine(t, `${p.name} is in FAULT (interface down or a tracked check failed)`);
+            else if (!r.snapshot.configured) timeline.refine(t, `${p.name} is unconfigured (safe state)`);
+            else timeline.refine(t, `no adverts from ${p.name}, which still answers: link down between the nodes?`);
+          }
+        });
+      }
     },
     markManual: (reason: string) => timeline.markManual(reason, now()),
     snapshot,

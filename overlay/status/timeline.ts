@@ -32,6 +32,8 @@ export interface Timeline {
   observe(kind: InstanceKind, name: string, state: string, at: number, cause?: string): Transition | undefined;
   /** The node is being shut down or reloaded by the admin: the next changes are "manual". */
   markManual(reason: string, at: number): void;
+  /** A better cause found later (e.g. the peer channel does not answer either) for a change it returned. */
+  refine(t: Transition, cause: string): void;
   transitions(): Transition[];
   instances(): InstanceCounters[];
 }
@@ -76,6 +78,10 @@ export function createTimeline(limit = 200): Timeline {
     },
     markManual(reason, at) {
       manual = { reason, at };
+    },
+    refine(t, cause) {
+      const stored = log.find((x) => x === t);
+      if (stored) stored.cause = cause;
     },
     transitions: () => log.map((t) => ({ ...t })),
     instances: () => [...counters.values()].map((c) => ({ ...c })).sort((a, b) => (a.kind + a.name).localeCompare(b.kind + b.name)),

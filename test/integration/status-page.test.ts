@@ -135,7 +135,7 @@ describe('status page, metrics and cluster view of a director pair', () => {
       await page.waitForFunction(() => document.querySelector('section.node[data-node="node1"] [data-role]')?.textContent === 'UNREACHABLE', undefined, { timeout: 60_000, polling: 500 });
       expect(await badge('node2').innerText()).toBe('MASTER');
       const timeline = await page.locator('#timeline tbody tr').allInnerTexts();
-      expect(timeline.find((r) => /\tnode2\tvrrp VI_LAN\tBACKUP → MASTER\tpeer silent/.test(r))).toBeDefined();
+      expect(timeline.find((r) => /\tnode2\tvrrp VI_LAN\tBACKUP → MASTER\tpeer dead: no adverts from node1/.test(r))).toBeDefined();
       expect(await page.locator('#live').innerText()).toBe('live');
       await page.screenshot({ path: join(results, 'status-page.png'), fullPage: true });
       // the same page without JavaScript: server-rendered, same content

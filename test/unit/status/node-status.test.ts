@@ -49,6 +49,15 @@ describe('node status', () => {
     expect(s.conntrack).toBeUndefined(); // neither firewall nor statesync runs
   });
 
+  it('a takeover is put down to a dead peer when the peer channel does not answer either', async () => {
+    const { ns } = fakeNode([{ ok: false, error: 'connect EHOSTUNREACH' }]);
+    ns.setPeer({ name: 'lb2', endpoint: { host: '203.0.113.3', port: 7411, key: 'k'.repeat(16) } });
+    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 });
+    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 1000 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ns.timeline.transitions()[1]?.cause).toBe('peer dead: no adverts from lb2, and its peer channel does not answer (connect EHOSTUNREACH)');
+  });
+
   it('asks the peer at most once per cache period and keeps its last view when it stops answering', async () => {
     const { ns, asked, tick } = fakeNode([{ ok: true, snapshot: directorSnapshot('lb2') }]);
     ns.setPeer({ name: 'lb2', endpoint: { host: '203.0.113.3', port: 7411, key: 'k'.repeat(16) } });
