@@ -98,7 +98,7 @@ export function createNodeStatus(o: NodeStatusOptions) {
       if (!m || ev.key.endsWith('.priority')) return;
       const t = timeline.observe(m[1] as InstanceKind, m[2]!, ev.value, ev.at ?? now());
       // Taking over from a silent master: does the peer answer on the peer channel at all?
-      if (t && t.to === 'MASTER' && t.from === 'BACKUP' && peer && !t.cause?.startsWith('manual')) {
+      if (t && t.to === 'MASTER' && t.from === 'BACKUP' && peer && !/^(manual|election)/.test(t.cause ?? '')) {
         const p = peer;
         void o.readers.fetchPeer(p.endpoint).then((r) => {
           if (!r.ok) timeline.refine(t, `peer dead: no adverts from ${p.name}, and its peer channel does not answer (${r.error})`);

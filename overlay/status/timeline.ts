@@ -41,6 +41,9 @@ export interface Timeline {
 /** How long after a manual action (poweroff, reload) a change is put down to it. */
 export const MANUAL_WINDOW_MS = 30_000;
 
+/** A first MASTER this soon after an instance's first state is the start-up election, not a failover. */
+export const ELECTION_WINDOW_MS = 30_000;
+
 /** The cause a state change most likely had, from the states alone. Pure. */
 export function inferCause(from: string | undefined, to: string): string | undefined {
   if (from === undefined) return 'boot (first state)';
@@ -63,7 +66,14 @@ export function createTimeline(limit = 200): Timeline {
       const c = counters.get(key);
       if (c && c.state === state) return undefined;
       const from = c?.state;
-      const why = cause ?? (manual && at - manual.at <= MANUAL_WINDOW_MS && from !== undefined ? `manual: ${manual.reason}` : inferCause(from, state));
+      const election = c !== undefined && c.transitions === 0 && at - c.since <= ELECTION_WINDOW_MS && state === 'MASTER';
+      const why =
+        cause ??
+        (manual && at - manual.at <= MANUAL_WINDOW_MS && from !== undefined
+          ? `manual: ${manual.reason}`
+          : election
+            ? 'election at start: no master with a higher priority heard'
+            : inferCause(from, state));
       const t: Transition = { at, kind, name, ...(from !== undefined ? { from } : {}), to: state, ...(why ? { cause: why } : {}) };
       const next: InstanceCounters = c ?? { kind, name, state, since: at, transitions: 0, becameMaster: 0, releasedMaster: 0 };
       if (c) next.transitions += 1;

@@ -27,20 +27,23 @@ function fakeNode(peerAnswers: PeerResult[]) {
 
 describe('node status', () => {
   it('role state annotations become the timeline; priorities and repeats do not', async () => {
-    const { ns } = fakeNode([]);
+    const { ns, tick } = fakeNode([]);
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 });
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN.priority', value: 150, at: T0 });
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 + 1 });
     ns.onSupervisorEvent({ type: 'info', key: 'lvs.192.0.2.10:80/tcp', value: 'UP', at: T0 + 1 });
-    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 2000 });
-    ns.onSupervisorEvent({ type: 'info', key: 'carp.lan/51', value: 'MASTER', at: T0 + 2000 });
+    ns.onSupervisorEvent({ type: 'info', key: 'carp.lan/51', value: 'BACKUP', at: T0 + 1000 });
+    ns.onSupervisorEvent({ type: 'info', key: 'carp.lan/51', value: 'MASTER', at: T0 + 4000 });
+    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 60_000 });
+    tick(62_000);
     ns.markManual('poweroff (pillarsctl)');
-    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 + 3000 });
+    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 + 63_000 });
     const s = await ns.snapshot();
     expect(s.transitions.map((t) => [t.kind, t.name, t.from, t.to, t.cause])).toEqual([
       ['vrrp', 'VI_LAN', undefined, 'BACKUP', 'boot (first state)'],
+      ['carp', 'lan/51', undefined, 'BACKUP', 'boot (first state)'],
+      ['carp', 'lan/51', 'BACKUP', 'MASTER', 'election at start: no master with a higher priority heard'],
       ['vrrp', 'VI_LAN', 'BACKUP', 'MASTER', 'peer silent: no adverts from the master (peer dead or link down)'],
-      ['carp', 'lan/51', undefined, 'MASTER', 'boot (first state)'],
       ['vrrp', 'VI_LAN', 'MASTER', 'BACKUP', 'manual: poweroff (pillarsctl)'],
     ]);
     expect(s.instances.find((i) => i.name === 'VI_LAN')).toMatchObject({ transitions: 2, becameMaster: 1, releasedMaster: 1 });
@@ -53,7 +56,7 @@ describe('node status', () => {
     const { ns } = fakeNode([{ ok: false, error: 'connect EHOSTUNREACH' }]);
     ns.setPeer({ name: 'lb2', endpoint: { host: '203.0.113.3', port: 7411, key: 'k'.repeat(16) } });
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 });
-    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 1000 });
+    ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 40_000 });
     await new Promise((r) => setTimeout(r, 10));
     expect(ns.timeline.transitions()[1]?.cause).toBe('peer dead: no adverts from lb2, and its peer channel does not answer (connect EHOSTUNREACH)');
   });
@@ -73,7 +76,7 @@ describe('node status', () => {
     const text = formatCluster(b).join('\n');
     expect(text).toMatch(/reachable\s+yes\s+NO: connect ECONNREFUSED \(last seen 5s ago\)/);
     expect(text).toMatch(/vrrp VI_LAN\s+MASTER for 0s\s+MASTER for 1m00s/);
-    expect(text).toMatch(/lb2   vrrp VI_LAN\s+BACKUP -> MASTER   peer silent/);
+    expect(text).toMatch(/lb2   vrrp VI_LAN\s+BACKUP -> MASTER   election at start/);
   });
 });
 

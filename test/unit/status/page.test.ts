@@ -56,7 +56,7 @@ describe('status page', () => {
     const rows = pageView(pair()).timeline;
     expect(rows.map((r) => r.cells[1])).toEqual([...rows.map((r) => r.cells[1])].sort((a, b) => parseInt(a!) - parseInt(b!)));
     expect(rows.find((r) => r.cells[3] === 'vrrp-group VG_LAB')?.cells.slice(2)).toEqual(['lb1', 'vrrp-group VG_LAB', '— → MASTER', 'boot (first state)']);
-    expect(rows.find((r) => r.cells[2] === 'lb1' && r.cells[3] === 'vrrp VI_LAN' && r.cells[4] === 'BACKUP → MASTER')?.cells[5]).toBe('peer silent: no adverts from the master (peer dead or link down)');
+    expect(rows.find((r) => r.cells[2] === 'lb1' && r.cells[3] === 'vrrp VI_LAN' && r.cells[4] === 'BACKUP → MASTER')?.cells[5]).toBe('election at start: no master with a higher priority heard');
     expect(rows.some((r) => r.cells[2] === 'lb2')).toBe(true);
   });
 
