@@ -122,7 +122,7 @@ describe('status page, metrics and cluster view of a director pair', () => {
     try {
       await page.goto(`http://${LAB_ADDRESSES.lanNode(1)}:${PAGE_PORT}/`, { timeout: 60_000 });
       const badge = (node: string) => page.locator(`section.node[data-node="${node}"] [data-role]`);
-      expect(await page.locator('section.node h2').allInnerTexts()).toEqual([expect.stringMatching(/^node1 MASTER peer/), expect.stringMatching(/^node2 BACKUP this node/)]);
+      expect(await page.locator('section.node h2').allInnerTexts()).toEqual([expect.stringMatching(/^node1\s+MASTER\s+peer/), expect.stringMatching(/^node2\s+BACKUP\s+this node/)]);
       expect(await page.locator('#config-check').innerText()).toMatch(/both nodes run generation \d+/);
       // the pool on the master: three real servers, checks UP, a graph each
       const rows = page.locator('section.node[data-node="node1"] table.pool tbody tr');
