@@ -74,7 +74,7 @@ function poolView(pool: readonly PoolService[], graphs: Record<string, Array<[nu
       cells: [rs.address, rs.forward, String(rs.weight), String(rs.activeConn), String(rs.inactConn), n(rs.stats?.conns), n(rs.stats?.inPkts), n(rs.stats?.outPkts), n(rs.stats?.inBytes), n(rs.stats?.outBytes)],
       check: rs.check ?? '-',
       checkCls: rs.check ? stateCls(rs.check) : 'other',
-      graph: sparkline(graphs[serverGraphKey(svc, rs.address)] ?? [], now, 'pkt/s', undefined, 90, 20),
+      graph: sparkline(graphs[serverGraphKey(svc, rs.address)] ?? [], now, 'pkt/s', undefined, 64, 18),
     })),
   }));
 }

@@ -14,6 +14,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { startStatusPage } from '../../../overlay/supervisor/status-page.js';
 import type { ClusterView } from '../../../overlay/status/cluster.js';
 import { createTimeline } from '../../../overlay/status/timeline.js';
+import { createMetricRings } from '../../../overlay/status/rings.js';
+import { graphsOf, samplePool } from '../../../overlay/status/sampler.js';
+import type { NodeSnapshot } from '../../../overlay/status/snapshot.js';
 import { directorSnapshot, T0 } from './fixtures.js';
 
 const CHROMIUM = ['/usr/bin/chromium'].find((p) => spawnSync(p, ['--version']).status === 0);
@@ -25,20 +28,43 @@ describe.skipIf(!CHROMIUM)('status page in Chromium', () => {
   let base = '';
   let browser: Browser;
 
+  /** When the view is taken: ten minutes after the fixture's boot. */
+  const AT = T0 + 615_000;
+
+  /** An hour of traffic through the pool (a slow wave, one real server down), as the rings keep it. */
+  function withTraffic(s: NodeSnapshot, scale: number): NodeSnapshot {
+    const rings = createMetricRings();
+    const pool = structuredClone(s.pool!);
+    for (let i = 0; i <= 360; i++) {
+      pool.forEach((svc, si) => {
+        let total = 0;
+        svc.realServers.forEach((rs, ri) => {
+          if (!rs.stats || rs.check === 'DOWN') return;
+          const add = Math.round(scale * (40 + 30 * Math.sin(i / 25 + ri) + 10 * Math.sin(i / 4 + si)));
+          rs.stats = { ...rs.stats, inPkts: rs.stats.inPkts + add, outPkts: rs.stats.outPkts + add };
+          total += 2 * add;
+        });
+        if (svc.stats) svc.stats = { ...svc.stats, inPkts: svc.stats.inPkts + total / 2, outPkts: svc.stats.outPkts + total / 2 };
+      });
+      samplePool(rings, pool, AT - 3_600_000 + i * 10_000);
+    }
+    return { ...s, at: AT, pool, graphs: graphsOf(rings) };
+  }
+
   function view(): ClusterView {
-    const lb2 = directorSnapshot('lb2');
-    const lb1 = directorSnapshot('lb1');
+    const lb2 = withTraffic(directorSnapshot('lb2'), failedOver ? 1 : 0);
+    const lb1 = withTraffic(directorSnapshot('lb1'), 1);
     const tl = createTimeline();
     tl.observe('vrrp', 'VI_LAN', 'BACKUP', T0 + 2000);
     if (!failedOver) {
       for (const i of lb2.instances) i.state = 'BACKUP';
       lb2.transitions = tl.transitions();
-      return { at: Date.now(), local: lb2, peer: { name: 'lb1', snapshot: lb1, lastSeen: Date.now() } };
+      return { at: AT, local: lb2, peer: { name: 'lb1', snapshot: lb1, lastSeen: AT } };
     }
-    const t = tl.observe('vrrp', 'VI_LAN', 'MASTER', T0 + 600_000)!;
+    const t = tl.observe('vrrp', 'VI_LAN', 'MASTER', AT - 5000)!;
     tl.refine(t, 'peer dead: no adverts from lb1, and its peer channel does not answer (no answer within 2000 ms)');
     lb2.transitions = tl.transitions();
-    return { at: Date.now(), local: lb2, peer: { name: 'lb1', snapshot: lb1, error: 'no answer within 2000 ms', lastSeen: Date.now() - 4000 } };
+    return { at: AT, local: lb2, peer: { name: 'lb1', snapshot: lb1, error: 'no answer within 2000 ms', lastSeen: AT - 6000 } };
   }
 
   beforeAll(async () => {
