@@ -17,7 +17,6 @@
  * Options: --only build,boot,drill,director  --runs N  --drill-runs N  --idle-minutes N
  *          --timers default,fast  --director-runs N
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +26,7 @@ import type { Manifest } from '../builder/stages/manifest.js';
 import { startDrillLab, drillScenario, settledPair, STATE_LINE, type DrillLab } from '../builder/drill/drill.js';
 import { FAST_ADVERT_MS } from '../builder/drill/lab-config.js';
 import { createLogger } from '../builder/log.js';
+import { run } from '../builder/exec.js';
 
 export interface Row {
   metric: string;
@@ -52,10 +52,10 @@ export function formatTable(rows: readonly Row[]): string {
 
 const pillars = join(projectRoot, 'bin', 'pillars.mjs');
 
-function timedBuild(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+async function timedBuild(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [pillars, 'build', ...args], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  if (r.status !== 0) throw new Error(`pillars build ${args.join(' ')} failed`);
+  // The build's own progress lines go to our terminal; a failure names the command and its exit code.
+  await run(process.execPath, [pillars, 'build', ...args], { env, interactive: true });
   return (performance.now() - t0) / 1000;
 }
 
@@ -83,9 +83,9 @@ async function main(): Promise<void> {
     symlinkSync(join(defaultCacheDir(), 'apt'), join(cache, 'apt'));
     const benchOut = mkdtempSync(join(outRoot, '.bench-out-'));
     try {
-      const cold = timedBuild(['--cache', cache, '--out', benchOut]);
+      const cold = await timedBuild(['--cache', cache, '--out', benchOut]);
       rows.push({ metric: 'cold build (director)', value: round(cold), unit: 's', detail: 'mmdebstrap + all stages; apt downloads cached' });
-      const warm = timedBuild(['--cache', cache, '--out', benchOut], { ...process.env, PILLARS_BUILD_STAMP: String(Date.now()) });
+      const warm = await timedBuild(['--cache', cache, '--out', benchOut], { ...process.env, PILLARS_BUILD_STAMP: String(Date.now()) });
       rows.push({ metric: 'warm rebuild after overlay change', value: round(warm), unit: 's', target: '≤ 10 s' });
       const m = JSON.parse(readFileSync(join(benchOut, 'director', 'manifest.json'), 'utf8')) as Manifest;
       const size = (p: string) => m.artifacts.find((a) => a.path === p)!.bytes / 1024 / 1024;
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has('boot')) {
-    timedBuild([]);
+    await timedBuild([]);
     const dir = join(outRoot, 'director');
     const direct: number[] = [];
     const iso: number[] = [];
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has('drill')) {
-    timedBuild(['--profile', 'router']);
+    await timedBuild(['--profile', 'router']);
     const log = createLogger({ quiet: true });
     const imageDir = join(outRoot, 'router');
     const drillRuns = Number(values['drill-runs'] ?? 20);
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has('director')) {
-    timedBuild(['--profile', 'director']);
+    await timedBuild(['--profile', 'director']);
     const dl = await startDrillLab({ profile: 'director', timers: 'default', imageDir: join(outRoot, 'director'), log: createLogger({ quiet: true }) });
     try {
       const r = await drillScenario(dl, 'poweroff', Number(values['director-runs'] ?? 10), createLogger({ quiet: true }));

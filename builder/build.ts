@@ -18,7 +18,7 @@ import { describeArtifacts, type Manifest } from './stages/manifest.js';
 import { mib } from './fsutil.js';
 import { version } from './version.js';
 import { recordsFromDir } from './archive/index.js';
-import { createHash } from 'node:crypto';
+import { sha256Parts } from '../overlay/config/hash.js';
 
 export interface BuildResult {
   outDir: string;
@@ -27,16 +27,16 @@ export interface BuildResult {
 
 /** A hash of the overlay sources (overlay/ tree and the bundled programs' output). */
 async function hashTree(dir: string): Promise<string> {
-  const h = createHash('sha256');
+  const parts: Array<string | Buffer> = [];
   const walk = async (d: string): Promise<void> => {
     for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) h.update(relative(dir, p)).update('\0').update(await readFile(p)).update('\0');
+      else if (e.isFile()) parts.push(relative(dir, p), await readFile(p));
     }
   };
   await walk(dir);
-  return h.digest('hex').slice(0, 20);
+  return sha256Parts(parts).slice(0, 20);
 }
 
 export async function build(ctx: BuildContext): Promise<BuildResult> {

@@ -1,6 +1,4 @@
-/** Small file helpers shared by the stages: atomic writes and hashing. */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+/** Small file helpers shared by the stages: atomic writes. (Hashing: overlay/config/hash.ts.) */
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -31,12 +29,6 @@ export async function produceAtomic(path: string, make: (tmp: string) => Promise
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 export function mib(bytes: number): string {

@@ -3,9 +3,9 @@
  * modules it keeps, and the cache keys that decide when a stage can be reused. Unit tests assert
  * on these values; the stages only execute them.
  */
-import { createHash } from 'node:crypto';
 import type { Profile } from './profile.js';
 import { globToRegExp } from './archive/match.js';
+import { sha256Parts } from '../overlay/config/hash.js';
 
 export const DEBIAN_SUITE = 'trixie';
 export const DEBIAN_MIRRORS = [
@@ -29,10 +29,9 @@ export const DPKG_PATH_EXCLUDES = [
   '/usr/share/zsh/*',
 ];
 
+/** A cache key: the first 20 hex digits of the sha256 of the parts as JSON. Pure. */
 export function hashOf(...parts: unknown[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(JSON.stringify(p)).update('\0');
-  return h.digest('hex').slice(0, 20);
+  return sha256Parts(parts.map((p) => JSON.stringify(p))).slice(0, 20);
 }
 
 export interface RootfsPlan {

@@ -1,23 +1,18 @@
 /** `pillars build`: profile → out/<profile>/ (ISO, vmlinuz, initrd.img, pxe/, manifest.json). */
-import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { Command, CommandContext } from './command.js';
-import { UserError, EXIT } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { defaultCacheDir, projectRoot, sourceDateEpoch, type BuildContext } from '../context.js';
 import { assertBuildable, loadProfile, listProfiles } from '../profile.js';
 import { run } from '../exec.js';
 import { build } from '../build.js';
 import { formatSeconds } from '../log.js';
+import { noPositionals, parseCli } from './args.js';
 
 export const DEFAULT_PROFILE = 'director';
 
-export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>>(argv: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UserError((e as Error).message, { hint: usage, exitCode: EXIT.usage });
-  }
-}
+/** Re-exported for commands that import the parser from here. */
+export { parseCli } from './args.js';
 
 export interface BuildOptions {
   profile: string;
@@ -31,11 +26,11 @@ export function buildOptions(argv: string[]): BuildOptions {
     { profile: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, cache: { type: 'string' } },
     'usage: pillars build [--profile NAME] [--out DIR] [--cache DIR]',
   );
-  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: 'usage: pillars build [--profile NAME] [--out DIR]', exitCode: EXIT.usage });
+  noPositionals(positionals, 'usage: pillars build [--profile NAME] [--out DIR] [--cache DIR]');
   return {
-    profile: (values.profile as string | undefined) ?? DEFAULT_PROFILE,
-    outRoot: resolve((values.out as string | undefined) ?? join(projectRoot, 'out')),
-    cacheDir: resolve((values.cache as string | undefined) ?? defaultCacheDir()),
+    profile: values.profile ?? DEFAULT_PROFILE,
+    outRoot: resolve(values.out ?? join(projectRoot, 'out')),
+    cacheDir: resolve(values.cache ?? defaultCacheDir()),
   };
 }
 

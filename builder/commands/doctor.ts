@@ -2,7 +2,7 @@
 import type { Command } from './command.js';
 import { EXIT } from '../errors.js';
 import { BUILD_TOOLS, TEST_TOOLS, ensureHostTools, installCommand, missingPackages, onPath } from '../stages/preflight.js';
-import { parseCli } from './build.js';
+import { parseCli } from './args.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',

@@ -1,7 +1,8 @@
 /** `pillars drill`: the failover drill in a private QEMU lab, with a table or JSON result. */
 import type { Command } from './command.js';
 import { EXIT, UserError } from '../errors.js';
-import { parseCli, makeContext, buildOptions } from './build.js';
+import { makeContext, buildOptions } from './build.js';
+import { parseCli } from './args.js';
 import { build } from '../build.js';
 import { runDrill } from '../drill/drill.js';
 import { formatReport, SCENARIOS, type Scenario } from '../drill/report.js';

@@ -1,6 +1,7 @@
 /** `pillars schema`: the JSON Schema of pillars.yaml (or its markdown reference), from the declarations. */
 import type { Command } from './command.js';
-import { UserError, EXIT } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { noPositionals, parseCli } from './args.js';
 import { configSchema } from '../../overlay/config/schema.js';
 import { configReference } from '../../overlay/config/reference.js';
 
@@ -19,9 +20,9 @@ options:
 
 exit codes: 0 ok, 2 usage`,
   async run(argv, ctx) {
-    const extra = argv.filter((a) => a !== '--markdown');
-    if (extra.length) throw new UserError(`unexpected argument ${extra[0]}`, { exitCode: EXIT.usage, hint: 'run `pillars schema --help`' });
-    ctx.stdout(argv.includes('--markdown') ? configReference() : JSON.stringify(configSchema(), null, 2));
+    const { values, positionals } = parseCli(argv, { markdown: { type: 'boolean' } }, 'run `pillars schema --help`');
+    noPositionals(positionals, 'run `pillars schema --help`');
+    ctx.stdout(values.markdown ? configReference() : JSON.stringify(configSchema(), null, 2));
     return EXIT.ok;
   },
 };

@@ -13,6 +13,7 @@ import { listHistory, readCurrent, restoreGeneration, saveConfig, readGeneration
 import { stringify } from 'yaml';
 import { initStick, openStick, readSource, FLOPPY_KIB, type StickDeps } from '../stick/stick.js';
 import { unifiedDiff } from '../stick/diff.js';
+import { parseCli, type OptionSpecs } from './args.js';
 
 const HELP = `usage: pillars stick <subcommand> [options]
 
@@ -61,26 +62,23 @@ interface Args {
   options: Map<string, string>;
 }
 
-const FLAGS = new Set(['--json', '--show-secrets', '--floppy', '--force']);
-const OPTIONS = new Set(['--stick', '-s', '--profile', '--size']);
+const OPTIONS = {
+  json: { type: 'boolean' },
+  'show-secrets': { type: 'boolean' },
+  floppy: { type: 'boolean' },
+  force: { type: 'boolean' },
+  stick: { type: 'string', short: 's' },
+  profile: { type: 'string' },
+  size: { type: 'string' },
+} as const satisfies OptionSpecs;
 
+/** argv → subcommand words, flags and options (names as written in --help, e.g. "--json"). */
 export function parseArgs(argv: string[]): Args {
-  const out: Args = { positional: [], flags: new Set(), options: new Map() };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (a === '--') {
-      out.positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (FLAGS.has(name)) out.flags.add(name);
-    else if (OPTIONS.has(name)) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw usage(`${name} needs a value`);
-      out.options.set(name === '-s' ? '--stick' : name, v);
-    } else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) throw usage(`unknown option ${a}`);
-    else out.positional.push(a);
+  const { values, positionals } = parseCli(argv, OPTIONS, 'run `pillars stick --help`');
+  const out: Args = { positional: positionals, flags: new Set(), options: new Map() };
+  for (const [name, v] of Object.entries(values)) {
+    if (v === true) out.flags.add(`--${name}`);
+    else if (typeof v === 'string') out.options.set(`--${name}`, v);
   }
   return out;
 }

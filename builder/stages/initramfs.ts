@@ -69,7 +69,7 @@ export async function buildBaseArchive(ctx: BuildContext, rootfs: RootfsResult, 
   const spool = join(ctx.workDir, 'spool');
   await mkdir(spool, { recursive: true });
   const reader = readTar(createReadStream(rootfs.tar), { spoolDir: spool });
-  let uncompressed = 0;
+  let uncompressed: number;
   try {
     const all = await collect(reader.records);
     const stripped = excludePaths(all, stripPatterns(ctx.profile));

@@ -1,7 +1,7 @@
 /** manifest.json: what was built from what — profile, suite, every package version, artifact hashes. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File } from '../fsutil.js';
+import { sha256File } from '../../overlay/config/hash.js';
 
 export interface Artifact {
   path: string;

@@ -24,7 +24,7 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
       k++;
       continue;
     }
-    let start = Math.max(0, k - context);
+    const start = Math.max(0, k - context);
     let end = k;
     while (end < ops.length) {
       if (ops[end]!.op !== ' ') {
@@ -45,7 +45,6 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
     out.push(`@@ -${aStart},${hunk.filter((o) => o.op !== '+').length} +${bStart},${hunk.filter((o) => o.op !== '-').length} @@`);
     for (const o of hunk) out.push(o.op + o.text);
     k = end;
-    start = end;
   }
   return out.join('\n') + '\n';
 }

@@ -29,7 +29,8 @@ import {
   type PlannedHost,
   type PlannedSegment,
 } from './plan.js';
-import { HTTP_SERVER_SCRIPT, PROBE_SCRIPT, SMTP_SINK_SCRIPT, parseProbeLine, probeConfig, type ProbeOptions, type ProbeSample } from './scripts.js';
+import { agentArgv } from './agents/launch.js';
+import { parseProbeLine, probeConfig, type ProbeOptions, type ProbeSample } from './scripts.js';
 import { Vm, type BootMedium, type ConsoleLine, type StickDrive } from './qemu.js';
 
 /** Every command the lab runs is bounded by this. */
@@ -184,14 +185,14 @@ export class LabHost {
 
   /** A tiny HTTP server answering every request with `name` (default: this host's name). */
   async startHttpServer(opts: { name?: string; port?: number; bind?: string; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
-    const d = this.spawn(process.execPath, ['-e', HTTP_SERVER_SCRIPT, opts.name ?? this.name, String(opts.port ?? 80), opts.bind ?? '0.0.0.0']);
+    const d = this.spawn(process.execPath, agentArgv('http-server', [opts.name ?? this.name, String(opts.port ?? 80), opts.bind ?? '0.0.0.0']));
     await d.output.waitFor(/"listening"/, opts.readyTimeoutMs ?? 10_000);
     return d;
   }
 
   /** An SMTP sink on this host (alert tests); received mails are JSON lines on its output (parseMailLine). */
   async startSmtpSink(opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
-    const d = this.spawn(process.execPath, ['-e', SMTP_SINK_SCRIPT, String(opts.port ?? 25)]);
+    const d = this.spawn(process.execPath, agentArgv('smtp-sink', [String(opts.port ?? 25)]));
     await d.output.waitFor(/"listening"/, opts.readyTimeoutMs ?? 10_000);
     return d;
   }
@@ -202,7 +203,7 @@ export class LabHost {
    */
   startProbe(opts: ProbeOptions): Probe {
     const cfg = probeConfig(opts);
-    const d = this.spawn(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify(cfg)]);
+    const d = this.spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]));
     const samples: ProbeSample[] = [];
     const out = d.output;
     const limit = cfg.durationMs + cfg.timeoutMs + 5000;

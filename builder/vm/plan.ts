@@ -7,6 +7,7 @@
  * is its own namespace `pillars-lab-<id>-<host>` wired to a segment's bridge by a veth pair.
  * Nothing is ever created in, addressed on or routed out of the caller's own namespace.
  */
+import { inSubnet, network, parseCidr, parseIp, type Cidr, type Ip } from '../../overlay/config/net.js';
 
 export interface Cmd {
   cmd: string;
@@ -135,42 +136,34 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
 
-export function parseIPv4(a: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
-  if (!m) throw new Error(`not an IPv4 address: ${a}`);
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) throw new Error(`not an IPv4 address: ${a}`);
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+function ipv4(address: string): Ip {
+  const ip = parseIp(address);
+  if (!ip || ip.family !== 4) throw new Error(`not an IPv4 address: ${address}`);
+  return ip;
 }
 
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+function formatIPv4(n: bigint): string {
+  return [24n, 16n, 8n, 0n].map((shift) => String((n >> shift) & 255n)).join('.');
 }
 
-export function parseCidr(cidr: string): { network: number; prefixLength: number } {
-  const [addr, len, extra] = cidr.split('/');
-  const prefixLength = Number(len);
-  if (extra !== undefined || !addr || !Number.isInteger(prefixLength) || prefixLength < 8 || prefixLength > 30) {
-    throw new Error(`not an IPv4 network with a /8../30 prefix: ${cidr}`);
-  }
-  const mask = (0xffffffff << (32 - prefixLength)) >>> 0;
-  const network = (parseIPv4(addr) & mask) >>> 0;
-  if (network !== parseIPv4(addr)) throw new Error(`${cidr} has host bits set`);
-  return { network, prefixLength };
+/** A segment's network: IPv4 with a /8../30 prefix and no host bits (parsed by overlay/config/net.ts). */
+export function labNetwork(cidr: string): Cidr {
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4 || c.prefix < 8 || c.prefix > 30) throw new Error(`not an IPv4 network with a /8../30 prefix: ${cidr}`);
+  if (network(c) !== c.value) throw new Error(`${cidr} has host bits set`);
+  return c;
 }
 
 /** Address number `n` in a network ('192.0.2.0/24', 100 → '192.0.2.100'), checked to be a host address. */
 export function hostAddress(cidr: string, n: number): string {
-  const { network, prefixLength } = parseCidr(cidr);
-  const size = 2 ** (32 - prefixLength);
+  const net = labNetwork(cidr);
+  const size = 2 ** (32 - net.prefix);
   if (!Number.isInteger(n) || n < 1 || n > size - 2) throw new Error(`host number ${n} is not usable in ${cidr}`);
-  return formatIPv4(network + n);
+  return formatIPv4(net.value + BigInt(n));
 }
 
 export function inNetwork(address: string, cidr: string): boolean {
-  const { network, prefixLength } = parseCidr(cidr);
-  const mask = (0xffffffff << (32 - prefixLength)) >>> 0;
-  return ((parseIPv4(address) & mask) >>> 0) === network;
+  return inSubnet(ipv4(address), labNetwork(cidr));
 }
 
 /** Plan a lab: validate the spec, name everything, allocate addresses and list the setup commands. */
@@ -180,7 +173,7 @@ export function planLab(spec: LabSpec, id: string): LabPlan {
   const segments: PlannedSegment[] = spec.segments.map((s, index) => {
     if (!/^[a-z][a-z0-9]{0,15}$/.test(s.name)) throw new Error(`segment name must be [a-z][a-z0-9]{0,15}: ${JSON.stringify(s.name)}`);
     const cidr = s.cidr === undefined ? (DEFAULT_SEGMENT_CIDRS[s.name] ?? null) : s.cidr;
-    return { name: s.name, index, bridge: bridgeName(id, index), cidr, prefixLength: cidr ? parseCidr(cidr).prefixLength : null };
+    return { name: s.name, index, bridge: bridgeName(id, index), cidr, prefixLength: cidr ? labNetwork(cidr).prefix : null };
   });
   const seen = new Set<string>();
   for (const s of segments) {

@@ -89,6 +89,7 @@ export function qemuArgs(spec: VmSpec): string[] {
 
 /** Strip the readline echo of `command`, control sequences and prompts from HMP output. Pure. */
 export function cleanMonitorOutput(raw: string, command: string): string {
+  // eslint-disable-next-line no-control-regex -- ESC starts the control sequences being removed
   const text = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
   const lines = text.split('\n').map((l) => l.replace(/\(qemu\).*$/, ''));
   // The first line is the echo (typed character by character, so it ends in the full command).
@@ -139,6 +140,7 @@ export class Vm {
 
   private feed(text: string): void {
     // Strip terminal control sequences that firmware and GRUB print.
+    // eslint-disable-next-line no-control-regex -- ESC starts the control sequences being removed
     const clean = (this.partial + text).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
     const parts = clean.split('\n');
     this.partial = parts.pop() ?? '';

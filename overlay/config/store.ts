@@ -15,7 +15,7 @@
  * Read: a pillars.yaml without a valid trailer was edited by hand and is taken as it is; otherwise
  * the newest generation whose checksum matches, from pillars.yaml, pillars.new or history/.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.js';
 
 /** The few file operations the protocol needs; paths are relative to the stick root, "/"-separated. */
 export interface StickFs {
@@ -42,9 +42,7 @@ export const HISTORY_KEEP = 20;
 
 const TRAILER = /\n?# pillars-generation: (\d+) (\S+) sha256:([0-9a-f]{64})\s*$/;
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+export { sha256 };
 
 export interface Parsed {
   body: string;

@@ -19,12 +19,33 @@ export function formatCluster(v: ClusterView, timelineRows = 10): string[] {
   const nodes = clusterNodes(v);
   const rows: string[][] = [['', ...nodes.map((n) => `${n.name}${n.self ? ' (this node)' : ''}`)]];
   const col = (f: (n: (typeof nodes)[number]) => string) => nodes.map(f);
-  rows.push(['reachable', ...col((n) => (n.reachable ? 'yes' : `NO: ${n.error ?? 'unknown'}${n.lastSeen ? ` (last seen ${formatDuration(v.at - n.lastSeen)} ago)` : ''}`))]);
-  rows.push(['state', ...col((n) => (n.snapshot ? (n.snapshot.configured ? 'configured' : `UNCONFIGURED: ${n.snapshot.reason ?? ''}`) : '-'))]);
+  rows.push([
+    'reachable',
+    ...col((n) =>
+      n.reachable
+        ? 'yes'
+        : `NO: ${n.error ?? 'unknown'}${n.lastSeen ? ` (last seen ${formatDuration(v.at - n.lastSeen)} ago)` : ''}`,
+    ),
+  ]);
+  rows.push([
+    'state',
+    ...col((n) =>
+      n.snapshot ? (n.snapshot.configured ? 'configured' : `UNCONFIGURED: ${n.snapshot.reason ?? ''}`) : '-',
+    ),
+  ]);
   rows.push(['roles', ...col((n) => n.snapshot?.roles.join(', ') ?? '-')]);
   const cfg = configMismatch(v);
-  rows.push(['config', ...col((n) => (n.snapshot?.config ? `generation ${n.snapshot.config.generation}, sha256 ${n.snapshot.config.sha256.slice(0, 12)}${cfg?.mismatch ? ' (MISMATCH)' : ''}` : '-'))]);
-  const keys = [...new Set(nodes.flatMap((n) => (n.snapshot?.instances ?? []).map((i) => `${i.kind} ${i.name}`)))].sort();
+  rows.push([
+    'config',
+    ...col((n) =>
+      n.snapshot?.config
+        ? `generation ${n.snapshot.config.generation}, sha256 ${n.snapshot.config.sha256.slice(0, 12)}${cfg?.mismatch ? ' (MISMATCH)' : ''}`
+        : '-',
+    ),
+  ]);
+  const keys = [
+    ...new Set(nodes.flatMap((n) => (n.snapshot?.instances ?? []).map((i) => `${i.kind} ${i.name}`))),
+  ].sort();
   for (const k of keys)
     rows.push([
       k,
@@ -68,7 +89,15 @@ export function formatCluster(v: ClusterView, timelineRows = 10): string[] {
   if (!tl.length) out.push('  (none recorded)');
   else
     out.push(
-      ...table(tl.map((t) => [new Date(t.at).toISOString().slice(0, 19).replace('T', ' '), t.node, `${t.kind} ${t.name}`, `${t.from ?? '-'} -> ${t.to}`, t.cause ?? ''])).map((l) => `  ${l}`),
+      ...table(
+        tl.map((t) => [
+          new Date(t.at).toISOString().slice(0, 19).replace('T', ' '),
+          t.node,
+          `${t.kind} ${t.name}`,
+          `${t.from ?? '-'} -> ${t.to}`,
+          t.cause ?? '',
+        ]),
+      ).map((l) => `  ${l}`),
     );
   return out;
 }

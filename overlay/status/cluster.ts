@@ -31,7 +31,9 @@ export interface ClusterNode {
 }
 
 export function clusterNodes(v: ClusterView): ClusterNode[] {
-  const nodes: ClusterNode[] = [{ name: v.local.node ?? '(this node)', self: true, reachable: true, snapshot: v.local }];
+  const nodes: ClusterNode[] = [
+    { name: v.local.node ?? '(this node)', self: true, reachable: true, snapshot: v.local },
+  ];
   if (v.peer) {
     nodes.push({
       name: v.peer.name,
@@ -50,7 +52,8 @@ export function configMismatch(v: ClusterView): { mismatch: boolean; text: strin
   const a = v.local.config;
   const b = v.peer?.snapshot?.config;
   if (!a || !b) return undefined;
-  if (a.sha256 === b.sha256) return { mismatch: false, text: `both nodes run generation ${a.generation} (sha256 ${a.sha256.slice(0, 12)})` };
+  if (a.sha256 === b.sha256)
+    return { mismatch: false, text: `both nodes run generation ${a.generation} (sha256 ${a.sha256.slice(0, 12)})` };
   return {
     mismatch: true,
     text: `the nodes run different configs: ${v.local.node ?? 'this node'} generation ${a.generation} sha256 ${a.sha256.slice(0, 12)}, ${v.peer!.name} generation ${b.generation} sha256 ${b.sha256.slice(0, 12)}`,

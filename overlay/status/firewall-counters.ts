@@ -29,7 +29,13 @@ export function parseNftCounters(json: string): FirewallCounter[] {
     for (const e of rule.expr) {
       const c = e.counter as { packets?: unknown; bytes?: unknown } | undefined;
       if (!c || typeof c.packets !== 'number' || typeof c.bytes !== 'number') continue;
-      out.push({ table: `${rule.family ?? ''} ${rule.table ?? ''}`.trim(), chain: rule.chain ?? '', rule: rule.comment ?? `handle ${rule.handle ?? '?'}`, packets: c.packets, bytes: c.bytes });
+      out.push({
+        table: `${rule.family ?? ''} ${rule.table ?? ''}`.trim(),
+        chain: rule.chain ?? '',
+        rule: rule.comment ?? `handle ${rule.handle ?? '?'}`,
+        packets: c.packets,
+        bytes: c.bytes,
+      });
     }
   }
   return out;

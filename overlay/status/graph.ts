@@ -25,11 +25,21 @@ export function formatRate(v: number): string {
 }
 
 /** `series`: [[at, value], …] oldest first; the x axis spans `spanMs` up to `now`. */
-export function sparkline(series: ReadonlyArray<readonly [number, number]>, now: number, unit: string, spanMs = 3_600_000, width = 140, height = 28): Sparkline {
+export function sparkline(
+  series: ReadonlyArray<readonly [number, number]>,
+  now: number,
+  unit: string,
+  spanMs = 3_600_000,
+  width = 140,
+  height = 28,
+): Sparkline {
   const pts = series.filter(([at]) => at >= now - spanMs && at <= now);
   const max = pts.reduce((m, [, v]) => Math.max(m, v), 0);
   const last = pts.length ? pts[pts.length - 1]![1] : 0;
-  const label = pts.length < 2 ? `no ${unit} samples yet` : `now ${formatRate(last)} ${unit}, peak ${formatRate(max)} ${unit} in the last ${Math.round(spanMs / 60_000)} min`;
+  const label =
+    pts.length < 2
+      ? `no ${unit} samples yet`
+      : `now ${formatRate(last)} ${unit}, peak ${formatRate(max)} ${unit} in the last ${Math.round(spanMs / 60_000)} min`;
   if (pts.length < 2) return { width, height, points: '', area: '', max, last, label };
   const x = (at: number) => (((at - (now - spanMs)) / spanMs) * (width - 2) + 1).toFixed(1);
   const y = (v: number) => (height - 2 - (max > 0 ? (v / max) * (height - 4) : 0)).toFixed(1);

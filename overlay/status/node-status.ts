@@ -11,7 +11,13 @@ import type { ClusterView, PeerState } from './cluster.js';
 import { fetchPeerSnapshot, type PeerEndpoint, type PeerResult } from './peer.js';
 import { createMetricRings, RING_STEP_MS } from './rings.js';
 import { graphsOf, samplePool } from './sampler.js';
-import { buildSnapshot, type ConntrackView, type FirewallCounter, type NodeSnapshot, type StatusJsonLike } from './snapshot.js';
+import {
+  buildSnapshot,
+  type ConntrackView,
+  type FirewallCounter,
+  type NodeSnapshot,
+  type StatusJsonLike,
+} from './snapshot.js';
 import { createTimeline, type InstanceKind } from './timeline.js';
 
 export interface NodeStatusReaders {
@@ -80,7 +86,12 @@ export function createNodeStatus(o: NodeStatusOptions) {
         const last = peerState?.name === p.name ? peerState : undefined;
         peerState = r.ok
           ? { name: p.name, snapshot: r.snapshot, lastSeen: peerAsked }
-          : { name: p.name, error: r.error, ...(last?.snapshot ? { snapshot: last.snapshot } : {}), ...(last?.lastSeen !== undefined ? { lastSeen: last.lastSeen } : {}) };
+          : {
+              name: p.name,
+              error: r.error,
+              ...(last?.snapshot ? { snapshot: last.snapshot } : {}),
+              ...(last?.lastSeen !== undefined ? { lastSeen: last.lastSeen } : {}),
+            };
         peerInFlight = undefined;
         return peerState;
       });
@@ -101,10 +112,15 @@ export function createNodeStatus(o: NodeStatusOptions) {
       if (t && t.to === 'MASTER' && t.from === 'BACKUP' && peer && !/^(manual|election)/.test(t.cause ?? '')) {
         const p = peer;
         void o.readers.fetchPeer(p.endpoint).then((r) => {
-          if (!r.ok) timeline.refine(t, `peer dead: no adverts from ${p.name}, and its peer channel does not answer (${r.error})`);
+          if (!r.ok)
+            timeline.refine(
+              t,
+              `peer dead: no adverts from ${p.name}, and its peer channel does not answer (${r.error})`,
+            );
           else {
             const theirs = r.snapshot.instances.find((i) => i.kind === t.kind && i.name === t.name);
-            if (theirs?.state === 'FAULT') timeline.refine(t, `${p.name} is in FAULT (interface down or a tracked check failed)`);
+            if (theirs?.state === 'FAULT')
+              timeline.refine(t, `${p.name} is in FAULT (interface down or a tracked check failed)`);
             else if (!r.snapshot.configured) timeline.refine(t, `${p.name} is unconfigured (safe state)`);
             else timeline.refine(t, `no adverts from ${p.name}, which still answers: link down between the nodes?`);
           }
@@ -114,7 +130,13 @@ export function createNodeStatus(o: NodeStatusOptions) {
     markManual: (reason: string) => timeline.markManual(reason, now()),
     snapshot,
     setPeer(p: PeerConfig | undefined): void {
-      if (p?.name !== peer?.name || p?.endpoint.host !== peer?.endpoint.host || p?.endpoint.port !== peer?.endpoint.port || p?.endpoint.key !== peer?.endpoint.key) peerState = undefined;
+      if (
+        p?.name !== peer?.name ||
+        p?.endpoint.host !== peer?.endpoint.host ||
+        p?.endpoint.port !== peer?.endpoint.port ||
+        p?.endpoint.key !== peer?.endpoint.key
+      )
+        peerState = undefined;
       peer = p;
     },
     async cluster(): Promise<ClusterView> {

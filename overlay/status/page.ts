@@ -13,7 +13,8 @@ const page = ejs.compile(pageTemplate, { strict: true, localsName: 'it' });
 const body = ejs.compile(bodyTemplate, { strict: true, localsName: 'it' });
 
 /** Only what the page itself loads: its own script and inline style and SVG; nothing from elsewhere. */
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const LIVE_INTERVAL_MS = 2000;
 

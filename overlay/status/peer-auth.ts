@@ -27,9 +27,19 @@ export function newNonce(): string {
 }
 
 /** The headers that authenticate one request. */
-export function signRequest(key: string, method: string, path: string, now: number, nonce: string = newNonce()): Record<string, string> {
+export function signRequest(
+  key: string,
+  method: string,
+  path: string,
+  now: number,
+  nonce: string = newNonce(),
+): Record<string, string> {
   const time = String(now);
-  return { [HEADER_TIME]: time, [HEADER_NONCE]: nonce, [HEADER_MAC]: hmac(key, requestText(method, path, time, nonce)) };
+  return {
+    [HEADER_TIME]: time,
+    [HEADER_NONCE]: nonce,
+    [HEADER_MAC]: hmac(key, requestText(method, path, time, nonce)),
+  };
 }
 
 export function signResponse(key: string, nonce: string, body: string): string {
@@ -63,8 +73,10 @@ export function createVerifier(key: string, windowMs = AUTH_WINDOW_MS, maxNonces
       if (!time || !nonce || !mac) return { ok: false, reason: 'not authenticated' };
       if (!/^\d{1,16}$/.test(time)) return { ok: false, reason: 'bad time' };
       if (!/^[0-9a-f]{32}$/.test(nonce)) return { ok: false, reason: 'bad nonce' };
-      if (!sameHex(mac, hmac(key, requestText(method, path, time, nonce)))) return { ok: false, reason: 'bad signature' };
-      if (Math.abs(now - Number(time)) > windowMs) return { ok: false, reason: `time ${time} outside the ${windowMs / 1000} s window` };
+      if (!sameHex(mac, hmac(key, requestText(method, path, time, nonce))))
+        return { ok: false, reason: 'bad signature' };
+      if (Math.abs(now - Number(time)) > windowMs)
+        return { ok: false, reason: `time ${time} outside the ${windowMs / 1000} s window` };
       for (const [n, exp] of seen) if (exp < now) seen.delete(n);
       if (seen.has(nonce)) return { ok: false, reason: 'replayed nonce' };
       if (seen.size >= maxNonces) return { ok: false, reason: 'too many requests in the window' };

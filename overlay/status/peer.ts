@@ -31,7 +31,12 @@ export function startPeerServer(o: PeerServerOptions): Server {
     const path = (req.url ?? '/').split('?')[0]!;
     const v = verifier.verify(req.method ?? 'GET', path, req.headers, now());
     const send = (status: number, body: string, extra: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close', ...extra });
+      res.writeHead(status, {
+        'content-type': status === 200 ? 'application/json' : 'text/plain',
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+        ...extra,
+      });
       res.end(body);
     };
     req.resume();
@@ -58,32 +63,41 @@ export function startPeerServer(o: PeerServerOptions): Server {
 export type PeerResult = { ok: true; snapshot: NodeSnapshot } | { ok: false; error: string };
 
 /** Ask the peer for its snapshot; never throws. */
-export function fetchPeerSnapshot(peer: PeerEndpoint, timeoutMs = 2000, now: () => number = Date.now): Promise<PeerResult> {
+export function fetchPeerSnapshot(
+  peer: PeerEndpoint,
+  timeoutMs = 2000,
+  now: () => number = Date.now,
+): Promise<PeerResult> {
   const headers = signRequest(peer.key, 'GET', PEER_SNAPSHOT_PATH, now());
   const nonce = headers[HEADER_NONCE]!;
   return new Promise((resolve) => {
-    const req = request({ host: peer.host, port: peer.port, path: PEER_SNAPSHOT_PATH, method: 'GET', headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_PEER_BODY) {
-          req.destroy();
-          resolve({ ok: false, error: `answer larger than ${MAX_PEER_BODY} bytes` });
-        } else chunks.push(c);
-      });
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}` });
-        const mac = res.headers[HEADER_MAC];
-        if (!verifyResponse(peer.key, nonce, body, typeof mac === 'string' ? mac : undefined)) return resolve({ ok: false, error: 'the answer is not signed with the cluster key' });
-        try {
-          resolve({ ok: true, snapshot: JSON.parse(body) as NodeSnapshot });
-        } catch {
-          resolve({ ok: false, error: 'the answer is not JSON' });
-        }
-      });
-    });
+    const req = request(
+      { host: peer.host, port: peer.port, path: PEER_SNAPSHOT_PATH, method: 'GET', headers, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_PEER_BODY) {
+            req.destroy();
+            resolve({ ok: false, error: `answer larger than ${MAX_PEER_BODY} bytes` });
+          } else chunks.push(c);
+        });
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200)
+            return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${body.trim().slice(0, 200)}` });
+          const mac = res.headers[HEADER_MAC];
+          if (!verifyResponse(peer.key, nonce, body, typeof mac === 'string' ? mac : undefined))
+            return resolve({ ok: false, error: 'the answer is not signed with the cluster key' });
+          try {
+            resolve({ ok: true, snapshot: JSON.parse(body) as NodeSnapshot });
+          } catch {
+            resolve({ ok: false, error: 'the answer is not JSON' });
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err) => resolve({ ok: false, error: err.message }));
     req.end();

@@ -27,7 +27,8 @@ export const RING_CAPACITY = 360;
 export const MAX_METRICS = 2000;
 
 export function createMetricRings(capacity = RING_CAPACITY, maxMetrics = MAX_METRICS): MetricRings {
-  if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`ring capacity must be an integer ≥ 2, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 2)
+    throw new RangeError(`ring capacity must be an integer ≥ 2, got ${capacity}`);
   const rings = new Map<string, { slots: Sample[]; next: number; last: number }>();
   return {
     capacity,

@@ -24,28 +24,62 @@ export interface RouteResponse {
 }
 
 const NO_STORE = { 'cache-control': 'no-store' };
-const HTML_HEADERS = { ...NO_STORE, 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+const HTML_HEADERS = {
+  ...NO_STORE,
+  'content-security-policy': PAGE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 
 /** Does the client want HTML (a browser) rather than text (curl, wget)? */
 export function wantsHtml(accept: string | undefined): boolean {
   return /\btext\/html\b/.test(accept ?? '');
 }
 
-export async function viewRoute(path: string, accept: string | undefined, src: ViewSource): Promise<RouteResponse | undefined> {
+export async function viewRoute(
+  path: string,
+  accept: string | undefined,
+  src: ViewSource,
+): Promise<RouteResponse | undefined> {
   switch (path) {
     case '/':
       if (!wantsHtml(accept)) return undefined;
-      return { status: 200, type: 'text/html; charset=utf-8', body: renderPage(await src.cluster()), headers: HTML_HEADERS };
+      return {
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: renderPage(await src.cluster()),
+        headers: HTML_HEADERS,
+      };
     case '/index.html':
-      return { status: 200, type: 'text/html; charset=utf-8', body: renderPage(await src.cluster()), headers: HTML_HEADERS };
+      return {
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: renderPage(await src.cluster()),
+        headers: HTML_HEADERS,
+      };
     case '/fragment':
-      return { status: 200, type: 'text/html; charset=utf-8', body: renderFragment(await src.cluster()), headers: HTML_HEADERS };
+      return {
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: renderFragment(await src.cluster()),
+        headers: HTML_HEADERS,
+      };
     case '/live.js':
-      return { status: 200, type: 'text/javascript; charset=utf-8', body: LIVE_SCRIPT, headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' } };
+      return {
+        status: 200,
+        type: 'text/javascript; charset=utf-8',
+        body: LIVE_SCRIPT,
+        headers: { 'cache-control': 'max-age=300', 'x-content-type-options': 'nosniff' },
+      };
     case '/metrics':
       return { status: 200, type: METRICS_CONTENT_TYPE, body: renderMetrics(await src.snapshot()), headers: NO_STORE };
     case '/cluster.json':
-      return { status: 200, type: 'application/json', body: JSON.stringify(await src.cluster()) + '\n', headers: NO_STORE };
+      return {
+        status: 200,
+        type: 'application/json',
+        body: JSON.stringify(await src.cluster()) + '\n',
+        headers: NO_STORE,
+      };
     default:
       return undefined;
   }

@@ -78,8 +78,21 @@ export interface NodeSnapshot {
 /** The supervisor's status JSON (what `pillarsctl status --json` prints), as far as read here. */
 export interface StatusJsonLike {
   supervisor?: { uptime?: number };
-  config?: { state?: string; node?: string; roles?: string[]; reason?: string; source?: { generation?: number; checksum?: string; device?: string; provider?: string } };
-  services?: Array<{ name: string; state: string; since: number; restarts: number; pid?: number; info?: Record<string, { value: unknown; since: number }> }>;
+  config?: {
+    state?: string;
+    node?: string;
+    roles?: string[];
+    reason?: string;
+    source?: { generation?: number; checksum?: string; device?: string; provider?: string };
+  };
+  services?: Array<{
+    name: string;
+    state: string;
+    since: number;
+    restarts: number;
+    pid?: number;
+    info?: Record<string, { value: unknown; since: number }>;
+  }>;
   at?: number;
 }
 
@@ -95,7 +108,10 @@ export interface SnapshotExtras {
 const INSTANCE_KEY = /^(vrrp|vrrp-group|carp|heartbeat)\.(.+)$/;
 
 /** Instances from the service annotations (vrrp.VI_1 = MASTER), joined with the timeline's counters. */
-function instancesOf(status: StatusJsonLike, counters: readonly InstanceCounters[]): { instances: InstanceView[]; groups: ResourceGroupView[] } {
+function instancesOf(
+  status: StatusJsonLike,
+  counters: readonly InstanceCounters[],
+): { instances: InstanceView[]; groups: ResourceGroupView[] } {
   const instances = new Map<string, InstanceView>();
   const groups: ResourceGroupView[] = [];
   for (const svc of status.services ?? []) {
@@ -124,10 +140,14 @@ function instancesOf(status: StatusJsonLike, counters: readonly InstanceCounters
   }
   for (const c of counters) {
     const i = instances.get(`${c.kind}\u0000${c.name}`);
-    if (i) Object.assign(i, { transitions: c.transitions, becameMaster: c.becameMaster, releasedMaster: c.releasedMaster });
+    if (i)
+      Object.assign(i, { transitions: c.transitions, becameMaster: c.becameMaster, releasedMaster: c.releasedMaster });
   }
   const order = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-  return { instances: [...instances.values()].sort((a, b) => a.kind.localeCompare(b.kind) || order(a, b)), groups: groups.sort(order) };
+  return {
+    instances: [...instances.values()].sort((a, b) => a.kind.localeCompare(b.kind) || order(a, b)),
+    groups: groups.sort(order),
+  };
 }
 
 export function buildSnapshot(status: StatusJsonLike, extras: SnapshotExtras = {}): NodeSnapshot {
@@ -145,11 +165,24 @@ export function buildSnapshot(status: StatusJsonLike, extras: SnapshotExtras = {
     uptimeSeconds: status.supervisor?.uptime ?? 0,
     ...(extras.bootToReadySeconds !== undefined ? { bootToReadySeconds: extras.bootToReadySeconds } : {}),
     ...(src && typeof src.generation === 'number' && typeof src.checksum === 'string'
-      ? { config: { generation: src.generation, sha256: src.checksum, device: src.device ?? '', provider: src.provider ?? '' } }
+      ? {
+          config: {
+            generation: src.generation,
+            sha256: src.checksum,
+            device: src.device ?? '',
+            provider: src.provider ?? '',
+          },
+        }
       : {}),
     instances,
     transitions: extras.timeline?.transitions ?? [],
-    services: (status.services ?? []).map((s) => ({ name: s.name, state: s.state, since: s.since, restarts: s.restarts, ...(s.pid !== undefined ? { pid: s.pid } : {}) })),
+    services: (status.services ?? []).map((s) => ({
+      name: s.name,
+      state: s.state,
+      since: s.since,
+      restarts: s.restarts,
+      ...(s.pid !== undefined ? { pid: s.pid } : {}),
+    })),
     ...(extras.pool && 'pool' in extras.pool ? { pool: extras.pool.pool } : {}),
     ...(extras.pool && 'error' in extras.pool ? { poolError: extras.pool.error } : {}),
     ...(extras.firewall ? { firewall: extras.firewall } : {}),

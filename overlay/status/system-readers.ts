@@ -19,7 +19,10 @@ export const systemReaders: NodeStatusReaders = {
     return r.code === 0 ? parseNftCounters(r.stdout) : undefined;
   },
   async conntrack() {
-    const [entries, limit] = await Promise.all([readNumber('/proc/sys/net/netfilter/nf_conntrack_count'), readNumber('/proc/sys/net/netfilter/nf_conntrack_max')]);
+    const [entries, limit] = await Promise.all([
+      readNumber('/proc/sys/net/netfilter/nf_conntrack_count'),
+      readNumber('/proc/sys/net/netfilter/nf_conntrack_max'),
+    ]);
     return Number.isFinite(entries) && Number.isFinite(limit) ? { entries, limit } : undefined;
   },
   fetchPeer: (peer) => fetchPeerSnapshot(peer),

@@ -66,7 +66,8 @@ export function createTimeline(limit = 200): Timeline {
       const c = counters.get(key);
       if (c && c.state === state) return undefined;
       const from = c?.state;
-      const election = c !== undefined && c.transitions === 0 && at - c.since <= ELECTION_WINDOW_MS && state === 'MASTER';
+      const election =
+        c !== undefined && c.transitions === 0 && at - c.since <= ELECTION_WINDOW_MS && state === 'MASTER';
       const why =
         cause ??
         (manual && at - manual.at <= MANUAL_WINDOW_MS && from !== undefined
@@ -74,8 +75,23 @@ export function createTimeline(limit = 200): Timeline {
           : election
             ? 'election at start: no master with a higher priority heard'
             : inferCause(from, state));
-      const t: Transition = { at, kind, name, ...(from !== undefined ? { from } : {}), to: state, ...(why ? { cause: why } : {}) };
-      const next: InstanceCounters = c ?? { kind, name, state, since: at, transitions: 0, becameMaster: 0, releasedMaster: 0 };
+      const t: Transition = {
+        at,
+        kind,
+        name,
+        ...(from !== undefined ? { from } : {}),
+        to: state,
+        ...(why ? { cause: why } : {}),
+      };
+      const next: InstanceCounters = c ?? {
+        kind,
+        name,
+        state,
+        since: at,
+        transitions: 0,
+        becameMaster: 0,
+        releasedMaster: 0,
+      };
       if (c) next.transitions += 1;
       if (state === 'MASTER') next.becameMaster += 1;
       if (from === 'MASTER') next.releasedMaster += 1;
@@ -94,6 +110,7 @@ export function createTimeline(limit = 200): Timeline {
       if (stored) stored.cause = cause;
     },
     transitions: () => log.map((t) => ({ ...t })),
-    instances: () => [...counters.values()].map((c) => ({ ...c })).sort((a, b) => (a.kind + a.name).localeCompare(b.kind + b.name)),
+    instances: () =>
+      [...counters.values()].map((c) => ({ ...c })).sort((a, b) => (a.kind + a.name).localeCompare(b.kind + b.name)),
   };
 }

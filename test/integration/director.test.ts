@@ -17,7 +17,8 @@ import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import type { HostProcess, Lab, LabVm } from '../../builder/vm/lab.js';
 import { parseMailLine, type Mail, type ProbeSample } from '../../builder/vm/scripts.js';
-import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport, survivors } from '../../builder/vm/conn-scripts.js';
+import { parseConnReport, survivors } from '../../builder/vm/conn-scripts.js';
+import { agentArgv } from '../../builder/vm/agents/launch.js';
 import { renderRealserverScript } from '../../overlay/roles/realserver/index.js';
 import { parseIpvsStats } from '../../overlay/pillarsctl/ipvs.js';
 import { imagePath, requireImage, root } from './image.js';
@@ -73,7 +74,7 @@ async function beforeBoot(lab: Lab): Promise<void> {
   const webs = [1, 2, 3].map((i) => lab.host(`web${i}`));
   await Promise.all(webs.map(async (h) => servers90.set(h.name, await h.startHttpServer({ port: 90 }))));
   await Promise.all(webs.map(async (h) => {
-    const d = h.spawn(process.execPath, ['-e', CONN_SERVER_SCRIPT, h.name, '85']);
+    const d = h.spawn(process.execPath, agentArgv('conn-server', [h.name, '85']));
     await d.output.waitFor(/"listening"/, 10_000);
   }));
   for (const name of ['dr1', 'dr2']) {
@@ -245,7 +246,7 @@ describe('LVS director pair', () => {
 
   it('director failover during 20 long-lived connections: short requests resume, long-lived ones are counted', async () => {
     const { master: m, backup } = await pair();
-    const client = dl!.client.spawn(process.execPath, ['-e', CONN_CLIENT_SCRIPT, JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 120_000 })]);
+    const client = dl!.client.spawn(process.execPath, agentArgv('conn-client', [JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 120_000 })]));
     const connected = JSON.parse(await client.output.waitFor(/"connected"/, 30_000)) as { connected: number; backends: Record<string, number> };
     console.log('long-lived:', JSON.stringify(connected));
     expect(connected.connected).toBe(20);

@@ -24,13 +24,17 @@ const pair = useDrillLab({ profile: 'director', timers: 'default' });
 const PAGE_PORT = 8080;
 const PEER_PORT = 7411;
 const results = join(root, 'test-results');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => spawnSync(p, ['--version']).status === 0);
+const CHROMIUM = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find(
+  (p) => spawnSync(p, ['--version']).status === 0,
+);
 const PROMTOOL = ['/usr/bin/promtool'].find((p) => spawnSync(p, ['--version']).status === 0);
 
 /** GET from the lab client's namespace (Node's fetch there); status, headers and body. */
 async function clientGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const script = `fetch(process.argv[1], { headers: JSON.parse(process.argv[2]), signal: AbortSignal.timeout(10000) }).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })), (e) => process.stdout.write(JSON.stringify({ status: 0, body: String(e.cause ?? e) })))`;
-  const r = await pair().client.run(process.execPath, ['-e', script, url, JSON.stringify(headers)], { timeoutMs: 20_000 });
+  const r = await pair().client.run(process.execPath, ['-e', script, url, JSON.stringify(headers)], {
+    timeoutMs: 20_000,
+  });
   return JSON.parse(r.stdout) as { status: number; body: string };
 }
 
@@ -61,7 +65,11 @@ describe('status page, metrics and cluster view of a director pair', () => {
     const wrapper = join(results, 'chromium-in-lab.sh');
     writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${pair().client.netns} ${CHROMIUM} "$@"\n`);
     chmodSync(wrapper, 0o755);
-    browser = await chromium.launch({ executablePath: wrapper, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], timeout: 120_000 });
+    browser = await chromium.launch({
+      executablePath: wrapper,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      timeout: 120_000,
+    });
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -78,8 +86,12 @@ describe('status page, metrics and cluster view of a director pair', () => {
     expect(m.body).toMatch(/^pillars_failover_state\{kind="vrrp-group",instance="VG_LAB",state="MASTER"\} 1$/m);
     // keepalived reports a real server's check only when it changes: none has failed here
     expect(m.body).not.toMatch(/^pillars_ipvs_backend_check_up\{.*\} 0$/m);
-    expect(m.body).toMatch(/^node_ipvs_backend_weight\{local_address="192\.0\.2\.10",local_port="80",local_mark="",proto="TCP",remote_address="198\.51\.100\.100",remote_port="80"\} 1$/m);
-    expect(m.body).toMatch(/^pillars_ipvs_service_connections_total\{local_address="192\.0\.2\.10",local_port="80",local_mark="",proto="TCP"\} [1-9]\d*$/m);
+    expect(m.body).toMatch(
+      /^node_ipvs_backend_weight\{local_address="192\.0\.2\.10",local_port="80",local_mark="",proto="TCP",remote_address="198\.51\.100\.100",remote_port="80"\} 1$/m,
+    );
+    expect(m.body).toMatch(
+      /^pillars_ipvs_service_connections_total\{local_address="192\.0\.2\.10",local_port="80",local_mark="",proto="TCP"\} [1-9]\d*$/m,
+    );
     expect(m.body).toMatch(/^pillars_boot_to_ready_seconds \d+(\.\d+)?$/m);
     expect(m.body).toMatch(/^pillars_config_generation \d+$/m);
     expect(m.body).toMatch(/^pillars_service_restarts_total\{service="keepalived"\} 0$/m);
@@ -103,8 +115,11 @@ describe('status page, metrics and cluster view of a director pair', () => {
     expect(text.output).toMatch(/^reachable\s+yes\s+yes$/m);
     expect(text.output).toMatch(/^vrrp VI_LAN\s+MASTER for \S+\s+BACKUP for \S+$/m);
     expect(text.output).toMatch(/both nodes run generation \d+/);
-    type View = { local: { node: string; instances: Array<{ name: string; state: string }> }; peer: { name: string; snapshot: { node: string; instances: Array<{ name: string; state: string }> } } };
-    const view = await until('node2 BACKUP in node1\'s cluster view', 90_000, async () => {
+    type View = {
+      local: { node: string; instances: Array<{ name: string; state: string }> };
+      peer: { name: string; snapshot: { node: string; instances: Array<{ name: string; state: string }> } };
+    };
+    const view = await until("node2 BACKUP in node1's cluster view", 90_000, async () => {
       const json = await guestExec(node1!.vm, 'pillarsctl cluster status --json', 60_000);
       const v = JSON.parse(json.output) as View;
       return v.peer.snapshot.instances.find((i) => i.name === 'VI_LAN')?.state === 'BACKUP' && v;
@@ -121,12 +136,18 @@ describe('status page, metrics and cluster view of a director pair', () => {
     expect(plain.output).toMatch(/exit=1/);
     // a correctly signed request is answered once; the same headers again are a replay
     const h = signRequest(LAB_CLUSTER_KEY, 'GET', PEER_SNAPSHOT_PATH, Date.now());
-    const hdr = Object.entries(h).map(([k, v]) => `--header '${k}: ${v}'`).join(' ');
+    const hdr = Object.entries(h)
+      .map(([k, v]) => `--header '${k}: ${v}'`)
+      .join(' ');
     const first = await guestExec(node1!.vm, `busybox wget -q -O- ${hdr} ${peer} | busybox head -c 200; echo`, 60_000);
     expect(first.output).toMatch(/"node":"node2"/);
     const again = await guestExec(node1!.vm, `busybox wget -q -O- ${hdr} ${peer}; echo "exit=$?"`, 60_000);
     expect(again.output).toMatch(/401/);
-    const log = await guestExec(pair().nodes[1]!.vm, 'pillarsctl logs | busybox grep "peer channel: refused" | busybox tail -n 2', 60_000);
+    const log = await guestExec(
+      pair().nodes[1]!.vm,
+      'pillarsctl logs | busybox grep "peer channel: refused" | busybox tail -n 2',
+      60_000,
+    );
     expect(log.output).toMatch(/replayed nonce/);
     // nothing on the LAN address: the client cannot connect to the peer port
     const lan = await clientGet(`http://${LAB_ADDRESSES.lanNode(1)}:${PEER_PORT}${PEER_SNAPSHOT_PATH}`);
@@ -141,24 +162,47 @@ describe('status page, metrics and cluster view of a director pair', () => {
       await page.goto(`http://${LAB_ADDRESSES.lanNode(1)}:${PAGE_PORT}/`, { timeout: 60_000 });
       const badge = (node: string) => page.locator(`section.node[data-node="${node}"] [data-role]`);
       await page.waitForFunction(
-        () => document.querySelector('section.node[data-node="node1"] [data-role]')?.textContent === 'MASTER' && document.querySelector('section.node[data-node="node2"] [data-role]')?.textContent === 'BACKUP',
+        () =>
+          document.querySelector('section.node[data-node="node1"] [data-role]')?.textContent === 'MASTER' &&
+          document.querySelector('section.node[data-node="node2"] [data-role]')?.textContent === 'BACKUP',
         undefined,
         { timeout: 60_000, polling: 500 },
       );
-      expect(await page.locator('section.node h2').allInnerTexts()).toEqual([expect.stringMatching(/^node1\s+MASTER\s+peer/), expect.stringMatching(/^node2\s+BACKUP\s+this node/)]);
+      expect(await page.locator('section.node h2').allInnerTexts()).toEqual([
+        expect.stringMatching(/^node1\s+MASTER\s+peer/),
+        expect.stringMatching(/^node2\s+BACKUP\s+this node/),
+      ]);
       expect(await page.locator('#config-check').innerText()).toMatch(/both nodes run generation \d+/);
       // the pool on the master: three real servers, checks UP, a graph each
       const rows = page.locator('section.node[data-node="node1"] table.pool tbody tr');
       expect(await rows.count()).toBe(3);
-      for (const t of await rows.allInnerTexts()) expect(t).toMatch(/^198\.51\.100\.10[0-2]:80\tMasq\t1\t\d+\t\d+\t(UP|-)\t/);
+      for (const t of await rows.allInnerTexts())
+        expect(t).toMatch(/^198\.51\.100\.10[0-2]:80\tMasq\t1\t\d+\t\d+\t(UP|-)\t/);
       expect(await page.locator('section.node[data-node="node1"] table.pool svg.spark').count()).toBe(3);
       // live: the script polls /fragment; power the master off and watch the same page
       pair().nodes[0]!.kill();
-      await page.waitForFunction(() => document.querySelector('section.node[data-node="node2"] [data-role]')?.textContent === 'MASTER', undefined, { timeout: 60_000, polling: 500 });
-      await page.waitForFunction(() => document.querySelector('section.node[data-node="node1"] [data-role]')?.textContent === 'UNREACHABLE', undefined, { timeout: 60_000, polling: 500 });
+      await page.waitForFunction(
+        () => document.querySelector('section.node[data-node="node2"] [data-role]')?.textContent === 'MASTER',
+        undefined,
+        { timeout: 60_000, polling: 500 },
+      );
+      await page.waitForFunction(
+        () => document.querySelector('section.node[data-node="node1"] [data-role]')?.textContent === 'UNREACHABLE',
+        undefined,
+        { timeout: 60_000, polling: 500 },
+      );
       expect(await badge('node2').innerText()).toBe('MASTER');
       // the cause is refined once node2's ask of node1's peer channel timed out too
-      await page.waitForFunction(() => [...document.querySelectorAll('#timeline tbody tr')].some((r) => /node2\s+vrrp VI_LAN\s+BACKUP → MASTER\s+peer dead: no adverts from node1/.test((r as HTMLElement).innerText)), undefined, { timeout: 30_000, polling: 500 });
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#timeline tbody tr')].some((r) =>
+            /node2\s+vrrp VI_LAN\s+BACKUP → MASTER\s+peer dead: no adverts from node1/.test(
+              (r as HTMLElement).innerText,
+            ),
+          ),
+        undefined,
+        { timeout: 30_000, polling: 500 },
+      );
       expect(await page.locator('#live').innerText()).toBe('live');
       await page.screenshot({ path: join(results, 'status-page.png'), fullPage: true });
       // the same page without JavaScript: server-rendered, same content

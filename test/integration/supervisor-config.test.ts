@@ -45,7 +45,7 @@ describe('config discovery at boot (director image, TCG)', () => {
     vms.push(vm);
     const provider = await vm.waitFor(/pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/, BOOT_TIMEOUT_MS);
     expect(provider.text).toMatch(/generation 1, sha256 [0-9a-f]{12}/);
-    await vm.waitFor(/pillars:   floppy: skipped \S+ /, 30_000);
+    await vm.waitFor(/pillars: {3}floppy: skipped \S+ /, 30_000);
     await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 30_000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
     expect(ready.text).toMatch(/^pillars: ready in \d+\.\d\ds \(node lb1, roles: network, vrrp, director\)$/);
@@ -75,7 +75,7 @@ describe('config discovery at boot (director image, TCG)', () => {
     const vm = bootVm({ name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
     vms.push(vm);
     await vm.waitFor(/pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/, BOOT_TIMEOUT_MS);
-    await vm.waitFor(/pillars:   usb-sata: skipped \S+ no FAT device labelled PILLARS/, 30_000);
+    await vm.waitFor(/pillars: {3}usb-sata: skipped \S+ no FAT device labelled PILLARS/, 30_000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
     expect(ready.text).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
   });

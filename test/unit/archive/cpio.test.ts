@@ -2,7 +2,7 @@ import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpioToBuffer, encodeNewcHeader } from '../../../builder/archive/cpio.js';
+import { checkCpioStream, cpioToBuffer } from '../../../builder/archive/cpio.js';
 import { sortRecords, type ArchiveRecord } from '../../../builder/archive/records.js';
 import { dir, file, hardlink, sh, symlink, tempDir } from './helpers.js';
 
@@ -35,13 +35,24 @@ const tmp = tempDir('cpio');
 afterAll(() => tmp.cleanup());
 
 describe('newc header encoding', () => {
-  it('counts the name in UTF-8 bytes and pads header+name to 4 bytes', () => {
-    const h = encodeNewcHeader({ ino: 1, mode: 0o100644, uid: 0, gid: 0, nlink: 1, mtime: 0, size: 0, devMajor: 0, devMinor: 0, rdevMajor: 0, rdevMinor: 0, name: 'ä' });
+  it('counts the name in UTF-8 bytes, pads header+name to 4 bytes, keeps zero fields zero', async () => {
+    const a = await cpioToBuffer([{ path: 'ä', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 }], { mtime: 0 });
     // 'ä' is 2 bytes + NUL = 3
-    expect(h.subarray(94, 102).toString()).toBe('00000003');
-    expect(h.length % 4).toBe(0);
-    expect(h.subarray(110, 113)).toEqual(Buffer.from([0xc3, 0xa4, 0]));
-    expect(h.subarray(46, 54).toString()).toBe('00000000'); // mtime 0 stays 0
+    expect(a.subarray(0, 6).toString()).toBe('070701');
+    expect(a.subarray(94, 102).toString()).toBe('00000003');
+    expect(a.subarray(110, 113)).toEqual(Buffer.from([0xc3, 0xa4, 0]));
+    expect(a.subarray(113, 116)).toEqual(Buffer.alloc(3)); // 110 + 3 → padded to 116
+    expect(a.subarray(116, 122).toString()).toBe('070701'); // the trailer follows, aligned
+    expect(a.subarray(46, 54).toString()).toBe('00000000'); // mtime 0 stays 0
+    expect(a.subarray(62, 78).toString()).toBe('0'.repeat(16)); // devmajor, devminor 0
+  });
+
+  it('the installed cpio-stream carries the fixes', () => {
+    expect(() => checkCpioStream()).not.toThrow();
+  });
+
+  it('refuses a field cpio-stream would clamp', async () => {
+    await expect(cpioToBuffer([{ path: 'big', type: 'dir', mode: 0o755, uid: 2 ** 32, gid: 0 }])).rejects.toThrow(/uid 4294967296 out of range/);
   });
 });
 

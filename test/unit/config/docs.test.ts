@@ -63,14 +63,23 @@ describe('generated reference and schema', () => {
     expect(read('docs/config-reference.md')).toBe(configReference());
   });
   test('the schema closes every object and knows the ipvsadm schedulers', () => {
-    const s = configSchema() as { additionalProperties: boolean; required: string[]; properties: Record<string, any> };
+    interface Node {
+      additionalProperties?: unknown;
+      required?: string[];
+      enum?: unknown[];
+      const?: unknown;
+      properties: Record<string, Node>;
+      items: Node;
+      oneOf: Node[];
+    }
+    const s = configSchema() as unknown as Node;
     expect(s.additionalProperties).toBe(false);
     expect(s.required).toEqual(['version', 'nodes']);
-    const vs = s.properties.director.properties.virtual_servers.items;
+    const vs = s.properties.director!.properties.virtual_servers!.items;
     expect(vs.additionalProperties).toBe(false);
-    expect(vs.properties.scheduler.enum).toEqual([...SCHEDULERS]);
-    expect(vs.properties.check.oneOf.map((o: any) => o.properties.type.const)).toEqual(['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'MISC_CHECK', 'DNS_CHECK']);
-    expect(s.properties.vrrp.properties.instances.items.properties.priority.additionalProperties).toMatchObject({ type: 'integer', minimum: 1, maximum: 254 });
+    expect(vs.properties.scheduler!.enum).toEqual([...SCHEDULERS]);
+    expect(vs.properties.check!.oneOf.map((o) => o.properties.type!.const)).toEqual(['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'MISC_CHECK', 'DNS_CHECK']);
+    expect(s.properties.vrrp!.properties.instances!.items.properties.priority!.additionalProperties).toMatchObject({ type: 'integer', minimum: 1, maximum: 254 });
   });
   test('the schema patterns are valid regular expressions', () => {
     const walk = (v: unknown): void => {

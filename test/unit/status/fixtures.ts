@@ -28,7 +28,12 @@ FWM  7                                   1        5        0      300        0
 export function statusJson(node = 'lb1', gen = 4, sha = 'ab'.repeat(32)): StatusJsonLike {
   return {
     supervisor: { uptime: 321.5 },
-    config: { state: 'configured', node, roles: ['network', 'vrrp', 'director'], source: { generation: gen, checksum: sha, device: '/dev/sda', provider: 'usb-sata' } },
+    config: {
+      state: 'configured',
+      node,
+      roles: ['network', 'vrrp', 'director'],
+      source: { generation: gen, checksum: sha, device: '/dev/sda', provider: 'usb-sata' },
+    },
     services: [
       { name: 'network', state: 'done', since: T0, restarts: 0 },
       {
@@ -64,5 +69,9 @@ export function directorSnapshot(node = 'lb1'): NodeSnapshot {
   for (const s of st.services ?? []) Object.assign(info, s.info ?? {});
   const checks = checkStates(info);
   const pool = addMissingDown(buildPool(LIST, STATS, checks), checks);
-  return buildSnapshot(st, { timeline: { transitions: tl.transitions(), instances: tl.instances() }, bootToReadySeconds: 21.47, pool: { pool } });
+  return buildSnapshot(st, {
+    timeline: { transitions: tl.transitions(), instances: tl.instances() },
+    bootToReadySeconds: 21.47,
+    pool: { pool },
+  });
 }

@@ -19,11 +19,21 @@ describe('/metrics exposition', () => {
   });
 
   it('IPVS per virtual service and per real server, with node_exporter labels and check state', () => {
-    expect(text).toContain('pillars_ipvs_service_connections_total{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP"} 30');
-    expect(text).toContain('node_ipvs_backend_connections_active{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.100",remote_port="80"} 2');
-    expect(text).toContain('pillars_ipvs_backend_outgoing_bytes_total{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.101",remote_port="80"} 42000');
-    expect(text).toContain('pillars_ipvs_backend_check_up{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.102",remote_port="80"} 0');
-    expect(text).toContain('node_ipvs_backend_weight{local_address="",local_port="0",local_mark="7",proto="FWM",remote_address="2001:db8::5",remote_port="443"} 3');
+    expect(text).toContain(
+      'pillars_ipvs_service_connections_total{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP"} 30',
+    );
+    expect(text).toContain(
+      'node_ipvs_backend_connections_active{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.100",remote_port="80"} 2',
+    );
+    expect(text).toContain(
+      'pillars_ipvs_backend_outgoing_bytes_total{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.101",remote_port="80"} 42000',
+    );
+    expect(text).toContain(
+      'pillars_ipvs_backend_check_up{local_address="192.0.2.10",local_port="80",local_mark="",proto="TCP",remote_address="198.51.100.102",remote_port="80"} 0',
+    );
+    expect(text).toContain(
+      'node_ipvs_backend_weight{local_address="",local_port="0",local_mark="7",proto="FWM",remote_address="2001:db8::5",remote_port="443"} 3',
+    );
   });
 
   it('services, boot time and config generation', () => {
@@ -42,7 +52,9 @@ describe('/metrics exposition', () => {
     s.resourceGroups = [{ name: 'web', state: 'running', since: T0 }];
     const t = renderMetrics(s);
     // label values escaped as the format says
-    expect(t).toContain('pillars_firewall_rule_packets_total{table="inet pillars",chain="input",rule="ssh from \\"admin\\"\\nnet"} 12');
+    expect(t).toContain(
+      'pillars_firewall_rule_packets_total{table="inet pillars",chain="input",rule="ssh from \\"admin\\"\\nnet"} 12',
+    );
     expect(t).toContain('node_nf_conntrack_entries 42');
     expect(t).toContain('pillars_conntrackd_sync_messages_total{direction="received"} 9');
     expect(t).toContain('pillars_heartbeat_resource_group_state{group="web",state="running"} 1');
@@ -58,12 +70,19 @@ describe('/metrics exposition', () => {
   });
 
   it('fwmark services label the mark, not an address', () => {
-    expect(serviceLabels({ protocol: 'FWM', address: '7' })).toEqual({ local_address: '', local_port: '0', local_mark: '7', proto: 'FWM' });
+    expect(serviceLabels({ protocol: 'FWM', address: '7' })).toEqual({
+      local_address: '',
+      local_port: '0',
+      local_mark: '7',
+      proto: 'FWM',
+    });
   });
 
   it('passes promtool check metrics (Debian package prometheus)', () => {
     if (!promtool) {
-      console.warn('metrics: promtool is not installed on this host (Debian package prometheus; `pillars doctor --install`); skipping');
+      console.warn(
+        'metrics: promtool is not installed on this host (Debian package prometheus; `pillars doctor --install`); skipping',
+      );
       return;
     }
     const s = directorSnapshot();

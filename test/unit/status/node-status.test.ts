@@ -21,7 +21,12 @@ function fakeNode(peerAnswers: PeerResult[]) {
       return peerAnswers.shift() ?? { ok: false, error: 'connect ECONNREFUSED' };
     },
   };
-  const ns = createNodeStatus({ status: () => ({ ...statusJson('lb1'), at: now }), bootToReady: () => 21.5, readers, now: () => now });
+  const ns = createNodeStatus({
+    status: () => ({ ...statusJson('lb1'), at: now }),
+    bootToReady: () => 21.5,
+    readers,
+    now: () => now,
+  });
   return { ns, asked, tick: (ms: number) => (now += ms) };
 }
 
@@ -46,7 +51,11 @@ describe('node status', () => {
       ['vrrp', 'VI_LAN', 'BACKUP', 'MASTER', 'peer silent: no adverts from the master (peer dead or link down)'],
       ['vrrp', 'VI_LAN', 'MASTER', 'BACKUP', 'manual: poweroff (pillarsctl)'],
     ]);
-    expect(s.instances.find((i) => i.name === 'VI_LAN')).toMatchObject({ transitions: 2, becameMaster: 1, releasedMaster: 1 });
+    expect(s.instances.find((i) => i.name === 'VI_LAN')).toMatchObject({
+      transitions: 2,
+      becameMaster: 1,
+      releasedMaster: 1,
+    });
     expect(s.bootToReadySeconds).toBe(21.5);
     expect(s.pool?.[0]?.address).toBe('192.0.2.10:80');
     expect(s.conntrack).toBeUndefined(); // neither firewall nor statesync runs
@@ -58,7 +67,9 @@ describe('node status', () => {
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'BACKUP', at: T0 });
     ns.onSupervisorEvent({ type: 'info', key: 'vrrp.VI_LAN', value: 'MASTER', at: T0 + 40_000 });
     await new Promise((r) => setTimeout(r, 10));
-    expect(ns.timeline.transitions()[1]?.cause).toBe('peer dead: no adverts from lb2, and its peer channel does not answer (connect EHOSTUNREACH)');
+    expect(ns.timeline.transitions()[1]?.cause).toBe(
+      'peer dead: no adverts from lb2, and its peer channel does not answer (connect EHOSTUNREACH)',
+    );
   });
 
   it('asks the peer at most once per cache period and keeps its last view when it stops answering', async () => {
@@ -76,12 +87,12 @@ describe('node status', () => {
     const text = formatCluster(b).join('\n');
     expect(text).toMatch(/reachable\s+yes\s+NO: connect ECONNREFUSED \(last seen 5s ago\)/);
     expect(text).toMatch(/vrrp VI_LAN\s+MASTER for 0s\s+MASTER for 1m00s/);
-    expect(text).toMatch(/lb2   vrrp VI_LAN\s+BACKUP -> MASTER   election at start/);
+    expect(text).toMatch(/lb2 {3}vrrp VI_LAN\s+BACKUP -> MASTER {3}election at start/);
   });
 });
 
 /** The lab config with its admin.cluster line replaced. */
-const withCluster = (line: string) => labConfig({ profile: 'director' }).replace(/^  cluster: .*\n/m, line);
+const withCluster = (line: string) => labConfig({ profile: 'director' }).replace(/^ {2}cluster: .*\n/m, line);
 
 describe('peer channel plan from the config', () => {
   const cfg = (extra: string) => {
@@ -90,7 +101,7 @@ describe('peer channel plan from the config', () => {
     return r.config;
   };
 
-  it('listens on this node\'s sync address only and asks the other node there', () => {
+  it("listens on this node's sync address only and asks the other node there", () => {
     const c = cfg('  cluster: { interface: sync, key: "0123456789abcdef" }\n');
     expect(peerChannelPlan(c, 'node1')).toEqual({
       listen: { host: '203.0.113.2', port: 7411 },
@@ -103,7 +114,10 @@ describe('peer channel plan from the config', () => {
   it('refuses a short key and an interface a node has no address on', () => {
     const short = loadConfig(withCluster('  cluster: { interface: sync, key: "short" }\n'), 'pillars.yaml');
     expect(short.ok).toBe(false);
-    if (!short.ok) expect(short.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(/admin.cluster.key: must be at least 16 characters/);
+    if (!short.ok)
+      expect(short.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(
+        /admin.cluster.key: must be at least 16 characters/,
+      );
     const bad = loadConfig(withCluster('  cluster: { interface: wan, key: "0123456789abcdef" }\n'), 'pillars.yaml');
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(/unknown interface "wan"/);
@@ -116,8 +130,25 @@ describe('firewall counters from nft --json', () => {
       nftables: [
         { metainfo: { version: '1.1.3' } },
         { table: { family: 'inet', name: 'pillars' } },
-        { rule: { family: 'inet', table: 'pillars', chain: 'input', handle: 7, comment: 'ssh from admin', expr: [{ match: {} }, { counter: { packets: 12, bytes: 720 } }, { accept: null }] } },
-        { rule: { family: 'inet', table: 'pillars', chain: 'forward', handle: 9, expr: [{ counter: { packets: 1, bytes: 60 } }, { drop: null }] } },
+        {
+          rule: {
+            family: 'inet',
+            table: 'pillars',
+            chain: 'input',
+            handle: 7,
+            comment: 'ssh from admin',
+            expr: [{ match: {} }, { counter: { packets: 12, bytes: 720 } }, { accept: null }],
+          },
+        },
+        {
+          rule: {
+            family: 'inet',
+            table: 'pillars',
+            chain: 'forward',
+            handle: 9,
+            expr: [{ counter: { packets: 1, bytes: 60 } }, { drop: null }],
+          },
+        },
         { rule: { family: 'inet', table: 'pillars', chain: 'forward', handle: 10, expr: [{ accept: null }] } },
       ],
     });

@@ -44,7 +44,8 @@ describe.skipIf(!CHROMIUM)('status page in Chromium', () => {
           rs.stats = { ...rs.stats, inPkts: rs.stats.inPkts + add, outPkts: rs.stats.outPkts + add };
           total += 2 * add;
         });
-        if (svc.stats) svc.stats = { ...svc.stats, inPkts: svc.stats.inPkts + total / 2, outPkts: svc.stats.outPkts + total / 2 };
+        if (svc.stats)
+          svc.stats = { ...svc.stats, inPkts: svc.stats.inPkts + total / 2, outPkts: svc.stats.outPkts + total / 2 };
       });
       samplePool(rings, pool, AT - 3_600_000 + i * 10_000);
     }
@@ -64,14 +65,30 @@ describe.skipIf(!CHROMIUM)('status page in Chromium', () => {
     const t = tl.observe('vrrp', 'VI_LAN', 'MASTER', AT - 5000)!;
     tl.refine(t, 'peer dead: no adverts from lb1, and its peer channel does not answer (no answer within 2000 ms)');
     lb2.transitions = tl.transitions();
-    return { at: AT, local: lb2, peer: { name: 'lb1', snapshot: lb1, error: 'no answer within 2000 ms', lastSeen: AT - 6000 } };
+    return {
+      at: AT,
+      local: lb2,
+      peer: { name: 'lb1', snapshot: lb1, error: 'no answer within 2000 ms', lastSeen: AT - 6000 },
+    };
   }
 
   beforeAll(async () => {
-    server = startStatusPage('127.0.0.1:0', { node: () => 'lb2', text: () => ['node lb2'], json: () => ({}), view: { cluster: async () => view(), snapshot: async () => view().local } }, () => undefined);
+    server = startStatusPage(
+      '127.0.0.1:0',
+      {
+        node: () => 'lb2',
+        text: () => ['node lb2'],
+        json: () => ({}),
+        view: { cluster: async () => view(), snapshot: async () => view().local },
+      },
+      () => undefined,
+    );
     await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM!,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -84,10 +101,17 @@ describe.skipIf(!CHROMIUM)('status page in Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto(`${base}/`);
-    expect(await page.locator('section.node h2').allInnerTexts()).toEqual([expect.stringMatching(/^lb1\s+MASTER\s+peer/), expect.stringMatching(/^lb2\s+BACKUP\s+this node/)]);
+    expect(await page.locator('section.node h2').allInnerTexts()).toEqual([
+      expect.stringMatching(/^lb1\s+MASTER\s+peer/),
+      expect.stringMatching(/^lb2\s+BACKUP\s+this node/),
+    ]);
     expect(await page.locator('section.node[data-node="lb1"] table.pool tbody tr').count()).toBe(4);
     failedOver = true;
-    await page.waitForFunction(() => document.querySelector('section.node[data-node="lb2"] [data-role]')?.textContent === 'MASTER', undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.querySelector('section.node[data-node="lb2"] [data-role]')?.textContent === 'MASTER',
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await page.locator('section.node[data-node="lb1"] [data-role]').innerText()).toBe('UNREACHABLE');
     const rows = await page.locator('#timeline tbody tr').allInnerTexts();
     expect(rows[0]).toMatch(/\tlb2\tvrrp VI_LAN\tBACKUP → MASTER\tpeer dead: no adverts from lb1/);

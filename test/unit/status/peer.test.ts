@@ -7,7 +7,11 @@ import { directorSnapshot } from './fixtures.js';
 
 const KEY = 'lab-cluster-key-0123456789';
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
@@ -24,7 +28,13 @@ describe('peer channel authentication', () => {
   let server: Server;
   let port = 0;
   beforeAll(async () => {
-    server = startPeerServer({ host: '127.0.0.1', port: 0, key: KEY, snapshot: () => directorSnapshot('lb2'), log: (l) => logs.push(l) });
+    server = startPeerServer({
+      host: '127.0.0.1',
+      port: 0,
+      key: KEY,
+      snapshot: () => directorSnapshot('lb2'),
+      log: (l) => logs.push(l),
+    });
     await new Promise<void>((r) => server.once('listening', () => r()));
     port = (server.address() as AddressInfo).port;
   });
@@ -50,8 +60,12 @@ describe('peer channel authentication', () => {
   });
 
   it('refuses requests signed too long ago or in the future', async () => {
-    expect((await get(port, PEER_SNAPSHOT_PATH, signRequest(KEY, 'GET', PEER_SNAPSHOT_PATH, Date.now() - 60_000))).body).toMatch(/outside the 30 s window/);
-    expect((await get(port, PEER_SNAPSHOT_PATH, signRequest(KEY, 'GET', PEER_SNAPSHOT_PATH, Date.now() + 60_000))).status).toBe(401);
+    expect(
+      (await get(port, PEER_SNAPSHOT_PATH, signRequest(KEY, 'GET', PEER_SNAPSHOT_PATH, Date.now() - 60_000))).body,
+    ).toMatch(/outside the 30 s window/);
+    expect(
+      (await get(port, PEER_SNAPSHOT_PATH, signRequest(KEY, 'GET', PEER_SNAPSHOT_PATH, Date.now() + 60_000))).status,
+    ).toBe(401);
   });
 
   it('the asking node refuses an answer not signed with the key', async () => {

@@ -5,7 +5,12 @@ import { directorSnapshot, T0 } from './fixtures.js';
 
 const local = directorSnapshot('lb1');
 const view: ClusterView = { at: T0 + 65_000, local, peer: { name: 'lb2', error: 'no answer within 2000 ms' } };
-const src: StatusSource = { node: () => 'lb1', text: () => ['node  lb1'], json: () => ({ node: 'lb1' }), view: { cluster: async () => view, snapshot: async () => local } };
+const src: StatusSource = {
+  node: () => 'lb1',
+  text: () => ['node  lb1'],
+  json: () => ({ node: 'lb1' }),
+  view: { cluster: async () => view, snapshot: async () => local },
+};
 
 describe('status page routes', () => {
   it('/ is HTML for a browser and text for curl', async () => {
@@ -13,7 +18,10 @@ describe('status page routes', () => {
     expect(html.type).toBe('text/html; charset=utf-8');
     expect(html.headers?.['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     expect(html.body).toContain('data-node="lb2"');
-    expect(await respond('GET', '/', src, '*/*')).toMatchObject({ type: 'text/plain; charset=utf-8', body: 'node  lb1\n' });
+    expect(await respond('GET', '/', src, '*/*')).toMatchObject({
+      type: 'text/plain; charset=utf-8',
+      body: 'node  lb1\n',
+    });
     expect(await respond('GET', '/status.txt', src, 'text/html')).toMatchObject({ body: 'node  lb1\n' });
   });
 
@@ -21,7 +29,10 @@ describe('status page routes', () => {
     const m = await respond('GET', '/metrics', src);
     expect(m.type).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(m.body).toContain('keepalived_vrrp_state{iname="VI_LAN"} 2');
-    expect(JSON.parse((await respond('GET', '/cluster.json', src)).body).peer).toEqual({ name: 'lb2', error: 'no answer within 2000 ms' });
+    expect(JSON.parse((await respond('GET', '/cluster.json', src)).body).peer).toEqual({
+      name: 'lb2',
+      error: 'no answer within 2000 ms',
+    });
     const f = await respond('GET', '/fragment?t=1', src);
     expect(f.body.startsWith('<!doctype')).toBe(false);
     expect(f.body).toContain('not answering: no answer within 2000 ms');
@@ -29,7 +40,10 @@ describe('status page routes', () => {
   });
 
   it('stays read-only', async () => {
-    for (const p of ['/', '/metrics', '/cluster.json', '/fragment']) expect((await respond('POST', p, src)).status).toBe(405);
-    expect((await respond('GET', '/admin', src)).body).toBe('not found: try /, /status.json, /metrics, /cluster.json or /node\n');
+    for (const p of ['/', '/metrics', '/cluster.json', '/fragment'])
+      expect((await respond('POST', p, src)).status).toBe(405);
+    expect((await respond('GET', '/admin', src)).body).toBe(
+      'not found: try /, /status.json, /metrics, /cluster.json or /node\n',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CONN_CLIENT_SCRIPT, CONN_SERVER_SCRIPT, parseConnReport, survivors, type ConnResult } from '../../../builder/vm/conn-scripts.js';
+import { agentArgv, type AgentName } from '../../../builder/vm/agents/launch.js';
+import { parseConnReport, survivors, type ConnResult } from '../../../builder/vm/conn-scripts.js';
 
 const conn = (o: Partial<ConnResult>): ConnResult => ({ id: 0, backend: 'web1', sent: 10, received: 10, lastReplyAt: 1000, closed: false, error: null, ...o });
 
@@ -14,15 +15,15 @@ describe('long-lived connection scripts', () => {
     expect(parseConnReport(['{"connected":1}'])).toBeNull();
   });
   it('client and server talk over loopback and the client reports every connection', async () => {
-    const run = (script: string, args: string[]) => spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = (agent: AgentName, args: string[]) => spawn(process.execPath, agentArgv(agent, args), { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = run(CONN_SERVER_SCRIPT, ['srv', String(port)]);
+    const server = run('conn-server', ['srv', String(port)]);
     try {
       await new Promise<void>((resolve, reject) => {
         server.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
         setTimeout(() => reject(new Error('server did not start')), 5000);
       });
-      const client = run(CONN_CLIENT_SCRIPT, [JSON.stringify({ host: '127.0.0.1', port, count: 5, intervalMs: 50, durationMs: 1000 })]);
+      const client = run('conn-client', [JSON.stringify({ host: '127.0.0.1', port, count: 5, intervalMs: 50, durationMs: 1000 })]);
       let out = '';
       client.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise((r) => client.on('exit', r));

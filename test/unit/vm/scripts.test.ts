@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_SERVER_SCRIPT, PROBE_SCRIPT, gapAfter, parseProbeLine, probeConfig, type ProbeSample } from '../../../builder/vm/scripts.js';
+import { spawn } from 'node:child_process';
+import { agentArgv } from '../../../builder/vm/agents/launch.js';
+import { gapAfter, parseProbeLine, probeConfig, type ProbeSample } from '../../../builder/vm/scripts.js';
 
 describe('probe configuration', () => {
   it('has bounded defaults', () => {
@@ -25,12 +27,38 @@ describe('probe output', () => {
     expect(parseProbeLine('null')).toBeNull();
   });
 
-  it('scripts are self-contained CommonJS for `node -e`', () => {
-    for (const s of [HTTP_SERVER_SCRIPT, PROBE_SCRIPT]) {
-      expect(s).toContain("require('node:http')");
-      expect(s).not.toMatch(/^\s*import /m);
-      expect(() => new Function('require', 'process', s)).not.toThrow();
+  it('the HTTP server and the probe agents talk over loopback', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server = spawn(process.execPath, agentArgv('http-server', ['web9', String(port), '127.0.0.1']), { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout.on('data', (d: Buffer) => d.toString().includes(`{"listening":${port}}`) && resolve());
+        setTimeout(() => reject(new Error('server did not start')), 10_000);
+      });
+      const cfg = probeConfig({ url: `http://127.0.0.1:${port}/`, intervalMs: 20, count: 5, timeoutMs: 2000 });
+      const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      probe.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => probe.on('exit', r));
+      const lines = out.trim().split('\n');
+      expect(code).toBe(0);
+      expect(JSON.parse(lines.at(-1)!)).toEqual({ done: true, sent: 5 });
+      const samples = lines.map(parseProbeLine).filter((x) => x !== null);
+      expect(samples).toHaveLength(5);
+      for (const x of samples) expect(x).toMatchObject({ ok: true, status: 200, body: 'web9' });
+    } finally {
+      server.kill('SIGTERM');
     }
+  });
+
+  it('a probe against a closed port reports every request as failed, then done', async () => {
+    const cfg = probeConfig({ url: 'http://127.0.0.1:9/', intervalMs: 10, count: 3, timeoutMs: 2000 });
+    const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    probe.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => probe.on('exit', r));
+    const samples = out.trim().split('\n').map(parseProbeLine).filter((x) => x !== null);
+    expect(samples.map((x) => [x.ok, x.error])).toEqual([[false, 'ECONNREFUSED'], [false, 'ECONNREFUSED'], [false, 'ECONNREFUSED']]);
   });
 });
 
