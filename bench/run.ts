@@ -13,9 +13,12 @@
  *                   the host CPU QEMU used
  *   director        poweroff drills of an LVS director pair (NAT to three backends, default
  *                   timers): p50/p95/max over --director-runs (default 10)
+ *   firewall        poweroff drills of the stateful firewall pair under 20 + 20 long-lived
+ *                   connections (masquerade, port forward), with conntrackd and without it:
+ *                   surviving connections and failover p50 over --firewall-runs (default 5)
  *
- * Options: --only build,boot,drill,director  --runs N  --drill-runs N  --idle-minutes N
- *          --timers default,fast  --director-runs N
+ * Options: --only build,boot,drill,director,firewall  --runs N  --drill-runs N  --idle-minutes N
+ *          --timers default,fast  --director-runs N  --firewall-runs N
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,8 +73,8 @@ async function bootSeconds(spec: VmSpec): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' } } });
-  const only = new Set((values.only ?? 'build,boot,drill,director').split(','));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' }, 'firewall-runs': { type: 'string' } } });
+  const only = new Set((values.only ?? 'build,boot,drill,director,firewall').split(','));
   const runs = Number(values.runs ?? 3);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -141,6 +144,26 @@ async function main(): Promise<void> {
       rows.push({ metric: 'failover, poweroff, director pair (LVS-NAT, 100 ms adverts)', value: r.p50_ms, unit: 'ms p50', target: 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
     } finally {
       await dl.dispose();
+    }
+  }
+
+  if (only.has('firewall')) {
+    timedBuild(['--profile', 'firewall']);
+    const quiet = createLogger({ quiet: true });
+    for (const statesync of [true, false]) {
+      const dl = await startDrillLab({ profile: 'firewall', timers: 'default', imageDir: join(outRoot, 'firewall'), log: quiet, statesync });
+      try {
+        const r = await drillScenario(dl, 'poweroff', Number(values['firewall-runs'] ?? 5), quiet);
+        const conns = r.runs.map((x) => x.connections).filter((c): c is NonNullable<typeof c> => !!c);
+        const survived = conns.reduce((a, c) => a + c.survived, 0);
+        const total = conns.reduce((a, c) => a + c.total, 0);
+        const resets = conns.reduce((a, c) => a + c.resets, 0);
+        const label = statesync ? 'with conntrackd' : 'without conntrackd';
+        rows.push({ metric: `firewall pair, poweroff, ${label}: long-lived connections surviving`, value: total ? Math.round((1000 * survived) / total) / 10 : NaN, unit: '%', target: statesync ? '100 %' : '(shows the loss)', detail: `${survived}/${total}, ${resets} reset, n=${r.runs.length}` });
+        if (statesync) rows.push({ metric: 'failover, poweroff, firewall pair (100 ms adverts)', value: r.p50_ms, unit: 'ms p50', target: 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+      } finally {
+        await dl.dispose();
+      }
     }
   }
 

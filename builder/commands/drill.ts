@@ -10,7 +10,7 @@ import type { Failover, LabProfile, Timers } from '../drill/lab-config.js';
 import { FAST_ADVERT_MS, labChoices } from '../drill/lab-config.js';
 import { BAR_MS } from '../drill/bar.js';
 
-const USAGE = 'usage: pillars drill [--profile router|director] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--json]';
+const USAGE = 'usage: pillars drill [--profile router|director|firewall] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--json]';
 
 export interface DrillCli {
   profile: LabProfile;
@@ -51,7 +51,7 @@ export const drillCommand: Command = {
 
 Boots two appliances of the profile (kernel + initrd from out/<profile>/, built first if
 missing) with lab sticks, in a private network namespace with a client (and three HTTP backends
-for the director). The client asks the VIP every ${20} ms; at a random moment the master is faulted:
+for the director, one server inside for the firewall). The client asks the VIP every ${20} ms; at a random moment the master is faulted:
   poweroff   SIGKILL of the master's QEMU (power loss)              (default)
   crash      kill -9 of keepalived on the master (VRRP only)
   linkdown   the master's LAN NIC loses carrier
@@ -60,19 +60,22 @@ for the director). The client asks the VIP every ${20} ms; at a random moment th
 and the gap until the other node answers is measured. The failed node is restored and the drill
 repeats. Timers: default (the profile's, 100 ms adverts) or fast (${FAST_ADVERT_MS} ms adverts).
 Failover: vrrp (keepalived, default) or carp (ucarp, 1 s advbase; router profile only).
+Firewall pair: each run also holds 20 long-lived TCP connections through masquerade and 20
+through a port forward, and reports how many still carry data after the fault (conntrackd).
 
 options:
-  -p, --profile router|director   (default router)
+  -p, --profile router|director|firewall   (default router)
   -n, --runs N                    (default 3)
   -s, --scenario NAME             (default poweroff)
       --timers default|fast       (default default)
       --failover vrrp|carp        (default vrrp)
-      --json                      print {"scenario","runs":[{"failover_ms","lost_probes"}],"p50_ms","p95_ms","max_ms"}
+      --json                      print {"scenario","runs":[{"failover_ms","lost_probes","connections"?}],"p50_ms","p95_ms","max_ms"}
   -o, --out DIR                   output root of the images (default out/)
 
 Needs root (network namespaces) and QEMU. Every namespace, tap and VM is removed at the end,
 also on failure or Ctrl-C.
-Exit codes: 0 every failover under ${BAR_MS} ms, 1 a failover took longer or failed, 2 usage error.`,
+Exit codes: 0 every failover under ${BAR_MS} ms (and, for the firewall, every connection
+survived), 1 a failover took longer or failed or connections were lost, 2 usage error.`,
   async run(argv, ctx) {
     const o = drillOptions(argv);
     const bopts = buildOptions(['--profile', o.profile, ...(o.out ? ['--out', o.out] : [])]);
@@ -80,6 +83,6 @@ Exit codes: 0 every failover under ${BAR_MS} ms, 1 a failover took longer or fai
     await build(bctx); // incremental: seconds when only the overlay changed
     const report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, failover: o.failover, imageDir: bctx.outDir, log: ctx.log });
     ctx.stdout(o.json ? JSON.stringify(report) : formatReport(report));
-    return report.runs.every((r) => r.failover_ms < BAR_MS) ? EXIT.ok : EXIT.failed;
+    return report.runs.every((r) => r.failover_ms < BAR_MS && (!r.connections || r.connections.survived === r.connections.total)) ? EXIT.ok : EXIT.failed;
   },
 };

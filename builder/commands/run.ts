@@ -10,9 +10,10 @@ import { build } from '../build.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import { LAB_ADDRESSES, labChoices, labConfig } from '../drill/lab-config.js';
+import { firewallYaml } from '../drill/firewall-lab.js';
 import { labBoot, serviceUrl, writeLabSticks } from '../drill/drill.js';
 
-const USAGE = 'usage: pillars run [--profile router|director] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
+const USAGE = 'usage: pillars run [--profile router|director|firewall] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
 
 export const runCommand: Command = {
   name: 'run',
@@ -43,10 +44,10 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     await build(bctx); // incremental: seconds when only the overlay changed
     const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
     try {
-      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers, failover }));
+      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers, failover, ...(profile === 'firewall' ? { extraYaml: firewallYaml({ conntrackd: true }) } : {}) }));
       const { lab, nodes: vms, client } = await startApplianceLab({
         nodes,
-        backends: profile === 'director' ? 3 : 0,
+        backends: profile === 'director' ? 3 : profile === 'firewall' ? 1 : 0,
         backendGateway: LAB_ADDRESSES.internalVip,
         boot: () => labBoot(bctx.outDir),
         sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],

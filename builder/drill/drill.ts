@@ -23,7 +23,10 @@ import { initStick } from '../stick/stick.js';
 import { MtoolsStickFs } from '../stick/mtools.js';
 import { saveConfig, type ProfileName } from '../../overlay/config/index.js';
 import { LAB_ADDRESSES, labConfig, labNodeName, watchedInstance, type Failover, type LabProfile, type Timers } from './lab-config.js';
-import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
+import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
+import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
+import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
+import { agentArgv } from '../vm/agents/launch.js';
 
 export const BOOT_TIMEOUT_MS = 300_000;
 /** A failover that takes longer than this is a failed run (the mission's bar is 5 s). */
@@ -119,6 +122,8 @@ export interface DrillLabOptions {
   httpPorts?: readonly number[];
   /** Runs in the lab after the hosts are up and before the nodes boot. */
   beforeBoot?: (lab: Lab) => Promise<void>;
+  /** firewall profile: run conntrackd (default true). */
+  statesync?: boolean;
 }
 
 /** A booted pair in its lab, settled into one MASTER and one BACKUP, with the client's URL. */
@@ -155,15 +160,63 @@ export function labBoot(imageDir: string): BootMedium {
 
 /** What the lab client asks on the VIP: the backends through the director, or the router's status page. */
 export function serviceUrl(profile: LabProfile): string {
+  if (profile === 'firewall') return `http://${FIREWALL_LAB.outsideVip}:${FIREWALL_LAB.forward.http}/`;
   return profile === 'director' ? `http://${LAB_ADDRESSES.lanVip}/` : `http://${LAB_ADDRESSES.lanVip}:8080/node`;
+}
+
+/** Whether any answer after the fault counts (the service is behind the pair), or only one naming the other node. */
+function anyBodyCounts(profile: LabProfile): boolean {
+  return profile === 'director' || profile === 'firewall';
+}
+
+/** Firewall drill: long-lived connections per path (through masquerade and through the port forward). */
+export const DRILL_CONNECTIONS = 20;
+
+/** The echo server on the firewall lab's server, for the long-lived connections. */
+async function startEchoServer(lab: Lab): Promise<void> {
+  const h = lab.host('web1');
+  const d = h.spawn(process.execPath, agentArgv('conn-server', [h.name, String(FIREWALL_LAB.ports.conns)]));
+  await d.output.waitFor(/"listening"/, 10_000);
+}
+
+/**
+ * N long-lived connections through masquerade (to the server's address, routed via the outside
+ * VIP) and N through the port forward on the outside VIP, each exchanging a line every 100 ms.
+ */
+export function startFirewallConnections(client: LabHost, count = DRILL_CONNECTIONS, durationMs = 120_000) {
+  const f = FIREWALL_LAB;
+  const spawn = (host: string, port: number) =>
+    client.spawn(process.execPath, agentArgv('conn-client', [JSON.stringify({ host, port, count, intervalMs: 100, durationMs })]));
+  const paths = [spawn(f.server, f.ports.conns), spawn(f.outsideVip, f.forward.conns)];
+  return {
+    async connected(): Promise<number> {
+      let n = 0;
+      for (const p of paths) n += (JSON.parse(await p.output.waitFor(/"connected"/, 60_000)) as { connected: number }).connected;
+      return n;
+    },
+    /** Stop the clients; the per-connection results of both paths (masquerade first). */
+    async stop(): Promise<{ masquerade: ConnResult[]; forward: ConnResult[] }> {
+      for (const p of paths) p.kill('SIGTERM');
+      await Promise.all(paths.map((p) => p.output.ended));
+      const [m, f2] = paths.map((p) => parseConnReport(p.output.lines) ?? []);
+      return { masquerade: m!, forward: f2! };
+    },
+  };
+}
+
+/** Survivors of both paths since `since` (epoch ms), and resets. Pure. */
+export function countConnections(r: { masquerade: ConnResult[]; forward: ConnResult[] }, total: number, since: number): ConnectionCount {
+  const all = [...r.masquerade, ...r.forward];
+  return { survived: survivors(all, since).length, total, resets: all.filter((c) => c.error !== null && /ECONNRESET/.test(c.error)).length };
 }
 
 export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pillars-drill-'));
   let sticks: string[];
   const director = o.profile === 'director';
+  const firewall = o.profile === 'firewall';
   try {
-    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp' }));
+    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp', ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}) }));
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -171,14 +224,25 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   o.log.info(`drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`);
   const { lab, nodes, client } = await startApplianceLab({
     nodes: 2,
-    backends: director ? 3 : 0,
+    backends: director ? 3 : firewall ? 1 : 0,
     backendGateway: LAB_ADDRESSES.internalVip,
     memoryMiB: o.memoryMiB ?? 512,
     boot: () => labBoot(o.imageDir),
     sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
     ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
     ...(o.httpPorts ? { httpPorts: o.httpPorts } : {}),
-    ...(o.beforeBoot ? { beforeBoot: o.beforeBoot } : {}),
+    ...(o.beforeBoot || firewall
+      ? {
+          beforeBoot: async (lab: Lab) => {
+            if (firewall) {
+              await startEchoServer(lab);
+              // The client reaches the inside network through the pair's outside VIP.
+              await lab.host('client').run('ip', ['route', 'add', `${LAB_ADDRESSES.backend(0).replace(/\.\d+$/, '.0')}/24`, 'via', FIREWALL_LAB.outsideVip]);
+            }
+            await o.beforeBoot?.(lab);
+          },
+        }
+      : {}),
     log: (m) => o.log.info(`lab: ${m}`),
   }).catch(async (e: unknown) => {
     await rm(tmp, { recursive: true, force: true });
@@ -214,12 +278,16 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
 /** Run `runs` faults of one scenario against whichever node is MASTER each time. */
 export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: number, log: Logger, random: () => number = Math.random): Promise<DrillReport> {
   const { lab, nodes, client, url, instance } = dl;
-  const director = dl.profile === 'director';
+  const director = anyBodyCounts(dl.profile);
+  const firewall = dl.profile === 'firewall';
   const results: DrillRun[] = [];
   for (let run = 1; run <= runs; run++) {
     const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes, instance), 200);
+    const conns = firewall && scenario !== 'partition' ? startFirewallConnections(client) : undefined;
+    const connTotal = conns ? await conns.connected() : 0;
     const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, durationMs: 60_000, count: 3000 });
-    await sleep(1000 + random() * 1500);
+    // Let conntrackd replicate the new connections before the fault.
+    await sleep((conns ? 2000 : 1000) + random() * 1500);
     let faultAt = Date.now();
     let result: DrillRun;
     if (scenario === 'partition') {
@@ -248,10 +316,18 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
         throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
       }
       result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
+      if (conns) {
+        // Every connection exchanges a line each 100 ms: give them 5 s after the takeover to show life
+        // (a connection that lost segments in the gap retransmits with backoff).
+        const since = faultAt + gap.gapMs + 500;
+        await sleep(Math.max(0, since + 5000 - Date.now()));
+        result.connections = countConnections(await conns.stop(), connTotal, since);
+      }
       await restore(scenario, master);
     }
     results.push(result);
-    log.info(`drill run ${run}/${runs}: ${scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)`);
+    const c = result.connections;
+    log.info(`drill run ${run}/${runs}: ${scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)${c ? `; long-lived connections survived ${c.survived}/${c.total} (${c.resets} reset)` : ''}`);
   }
   return summarize(scenario, dl.profile, results);
 }

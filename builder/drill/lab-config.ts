@@ -6,7 +6,7 @@
  */
 import { vmMac } from '../vm/plan.js';
 
-export type LabProfile = 'router' | 'director';
+export type LabProfile = 'router' | 'director' | 'firewall';
 export type Timers = 'default' | 'fast';
 /** How the pair fails over: keepalived VRRP (default) or ucarp CARP (whole-second advbase). */
 export type Failover = 'vrrp' | 'carp';
@@ -18,7 +18,7 @@ export function labChoices(
   bad: (message: string) => Error,
 ): { profile: LabProfile; timers: Timers; failover: Failover } {
   const profile = (values.profile as string | undefined) ?? defaultProfile;
-  if (profile !== 'router' && profile !== 'director') throw bad(`--profile must be router or director, got '${profile}'`);
+  if (profile !== 'router' && profile !== 'director' && profile !== 'firewall') throw bad(`--profile must be router, director or firewall, got '${profile}'`);
   const timers = (values.timers as string | undefined) ?? 'default';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   const failover = (values.failover as string | undefined) ?? 'vrrp';

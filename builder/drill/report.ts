@@ -13,6 +13,15 @@ export interface DrillRun {
   /** Which node was master before the fault and which answered after it. */
   from?: string;
   to?: string;
+  /** Firewall pair: long-lived TCP connections through the pair that still carried data after the fault. */
+  connections?: ConnectionCount;
+}
+
+export interface ConnectionCount {
+  survived: number;
+  total: number;
+  /** Connections that ended with a reset (ECONNRESET) instead of going quiet. */
+  resets: number;
 }
 
 export interface DrillReport {
@@ -40,7 +49,12 @@ export function summarize(scenario: Scenario, profile: string, runs: readonly Dr
 
 export function formatReport(r: DrillReport): string {
   const lines = [`failover drill: profile ${r.profile}, scenario ${r.scenario}, ${r.runs.length} run(s)`, '', ' run  failover   lost probes  from → to'];
-  r.runs.forEach((x, i) => lines.push(`${String(i + 1).padStart(4)}  ${`${Math.round(x.failover_ms)} ms`.padStart(8)}  ${String(x.lost_probes).padStart(12)}  ${x.from ?? '?'} → ${x.to ?? '?'}`));
+  r.runs.forEach((x, i) =>
+    lines.push(
+      `${String(i + 1).padStart(4)}  ${`${Math.round(x.failover_ms)} ms`.padStart(8)}  ${String(x.lost_probes).padStart(12)}  ${x.from ?? '?'} → ${x.to ?? '?'}` +
+        (x.connections ? `  connections survived ${x.connections.survived}/${x.connections.total} (${x.connections.resets} reset)` : ''),
+    ),
+  );
   lines.push('', `p50 ${r.p50_ms} ms · p95 ${r.p95_ms} ms · max ${r.max_ms} ms (the bar: every failover < ${BAR_MS} ms)`);
   return lines.join('\n');
 }

@@ -101,12 +101,19 @@ const ports = list({
         : `must be a port 1-65535 or a range "a-b", got ${JSON.stringify(v)}`,
   }),
 });
+const addrList = (doc: string) => list({ doc, default: [], item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) });
+const RATE = /^\d{1,9}\/(second|minute|hour|day)$/;
+const RATE_TEXT = 'a rate like 10/second (per second, minute, hour or day)';
+const nftComment = str({ doc: 'Shown in the ruleset as the nft rule comment (and in pillarsctl status with its counters).', maxLength: 120, pattern: /^[^"\\]*$/, patternText: 'text without double quotes or backslashes' });
 const firewall = obj({
   doc: 'nftables packet filter (firewall role). Fail-closed: anything not allowed is dropped.',
   fields: {
-    input_policy: oneOf({ doc: 'Policy for traffic to the appliance.', values: ['drop', 'accept'], default: 'drop' }),
-    forward_policy: oneOf({ doc: 'Policy for traffic through the appliance.', values: ['drop', 'accept'], default: 'drop' }),
-    anti_spoofing: bool({ doc: 'Reverse-path filter on every zone interface.', default: true }),
+    input_policy: oneOf({ doc: 'Policy for traffic to the appliance (iptables INPUT policy).', values: ['drop', 'accept'], default: 'drop' }),
+    forward_policy: oneOf({ doc: 'Policy for traffic through the appliance (iptables FORWARD policy).', values: ['drop', 'accept'], default: 'drop' }),
+    output_policy: oneOf({ doc: 'Policy for traffic from the appliance itself (iptables OUTPUT policy). With drop, only the pair\'s own traffic (VRRP/CARP, state sync, heartbeat), ICMP essentials and rules from self pass.', values: ['drop', 'accept'], default: 'accept' }),
+    anti_spoofing: bool({ doc: 'Reverse-path filter on every zone interface: a packet whose source is not routed back out of the interface it came in on is dropped (nft fib saddr . iif).', default: true }),
+    log_drops: bool({ doc: 'Log packets dropped by a drop policy or by anti-spoofing to the kernel log (pillarsctl logs firewall), rate-limited.', default: true }),
+    log_rate: str({ doc: 'At most this many drop log lines.', default: '5/second', pattern: RATE, patternText: RATE_TEXT }),
     zones: map({
       doc: 'Zones by name.',
       default: {},
@@ -116,7 +123,7 @@ const firewall = obj({
       value: obj({ doc: 'A zone.', fields: { interfaces: list({ doc: 'Logical interfaces in this zone.', required: true, minItems: 1, item: str({ doc: 'Interface.', pattern: IFNAME, patternText: IFNAME_TEXT }) }) } }),
     }),
     rules: list({
-      doc: 'Allow/deny rules, first match wins.',
+      doc: 'Allow/deny rules, first match wins. from/to self: to the appliance (input) or from it (output); zone to zone: forwarded traffic.',
       default: [],
       item: obj({
         doc: 'A rule.',
@@ -125,20 +132,22 @@ const firewall = obj({
           to: zoneRef,
           protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp', 'icmp', 'icmpv6', 'vrrp', 'any'], default: 'any' }),
           ports,
-          sources: list({ doc: 'Source networks (CIDR); any when empty.', default: [], item: str({ doc: 'Network.', format: 'ipOrCidr' }) }),
-          action: oneOf({ doc: 'What to do.', values: ['accept', 'drop', 'reject'], default: 'accept' }),
-          rate_limit: str({ doc: 'nftables rate, e.g. "10/second".', pattern: /^\d+\/(second|minute|hour)$/, patternText: 'a rate like 10/second' }),
-          comment: str({ doc: 'Shown in the ruleset.' }),
+          sources: addrList('Source networks (CIDR); any when empty.'),
+          destinations: addrList('Destination networks (CIDR); any when empty.'),
+          action: oneOf({ doc: 'What to do: accept, drop (silently) or reject (TCP reset for tcp, ICMP port unreachable otherwise).', values: ['accept', 'drop', 'reject'], default: 'accept' }),
+          rate_limit: str({ doc: 'Match only up to this rate (nft limit rate); packets above it go on to the next rule (and so to the policy).', pattern: RATE, patternText: RATE_TEXT }),
+          log: bool({ doc: 'Log matching packets (rate-limited by log_rate) before the action.', default: false }),
+          comment: nftComment,
         },
       }),
     }),
     masquerade: list({
-      doc: 'Source NAT to the outgoing interface address.',
+      doc: 'Source NAT of forwarded traffic leaving an interface. With a VRRP/CARP address on that interface the source becomes that address (SNAT to the VIP), so the other node can take the translated connections over; without one, the interface address (masquerade).',
       default: [],
-      item: obj({ doc: 'A masquerade rule.', fields: { out: ifRef('Outgoing interface.'), sources: list({ doc: 'Source networks.', default: [], item: str({ doc: 'Network.', format: 'ipOrCidr' }) }) } }),
+      item: obj({ doc: 'A masquerade rule.', fields: { out: ifRef('Outgoing interface.'), sources: addrList('Source networks; any when empty.'), comment: nftComment } }),
     }),
     port_forwards: list({
-      doc: 'Destination NAT.',
+      doc: 'Destination NAT, with the matching forward accept.',
       default: [],
       item: obj({
         doc: 'A port forward.',
@@ -146,7 +155,24 @@ const firewall = obj({
           in: ifRef('Incoming interface.'),
           protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp'], default: 'tcp' }),
           port: int({ doc: 'Port on the appliance.', required: true, min: 1, max: 65535 }),
+          destination: str({ doc: 'Only traffic to this address of the appliance (e.g. the VIP); any address on the interface when unset.', format: 'ip' }),
+          sources: addrList('Source networks allowed to use the forward; any when empty.'),
           to: str({ doc: 'Destination host:port.', required: true, format: 'hostPort' }),
+          comment: nftComment,
+        },
+      }),
+    }),
+    marks: list({
+      doc: 'Firewall marks set on incoming packets (nft meta mark set), e.g. for director fwmark virtual servers (ipvsadm -f).',
+      default: [],
+      item: obj({
+        doc: 'A marking rule.',
+        fields: {
+          mark: int({ doc: 'The mark (the director virtual server fwmark).', required: true, min: 1, max: 4294967295 }),
+          protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp', 'any'], default: 'tcp' }),
+          destinations: list({ doc: 'Destination addresses (the service VIPs).', required: true, minItems: 1, item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) }),
+          ports,
+          comment: nftComment,
         },
       }),
     }),
@@ -158,11 +184,13 @@ const statesync = obj({
   doc: 'conntrackd connection-state replication, so established connections survive a failover.',
   fields: {
     interface: ifRef('Dedicated sync interface (a crossover cable is best).'),
-    mode: oneOf({ doc: 'conntrackd sync mode.', values: ['ftfw', 'notrack', 'alarm'], default: 'ftfw' }),
+    mode: oneOf({ doc: 'conntrackd sync mode: ftfw (reliable, acknowledged; the default), notrack (best effort) or alarm (periodic full refresh). With ftfw and notrack the peer\'s states go straight into the backup\'s kernel table (DisableExternalCache), so they are in place before the VIP moves; alarm keeps them aside and commits them on takeover.', values: ['ftfw', 'notrack', 'alarm'], default: 'ftfw' }),
     transport: oneOf({ doc: 'Multicast, or UDP to the other node\'s address on the interface.', values: ['multicast', 'udp'], default: 'multicast' }),
     multicast_group: str({ doc: 'Multicast group (multicast transport).', format: 'ipv4', default: '225.0.0.50' }),
-    port: int({ doc: 'UDP port (udp transport).', min: 1, max: 65535, default: 3780 }),
+    port: int({ doc: 'UDP port of the sync messages (conntrackd Port, or Group with multicast).', min: 1, max: 65535, default: 3780 }),
     ipvs_sync: bool({ doc: 'Also run the IPVS connection sync daemon on this interface.', default: true }),
+    conntrackd: bool({ doc: 'Replicate the firewall connection table with conntrackd (when the config has a firewall section). Off: no conntrackd; a failover then drops established connections through the firewall.', default: true }),
+    resync_timeout: int({ doc: 'Seconds a booting node waits for the peer\'s bulk state transfer before it becomes eligible for MASTER anyway (the peer may be down).', unit: 's', default: 15, min: 1, max: 600 }),
   },
 });
 

@@ -249,7 +249,16 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         if (r[end] !== 'self' && !fw.zones[r[end]]) add(['firewall', 'rules', i, end], `unknown zone "${r[end]}"`);
       }
       if (r.ports.length > 0 && r.protocol !== 'tcp' && r.protocol !== 'udp') add(['firewall', 'rules', i, 'ports'], `ports need protocol tcp or udp, got ${r.protocol}`, 'key');
+      if (r.from === 'self' && r.to === 'self') add(['firewall', 'rules', i, 'to'], 'from self to self is loopback, which always passes; name a zone on one side');
     });
+    fw.marks.forEach((m, i) => {
+      if (m.ports.length > 0 && m.protocol === 'any') add(['firewall', 'marks', i, 'ports'], 'ports need protocol tcp or udp', 'key');
+    });
+    if (c.director)
+      c.director.virtual_servers.forEach((vs, i) => {
+        if (vs.fwmark !== undefined && !fw.marks.some((m) => m.mark === vs.fwmark))
+          add(['director', 'virtual_servers', i, 'fwmark'], `nothing sets firewall mark ${vs.fwmark}: add a firewall.marks entry with mark ${vs.fwmark} for the service's addresses and ports`);
+      });
     fw.masquerade.forEach((m, i) => needIf(['firewall', 'masquerade', i, 'out'], m.out));
     fw.port_forwards.forEach((m, i) => needIf(['firewall', 'port_forwards', i, 'in'], m.in));
   }

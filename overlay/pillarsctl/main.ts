@@ -6,6 +6,7 @@ import { sendRequest } from '../supervisor/control-protocol.js';
 import { parseArgs, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
 import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
+import { firewallRuns, firewallSection, readFirewallCounters } from './firewall.js';
 import { formatCluster } from '../status/cluster-text.js';
 import type { ClusterView } from '../status/cluster.js';
 
@@ -39,8 +40,11 @@ async function main(argv: string[]): Promise<number> {
   if (p.cmd === 'status') {
     // The pool view comes from ipvsadm here, joined with the check states the supervisor recorded.
     const pool = directorRuns(result.json) ? await readPool(result.json) : undefined;
-    if (p.json) process.stdout.write(JSON.stringify(pool ? { ...(result.json as object), pool: 'error' in pool ? { error: pool.error } : pool.pool } : result.json, null, 2) + '\n');
-    else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}`);
+    // The firewall's per-rule counters come from nft here as well.
+    const counters = firewallRuns(result.json) ? await readFirewallCounters() : undefined;
+    const json = { ...(result.json as object), ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}), ...(counters ? { firewall: counters } : {}) };
+    if (p.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}${counters ? firewallSection(counters).join('\n') + '\n' : ''}`);
     return 0;
   }
   if (p.cmd === 'cluster') {

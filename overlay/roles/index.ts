@@ -13,6 +13,8 @@ import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
 import { nofirewallRole } from './nofirewall/index.js';
+import { firewallRole } from './firewall/index.js';
+import { statesyncRole } from './statesync/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 import { PHASES, roleRow, startOrder } from './table.js';
 
@@ -21,7 +23,7 @@ import { PHASES, roleRow, startOrder } from './table.js';
  * keeps the two in step). A new role is a row in table.ts plus its module here.
  */
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
-  [networkRole, nofirewallRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+  [networkRole, nofirewallRole, firewallRole, statesyncRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
 );
 
 /** The order roles start in: by the table's phases, within a phase by each module's `after`. */
@@ -91,7 +93,10 @@ export function sysctlPath(key: string): string {
 }
 
 /** Kernel modules that provide sysctl keys, by key prefix: their keys exist only once loaded. */
-export const SYSCTL_MODULES: ReadonlyArray<readonly [prefix: string, module: string]> = [['net.ipv4.vs.', 'ip_vs']];
+export const SYSCTL_MODULES: ReadonlyArray<readonly [prefix: string, module: string]> = [
+  ['net.ipv4.vs.', 'ip_vs'],
+  ['net.netfilter.nf_conntrack_', 'nf_conntrack'],
+];
 
 /** The modules to load before these sysctl keys can be written. Pure. */
 export function sysctlModules(keys: readonly string[]): string[] {

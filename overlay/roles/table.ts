@@ -39,8 +39,8 @@ const PAIR: readonly ProfileName[] = ['director', 'firewall', 'router'];
 export const ROLE_TABLE = [
   { name: 'network', phase: 'link', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['iproute2'], module: 'network' },
   { name: 'nofirewall', phase: 'filter', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['nftables'], module: 'nofirewall' },
-  { name: 'firewall', phase: 'filter', sections: ['firewall'], runs: 'profile', profiles: { optional: ALL, required: ['firewall'] }, packages: ['nftables'], module: null },
-  { name: 'statesync', phase: 'sync', sections: ['statesync'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['conntrackd', 'conntrack'], module: null },
+  { name: 'firewall', phase: 'filter', sections: ['firewall'], runs: 'profile', profiles: { optional: ALL, required: ['firewall'] }, packages: ['nftables'], module: 'firewall' },
+  { name: 'statesync', phase: 'sync', sections: ['statesync'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['conntrackd', 'conntrack'], module: 'statesync' },
   { name: 'vrrp', phase: 'failover', sections: ['vrrp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['keepalived'], module: 'vrrp' },
   { name: 'carp', phase: 'failover', sections: ['carp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['ucarp'], module: 'carp' },
   { name: 'heartbeat', phase: 'failover', sections: ['heartbeat'], runs: 'profile', profiles: { optional: ['heartbeat'], required: ['heartbeat'] }, packages: ['heartbeat'], module: null },

@@ -43,8 +43,16 @@ export interface KaScript {
   rise: number;
 }
 
+/** keepalived notify_master/backup/fault commands (the conntrackd state-sync hook). */
+export interface KaNotify {
+  master: string;
+  backup: string;
+  fault: string;
+}
+
 export interface KaSyncGroup {
   name: string;
+  notify?: KaNotify;
   instances: string[];
   smtpAlert: boolean;
   /** Member instances track weighted scripts: keepalived ignores the weights in a group unless told. */
@@ -71,6 +79,7 @@ export interface KaInstance {
   garp: { delay: number; repeat: number; refresh: number };
   auth?: { type: 'PASS' | 'AH'; pass: string };
   smtpAlert: boolean;
+  notify?: KaNotify;
 }
 
 export type KaChecker =
@@ -127,6 +136,19 @@ export interface ViewInput {
   nodeName: string;
   node: NodeConfig;
   eventFifo: string;
+  /** Where the rendered files live (the statesync hook script is there). */
+  etcDir?: string;
+}
+
+/**
+ * The conntrackd hook keepalived runs when the gateway addresses move (statesync with
+ * conntrackd): on the sync groups when there are any (they move every gateway address together),
+ * else on every instance. Undefined without conntrackd.
+ */
+export function statesyncNotify(input: ViewInput): KaNotify | undefined {
+  if (!input.config.statesync?.conntrackd || !input.config.firewall || !input.config.vrrp) return undefined;
+  const script = `${(input.etcDir ?? '/run/pillars/etc').replace(/\/+$/, '')}/statesync-notify.sh`;
+  return { master: kaQuote(`${script} primary`), backup: kaQuote(`${script} backup`), fault: kaQuote(`${script} fault`) };
 }
 
 /** keepalived strings: double quotes unless the text has one (keepalived also reads single quotes). */
@@ -301,10 +323,13 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
     : [];
   const weighted = new Set(scripts.filter((s) => s.weight !== 0).map((s) => s.name));
 
-  const instances = vrrp ? vrrp.instances.map((i) => instanceView(i, input, smtp)) : [];
+  const notify = statesyncNotify(input);
+  const grouped = new Set(vrrp ? vrrp.sync_groups.flatMap((g) => g.instances) : []);
+  const instances = vrrp ? vrrp.instances.map((i) => ({ ...instanceView(i, input, smtp), ...(notify && !grouped.has(i.name) ? { notify } : {}) })) : [];
   const syncGroups: KaSyncGroup[] = vrrp
     ? vrrp.sync_groups.map((g) => ({
         name: g.name,
+        ...(notify ? { notify } : {}),
         instances: [...g.instances],
         smtpAlert: smtp,
         trackingWeight: vrrp.instances.some((i) => g.instances.includes(i.name) && i.track_scripts.some((t) => weighted.has(t))),
@@ -321,7 +346,7 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
     global: {
       routerId: hostnameOf(nodeName, node),
       notifyFifo: input.eventFifo,
-      scriptSecurity: scripts.length > 0 || usesMisc,
+      scriptSecurity: scripts.length > 0 || usesMisc || !!notify,
       ...(alerts && smtpHost ? { smtp: { server: smtpHost.host, ...(smtpHost.port ? { port: smtpHost.port } : {}), from: alerts.from, to: [...alerts.to] } } : {}),
       fast,
       checkerNoSwap: fast && !!director,

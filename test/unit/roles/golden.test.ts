@@ -12,6 +12,8 @@ import { carpRole } from '../../../overlay/roles/carp/index.js';
 import { networkRole } from '../../../overlay/roles/network/index.js';
 import { realserverRole } from '../../../overlay/roles/realserver/index.js';
 import { adminRole } from '../../../overlay/roles/admin/index.js';
+import { firewallRole } from '../../../overlay/roles/firewall/index.js';
+import { statesyncRole } from '../../../overlay/roles/statesync/index.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 
@@ -20,7 +22,7 @@ describe('golden renders', () => {
     for (const nodeName of Object.keys(c.config.nodes)) {
       it(`${c.name} on ${nodeName}`, () => {
         const ctx = contextFor(c.config, nodeName);
-        const files = [networkRole, vrrpRole, directorRole, carpRole, realserverRole, adminRole].flatMap((r) => r.render(ctx));
+        const files = [networkRole, vrrpRole, directorRole, carpRole, realserverRole, adminRole, firewallRole, statesyncRole].flatMap((r) => r.render(ctx));
         expect(files.length).toBeGreaterThan(0);
         for (const f of files) {
           const golden = join(goldenDir, c.name, nodeName, basename(f.path));

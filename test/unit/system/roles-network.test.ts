@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
 import { applyRolePlan, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
+import { statesyncRole } from '../../../overlay/roles/statesync/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
 import { labConfig } from '../../../builder/drill/lab-config.js';
 
@@ -114,10 +115,10 @@ describe('applyRolePlan', () => {
 });
 
 describe('role registry', () => {
-  it('a director config runs network, nofirewall, vrrp and director; its statesync section asks for the statesync role', () => {
+  it('a director config runs network, nofirewall, statesync (nothing to do without a firewall), vrrp and director', () => {
     const sel = selectRoles(load(labConfig({ profile: 'director' })));
-    expect(sel.run).toEqual(['network', 'nofirewall', 'vrrp', 'director']);
-    expect(sel.missing).toEqual(['statesync']);
+    expect(sel.run).toEqual(['network', 'nofirewall', 'statesync', 'vrrp', 'director']);
+    expect(sel.missing).toEqual([]);
   });
 
   it('every role after the filter phase waits for it', () => {
@@ -125,5 +126,12 @@ describe('role registry', () => {
     expect(plan.services.find((s) => s.name === 'nofirewall')!.dependsOn).toEqual(['network', 'netmon']);
     expect(plan.services.find((s) => s.name === 'keepalived')!.dependsOn).toEqual(expect.arrayContaining(['network', 'nofirewall']));
     expect(plan.services.find((s) => s.name === 'netmon')!.dependsOn).not.toContain('nofirewall');
+  });
+
+  it('statesync without a firewall: the IPVS half runs in keepalived, no conntrackd', () => {
+    const config = load(labConfig({ profile: 'director' }));
+    const c = { config, nodeName: 'node1', node: config.nodes.node1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' };
+    expect(statesyncRole.services(c)).toEqual([]);
+    expect(statesyncRole.render(c)).toEqual([]);
   });
 });
