@@ -32,6 +32,9 @@ export function watchedInstance(failover: Failover = 'vrrp'): string {
   return failover === 'carp' ? 'lan/51' : 'VI_LAN';
 }
 
+/** Key of the lab pair's peer channel (lab only; a real pair gets its own). */
+export const LAB_CLUSTER_KEY = 'pillars-lab-cluster-key';
+
 /** Password of the lab's CARP instances (lab only; a real pair gets its own). */
 const LAB_CARP_PASSWORD = 'pillars-lab-carp';
 
@@ -147,6 +150,6 @@ export function labConfig(o: LabConfigOptions): string {
     );
   }
   if (o.extraYaml) lines.push(...o.extraYaml);
-  lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', '');
+  lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', `  cluster: { interface: sync, key: "${LAB_CLUSTER_KEY}" }`, '');
   return lines.join('\n');
 }

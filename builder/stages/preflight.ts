@@ -40,6 +40,8 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },
   { probe: 'ping', pkg: 'iputils-ping', why: 'reachability checks in the test LAN' },
   { probe: 'ssh-keygen', pkg: 'openssh-client', why: 'makes the key of the SSH admin-access test' },
+  { probe: 'promtool', pkg: 'prometheus', why: 'checks the /metrics exposition (promtool check metrics)' },
+  { probe: 'chromium', pkg: 'chromium', why: 'renders the status page in the browser test (headless)' },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -466,6 +466,14 @@ const admin = obj({
       doc: 'Read-only status page.',
       fields: { listen: str({ doc: 'Address:port to listen on.', required: true, format: 'hostPort' }) },
     }),
+    cluster: obj({
+      doc: 'The peer channel: each node serves its status to the other (for the status page and `pillarsctl cluster status`) on its own address on this interface, authenticated with the shared key.',
+      fields: {
+        interface: ifRef('Logical interface of the sync/admin network both nodes have an address on (e.g. sync).'),
+        port: int({ doc: 'TCP port of the peer channel.', default: 7411, min: 1, max: 65535 }),
+        key: str({ doc: 'Shared key (at least 16 characters; the same on both nodes): every request is signed with HMAC-SHA256 over a time and a nonce.', required: true, secret: true, minLength: 16, maxLength: 256 }),
+      },
+    }),
     ssh_authorized_keys: list({
       doc: 'SSH public keys allowed to log in as root (ssh is off when empty).',
       default: [],

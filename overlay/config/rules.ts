@@ -321,6 +321,9 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   if (admin.ssh_authorized_keys.length > 0 && admin.ssh_listen.length === 0)
     add(['admin', 'ssh_listen'], 'say where SSH listens (e.g. ["192.0.2.2:22"]) — it never listens everywhere by default', 'parent');
   if (admin.ssh_listen.length > 0 && admin.ssh_authorized_keys.length === 0) add(['admin', 'ssh_listen'], 'no ssh_authorized_keys: SSH would let nobody in', 'key');
+  if (admin.cluster && needIf(['admin', 'cluster', 'interface'], admin.cluster.interface))
+    for (const [name, node] of nodes)
+      if (nodeNets(node, admin.cluster.interface).length === 0) add(['admin', 'cluster', 'interface'], `node ${name} has no address on ${admin.cluster.interface}`);
 
   function checkCheck(ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>, path: Path) {
     if (ch.type === 'HTTP_GET' || ch.type === 'SSL_GET')

@@ -7,6 +7,8 @@ export const USAGE = `usage: pillarsctl <command> [options]
 commands:
   status [--json]        roles, services (state, restarts), config source and generation; with
                          the director role the LVS pool (ipvsadm -L -n --stats, check states)
+  cluster status [--json] both nodes of the pair side by side (the peer asked over the
+                         authenticated peer channel, admin.cluster) and the last failovers
   ipvs ARGS…             run ipvsadm ARGS… (e.g. ipvs -L -n -c: the connection table)
   logs [SERVICE] [-n N]  the last N (default 200) lines of a service's log; without SERVICE the
                          supervisor's own log (boot, config, state changes)
@@ -26,6 +28,7 @@ export interface Parsed {
 /** Options each command takes (node:util parseArgs, strict: anything else is an error). */
 const OPTIONS: Record<string, { options: ParseArgsConfig['options']; maxPositionals: number }> = {
   status: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+  cluster: { options: { json: { type: 'boolean' } }, maxPositionals: 1 },
   logs: { options: { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } }, maxPositionals: 1 },
   reload: { options: { json: { type: 'boolean' } }, maxPositionals: 1 },
   save: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
@@ -49,6 +52,7 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
   if (positionals.length > spec.maxPositionals) {
     return { error: spec.maxPositionals === 0 ? `${cmd} takes no arguments besides --json` : `${cmd} takes at most one ${cmd === 'logs' ? 'SERVICE' : 'FILE'}` };
   }
+  if (cmd === 'cluster' && positionals[0] !== 'status') return { error: 'usage: cluster status [--json]' };
   const json = values.json === true;
   const args: Record<string, unknown> = {};
   if (cmd === 'logs') {

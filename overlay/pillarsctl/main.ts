@@ -7,6 +7,8 @@ import { parseArgs, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
 import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
 import { firewallRuns, firewallSection, readFirewallCounters } from './firewall.js';
+import { formatCluster } from '../status/cluster-text.js';
+import type { ClusterView } from '../status/cluster.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -43,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
     const json = { ...(result.json as object), ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}), ...(counters ? { firewall: counters } : {}) };
     if (p.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}${counters ? firewallSection(counters).join('\n') + '\n' : ''}`);
+    return 0;
+  }
+  if (p.cmd === 'cluster') {
+    process.stdout.write(p.json ? JSON.stringify(result, null, 2) + '\n' : formatCluster(result as unknown as ClusterView).join('\n') + '\n');
     return 0;
   }
   if (p.cmd === 'logs') {

@@ -43,6 +43,11 @@ import { createSupervisor, systemClock, type Supervisor } from './supervisor.js'
 import { startTestChannel, TEST_FLAG } from './test-channel.js';
 import { startStatusPage } from './status-page.js';
 import type { Server } from 'node:http';
+import { createNodeStatus } from '../status/node-status.js';
+import { peerChannelPlan } from '../status/cluster-config.js';
+import { startPeerServer } from '../status/peer.js';
+import type { StatusJsonLike } from '../status/snapshot.js';
+import { systemReaders } from '../status/system-readers.js';
 
 const BOOT_MARK = `${STATE_DIR}/booted`;
 const ETC_DIR = `${STATE_DIR}/etc`;
@@ -119,6 +124,10 @@ class Appliance {
   private announced = false;
   private fifoOpen = false;
   private readonly startedAt = Date.now();
+  /** Seconds from kernel start to the ready line. */
+  private readySeconds: number | undefined;
+  /** Timeline, metric rings, snapshots and the peer's view (status page, /metrics, cluster status). */
+  private readonly nodeStatus = createNodeStatus({ status: () => this.statusJson() as StatusJsonLike, bootToReady: () => this.readySeconds, readers: systemReaders });
 
   constructor(private readonly params: BootParams) {}
 
@@ -247,10 +256,12 @@ class Appliance {
       const st = sup.status();
       if (!this.announced && required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))) {
         this.announced = true;
+        this.readySeconds ??= uptime();
         this.say(`pillars: ready in ${uptime().toFixed(2)}s (node ${c.outcome.nodeName}, roles: ${roles})`);
         if (!c.outcome.config.admin?.console_password_hash) this.say('pillars: no console login (admin.console_password_hash is not set in the config)');
       }
     };
+    sup.subscribe((ev) => this.nodeStatus.onSupervisorEvent(ev));
     sup.subscribe((ev) => {
       if (ev.type === 'state') {
         if (ev.to === 'failed' || ev.to === 'backoff') this.say(`pillars: service ${ev.service}: ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`);
@@ -279,6 +290,21 @@ class Appliance {
     this.running = prepared;
     await this.startServices(prepared);
     this.serveStatusPage(o.config.admin?.status_page?.listen);
+    this.servePeerChannel(o);
+  }
+
+  /** The authenticated peer channel on the sync/admin interface (admin.cluster), restarted when its plan changed. */
+  private peerChannel: { key: string; server: Server } | undefined;
+  private servePeerChannel(o: Configured['outcome']): void {
+    const plan = peerChannelPlan(o.config, o.nodeName);
+    this.nodeStatus.setPeer(plan?.peer);
+    const key = plan ? JSON.stringify([plan.listen, plan.key]) : '';
+    if (this.peerChannel?.key === key) return;
+    this.peerChannel?.server.close();
+    this.peerChannel = undefined;
+    if (!plan) return;
+    const server = startPeerServer({ ...plan.listen, key: plan.key, snapshot: () => this.nodeStatus.snapshot(), log: (l) => this.say(l) });
+    this.peerChannel = { key, server };
   }
 
   /** The read-only status page, when the config asks for one (restarted if its address changed). */
@@ -290,10 +316,11 @@ class Appliance {
     if (!listen) return;
     const server = startStatusPage(
       listen,
-      { node: () => this.running?.outcome.nodeName, text: () => this.statusText().split('\n'), json: () => this.statusJson() },
+      { node: () => this.running?.outcome.nodeName, text: () => this.statusText().split('\n'), json: () => this.statusJson(), view: this.nodeStatus },
       (l) => this.say(l),
     );
     this.statusPage = { listen, server };
+    this.nodeStatus.start();
   }
 
   // ------------------------------------------------------------------ control
@@ -320,6 +347,8 @@ class Appliance {
     switch (req.cmd) {
       case 'status':
         return { json: this.statusJson(), text: this.statusText() };
+      case 'cluster':
+        return this.nodeStatus.cluster();
       case 'logs': {
         const name = typeof args.service === 'string' ? args.service : undefined;
         const n = typeof args.lines === 'number' ? args.lines : 200;
@@ -364,6 +393,7 @@ class Appliance {
     }
     if (!o.ok) throw new ControlError(`reload refused, the running config stays: ${o.reason}`, undefined, o.issues.map((i) => formatIssue(i)));
     if (this.running && o.source.checksum === this.running.outcome.source.checksum) return { message: 'config unchanged' };
+    this.nodeStatus.markManual('pillarsctl reload');
     const prepared = await this.prepare(o);
     if ('errors' in prepared) {
       // applyRolePlan has put the running config's files back.
@@ -381,6 +411,7 @@ class Appliance {
     this.running = prepared;
     this.announced = false;
     await this.startServices(prepared);
+    this.servePeerChannel(o);
     this.say(`pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`);
     return { message: `reloaded (generation ${o.source.generation})` };
   }
@@ -411,6 +442,7 @@ class Appliance {
   async shutdown(kind: 'poweroff' | 'reboot', why: string): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.nodeStatus.markManual(`${kind} (${why})`);
     this.say(`pillars: ${kind} requested (${why}): stopping services in reverse order`);
     if (this.supervisor) {
       const { stuck } = await this.supervisor.shutdown({ afterKillMs: 1000 });

@@ -31,7 +31,7 @@ describe('encode / decode', () => {
     ['[1]', 'a request is a JSON object', null],
     ['{"cmd":"status"}', 'id must be an integer or a non-empty string', null],
     ['{"id":1.5,"cmd":"status"}', 'id must be an integer or a non-empty string', null],
-    ['{"id":3,"cmd":"rm -rf"}', 'unknown command "rm -rf" (known: status, logs, reload, save, poweroff, reboot)', 3],
+    ['{"id":3,"cmd":"rm -rf"}', 'unknown command "rm -rf" (known: status, cluster, logs, reload, save, poweroff, reboot)', 3],
     ['{"id":3,"cmd":"status","args":[1]}', 'args must be an object', 3],
     ['{"id":3,"cmd":"status","extra":1}', 'unknown field extra', 3],
   ])('rejects %s', (line, error, id) => {

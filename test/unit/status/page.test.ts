@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { renderFragment, renderPage } from '../../../overlay/status/page.js';
+import { pageView } from '../../../overlay/status/page-view.js';
+import type { ClusterView } from '../../../overlay/status/cluster.js';
+import { createMetricRings } from '../../../overlay/status/rings.js';
+import { graphsOf, samplePool } from '../../../overlay/status/sampler.js';
+import { createTimeline } from '../../../overlay/status/timeline.js';
+import { directorSnapshot, T0 } from './fixtures.js';
+
+function pair(): ClusterView {
+  const local = directorSnapshot('lb1');
+  const peer = directorSnapshot('lb2');
+  const tl = createTimeline();
+  tl.observe('vrrp', 'VI_LAN', 'BACKUP', T0 + 2000);
+  peer.transitions = tl.transitions();
+  for (const i of peer.instances) i.state = 'BACKUP';
+  return { at: T0 + 65_000, local, peer: { name: 'lb2', snapshot: peer, lastSeen: T0 + 64_000 } };
+}
+
+describe('status page', () => {
+  it('shows both nodes side by side with their roles, in node order on either node', () => {
+    const v = pageView(pair());
+    expect(v.nodes.map((n) => [n.name, n.headline, n.self])).toEqual([
+      ['lb1', 'MASTER', true],
+      ['lb2', 'BACKUP', false],
+    ]);
+    const fromPeer = pair();
+    const swapped: ClusterView = {
+      at: fromPeer.at,
+      local: fromPeer.peer!.snapshot!,
+      peer: { name: 'lb1', snapshot: fromPeer.local },
+    };
+    expect(pageView(swapped).nodes.map((n) => [n.name, n.self])).toEqual([
+      ['lb1', false],
+      ['lb2', true],
+    ]);
+  });
+
+  it('a peer that does not answer is marked, with its last view', () => {
+    const c = pair();
+    c.peer = { name: 'lb2', snapshot: c.peer!.snapshot!, error: 'connect ECONNREFUSED', lastSeen: T0 + 5000 };
+    const lb2 = pageView(c).nodes[1]!;
+    expect(lb2.headline).toBe('UNREACHABLE');
+    expect(lb2.note).toBe('not answering: connect ECONNREFUSED; last seen 1m00s ago, its last view below');
+    const none = pageView({ at: T0, local: directorSnapshot('lb1'), peer: { name: 'lb2', error: 'timeout' } })
+      .nodes[1]!;
+    expect([none.headline, none.instances]).toEqual(['UNREACHABLE', []]);
+  });
+
+  it('highlights a config mismatch between the nodes', () => {
+    const c = pair();
+    expect(pageView(c).config).toEqual({
+      mismatch: false,
+      text: `both nodes run generation 4 (sha256 ${'ab'.repeat(6)})`,
+    });
+    c.peer!.snapshot!.config = { generation: 5, sha256: 'cd'.repeat(32), device: '/dev/sda', provider: 'usb-sata' };
+    const v = pageView(c);
+    expect(v.config?.mismatch).toBe(true);
+    expect(v.nodes.every((n) => n.config?.mismatch)).toBe(true);
+    expect(renderFragment(c)).toContain('class="banner mismatch"');
+  });
+
+  it('the timeline merges both nodes, newest first, with the cause', () => {
+    const rows = pageView(pair()).timeline;
+    expect(rows.map((r) => r.cells[1])).toEqual(
+      [...rows.map((r) => r.cells[1])].sort((a, b) => parseInt(a!) - parseInt(b!)),
+    );
+    expect(rows.find((r) => r.cells[3] === 'vrrp-group VG_LAB')?.cells.slice(2)).toEqual([
+      'lb1',
+      'vrrp-group VG_LAB',
+      '— → MASTER',
+      'boot (first state)',
+    ]);
+    expect(
+      rows.find((r) => r.cells[2] === 'lb1' && r.cells[3] === 'vrrp VI_LAN' && r.cells[4] === 'BACKUP → MASTER')
+        ?.cells[5],
+    ).toBe('election at start: no master with a higher priority heard');
+    expect(rows.some((r) => r.cells[2] === 'lb2')).toBe(true);
+  });
+
+  it('the pool as ipvsadm shows it, with check state and a traffic graph per real server', () => {
+    const c = pair();
+    const rings = createMetricRings();
+    const pool = c.local.pool!;
+    for (let i = 0; i < 6; i++) {
+      for (const svc of pool)
+        for (const rs of svc.realServers) if (rs.stats) rs.stats = { ...rs.stats, inPkts: rs.stats.inPkts + i * 100 };
+      for (const svc of pool) if (svc.stats) svc.stats = { ...svc.stats, inPkts: svc.stats.inPkts + i * 200 };
+      samplePool(rings, pool, T0 + 10_000 * i);
+    }
+    c.local.graphs = graphsOf(rings);
+    c.local.at = T0 + 50_000;
+    const html = renderFragment(c);
+    expect(html).toContain('TCP  192.0.2.10:80 rr');
+    expect(html).toMatch(
+      /<td class="mono">198\.51\.100\.102:80<\/td><td>-<\/td>(<td class="num">0<\/td>){3}<td class="st bad">DOWN<\/td>/,
+    );
+    expect(html).toMatch(
+      /<td class="mono">198\.51\.100\.100:80<\/td><td>Masq<\/td><td class="num">1<\/td><td class="num">2<\/td>/,
+    );
+    const lb1 = pageView(c).nodes[0]!;
+    expect(lb1.pool![0]!.servers[0]!.graph.points.split(' ')).toHaveLength(5);
+    expect(lb1.pool![0]!.servers[0]!.graph.label).toBe('now 50 pkt/s, peak 50 pkt/s in the last 60 min');
+    expect(html).toContain('<polyline points=');
+  });
+
+  it('is a whole page that loads nothing from elsewhere and escapes what it prints', () => {
+    const c = pair();
+    c.local.firewall = [
+      { table: 'inet pillars', chain: 'input', rule: '<script>alert(1)</script>', packets: 1, bytes: 2 },
+    ];
+    const html = renderPage(c);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert');
+    expect([...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1])).toEqual(['data:,', '/live.js']);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('<noscript><meta http-equiv="refresh" content="10"></noscript>');
+  });
+});
