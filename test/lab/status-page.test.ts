@@ -17,8 +17,8 @@ import { guestExec } from '../../builder/vm/guest.js';
 import { masterAndBackup } from '../../builder/drill/drill.js';
 import { signRequest } from '../../overlay/status/peer-auth.js';
 import { PEER_SNAPSHOT_PATH } from '../../overlay/status/peer.js';
-import { useDrillLab } from './drill-lab.js';
-import { root } from './image.js';
+import { useDrillLab } from '../integration/drill-lab.js';
+import { root } from '../integration/image.js';
 
 const pair = useDrillLab({ profile: 'director', timers: 'default' });
 const PAGE_PORT = 8080;
