@@ -2,7 +2,7 @@
  * The status page in a real browser, without the lab: Debian's chromium (driven by playwright-core)
  * loads the page from the status page server fed with a pair's snapshots; the live script swaps
  * the roles when the view changes, and the same page without JavaScript is complete. The lab
- * version (test/integration/status-page.test.ts) does this against a booted pair.
+ * version (test/lab/status-page.test.ts, npm run test:lab) does this against a booted pair.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
