@@ -80,13 +80,21 @@ export function writeCommonData(pkg: IcuPackage): Buffer {
 }
 
 /**
+ * Locale-independent data the supervisor never uses: legacy charset converters, the word
+ * dictionaries of Chinese/Japanese, Thai, Lao, Khmer and Burmese segmentation (without them ICU
+ * segments those scripts by its rules alone), the Japanese line-break variants, character names,
+ * StringPrep profiles and the spoof checker's confusables.
+ */
+export const DROPPED_DATA: readonly RegExp[] = [/\.cnv$/, /\.dict$/, /_cj\.brk$/, /phrase/, /^unames\.icu$/, /\.spp$/, /^confusables/];
+
+/**
  * Whether the image keeps an item ("icudt76l/coll/de.res" → no). Locale bundles are kept for
- * `locales` only; converters (*.cnv) and transliterators go; everything else stays. Pure.
+ * `locales` only; transliterators and DROPPED_DATA go; everything else stays. Pure.
  */
 export function keepIcuItem(name: string, locales: readonly string[] = ICU_LOCALES): boolean {
   const rel = name.slice(name.indexOf('/') + 1);
   const base = rel.slice(rel.lastIndexOf('/') + 1);
-  if (rel.startsWith('translit/') || base.endsWith('.cnv')) return false;
+  if (rel.startsWith('translit/') || DROPPED_DATA.some((r) => r.test(base))) return false;
   const m = /^([a-z]{2,3}(?:_[A-Za-z0-9]*)*)\.res$/.exec(base);
   if (!m || base === 'res_index.res' || base === 'pool.res') return true;
   return locales.includes(m[1]!);

@@ -111,15 +111,17 @@ describe('the unpacked image', () => {
   });
 
   it("Node runs with the image's English-only ICU: dates, numbers, collation, time zones", () => {
-    const js = `console.log(JSON.stringify([new Date(0).toLocaleString('en-US', { timeZone: 'UTC' }), (1234567.5).toLocaleString(), ['b', 'a', 'ä'].sort((x, y) => x.localeCompare(y)), new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'short' }).format(0), new Intl.NumberFormat('de-DE').format(1.5), process.versions.icu]))`;
+    const js = `console.log(JSON.stringify([new Date(0).toLocaleString('en-US', { timeZone: 'UTC' }), (1234567.5).toLocaleString(), ['b', 'a', 'ä'].sort((x, y) => x.localeCompare(y)), new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'short' }).format(0), new Intl.NumberFormat('de-DE').format(1.5), [...new Intl.Segmenter('en', { granularity: 'word' }).segment('hello world')].length, new URL('http://bücher.example/').host, process.versions.icu]))`;
     const r = spawnSync('chroot', [dir, '/usr/bin/node', '-e', js], { encoding: 'utf8', env: { PATH: '/usr/bin:/usr/sbin' } });
     expect(r.status, r.stderr).toBe(0);
-    const [date, num, sorted, berlin, de] = JSON.parse(r.stdout) as string[];
+    const [date, num, sorted, berlin, de, words, idn] = JSON.parse(r.stdout) as unknown[];
     expect(date).toBe('1/1/1970, 12:00:00 AM');
     expect(num).toBe('1,234,567.5');
     expect(sorted).toEqual(['a', 'ä', 'b']);
     expect(berlin).toMatch(/GMT\+1/);
     expect(de).toBe('1.5'); // other locales fall back to English, as in Node's small-icu
+    expect(words).toBe(3); // break rules stay (the CJK/Thai dictionaries do not)
+    expect(idn).toBe('xn--bcher-kva.example');
   });
 
   it('the manifest says where the unpacked bytes go, per package and per directory', () => {

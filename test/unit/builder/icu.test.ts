@@ -29,9 +29,9 @@ describe('ICU common data', () => {
     expect(findCommonData(lib)).toBe(lib.length - bytes.length);
   });
 
-  it('keeps English, root and locale-independent data; drops other locales, converters, transliterators', () => {
-    const keep = ['icudt76l/en.res', 'icudt76l/en_US_POSIX.res', 'icudt76l/root.res', 'icudt76l/res_index.res', 'icudt76l/curr/pool.res', 'icudt76l/zoneinfo64.res', 'icudt76l/metaZones.res', 'icudt76l/coll/ucadata.icu', 'icudt76l/brkitr/cjdict.dict', 'icudt76l/nfkc.nrm', 'icudt76l/zone/tzdbNames.res'];
-    const drop = ['icudt76l/de.res', 'icudt76l/zh_Hant_TW.res', 'icudt76l/coll/de__PHONEBOOK.res', 'icudt76l/ibm-943_P15A-2003.cnv', 'icudt76l/translit/root.res', 'icudt76l/lang/fr.res'];
+  it('keeps English, root and locale-independent data; drops other locales, converters, transliterators, segmentation dictionaries', () => {
+    const keep = ['icudt76l/en.res', 'icudt76l/en_US_POSIX.res', 'icudt76l/root.res', 'icudt76l/res_index.res', 'icudt76l/curr/pool.res', 'icudt76l/zoneinfo64.res', 'icudt76l/metaZones.res', 'icudt76l/coll/ucadata.icu', 'icudt76l/brkitr/word.brk', 'icudt76l/brkitr/line.brk', 'icudt76l/uts46.nrm', 'icudt76l/nfkc.nrm', 'icudt76l/zone/tzdbNames.res'];
+    const drop = ['icudt76l/de.res', 'icudt76l/zh_Hant_TW.res', 'icudt76l/coll/de__PHONEBOOK.res', 'icudt76l/ibm-943_P15A-2003.cnv', 'icudt76l/translit/root.res', 'icudt76l/lang/fr.res', 'icudt76l/brkitr/cjdict.dict', 'icudt76l/brkitr/line_loose_cj.brk', 'icudt76l/unames.icu', 'icudt76l/rfc3491.spp'];
     for (const n of keep) expect(keepIcuItem(n), n).toBe(true);
     for (const n of drop) expect(keepIcuItem(n), n).toBe(false);
     expect(reduceCommonData(pkg([...keep, ...drop])).items.map((i) => i.name)).toEqual(keep);
