@@ -15,6 +15,8 @@ import { buildBaseArchive, buildOverlayArchive, concatInitrd } from './stages/in
 import { buildIso } from './stages/iso.js';
 import { netbootFiles } from './stages/netboot.js';
 import { describeArtifacts, type Manifest } from './stages/manifest.js';
+import { formatSizeReport } from './stages/sizes.js';
+import { nextSteps } from './stages/next-steps.js';
 import { mib } from './fsutil.js';
 import { version } from './version.js';
 import { recordsFromDir } from './archive/index.js';
@@ -48,6 +50,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
     const kernel = await log.step('kernel: vmlinuz + pruned modules', () => buildKernel(ctx, rootfs));
     const base = await log.step('initramfs: base archive (rootfs + modules)', () => buildBaseArchive(ctx, rootfs, kernel));
     log.info(`base archive ${mib(base.bytes)} (${mib(base.uncompressedBytes)} unpacked)`);
+    if (base.sizes && !base.cached) for (const line of formatSizeReport(base.sizes, 8)) log.info(line);
 
     const programsDir = join(ctx.workDir, 'programs');
     await log.step('overlay: bundle the supervisor', () => bundlePrograms(ctx, programsDir));
@@ -100,6 +103,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
         inputs: { rootfs: rootfs.key, kernel: kernel.key, base: base.key, overlay: overlayHash },
         packages: rootfs.packages,
         artifacts: await describeArtifacts(stage, files),
+        ...(base.sizes ? { sizes: base.sizes } : {}),
       };
       await writeFile(join(stage, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
       return m;
@@ -112,6 +116,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
     await rename(stage, ctx.outDir);
     await rm(old, { recursive: true, force: true });
     for (const a of manifest.artifacts) log.info(`${join(ctx.outDir, a.path)}  ${mib(a.bytes)}`);
+    for (const line of nextSteps(ctx.outDir)) log.info(line);
     return { outDir: ctx.outDir, manifest };
   } finally {
     await rm(ctx.workDir, { recursive: true, force: true });

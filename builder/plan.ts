@@ -14,7 +14,7 @@ export const DEBIAN_MIRRORS = [
   `deb http://deb.debian.org/debian-security ${DEBIAN_SUITE}-security main`,
 ];
 /** Bump when a stage's recipe changes in a way its inputs do not show. */
-export const RECIPE_VERSION = { rootfs: 1, kernel: 1, base: 1 } as const;
+export const RECIPE_VERSION = { rootfs: 1, kernel: 2, base: 3 } as const;
 /** Default timestamp for every file in the image when SOURCE_DATE_EPOCH is not set (2025-08-09, trixie's release). */
 export const DEFAULT_SOURCE_DATE_EPOCH = 1754697600;
 
@@ -89,6 +89,13 @@ export function stripPatterns(profile: Pick<Profile, 'keep'>): string[] {
     'usr/share/misc/pci.ids',
     'usr/share/snmp/mibs/**',
     'usr/share/nodejs/corepack/**',
+    // TypeScript declarations and source maps: never loaded by Node
+    'usr/share/nodejs/@types/**',
+    'usr/share/nodejs/undici-types/**',
+    'usr/share/nodejs/**/*.d.ts',
+    'usr/share/nodejs/**/*.map',
+    // iproute2's ARP daemon, the one user of Berkeley DB (libdb5.3, 1.8 MiB) in the image
+    'usr/sbin/arpd',
     'usr/bin/corepack',
     'usr/include/**',
     'usr/lib/x86_64-linux-gnu/gconv/**',

@@ -7,8 +7,8 @@
  *                rebuilt every time in about a second, so overlay-only changes build fast.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuildContext } from '../context.js';
 import { collect, excludePaths, mergeSorted, readTar, recordsFromDir, writeCpio, type ArchiveRecord } from '../archive/index.js';
@@ -16,6 +16,10 @@ import { exists, produceAtomic } from '../fsutil.js';
 import { baseKey, stripPatterns } from '../plan.js';
 import type { KernelResult } from './kernel.js';
 import type { RootfsResult } from './rootfs.js';
+import { UserError } from '../errors.js';
+import { dropLibraries, elfInfoOf, planLibraries, readBody } from './libraries.js';
+import { buildSmallIcu } from './icu.js';
+import { ownersFromLists, sizeReport, type SizeReport } from './sizes.js';
 
 /** Compression level of the cached base archive (smallest and still fast to unpack) and the overlay. */
 export const ZSTD_BASE_ARGS = ['-19', '-T2', '--no-progress', '-q'];
@@ -53,41 +57,78 @@ export interface BaseArchive {
   path: string;
   bytes: number;
   uncompressedBytes: number;
+  /** Where the unpacked bytes go (absent for a base archive cached before reports existed). */
+  sizes?: SizeReport;
   cached: boolean;
+}
+
+/** dpkg file lists from the rootfs (read before stripping removes var/lib/dpkg). */
+async function dpkgLists(records: readonly ArchiveRecord[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const r of records) if (r.type === 'file' && /^var\/lib\/dpkg\/info\/[^/]+\.list$/.test(r.path)) out.set(r.path, (await readBody(r)).toString('utf8'));
+  return out;
+}
+
+/**
+ * What an appliance never runs goes: the ICU data library is replaced by an English-only one, and
+ * shared libraries no kept program links are dropped. A kept program missing a library fails the
+ * build.
+ */
+async function slim(ctx: BuildContext, records: ArchiveRecord[]): Promise<ArchiveRecord[]> {
+  let out = records;
+  const icu = out.find((r) => r.type === 'file' && /^usr\/lib\/x86_64-linux-gnu\/libicudata\.so\.\d+\.\d+$/.test(r.path));
+  if (icu) {
+    const small = await buildSmallIcu(ctx, basename(icu.path), await readBody(icu));
+    out = out.map((r) => (r === icu ? { ...r, body: small.library, size: small.library.length } : r));
+    ctx.log.info(`ICU data: ${small.items.before} → ${small.items.after} items, ${(small.bytes.before / 1048576).toFixed(1)} → ${(small.bytes.after / 1048576).toFixed(1)} MiB`);
+  }
+  const plan = planLibraries(out, await elfInfoOf(out));
+  if (plan.missing.length > 0) {
+    throw new UserError(`${plan.missing.length} program(s) in the image miss a shared library: ${plan.missing.slice(0, 5).map((m) => `${m.path} needs ${m.needed}`).join('; ')}`, {
+      hint: 'add the package that ships the library to the profile, or stop stripping it (profile keep / stripPatterns)',
+    });
+  }
+  out = dropLibraries(out, plan);
+  ctx.log.info(`shared libraries: dropped ${plan.drop.length} paths no kept program links`);
+  return out;
 }
 
 export async function buildBaseArchive(ctx: BuildContext, rootfs: RootfsResult, kernel: KernelResult): Promise<BaseArchive> {
   const key = baseKey(rootfs.key, kernel.key, ctx.profile, ctx.sourceDateEpoch);
   const path = join(ctx.cacheDir, 'base', `${key}.cpio.zst`);
   const sizeFile = `${path}.size`;
+  const reportFile = `${path}.sizes.json`;
   if (await exists(path)) {
     ctx.log.info(`base archive: reusing ${path}`);
-    const { readFile } = await import('node:fs/promises');
     const uncompressed = Number((await readFile(sizeFile, 'utf8').catch(() => '0')).trim());
-    return { key, path, bytes: (await stat(path)).size, uncompressedBytes: uncompressed, cached: true };
+    const sizes = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as SizeReport, () => undefined);
+    return { key, path, bytes: (await stat(path)).size, uncompressedBytes: uncompressed, ...(sizes ? { sizes } : {}), cached: true };
   }
   const spool = join(ctx.workDir, 'spool');
   await mkdir(spool, { recursive: true });
   const reader = readTar(createReadStream(rootfs.tar), { spoolDir: spool });
-  let uncompressed: number;
+  let uncompressed = 0;
+  let sizes: SizeReport;
   try {
     const all = await collect(reader.records);
-    const stripped = excludePaths(all, stripPatterns(ctx.profile));
+    const owners = ownersFromLists(await dpkgLists(all));
+    const stripped = await slim(ctx, excludePaths(all, stripPatterns(ctx.profile)));
     ctx.log.info(`rootfs: ${all.length} entries, ${stripped.length} kept after stripping`);
     const modules = await recordsFromDir(kernel.modulesRoot);
     const records = mergeSorted(stripped, modules);
+    sizes = sizeReport(records, owners);
+    await writeFile(reportFile, JSON.stringify(sizes, null, 1) + '\n');
     const cpio = join(ctx.workDir, 'base.cpio');
     await writeCpio(createWriteStream(cpio), records, { mtime: ctx.sourceDateEpoch });
     uncompressed = (await stat(cpio)).size;
     await produceAtomic(path, (tmp) => compress(ctx, cpio, tmp, ZSTD_BASE_ARGS));
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(sizeFile, `${uncompressed}\n`);
     await rm(cpio, { force: true });
   } finally {
     await reader.dispose();
     await rm(spool, { recursive: true, force: true });
   }
-  return { key, path, bytes: (await stat(path)).size, uncompressedBytes: uncompressed, cached: false };
+  return { key, path, bytes: (await stat(path)).size, uncompressedBytes: uncompressed, sizes, cached: false };
 }
 
 export interface OverlayInputs {

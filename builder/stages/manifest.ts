@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../overlay/config/hash.js';
+import type { SizeReport } from './sizes.js';
 
 export interface Artifact {
   path: string;
@@ -19,6 +20,8 @@ export interface Manifest {
   inputs: { rootfs: string; kernel: string; base: string; overlay: string };
   packages: Record<string, string>;
   artifacts: Artifact[];
+  /** Where the unpacked initramfs bytes go, per package and per directory. */
+  sizes?: SizeReport;
 }
 
 export async function describeArtifacts(dir: string, paths: readonly string[]): Promise<Artifact[]> {

@@ -144,6 +144,25 @@ function usbMiss(devs: BlockDevice[], label: string, waitedMs: number): string {
   return seen.length === 0 ? `${what} (no USB/SATA block devices)` : `${what} (seen: ${seen.map((d) => whyNot(d, label)).join('; ')})`;
 }
 
+/**
+ * The settle time after a first stick: the whole `settleMs` when the devices cannot tell whether
+ * something is still enumerating; otherwise only while something is (bounded by `settleMs`).
+ * Returns whether another look is worth taking.
+ */
+async function settle(devices: BlockDevices, clock: DiscoveryClock, settleMs: number, pollMs: number): Promise<boolean> {
+  if (!devices.enumerating) {
+    await clock.sleep(settleMs);
+    return true;
+  }
+  const end = clock.now() + settleMs;
+  let waited = false;
+  while (clock.now() < end && (await devices.enumerating())) {
+    await clock.sleep(Math.min(pollMs, end - clock.now()));
+    waited = true;
+  }
+  return waited;
+}
+
 export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryResult> {
   const label = opts.label ?? DEFAULT_LABEL;
   const pollMs = opts.pollMs ?? 250;
@@ -202,9 +221,8 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
     devs = await opts.devices.list();
     found = scan(devs, label);
   }
-  if (found.all.length > 0 && settleMs > 0) {
-    // A second stick may still be enumerating: look once more before deciding.
-    await clock.sleep(settleMs);
+  if (found.all.length > 0 && settleMs > 0 && (await settle(opts.devices, clock, settleMs, pollMs))) {
+    // A second stick may still have been enumerating: look once more before deciding.
     devs = await opts.devices.list();
     const again = scan(devs, label);
     if (again.all.length >= found.all.length) found = again;

@@ -13,7 +13,7 @@
  * files name live processes are re-adopted, and the firewall is not touched, so a supervisor crash
  * never drops a VIP.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
@@ -463,7 +463,37 @@ async function mountStickReadOnly(device: string): Promise<void> {
   await execOk(bb('mount', '-t', 'vfat', '-o', 'ro,nosuid,nodev,noexec', device, STICK_MOUNT));
 }
 
+/** Kernel-clock seconds of the boot's first moments, for `pillars.debug` (the benchmark's timeline). */
+function startupTimes(mainAt: number): string {
+  const now = uptime();
+  const node = now - process.uptime();
+  const init = /^\d+,\d+,(\d+),[^;]*;Run \/init as init process/m.exec(kmsgText());
+  const initAt = init ? (Number(init[1]) / 1e6).toFixed(2) : '?';
+  return `timeline: /init ${initAt}s, node ${node.toFixed(2)}s, supervisor ${(node + mainAt).toFixed(2)}s, early boot done ${now.toFixed(2)}s`;
+}
+
+/** The kernel log so far (non-blocking read of /dev/kmsg: one record per read). */
+function kmsgText(): string {
+  const lines: string[] = [];
+  let fd: number | undefined;
+  try {
+    fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+    const buf = Buffer.alloc(8192);
+    for (let i = 0; i < 5000; i++) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      lines.push(buf.toString('utf8', 0, n).split('\n')[0]!);
+    }
+  } catch {
+    /* EAGAIN: the end of the log */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
+  const mainAt = process.uptime();
   const mounted = parseMounts(readOr('/proc/self/mounts', ''));
   const cold = !(mounted.some((m) => m.target === '/run') && existsSync(BOOT_MARK));
   const hostname = readOr('/etc/hostname', 'pillars').trim() || 'pillars';
@@ -474,6 +504,7 @@ async function main(): Promise<void> {
   const app = new Appliance(params);
   if (!cold) app.say(`pillars: supervisor restarted (pid ${process.pid}); re-adopting running services`);
   for (const r of boot.results) app.say(`pillars: boot: ${formatStepResult(r, true)}`);
+  if (cold && params.debug) app.debug(startupTimes(mainAt));
   for (const w of params.warnings) app.say(`pillars: WARNING: ${w}`);
   writeFileSync(BOOT_MARK, `${Date.now()}\n`);
 

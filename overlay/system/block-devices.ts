@@ -30,6 +30,12 @@ export interface BlockDevice {
 export interface BlockDevices {
   /** The block devices present right now (a fresh look each call). */
   list(): Promise<BlockDevice[]>;
+  /**
+   * Whether a storage device is still enumerating (a USB mass-storage interface without its
+   * disk yet). With it, the settle look after a first stick ends as soon as nothing is pending
+   * instead of waiting the whole settle time.
+   */
+  enumerating?(): Promise<boolean>;
 }
 
 
@@ -117,11 +123,32 @@ export function listSysBlock(sys: SysReader = realSys): RawDev[] {
   return out;
 }
 
+/**
+ * USB mass-storage interfaces (class 08) whose disk has not appeared yet: usb-storage waits
+ * `delay_use` before scanning, then the SCSI scan adds the disk. Pure over a SysReader.
+ */
+export function usbStoragePending(sys: SysReader = realSys): string[] {
+  const pending: string[] = [];
+  const root = '/sys/bus/usb/devices';
+  for (const iface of sys.list(root)) {
+    if (!/:\d+\.\d+$/.test(iface)) continue;
+    if ((sys.read(`${root}/${iface}/bInterfaceClass`) ?? '').trim() !== '08') continue;
+    const dir = `${root}/${iface}`;
+    const hasDisk = sys
+      .list(dir)
+      .filter((h) => /^host\d+$/.test(h))
+      .some((h) => sys.list(`${dir}/${h}`).filter((t) => t.startsWith('target')).some((t) => sys.list(`${dir}/${h}/${t}`).some((lun) => /^\d+:\d+:\d+:\d+$/.test(lun) && sys.list(`${dir}/${h}/${t}/${lun}/block`).length > 0)));
+    if (!hasDisk) pending.push(iface);
+  }
+  return pending;
+}
+
 export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: string[] } = {}): BlockDevices {
   const sys = opts.sys ?? realSys;
   const run = opts.run ?? exec;
   const blkid = opts.blkid ?? ['/usr/sbin/blkid'];
   return {
+    enumerating: async () => usbStoragePending(sys).length > 0,
     async list() {
       const raw = listSysBlock(sys);
       const out: BlockDevice[] = [];

@@ -3,13 +3,14 @@
  * an overlay-only rebuild reuses every slow stage, that two builds are byte-identical
  * (`pillars verify`), and that mistakes get one clear line and the right exit code.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { imagePath, outRoot, root } from './image.js';
 import type { Manifest } from '../../builder/stages/manifest.js';
+import { readElf } from '../../builder/archive/elf.js';
 
 const pillars = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const manifest = () => JSON.parse(readFileSync(imagePath('director', 'manifest.json'), 'utf8')) as Manifest;
@@ -41,8 +42,8 @@ describe('image contents', () => {
     for (const f of ['usr/sbin/keepalived', 'usr/sbin/ipvsadm', 'usr/sbin/nft', 'usr/bin/node', 'usr/bin/busybox', 'usr/sbin/modprobe']) expect(base, f).toContain(f);
     const modules = base.filter((p) => /\.ko(\.xz)?$/.test(p));
     expect(modules.length).toBe(m.kernel.modules);
-    expect(modules.some((p) => p.endsWith('/ip_vs_wrr.ko.xz'))).toBe(true);
-    expect(modules.some((p) => p.endsWith('/virtio_net.ko.xz'))).toBe(true);
+    expect(modules.some((p) => p.endsWith('/ip_vs_wrr.ko'))).toBe(true);
+    expect(modules.some((p) => p.endsWith('/virtio_net.ko'))).toBe(true);
     expect(modules.some((p) => p.includes('/sound/'))).toBe(false);
     expect(base).toContain(`usr/lib/modules/${m.kernel.version}/modules.dep`);
   });
@@ -60,6 +61,77 @@ describe('image contents', () => {
     expect(Object.keys(m.packages).length).toBeGreaterThan(50);
     expect(m.artifacts.map((a) => a.path)).toEqual(['initrd.img', 'pillars.iso', 'pxe/boot.ipxe', 'pxe/grub.cfg', 'pxe/pxelinux.cfg/default', 'vmlinuz']);
     expect(m.artifacts.every((a) => /^[0-9a-f]{64}$/.test(a.sha256) && a.bytes > 0)).toBe(true);
+  });
+});
+
+/** Unpack both archives of the initrd into a fresh directory, as the kernel does (later files win). */
+function unpackInitrd(initrd: Buffer, baseSize: number): string {
+  const dir = mkdtempSync(join(outRoot, '.test-unpacked-'));
+  for (const part of [initrd.subarray(0, baseSize), initrd.subarray(baseSize)]) {
+    const r = spawnSync('sh', ['-c', 'zstd -dc | cpio -idm --quiet --no-absolute-filenames'], { input: part, cwd: dir, maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr?.toString()).toBe(0);
+  }
+  return dir;
+}
+
+function* walkFiles(root: string, rel = ''): Generator<string> {
+  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* walkFiles(root, p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+describe('the unpacked image', () => {
+  const m = manifest();
+  const initrd = readFileSync(imagePath('director', 'initrd.img'));
+  const baseSize = statSync(join(cacheDir, 'base', `${m.inputs.base}.cpio.zst`)).size;
+  const dir = unpackInitrd(initrd, baseSize);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('every ELF program and library finds each DT_NEEDED library in the image', () => {
+    const missing: string[] = [];
+    let elves = 0;
+    for (const rel of walkFiles(dir)) {
+      if (rel.startsWith('usr/lib/modules/')) continue;
+      const info = readElf(readFileSync(join(dir, rel)));
+      if (!info) continue;
+      elves++;
+      for (const lib of info.needed) {
+        // ld.so's default search path, resolved through the image's own symlinks
+        const found = ['usr/lib/x86_64-linux-gnu', 'usr/lib', 'lib/x86_64-linux-gnu', 'lib'].some((d) => {
+          const p = join(dir, d, lib);
+          return existsSync(p) && realpathSync(p).startsWith(realpathSync(dir) + '/');
+        });
+        if (!found) missing.push(`${rel} needs ${lib}`);
+      }
+    }
+    expect(elves).toBeGreaterThan(100);
+    expect(missing).toEqual([]);
+  });
+
+  it("Node runs with the image's English-only ICU: dates, numbers, collation, time zones", () => {
+    const js = `console.log(JSON.stringify([new Date(0).toLocaleString('en-US', { timeZone: 'UTC' }), (1234567.5).toLocaleString(), ['b', 'a', 'ä'].sort((x, y) => x.localeCompare(y)), new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'short' }).format(0), new Intl.NumberFormat('de-DE').format(1.5), [...new Intl.Segmenter('en', { granularity: 'word' }).segment('hello world')].length, new URL('http://bücher.example/').host, process.versions.icu]))`;
+    const r = spawnSync('chroot', [dir, '/usr/bin/node', '-e', js], { encoding: 'utf8', env: { PATH: '/usr/bin:/usr/sbin' } });
+    expect(r.status, r.stderr).toBe(0);
+    const [date, num, sorted, berlin, de, words, idn] = JSON.parse(r.stdout) as unknown[];
+    expect(date).toBe('1/1/1970, 12:00:00 AM');
+    expect(num).toBe('1,234,567.5');
+    expect(sorted).toEqual(['a', 'ä', 'b']);
+    expect(berlin).toMatch(/GMT\+1/);
+    expect(de).toBe('1.5'); // other locales fall back to English, as in Node's small-icu
+    expect(words).toBe(3); // break rules stay (the CJK/Thai dictionaries do not)
+    expect(idn).toBe('xn--bcher-kva.example');
+  });
+
+  it('the manifest says where the unpacked bytes go, per package and per directory', () => {
+    const sizes = m.sizes!;
+    expect(sizes.totalBytes).toBeGreaterThan(50 << 20);
+    expect(sizes.packages[0]!.name).toMatch(/^libnode/);
+    const icu = sizes.packages.find((p) => p.name.startsWith('libicu'))!;
+    expect(icu.bytes).toBeLessThan(16 << 20);
+    expect(sizes.packages.some((p) => p.name === '(kernel modules)')).toBe(true);
+    expect(sizes.directories.some((d) => d.path === 'usr/lib/x86_64-linux-gnu')).toBe(true);
   });
 });
 

@@ -123,6 +123,34 @@ describe('config discovery', () => {
     expect(r.outcome).toBe('error');
   });
 
+  describe('with an enumeration signal (event-driven settle)', () => {
+    async function discoverWithPending(timeline: [number, BlockDevice[]][], pendingUntil: number) {
+      const w = world(timeline);
+      const devices = { list: () => w.devices.list(), enumerating: async () => w.clock.now() < pendingUntil };
+      return discoverConfig({ stickWaitMs: 5000, devices, clock: w.clock, pollMs: 250, settleMs: 1000 });
+    }
+
+    it('a stick that is there with nothing else enumerating is taken at once, without the settle time', async () => {
+      const r = await discoverWithPending([[0, [disk, root, stick]]], 0);
+      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 0]);
+    });
+
+    it('a stick appearing after 2 s is taken when it appears', async () => {
+      const r = await discoverWithPending([[0, [disk]], [2000, [disk, stick]]], 0);
+      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 2000]);
+    });
+
+    it('a second stick still enumerating is waited for and caught', async () => {
+      const r = await discoverWithPending([[0, [stick]], [500, [stick, stick2]]], 500);
+      expect(r.outcome).toBe('error');
+    });
+
+    it('an interface that never gets its disk bounds the settle time', async () => {
+      const r = await discoverWithPending([[0, [stick]]], Infinity);
+      expect(r.outcome === 'found' && r.waitedMs).toBe(1000);
+    });
+  });
+
   it('a superfloppy-formatted stick seen as disk and partition counts once', async () => {
     const whole = dev('sdb', { type: 'disk', fsType: 'vfat', label: 'PILLARS' });
     const { r } = await discover([[0, [whole, stick]]]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { busOf, listSysBlock, parseBlkidLine, sysBlockDevices, type SysReader } from '../../../overlay/system/block-devices.js';
+import { busOf, listSysBlock, parseBlkidLine, sysBlockDevices, usbStoragePending, type SysReader } from '../../../overlay/system/block-devices.js';
 
 describe('parseBlkidLine', () => {
   it('reads util-linux and busybox output', () => {
@@ -71,5 +71,21 @@ describe('listSysBlock and sysBlockDevices', () => {
     expect(asked).toEqual(['/dev/fd0', '/dev/sda', '/dev/sda1']);
     expect(devs.find((d) => d.name === 'sda1')).toMatchObject({ path: '/dev/sda1', fsType: 'vfat', label: 'PILLARS', uuid: 'AB-CD', parent: 'sda' });
     expect(devs.find((d) => d.name === 'fd0')?.fsType).toBeUndefined();
+  });
+});
+
+describe('usbStoragePending', () => {
+  const u = '/sys/bus/usb/devices';
+  it('names a mass-storage interface whose disk has not appeared yet, not one that has its disk, nor a keyboard', () => {
+    const sys = fakeSys({
+      [`${u}/1-1/idVendor`]: '46f4\n',
+      [`${u}/1-1:1.0/bInterfaceClass`]: '08\n',
+      [`${u}/1-1:1.0/host2/target2:0:0/2:0:0:0/block/sdb/size`]: '16384\n',
+      [`${u}/1-2:1.0/bInterfaceClass`]: '08\n',
+      [`${u}/1-2:1.0/host3/scsi_host/host3/proc_name`]: 'usb-storage\n',
+      [`${u}/1-3:1.0/bInterfaceClass`]: '03\n',
+    });
+    expect(usbStoragePending(sys)).toEqual(['1-2:1.0']);
+    expect(usbStoragePending(fakeSys({}))).toEqual([]);
   });
 });
