@@ -17,6 +17,7 @@ export interface BundleEntry {
 export const IMAGE_PROGRAMS: readonly BundleEntry[] = [
   { entry: 'overlay/supervisor/main.ts', output: 'supervisor.cjs' },
   { entry: 'overlay/pillarsctl/main.ts', output: 'pillarsctl.cjs' },
+  { entry: 'overlay/roles/heartbeat/check-main.ts', output: 'hacheck.cjs' },
 ];
 
 /** Bundle each program into `<outDir>/<output>`; returns the written paths. */

@@ -12,6 +12,7 @@ import { carpRole } from './carp/index.js';
 import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
+import { heartbeatRole } from './heartbeat/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 
 /** The roles this image can run, by name. Others slot in here as they are written. */
@@ -21,6 +22,7 @@ export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
   ['carp', carpRole],
   ['director', directorRole],
   ['realserver', realserverRole],
+  ['heartbeat', heartbeatRole],
   ['admin', adminRole],
 ]);
 
