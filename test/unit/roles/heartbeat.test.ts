@@ -12,6 +12,11 @@ import { checkAuthkeys, checkHaCf, checkHaresources, haMs } from '../../../overl
 import { haTime } from '../../../overlay/roles/heartbeat/view.js';
 import { planRoles, selectRoles } from '../../../overlay/roles/index.js';
 import { loadConfig } from '../../../overlay/config/index.js';
+import { parseEventLine } from '../../../overlay/roles/keepalived/events.js';
+import { eventEffects } from '../../../overlay/supervisor/role-events.js';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 /** Resource scripts of the image's heartbeat, resource-agents and drbd-utils packages, plus the one pillars renders. */
@@ -128,5 +133,31 @@ describe('values cannot change the structure of the files', () => {
     const r = loadConfig(text, 'pillars.yaml');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0]!.line).toBe(26);
+  });
+});
+
+describe('group transitions reach the supervisor', () => {
+  it('the rendered hook writes lines the supervisor reads, and the console shows them', () => {
+    const c = heartbeatCases().find((x) => x.name === 'heartbeat-drbd-lab')!;
+    const dir = mkdtempSync(join(tmpdir(), 'pillars-hb-'));
+    try {
+      // The hook writes only to a FIFO (never blocking a heartbeat resource action): make one.
+      const fifo = join(dir, 'events');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const ctx = { ...contextFor(c.config, 'ha1'), eventFifo: fifo };
+      const hook = heartbeatRole.render(ctx).find((f) => f.path.endsWith('/PillarsEvent'))!;
+      const script = join(dir, 'PillarsEvent');
+      writeFileSync(script, hook.content.replaceAll('/run/pillars/heartbeat', join(dir, 'state')));
+      chmodSync(script, 0o755);
+      // Read the FIFO from a shell so the hook's write completes; bounded by timeouts.
+      const r = spawnSync('sh', ['-c', `exec 3<>${fifo}; ${script} web start; ${script} web stop; timeout 5 head -n 2 <&3`], { encoding: 'utf8', timeout: 10_000 });
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toEqual(['HEARTBEAT "web" ACQUIRED', 'HEARTBEAT "web" RELEASED']);
+      const fx = lines.map((l) => { const p = parseEventLine(l); if (!p.ok) throw new Error(p.error); return eventEffects(p.event); });
+      expect(fx.map((f) => f.console)).toEqual(['pillars: heartbeat group web ACQUIRED', 'pillars: heartbeat group web RELEASED']);
+      expect(fx[0]!.annotate).toEqual({ key: 'heartbeat.web', value: 'HELD' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
