@@ -6,6 +6,7 @@ import { sendRequest } from '../supervisor/control-protocol.js';
 import { parseArgs, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
 import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
+import { clusterSection, heartbeatRuns, readCluster } from './cluster.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -37,8 +38,12 @@ async function main(argv: string[]): Promise<number> {
   if (p.cmd === 'status') {
     // The pool view comes from ipvsadm here, joined with the check states the supervisor recorded.
     const pool = directorRuns(result.json) ? await readPool(result.json) : undefined;
-    if (p.json) process.stdout.write(JSON.stringify(pool ? { ...(result.json as object), pool: 'error' in pool ? { error: pool.error } : pool.pool } : result.json, null, 2) + '\n');
-    else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}`);
+    // The heartbeat view: group holdings from the supervisor, link and DRBD states from heartbeat and the kernel.
+    const cluster = heartbeatRuns(result.json) ? await readCluster(result.json) : undefined;
+    if (p.json) {
+      const json = { ...(result.json as object), ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}), ...(cluster ? { heartbeat: cluster } : {}) };
+      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    } else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}${cluster ? clusterSection(cluster).join('\n') + '\n' : ''}`);
     return 0;
   }
   if (p.cmd === 'logs') {
