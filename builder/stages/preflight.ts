@@ -40,6 +40,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },
   { probe: 'ping', pkg: 'iputils-ping', why: 'reachability checks in the test LAN' },
   { probe: 'ssh-keygen', pkg: 'openssh-client', why: 'makes the key of the SSH admin-access test' },
+  { probe: 'busybox', pkg: 'busybox', why: "runs the image's STONITH plugin against the lab power controller in tests" },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
