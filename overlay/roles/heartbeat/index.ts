@@ -8,6 +8,7 @@
  */
 import eventTemplate from '../../templates/heartbeat-event.sh.ejs';
 import drbdUpTemplate from '../../templates/drbd-up.sh.ejs';
+import runTemplate from '../../templates/heartbeat-run.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import { defineService, type ServiceSpec } from '../../supervisor/service-machine.js';
 import type { PillarsConfig } from '../../config/index.js';
@@ -23,6 +24,7 @@ export const DRBDADM_84 = '/lib/drbd/drbdadm-84';
 export const HEARTBEAT_SERVICE = 'heartbeat';
 export const DRBD_SERVICE = 'drbd';
 
+const runScript = compileTemplate<{ heartbeat: string }>(runTemplate, 'shell', ['heartbeat']);
 const eventScript = compileTemplate<{ fifo: string; stateDir: string }>(eventTemplate, 'shell', ['fifo', 'stateDir']);
 const drbdUp = compileTemplate<{ resource: string; node: string; disk: string; minor: number; fifo: string; waitSeconds: number; connectSeconds: number; initialSyncSource: boolean; fstype: string }>(
   drbdUpTemplate,
@@ -32,6 +34,9 @@ const drbdUp = compileTemplate<{ resource: string; node: string; disk: string; m
 
 export function drbdResPath(config: PillarsConfig): string {
   return `/etc/drbd.d/${config.drbd!.resource}.res`;
+}
+export function heartbeatRunPath(ctx: Pick<RoleContext, 'etcDir'>): string {
+  return `${ctx.etcDir.replace(/\/+$/, '')}/heartbeat-run.sh`;
 }
 export function drbdUpPath(ctx: Pick<RoleContext, 'etcDir'>): string {
   return `${ctx.etcDir.replace(/\/+$/, '')}/drbd-up.sh`;
@@ -50,6 +55,7 @@ export function heartbeatFiles(ctx: RoleContext): RenderedFile[] {
     { path: `${HA_D}/ha.cf`, content: out.haCf, mode: 0o600 },
     { path: `${HA_D}/haresources`, content: out.haresources, mode: 0o644 },
     { path: `${HA_D}/authkeys`, content: out.authkeys, mode: 0o600 },
+    { path: heartbeatRunPath(ctx), content: runScript({ heartbeat: HEARTBEAT_BIN }), mode: 0o755 },
     { path: `${HA_D}/resource.d/${EVENT_RESOURCE}`, content: eventScript({ fifo: ctx.eventFifo, stateDir: '/run/pillars/heartbeat' }), mode: 0o755 },
   ];
   if (config.drbd) {
@@ -99,7 +105,7 @@ export function heartbeatServices(ctx: RoleContext): ServiceSpec[] {
   services.push(
     defineService({
       name: HEARTBEAT_SERVICE,
-      command: [HEARTBEAT_BIN, '-f'],
+      command: [heartbeatRunPath(ctx)],
       dependsOn: ctx.config.drbd ? [DRBD_SERVICE] : [],
       readiness: { kind: 'none', timeoutMs: 30_000 },
       // On SIGTERM heartbeat stops its resources in reverse order and tells the peer, which takes them over.

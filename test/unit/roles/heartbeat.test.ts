@@ -87,7 +87,7 @@ describe('the lab pair', () => {
   it('services: drbd (oneshot) before heartbeat in the foreground', () => {
     const plan = planRoles(ctx, selectRoles(c.config).run);
     const hb = plan.services.find((s) => s.name === 'heartbeat')!;
-    expect(hb.command).toEqual(['/usr/libexec/heartbeat/heartbeat', '-f']);
+    expect(hb.command).toEqual(['/run/pillars/etc/heartbeat-run.sh']);
     expect(hb.dependsOn).toContain('drbd');
     expect(heartbeatRole.checks(ctx).map((x) => x.command[0])).toEqual(['/usr/sbin/pillars-hacheck', '/lib/drbd/drbdadm-84']);
   });

@@ -1,0 +1,98 @@
+/**
+ * The heartbeat pair in its lab: segments lan (client, power controller), internal and sync (DRBD
+ * replication); two appliances with a config stick each, a virtio disk each (the DRBD backing
+ * disk, created in the lab directory and deleted with it) and their second serial ports wired
+ * back to back (heartbeat's serial medium; the first port stays the console and test channel);
+ * the lab's power controller on lan as the STONITH device. Resolves once both nodes are ready and
+ * one holds the records group.
+ */
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab, type LabHost, type LabOptions, type LabVm } from '../vm/lab.js';
+import { labNodeName, type Timers } from './lab-config.js';
+import { BOOT_TIMEOUT_MS, labBoot, READY_LINE, writeLabStick } from './drill.js';
+import { DRBD_DISK_SERIAL, heartbeatLabConfig, LAB_POWER } from './heartbeat-config.js';
+
+/** Size of each lab DRBD disk (sparse). */
+export const LAB_DISK_MIB = 128;
+/** The console line of the node that took the records group. */
+export const ACQUIRED_LINE = /pillars: heartbeat group records ACQUIRED/;
+/** First start: DRBD metadata, the initial sync of a new pair and mkfs before heartbeat takes the group. */
+export const ACQUIRE_TIMEOUT_MS = 300_000;
+
+const powerMain = join(dirname(fileURLToPath(import.meta.url)), '..', 'vm', 'power-main.js');
+
+export interface HeartbeatLabOptions extends LabOptions {
+  imageDir: string;
+  timers?: Timers;
+  autoFailback?: boolean;
+  memoryMiB?: number;
+}
+
+export interface HeartbeatLab {
+  lab: Lab;
+  nodes: LabVm[];
+  client: LabHost;
+  dispose(): Promise<void>;
+}
+
+async function sparseFile(path: string, mib: number): Promise<void> {
+  const f = await open(path, 'wx');
+  try {
+    await f.truncate(mib * 1024 * 1024);
+  } finally {
+    await f.close();
+  }
+}
+
+export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<HeartbeatLab> {
+  const tmp = await mkdtemp(join(tmpdir(), 'pillars-hb-'));
+  const text = heartbeatLabConfig({ timers: o.timers ?? 'fast', autoFailback: o.autoFailback ?? false });
+  let lab: Lab | undefined;
+  const dispose = async () => {
+    await lab?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  };
+  try {
+    const sticks = [0, 1].map((i) => join(tmp, `${labNodeName(i)}.img`));
+    for (const s of sticks) await writeLabStick(s, 'heartbeat', text);
+    lab = await Lab.create(
+      {
+        segments: [{ name: 'lan' }, { name: 'internal' }, { name: 'sync', cidr: null }],
+        hosts: [
+          { name: 'client', nics: [{ segment: 'lan' }] },
+          { name: LAB_POWER.host, nics: [{ segment: 'lan', address: LAB_POWER.address }] },
+        ],
+      },
+      o,
+    );
+    const serial = join(lab.dir, 'serial1.sock');
+    const nodes: LabVm[] = [];
+    for (const i of [0, 1]) {
+      const disk = join(lab.dir, `${labNodeName(i)}.drbd.img`);
+      await sparseFile(disk, LAB_DISK_MIB);
+      nodes.push(
+        await lab.startVm({
+          name: labNodeName(i),
+          index: i,
+          boot: labBoot(o.imageDir),
+          memoryMiB: o.memoryMiB ?? 512,
+          sticks: [{ image: sticks[i]!, as: 'usb' }],
+          nics: [{ segment: 'lan' }, { segment: 'internal' }, { segment: 'sync' }],
+          serialLink: { socket: serial, listen: i === 0 },
+          disks: [{ image: disk, serial: DRBD_DISK_SERIAL }],
+        }),
+      );
+    }
+    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n) => `${n.name}=${n.pid}`)]);
+    await power.output.waitFor(/power controller: listening/, 10_000);
+    await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
+    await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));
+    return { lab, nodes, client: lab.host('client'), dispose };
+  } catch (e) {
+    await dispose().catch(() => {});
+    throw e;
+  }
+}
