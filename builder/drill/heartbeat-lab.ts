@@ -6,7 +6,7 @@
  * the lab's power controller on lan as the STONITH device. Resolves once both nodes are ready and
  * one holds the records group.
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,13 @@ export interface HeartbeatLab {
   lab: Lab;
   nodes: LabVm[];
   client: LabHost;
+  /** Boot a powered-off node again (its power outlet follows the new QEMU). */
+  restart(vm: LabVm): Promise<void>;
   dispose(): Promise<void>;
+}
+
+function pidFile(lab: Lab, vm: LabVm): string {
+  return join(lab.dir, `${vm.name}.qemu.pid`);
 }
 
 async function sparseFile(path: string, mib: number): Promise<void> {
@@ -86,11 +92,23 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
         }),
       );
     }
-    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n) => `${n.name}=${n.pid}`)]);
+    // The outlets read pid files, so a VM booted again (restart) is still the one its outlet powers.
+    for (const n of nodes) await writeFile(pidFile(lab, n), `${n.pid}\n`);
+    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n) => `${n.name}=${pidFile(lab!, n)}`)]);
     await power.output.waitFor(/power controller: listening/, 10_000);
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
     await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));
-    return { lab, nodes, client: lab.host('client'), dispose };
+    const l = lab;
+    return {
+      lab,
+      nodes,
+      client: lab.host('client'),
+      dispose,
+      async restart(vm: LabVm) {
+        await vm.restart();
+        await writeFile(pidFile(l, vm), `${vm.pid}\n`);
+      },
+    };
   } catch (e) {
     await dispose().catch(() => {});
     throw e;

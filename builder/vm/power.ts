@@ -6,6 +6,7 @@
  * `startPowerController` serves it.
  */
 import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 
 export interface PowerTarget {
   /** Cut the power (SIGKILL of QEMU). */
@@ -53,10 +54,14 @@ export function startPowerController(listen: { host: string; port: number }, tar
   });
 }
 
-/** `power-main --listen host:port NAME=PID…`: the controller as its own process for `ip netns exec`. */
-export function parsePowerArgs(argv: readonly string[]): { listen: { host: string; port: number }; pids: Map<string, number> } | { error: string } {
+/**
+ * `power-main --listen host:port NAME=PID|NAME=PIDFILE…`: the controller as its own process for
+ * `ip netns exec`. A pid file is read at each request, so a VM the lab boots again (new QEMU PID)
+ * stays on its outlet.
+ */
+export function parsePowerArgs(argv: readonly string[]): { listen: { host: string; port: number }; pids: Map<string, number | string> } | { error: string } {
   let listen: { host: string; port: number } | undefined;
-  const pids = new Map<string, number>();
+  const pids = new Map<string, number | string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--listen') {
@@ -64,9 +69,9 @@ export function parsePowerArgs(argv: readonly string[]): { listen: { host: strin
       if (!m) return { error: '--listen needs address:port' };
       listen = { host: m[1]!, port: Number(m[2]) };
     } else {
-      const m = /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(a);
-      if (!m) return { error: `expected NAME=PID, got ${a}` };
-      pids.set(m[1]!, Number(m[2]));
+      const m = /^([A-Za-z0-9_.-]+)=(\d+|\/\S+)$/.exec(a);
+      if (!m) return { error: `expected NAME=PID or NAME=/pid/file, got ${a}` };
+      pids.set(m[1]!, /^\d+$/.test(m[2]!) ? Number(m[2]) : m[2]!);
     }
   }
   if (!listen) return { error: '--listen is required' };
@@ -74,11 +79,12 @@ export function parsePowerArgs(argv: readonly string[]): { listen: { host: strin
   return { listen, pids };
 }
 
-/** A target that powers a VM off by SIGKILL of its QEMU process. */
-export function pidTarget(pid: number, kill: (pid: number, signal: NodeJS.Signals | 0) => void = (p, s) => process.kill(p, s)): PowerTarget {
+/** A target that powers a VM off by SIGKILL of its QEMU process (a PID, or a pid file read each time). */
+export function pidTarget(pidOrFile: number | string, kill: (pid: number, signal: NodeJS.Signals | 0) => void = (p, s) => process.kill(p, s)): PowerTarget {
+  const pidNow = () => (typeof pidOrFile === 'number' ? pidOrFile : Number(readFileSync(pidOrFile, 'utf8').trim()));
   const running = () => {
     try {
-      kill(pid, 0);
+      kill(pidNow(), 0);
       return true;
     } catch {
       return false;
@@ -87,7 +93,7 @@ export function pidTarget(pid: number, kill: (pid: number, signal: NodeJS.Signal
   return {
     running,
     off: () => {
-      if (running()) kill(pid, 'SIGKILL');
+      if (running()) kill(pidNow(), 'SIGKILL');
     },
   };
 }

@@ -8,34 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
-import { startHeartbeatLab, ACQUIRED_LINE, type HeartbeatLab } from '../../builder/drill/heartbeat-lab.js';
+import { startHeartbeatLab, type HeartbeatLab } from '../../builder/drill/heartbeat-lab.js';
 import { LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
 import { RECORDS_PORT } from '../../builder/drill/heartbeat-config.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import type { LabVm } from '../../builder/vm/lab.js';
 import { createLogger } from '../../builder/log.js';
+import { activeNode, startRecordWriter, storedRecords } from '../../builder/drill/heartbeat-drill.js';
 import { imagePath, requireImage } from './image.js';
 
 const VIP = LAB_ADDRESSES.lanVip;
 const BASE = `http://${VIP}:${RECORDS_PORT}`;
-
-/** The client's writer: POST /record/<n> every 50 ms (bounded), one JSON line per acknowledged record. */
-const WRITER = `
-const [base, count] = [process.argv[1], Number(process.argv[2])];
-let n = 0;
-const t0 = Date.now();
-const tick = async () => {
-  if (n >= count) return process.exit(0);
-  const k = ++n;
-  const at = Date.now();
-  try {
-    const r = await fetch(base + '/record/' + k, { method: 'POST', signal: AbortSignal.timeout(1000) });
-    const body = (await r.text()).trim();
-    if (r.ok) console.log(JSON.stringify({ n: k, at, acked: Date.now(), node: body.split(' ')[1] }));
-  } catch {}
-};
-setInterval(() => void tick(), 50);
-`;
 
 describe('heartbeat pair', () => {
   let hl: HeartbeatLab | undefined;
@@ -44,8 +27,8 @@ describe('heartbeat pair', () => {
     return hl;
   };
   const active = (): LabVm => {
-    const a = pair().nodes.find((n) => n.vm.lines.some((l) => ACQUIRED_LINE.test(l.text)));
-    if (!a) throw new Error('no node acquired the records group');
+    const a = activeNode(pair().nodes);
+    if (!a) throw new Error('no node holds the records group');
     return a;
   };
   const other = (n: LabVm) => pair().nodes.find((x) => x !== n)!;
@@ -93,27 +76,23 @@ describe('heartbeat pair', () => {
   it('poweroff of the active node: every acknowledged record survives, failover < 5 s', async () => {
     const a = active();
     const b = other(a);
-    const writer = pair().client.spawn(process.execPath, ['-e', WRITER, BASE, '1200']);
-    const acks = () => writer.output.lines.map((l) => JSON.parse(l) as { n: number; at: number; acked: number; node: string });
+    const writer = startRecordWriter(pair().client, 1200);
     // Writes flow through the active node first.
     const deadline = Date.now() + 30_000;
-    while (acks().length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(acks().length).toBeGreaterThanOrEqual(20);
+    while (writer.acks().length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(writer.acks().length).toBeGreaterThanOrEqual(20);
     const cut = Date.now();
     a.kill(); // SIGKILL of QEMU: the power cord
     const until = Date.now() + 60_000;
-    while (!acks().some((x) => x.node === b.name) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    const first = acks().find((x) => x.node === b.name);
+    while (!writer.acks().some((x) => x.node === b.name) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const first = writer.acks().find((x) => x.node === b.name);
     expect(first, `no write acknowledged by ${b.name} within 60 s of the power cut`).toBeDefined();
     const failoverMs = first!.acked - cut;
     createLogger().info(`heartbeat poweroff failover: ${failoverMs} ms`);
     // A few more writes on the new node, then stop the writer and read everything back.
     await new Promise((r) => setTimeout(r, 1000));
-    writer.kill('SIGTERM');
-    await writer.output.ended;
-    const acked = acks().map((x) => x.n);
-    const r = await pair().client.run(process.execPath, ['-e', `fetch('${BASE}/records').then(r => r.text()).then(t => process.stdout.write(t))`]);
-    const stored = new Set(r.stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+    const acked = (await writer.stop()).map((x) => x.n);
+    const stored = await storedRecords(pair().client);
     const lost = acked.filter((n) => !stored.has(n));
     expect(lost, `acknowledged records lost: ${lost.join(', ')}`).toEqual([]);
     expect(failoverMs).toBeLessThan(5000);

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -23,9 +25,24 @@ describe('power controller requests', () => {
     expect(offs).toBe(1);
     expect(await powerRequest('GET', '/power/ha2', t)).toEqual({ status: 200, body: 'off\n' });
   });
+  it('follows a pid file, so a VM booted again stays on its outlet', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pillars-power-'));
+    try {
+      const file = join(dir, 'ha2.qemu.pid');
+      writeFileSync(file, '111\n');
+      const killed: number[] = [];
+      const t = pidTarget(file, (pid, sig) => void (sig === 'SIGKILL' && killed.push(pid)));
+      writeFileSync(file, '222\n');
+      void t.off();
+      expect(killed).toEqual([222]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('parses its command line', () => {
     expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=100', 'ha2=200'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', 100], ['ha2', 200]]) });
     expect(parsePowerArgs(['ha1=1'])).toEqual({ error: '--listen is required' });
+    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=/tmp/x/ha1.pid'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', '/tmp/x/ha1.pid']]) });
   });
 });
 
