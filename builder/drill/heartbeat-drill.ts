@@ -109,7 +109,7 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   if (!(await waitForAcks(w, (x) => x.length >= 20, 30_000))) throw new Error(`the records service on ${RECORDS_URL} acknowledged fewer than 20 writes in 30 s`);
   const fault = Date.now();
   if (scenario === 'poweroff') a.kill();
-  else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(pidof heartbeat | cut -d" " -f1)', 30_000);
+  else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(busybox pidof -s heartbeat)', 30_000);
   else await a.linkDown(0);
   let run: DrillRun;
   if (scenario === 'linkdown') {
