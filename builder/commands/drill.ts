@@ -91,7 +91,8 @@ options:
 virtio disk per node, the lab power controller as STONITH device); the client writes a record
 every 50 ms through the service on the VIP, and a run fails when an acknowledged record is lost.
 Scenarios: poweroff, crash (kill -9 heartbeat), linkdown (no failover may happen while the serial
-link carries heartbeats). Timers: fast (keepalive 200 ms, deadtime 1 s, default) or default
+link carries heartbeats), partition (both heartbeat links cut: one node fences the other through
+the lab's power controller; exactly one node and one DRBD primary remain). Timers: fast (keepalive 200 ms, deadtime 1 s, default) or default
 (heartbeat's classic 2 s / 30 s).
       --json                      print {"scenario","runs":[{"failover_ms","lost_probes"}],"p50_ms","p95_ms","max_ms"}
   -o, --out DIR                   output root of the images (default out/)

@@ -9,6 +9,9 @@
  *             after deadtime unless heartbeat is back first)
  *   linkdown  the active node's LAN NIC loses carrier: heartbeats still flow over the serial cable,
  *             so there must be NO failover (failover_ms is how long the group stayed put; 0 moves)
+ *   partition both heartbeat links cut (every segment between the nodes, and the serial cable
+ *             unplugged through QEMU's chardev-change): one node must fence the other through the
+ *             power controller, so exactly one node is left and DRBD is never primary on both
  */
 import { guestExec } from '../vm/guest.js';
 import type { LabHost, LabVm } from '../vm/lab.js';
@@ -18,7 +21,7 @@ import { RECORDS_PORT } from './heartbeat-config.js';
 import { ACQUIRED_LINE, type HeartbeatLab } from './heartbeat-lab.js';
 import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
 
-export const HEARTBEAT_SCENARIOS = ['poweroff', 'crash', 'linkdown'] as const satisfies readonly Scenario[];
+export const HEARTBEAT_SCENARIOS = ['poweroff', 'crash', 'linkdown', 'partition'] as const satisfies readonly Scenario[];
 export type HeartbeatScenario = (typeof HEARTBEAT_SCENARIOS)[number];
 export const RECORDS_URL = `http://${LAB_ADDRESSES.lanVip}:${RECORDS_PORT}`;
 /** A failover slower than this is a failed run. */
@@ -110,8 +113,36 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   const fault = Date.now();
   if (scenario === 'poweroff') a.kill();
   else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(busybox pidof -s heartbeat)', 30_000);
-  else await a.linkDown(0);
+  else if (scenario === 'linkdown') await a.linkDown(0);
+  else {
+    await hl.lab.partition(a, b);
+    await a.monitor('chardev-change serial1 null');
+  }
   let run: DrillRun;
+  if (scenario === 'partition') {
+    // Bounded: one node must be powered off by the other's fence within 60 s.
+    const end = Date.now() + GIVE_UP_MS;
+    while (a.alive && b.alive && Date.now() < end) await sleep(100);
+    if (a.alive && b.alive) {
+      const roles = await Promise.all([a, b].map(async (n) => (await guestExec(n.vm, 'cat /proc/drbd', 30_000)).output.match(/ro:(\S+)/)?.[1] ?? '?'));
+      throw new Error(`partition: no node was fenced within ${GIVE_UP_MS} ms (DRBD roles ${roles.join(', ')})`);
+    }
+    const survivor = a.alive ? a : b;
+    const fenced = survivor === a ? b : a;
+    if (survivor === b) await waitForAcks(w, (x) => x.some((k) => k.node === b.name && k.acked > fault), GIVE_UP_MS);
+    const first = w.acks().find((k) => k.node === survivor.name && k.acked > fault);
+    run = { failover_ms: survivor === a ? 0 : first ? first.acked - fault : GIVE_UP_MS, lost_probes: 0, from: a.name, to: survivor.name };
+    log.info(`heartbeat drill: partition: ${survivor.name} fenced ${fenced.name}`);
+    await hl.lab.heal();
+    const link = a.spec.serialLink;
+    if (survivor === a && link) await a.monitor(`chardev-change serial1 ${link.listen ? `socket,path=${link.socket},server=on,wait=off` : `socket,path=${link.socket},reconnect=1`}`);
+    await sleep(1000);
+    const acked = await w.stop();
+    const stored = await storedRecords(hl.client);
+    run.lost_probes = acked.filter((k) => !stored.has(k.n)).length;
+    await hl.restart(fenced);
+    return run;
+  }
   if (scenario === 'linkdown') {
     const moved = await waitForAcks(w, (x) => x.some((k) => k.node === b.name), HOLD_MS);
     run = { failover_ms: moved ? Date.now() - fault : 0, lost_probes: 0, from: a.name, to: moved ? b.name : a.name };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, type LabHost, type LabOptions, type LabVm } from '../vm/lab.js';
-import { labNodeName, type Timers } from './lab-config.js';
+import { LAB_ADDRESSES, labNodeName, type Timers } from './lab-config.js';
 import { BOOT_TIMEOUT_MS, labBoot, READY_LINE, writeLabStick } from './drill.js';
 import { DRBD_DISK_SERIAL, heartbeatLabConfig, LAB_POWER } from './heartbeat-config.js';
 
@@ -94,7 +94,7 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
     }
     // The outlets read pid files, so a VM booted again (restart) is still the one its outlet powers.
     for (const n of nodes) await writeFile(pidFile(lab, n), `${n.pid}\n`);
-    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n) => `${n.name}=${pidFile(lab!, n)}`)]);
+    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`)]);
     await power.output.waitFor(/power controller: listening/, 10_000);
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
     await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));

@@ -1,6 +1,7 @@
 /**
  * The heartbeat drill scenarios (long lab suite, `npm run test:lab`): crash of heartbeat, LAN link
- * down (no failover while the serial cable carries heartbeats), and the return of a powered-off
+ * down (no failover while the serial cable carries heartbeats), both links cut (one node fences the
+ * other: one DRBD primary, nothing acknowledged lost), and the return of a powered-off
  * node with auto_failback off (the group stays) and on (the group moves back to its preferred
  * node). Every run writes a record every 50 ms and loses no acknowledged record.
  */
@@ -35,6 +36,15 @@ for (const autoFailback of [false, true]) {
         const r = await heartbeatDrillRun(pair(), 'linkdown', log);
         expect(r.to).toBe(r.from);
         expect(r.lost_probes).toBe(0);
+      });
+      it('both links cut: one node fences the other, one DRBD primary, nothing acknowledged lost', async () => {
+        const r = await heartbeatDrillRun(pair(), 'partition', log);
+        expect(r.lost_probes).toBe(0);
+        expect(r.failover_ms).toBeLessThan(5000);
+        // The fenced node is booted again and rejoins as secondary: never two primaries.
+        await new Promise((res) => setTimeout(res, 30_000));
+        const primaries = pair().nodes.filter((n) => n.vm.lines.some((l) => /pillars: heartbeat group records ACQUIRED/.test(l.text)) && activeNode([n]) === n);
+        expect(primaries.length).toBe(1);
       });
       it('crash of heartbeat: the group ends on one node, nothing acknowledged is lost', async () => {
         const r = await heartbeatDrillRun(pair(), 'crash', log);

@@ -25,6 +25,15 @@ describe('power controller requests', () => {
     expect(offs).toBe(1);
     expect(await powerRequest('GET', '/power/ha2', t)).toEqual({ status: 200, body: 'off\n' });
   });
+  it('a partition\'s fence race: the first fence wins, the fenced node\'s own request is void', async () => {
+    const on = new Map([['ha1', true], ['ha2', true]]);
+    const t = new Map(
+      ['ha1', 'ha2'].map((n, i) => [n, { address: `192.0.2.${2 + i}`, running: () => on.get(n)!, off: () => void on.set(n, false) }] as const),
+    );
+    expect(await powerRequest('POST', '/power/ha2/off', t, undefined, '::ffff:192.0.2.2')).toEqual({ status: 200, body: 'off\n' });
+    expect(await powerRequest('POST', '/power/ha1/off', t, undefined, '192.0.2.3')).toEqual({ status: 403, body: 'ha2 is powered off; its request is void\n' });
+    expect([...on.values()]).toEqual([true, false]);
+  });
   it('follows a pid file, so a VM booted again stays on its outlet', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pillars-power-'));
     try {
@@ -40,9 +49,9 @@ describe('power controller requests', () => {
     }
   });
   it('parses its command line', () => {
-    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=100', 'ha2=200'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', 100], ['ha2', 200]]) });
+    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=100@192.0.2.2', 'ha2=200'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', 100], ['ha2', 200]]), addresses: new Map([['ha1', '192.0.2.2']]) });
     expect(parsePowerArgs(['ha1=1'])).toEqual({ error: '--listen is required' });
-    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=/tmp/x/ha1.pid'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', '/tmp/x/ha1.pid']]) });
+    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=/tmp/x/ha1.pid'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', '/tmp/x/ha1.pid']]), addresses: new Map() });
   });
 });
 
