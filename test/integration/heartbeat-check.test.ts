@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { contextFor, heartbeatCases } from '../fixtures/render/cases.js';
@@ -17,6 +18,7 @@ import { checkHaCf, checkHaresources } from '../../overlay/roles/heartbeat/check
 import { hostnameOf } from '../../overlay/config/index.js';
 
 const asRoot = process.getuid?.() === 0;
+const overlayRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'overlay', 'rootfs');
 
 describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
   const rootfs = () => imageRootfs('drbd-utils', 'heartbeat');
@@ -63,13 +65,15 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
 
   it('every haresources resource is a script of the image, and the image has what the role runs', { timeout: 1_200_000 }, async () => {
     const dir = await rootfs();
-    for (const p of [HEARTBEAT_BIN, DRBDADM_84, '/usr/libexec/heartbeat/dopd', '/usr/libexec/heartbeat/ipfail', '/usr/bin/cl_status', '/usr/lib/stonith/plugins/external/pillars-lab', '/usr/lib/stonith/plugins/stonith2/apcmaster.so', '/usr/lib/stonith/plugins/external/ipmi', '/usr/sbin/mkfs.ext4'])
-      expect(existsSync(join(dir, p)), p).toBe(true);
+    // The Debian rootfs, and pillars' own files the image adds on top of it (overlay/rootfs).
+    const inImage = (p: string) => existsSync(join(dir, p)) || existsSync(join(overlayRoot, p));
+    for (const p of [HEARTBEAT_BIN, DRBDADM_84, '/usr/libexec/heartbeat/dopd', '/usr/libexec/heartbeat/ipfail', '/usr/bin/cl_status', '/usr/lib/stonith/plugins/external/pillars-lab', '/usr/lib/stonith/plugins/stonith2/apcmaster.so', '/usr/lib/stonith/plugins/external/ipmi', '/usr/sbin/mkfs.ext4', '/usr/bin/mount', '/etc/ha.d/resource.d/drbddisk', '/etc/ha.d/resource.d/IPaddr2', '/etc/ha.d/resource.d/Filesystem'])
+      expect(inImage(p), p).toBe(true);
     for (const c of heartbeatCases()) {
       for (const nodeName of Object.keys(c.config.nodes)) {
         const files = heartbeatRole.render(contextFor(c.config, nodeName));
         const rendered = new Set(files.filter((f) => f.path.startsWith('/etc/ha.d/resource.d/')).map((f) => basename(f.path)));
-        const exists = (name: string) => rendered.has(name) || existsSync(join(dir, 'etc/ha.d/resource.d', name)) || existsSync(join(dir, 'etc/init.d', name));
+        const exists = (name: string) => rendered.has(name) || inImage(`/etc/ha.d/resource.d/${name}`) || inImage(`/etc/init.d/${name}`);
         const haCf = checkHaCf(files.find((f) => f.path.endsWith('/ha.cf'))!.content);
         const missing = checkHaresources(files.find((f) => f.path.endsWith('/haresources'))!.content, haCf.nodes, exists);
         // The worked example names services of its own (httpd, mysql) the appliance does not carry.
