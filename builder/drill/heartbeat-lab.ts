@@ -8,6 +8,7 @@
  */
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, type LabHost, type LabOptions, type LabVm } from '../vm/lab.js';
@@ -22,7 +23,12 @@ export const ACQUIRED_LINE = /pillars: heartbeat group records ACQUIRED/;
 /** First start: DRBD metadata, the initial sync of a new pair and mkfs before heartbeat takes the group. */
 export const ACQUIRE_TIMEOUT_MS = 300_000;
 
-const powerMain = join(dirname(fileURLToPath(import.meta.url)), '..', 'vm', 'power-main.js');
+/** The compiled power controller: next to this module in dist/, or dist/ of the checkout when run from source (tests). */
+function powerMain(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const sibling = join(here, '..', 'vm', 'power-main.js');
+  return existsSync(sibling) ? sibling : join(here, '..', '..', 'dist', 'builder', 'vm', 'power-main.js');
+}
 
 export interface HeartbeatLabOptions extends LabOptions {
   imageDir: string;
@@ -84,7 +90,8 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
           name: labNodeName(i),
           index: i,
           boot: labBoot(o.imageDir),
-          memoryMiB: o.memoryMiB ?? 512,
+          // The heartbeat image carries perl, python3 and DRBD: its initramfs unpacks to more than 512 MiB leaves.
+          memoryMiB: o.memoryMiB ?? 1024,
           sticks: [{ image: sticks[i]!, as: 'usb' }],
           nics: [{ segment: 'lan' }, { segment: 'internal' }, { segment: 'sync' }],
           serialLink: { socket: serial, listen: i === 0 },
@@ -94,7 +101,7 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
     }
     // The outlets read pid files, so a VM booted again (restart) is still the one its outlet powers.
     for (const n of nodes) await writeFile(pidFile(lab, n), `${n.pid}\n`);
-    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain, '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`)]);
+    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain(), '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`)]);
     await power.output.waitFor(/power controller: listening/, 10_000);
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
     await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));
