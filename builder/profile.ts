@@ -1,14 +1,18 @@
 /**
  * Profiles: named role sets with their packages and kernel modules (data in profiles/*.yaml, no
  * logic). Loaded strictly: unknown keys and wrong types are errors naming file, line and field.
+ * Which roles exist, which profiles may run them and the packages they need come from the role
+ * table (overlay/roles/table.ts); a profile's packages are its own plus its roles'.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { UserError } from './errors.js';
+import { PROFILE_ROLE_NAMES, ROLE_TABLE, rolesWithoutModule, type RoleName, type RoleRow } from '../overlay/roles/table.js';
 
-export const ROLES = ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'heartbeat', 'realserver'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles a profile file may name (network and admin run in every image). */
+export const ROLES: readonly RoleName[] = PROFILE_ROLE_NAMES;
+export type Role = RoleName;
 
 /** Parts of the rootfs a profile may keep that every other image strips. */
 export const KEEPABLE = ['perl', 'python'] as const;
@@ -123,13 +127,18 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
 
 const uniqueSorted = (xs: readonly string[]) => [...new Set(xs)].sort();
 
-/** Merge a profile over the base profile (pure). */
+/** The table rows of the roles an image of this profile runs: its own and the always-run ones. */
+function rowsOf(roles: readonly Role[]): RoleRow[] {
+  return (ROLE_TABLE as readonly RoleRow[]).filter((r) => r.runs === 'always' || (roles as readonly string[]).includes(r.name));
+}
+
+/** Merge a profile over the base profile, with its roles' packages (pure). */
 export function mergeProfile(base: RawProfile, p: RawProfile): Profile {
   return Object.freeze({
     name: p.name,
     description: p.description,
     roles: Object.freeze([...p.roles]),
-    packages: Object.freeze(uniqueSorted([...base.packages, ...p.packages])),
+    packages: Object.freeze(uniqueSorted([...base.packages, ...p.packages, ...rowsOf(p.roles).flatMap((r) => r.packages)])),
     modules: Object.freeze(uniqueSorted([...base.modules, ...p.modules])),
     keep: Object.freeze(uniqueSorted([...base.keep, ...p.keep]) as Keepable[]),
   });
@@ -150,7 +159,39 @@ function readRaw(dir: string, name: string): RawProfile {
   if (profile.name !== name) {
     throw new ProfileError([{ file: `profiles/${name}.yaml`, line: 1, column: 1, path: 'name', message: `must be '${name}' (the file name), got '${profile.name}'` }]);
   }
+  if (!profile.abstract) {
+    const issues = roleTableIssues(name, profile.roles).map((message) => ({ file: `profiles/${name}.yaml`, line: 1, column: 1, path: 'roles', message }));
+    if (issues.length) throw new ProfileError(issues);
+  }
   return profile;
+}
+
+/**
+ * What the role table says against a profile's `roles:` line: a role whose config sections this
+ * profile's configs may not have, or a role the profile's configs require that it does not run. Pure.
+ */
+export function roleTableIssues(profile: string, roles: readonly Role[]): string[] {
+  const out: string[] = [];
+  for (const row of ROLE_TABLE as readonly RoleRow[]) {
+    const listed = (roles as readonly string[]).includes(row.name);
+    const allowed = (row.profiles.optional as readonly string[]).includes(profile) || (row.profiles.required as readonly string[]).includes(profile);
+    if (listed && !allowed) out.push(`role ${row.name}: a ${profile} config may not have its section (${row.sections.join(', ')}); see overlay/roles/table.ts`);
+    if (!listed && row.runs === 'profile' && (row.profiles.required as readonly string[]).includes(profile)) out.push(`must list role ${row.name} (every ${profile} config has its section)`);
+  }
+  return out;
+}
+
+/**
+ * A profile can be built only when every role it names has a module. Checked before any slow
+ * stage runs, so `pillars build` fails at once with the profile file and the role.
+ */
+export function assertBuildable(profile: Profile): void {
+  const missing = rolesWithoutModule(profile.roles);
+  if (missing.length === 0) return;
+  throw new UserError(`profiles/${profile.name}.yaml: role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} no module in overlay/roles yet; this profile cannot be built`, {
+    hint: `build another profile, or write the role (a module under overlay/roles/ and its row in overlay/roles/table.ts)`,
+    exitCode: 2,
+  });
 }
 
 /** Load a buildable profile by name from a profiles directory. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command, CommandContext } from './command.js';
 import { UserError, EXIT } from '../errors.js';
 import { defaultCacheDir, projectRoot, sourceDateEpoch, type BuildContext } from '../context.js';
-import { loadProfile, listProfiles } from '../profile.js';
+import { assertBuildable, loadProfile, listProfiles } from '../profile.js';
 import { run } from '../exec.js';
 import { build } from '../build.js';
 import { formatSeconds } from '../log.js';
@@ -41,6 +41,7 @@ export function buildOptions(argv: string[]): BuildOptions {
 
 export function makeContext(opts: BuildOptions, ctx: CommandContext): BuildContext {
   const profile = loadProfile(join(projectRoot, 'profiles'), opts.profile);
+  assertBuildable(profile);
   return {
     profile,
     outDir: join(opts.outRoot, profile.name),

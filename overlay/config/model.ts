@@ -4,6 +4,7 @@
  * Cross-field rules (subnets, uniqueness, references) live in rules.ts.
  */
 import { bool, int, list, map, obj, oneOf, scalar, str, variant, type Infer } from './decl.js';
+import { profileSections } from '../roles/table.js';
 
 export const PROFILES = ['director', 'firewall', 'router', 'heartbeat', 'realserver'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -613,12 +614,7 @@ export type HeartbeatGroup = HeartbeatConfig['groups'][number];
 export type DrbdConfig = NonNullable<PillarsConfig['drbd']>;
 export type FencingConfig = NonNullable<PillarsConfig['fencing']>;
 
-/** Roles each profile runs (mirrors profiles/<name>.yaml; used for the "section needed" rules). */
-export const PROFILE_SECTIONS: Readonly<Record<ProfileName, { needs: readonly string[]; allows: readonly string[] }>> = {
-  director: { needs: ['director'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'alerts', 'admin'] },
-  firewall: { needs: ['firewall'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'alerts', 'admin'] },
-  router: { needs: [], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'alerts', 'admin'] },
-  // heartbeat may hold a director's VIPs (heartbeat + keepalived's checkers instead of VRRP)
-  heartbeat: { needs: ['heartbeat'], allows: ['firewall', 'heartbeat', 'drbd', 'fencing', 'director', 'alerts', 'admin'] },
-  realserver: { needs: ['realserver'], allows: ['firewall', 'realserver', 'alerts', 'admin'] },
-};
+/** The sections each profile's config needs and may have (derived from the role table). */
+export const PROFILE_SECTIONS: Readonly<Record<ProfileName, { needs: readonly string[]; allows: readonly string[] }>> = Object.fromEntries(
+  PROFILES.map((p) => [p, profileSections(p)]),
+) as Record<ProfileName, { needs: string[]; allows: string[] }>;

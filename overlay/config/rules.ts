@@ -5,6 +5,7 @@
 import type { Path, RawIssue } from './decl.js';
 import { CONSOLE_SERIAL, PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
 import { ipResource, parseResourceLine } from './haresources.js';
+import { ROLE_SECTIONS } from '../roles/table.js';
 import { inSubnet, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
 
 type Node = NodeConfig;
@@ -22,7 +23,6 @@ function allNets(node: Node): { ifname: string; net: Cidr }[] {
   return Object.keys(node.interfaces).flatMap((ifname) => nodeNets(node, ifname).map((net) => ({ ifname, net })));
 }
 
-const SECTIONS = ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'realserver', 'heartbeat', 'drbd', 'fencing', 'alerts', 'admin'] as const;
 
 export function crossCheck(c: PillarsConfig): RawIssue[] {
   const issues: RawIssue[] = [];
@@ -33,8 +33,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   // ---- profile ↔ sections
   const prof = PROFILE_SECTIONS[c.profile];
   for (const s of prof.needs) if (c[s as keyof PillarsConfig] === undefined) add([s], `required by profile ${c.profile}`, 'parent');
-  for (const s of SECTIONS) {
-    if (c[s] !== undefined && !prof.allows.includes(s) && s !== 'admin') add([s], `not used by profile ${c.profile} (it runs: ${prof.allows.filter((x) => x !== 'alerts' && x !== 'admin').join(', ')})`, 'key');
+  for (const s of ROLE_SECTIONS) {
+    if ((c as Record<string, unknown>)[s] !== undefined && !prof.allows.includes(s) && s !== 'admin') add([s], `not used by profile ${c.profile} (it runs: ${prof.allows.filter((x) => x !== 'alerts' && x !== 'admin').join(', ')})`, 'key');
   }
 
   // ---- nodes

@@ -1,4 +1,5 @@
-/** pillarsctl's command line, parsed without side effects. */
+/** pillarsctl's command line, parsed without side effects (node:util parseArgs, as every CLI). */
+import { parseArgs as parseCliArgs, type ParseArgsConfig } from 'node:util';
 import type { Command } from '../supervisor/control-protocol.js';
 
 export const USAGE = `usage: pillarsctl <command> [options]
@@ -22,36 +23,42 @@ export interface Parsed {
   json: boolean;
 }
 
+/** Options each command takes (node:util parseArgs, strict: anything else is an error). */
+const OPTIONS: Record<string, { options: ParseArgsConfig['options']; maxPositionals: number }> = {
+  status: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+  logs: { options: { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } }, maxPositionals: 1 },
+  reload: { options: { json: { type: 'boolean' } }, maxPositionals: 1 },
+  save: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+  poweroff: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+  reboot: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+};
+
 /** argv (without node and script) → request. Pure. */
 export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
   const [cmd, ...rest] = argv;
-  const json = rest.includes('--json');
-  const pos = rest.filter((a) => a !== '--json');
-  switch (cmd) {
-    case 'status':
-      return pos.length === 0 ? { cmd, args: {}, json } : { error: `status takes no arguments besides --json` };
-    case 'logs': {
-      const args: Record<string, unknown> = {};
-      for (let i = 0; i < pos.length; i++) {
-        const a = pos[i]!;
-        if (a === '-n') {
-          const n = Number(pos[++i]);
-          if (!Number.isInteger(n) || n <= 0) return { error: '-n needs a positive number' };
-          args.lines = n;
-        } else if (!a.startsWith('-') && args.service === undefined) args.service = a;
-        else return { error: `unexpected ${a}` };
-      }
-      return { cmd, args, json };
-    }
-    case 'reload':
-      if (pos.length > 1) return { error: 'reload takes at most one FILE' };
-      return { cmd, args: pos[0] ? { file: pos[0] } : {}, json };
-    case 'save':
-    case 'poweroff':
-    case 'reboot':
-      return pos.length === 0 ? { cmd, args: {}, json } : { error: `${cmd} takes no arguments` };
-    default:
-      return { error: cmd === undefined ? 'no command' : `unknown command ${cmd}` };
+  if (cmd === undefined) return { error: 'no command' };
+  const spec = OPTIONS[cmd];
+  if (!spec) return { error: `unknown command ${cmd}` };
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCliArgs({ args: [...rest], options: spec.options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
   }
+  if (positionals.length > spec.maxPositionals) {
+    return { error: spec.maxPositionals === 0 ? `${cmd} takes no arguments besides --json` : `${cmd} takes at most one ${cmd === 'logs' ? 'SERVICE' : 'FILE'}` };
+  }
+  const json = values.json === true;
+  const args: Record<string, unknown> = {};
+  if (cmd === 'logs') {
+    if (values.lines !== undefined) {
+      const n = Number(values.lines);
+      if (!Number.isInteger(n) || n <= 0) return { error: '-n needs a positive number' };
+      args.lines = n;
+    }
+    if (positionals[0] !== undefined) args.service = positionals[0];
+  }
+  if (cmd === 'reload' && positionals[0] !== undefined) args.file = positionals[0];
+  return { cmd: cmd as Command, args, json };
 }
-

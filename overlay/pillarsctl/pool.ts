@@ -2,20 +2,14 @@
  * The effects behind the pool view: run the image's ipvsadm (read-only listings for `status`, any
  * arguments for `pillarsctl ipvs`) and join its output with the supervisor's check states.
  */
-import { execFile, spawn } from 'node:child_process';
+import { exec, execInherit } from '../system/exec.js';
 import { addMissingDown, buildPool, checkStates, formatPool, type PoolService } from './ipvs.js';
 
 export const IPVSADM = '/usr/sbin/ipvsadm';
 
 type Run = (argv: readonly string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-const runCaptured: Run = (argv) =>
-  new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr: stderr || (err && !stdout ? err.message : '') });
-    });
-  });
+const runCaptured: Run = (argv) => exec(argv, { timeoutMs: 10_000 });
 
 interface StatusJson {
   config?: { roles?: unknown };
@@ -46,12 +40,5 @@ export function poolSection(r: { pool: PoolService[] } | { error: string }): str
 
 /** `pillarsctl ipvs ARGS…`: ipvsadm with the caller's terminal; resolves with its exit code. */
 export function ipvsadmPassthrough(args: readonly string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(IPVSADM, args, { stdio: 'inherit' });
-    child.on('error', (err) => {
-      process.stderr.write(`pillarsctl: ${IPVSADM}: ${err.message}\n`);
-      resolve(127);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
+  return execInherit([IPVSADM, ...args], (m) => process.stderr.write(`pillarsctl: ${m}\n`));
 }

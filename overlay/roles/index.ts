@@ -5,29 +5,30 @@
  * all checks pass apply the sysctls. Services are handed to the supervisor by the caller.
  */
 import type { PillarsConfig } from '../config/index.js';
-import type { ServiceSpec } from '../supervisor/service-machine.js';
+import type { ServiceSpec } from '../service/index.js';
 import { networkRole } from './network/index.js';
 import { vrrpRole } from './vrrp/index.js';
 import { carpRole } from './carp/index.js';
 import { directorRole } from './director/index.js';
 import { realserverRole } from './realserver/index.js';
 import { adminRole } from './admin/index.js';
+import { nofirewallRole } from './nofirewall/index.js';
 import { heartbeatRole } from './heartbeat/index.js';
+import { drbdRole } from './drbd/index.js';
+import { fencingRole } from './fencing/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
+import { PHASES, roleRow, startOrder } from './table.js';
 
-/** The roles this image can run, by name. Others slot in here as they are written. */
-export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>([
-  ['network', networkRole],
-  ['vrrp', vrrpRole],
-  ['carp', carpRole],
-  ['director', directorRole],
-  ['realserver', realserverRole],
-  ['heartbeat', heartbeatRole],
-  ['admin', adminRole],
-]);
+/**
+ * The role modules, by name: the Role each table row's `module` directory exports (a unit test
+ * keeps the two in step). A new role is a row in table.ts plus its module here.
+ */
+export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
+  [networkRole, nofirewallRole, vrrpRole, carpRole, drbdRole, heartbeatRole, fencingRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+);
 
-/** The order roles start in (design: network → firewall → statesync → vrrp/carp/heartbeat → director; admin's SSH last). */
-export const ROLE_ORDER: readonly RoleName[] = ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin'];
+/** The order roles start in: by the table's phases, within a phase by each module's `after`. */
+export const ROLE_ORDER: readonly RoleName[] = startOrder((name) => ROLES.get(name)?.after ?? []);
 
 export interface RoleSelection {
   /** Roles to run, in start order. */
@@ -36,24 +37,21 @@ export interface RoleSelection {
   missing: RoleName[];
 }
 
-/** network always; admin when it has SSH keys (its section always exists); every other role when the config has its section. */
-export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
-  const wanted = ROLE_ORDER.filter((r) => r === 'network' || (r === 'admin' ? config.admin.ssh_authorized_keys.length > 0 : (config as Record<string, unknown>)[r] !== undefined));
-  return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
-}
-
 /**
- * What a user should read about a role the config asks for but this image cannot run, one line
- * each. The statesync section is shared: its IPVS sync half runs inside keepalived, so only its
- * conntrackd half is missing. Pure.
+ * network always; nofirewall when the config has no firewall section; admin when it has SSH keys
+ * (its section always exists); every other role when the config has one of its sections. `run`
+ * is what the registry (the image) has, `missing` what it has not.
  */
-export function describeMissingRoles(config: PillarsConfig, sel: RoleSelection): string[] {
-  return sel.missing.map((r) => {
-    if (r === 'statesync' && config.statesync?.ipvs_sync && sel.run.includes('vrrp')) {
-      return 'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied';
-    }
-    return `${r}: the config has a ${r} section but this image has no ${r} role; it is not applied`;
-  });
+export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
+  const has = (r: RoleName) => roleRow(r).sections.some((s) => (config as Record<string, unknown>)[s] !== undefined);
+  const wants = (r: RoleName) => {
+    if (r === 'network') return true;
+    if (r === 'nofirewall') return config.firewall === undefined;
+    if (r === 'admin') return config.admin.ssh_authorized_keys.length > 0;
+    return has(r);
+  };
+  const wanted = ROLE_ORDER.filter(wants);
+  return { run: wanted.filter((r) => registry.has(r)), missing: wanted.filter((r) => !registry.has(r)) };
 }
 
 export interface RolePlan {
@@ -64,19 +62,27 @@ export interface RolePlan {
   services: ServiceSpec[];
 }
 
-/** Render everything the roles need. Pure. A role's services depend on the services of the roles it starts after. */
+/**
+ * Render everything the roles need. Pure. A role's services depend on the services of the roles
+ * it starts after, and every role of a phase after `filter` on the filter phase's services: no
+ * failover or service daemon runs before the packet filter is in its configured state.
+ */
 export function planRoles(ctx: RoleContext, names: readonly RoleName[], registry: ReadonlyMap<RoleName, Role> = ROLES): RolePlan {
   const plan: RolePlan = { roles: [...names], files: [], checks: [], sysctls: {}, services: [] };
   const servicesOf = new Map<RoleName, string[]>();
+  const filterPhase = PHASES.indexOf('filter');
+  const filterServices: string[] = [];
   for (const name of names) {
     const role = registry.get(name);
     if (!role) throw new Error(`role ${name} is not in this image`);
     plan.files.push(...role.render(ctx));
     plan.checks.push(...role.checks(ctx));
     Object.assign(plan.sysctls, role.sysctls(ctx));
-    const before = role.after.flatMap((r) => servicesOf.get(r) ?? []);
+    const phase = PHASES.indexOf(roleRow(name).phase);
+    const before = [...role.after.flatMap((r) => servicesOf.get(r) ?? []), ...(phase > filterPhase ? filterServices : [])];
     const specs = role.services(ctx).map((s) => ({ ...s, dependsOn: [...new Set([...s.dependsOn, ...before])] }));
     servicesOf.set(name, specs.map((s) => s.name));
+    if (phase === filterPhase) filterServices.push(...specs.map((s) => s.name));
     plan.services.push(...specs);
   }
   return plan;
@@ -96,9 +102,13 @@ export function sysctlModules(keys: readonly string[]): string[] {
 }
 
 export interface RoleSystem {
+  /** Write a whole file atomically (temp file + rename), created with `mode`. */
   writeFile(path: string, content: string, mode: number): Promise<void>;
-  readFile(path: string): Promise<string | undefined>;
+  /** A file's content and permission bits, undefined when it does not exist. */
+  readFile(path: string): Promise<{ content: string; mode: number } | undefined>;
   removeFile(path: string): Promise<void>;
+  /** Set one kernel parameter (net.ipv4.ip_forward → /proc/sys/net/ipv4/ip_forward). */
+  writeSysctl(key: string, value: string): Promise<void>;
   /** Run a checker; resolves with its exit code and output. */
   run(argv: readonly string[]): Promise<{ code: number; output: string }>;
 }
@@ -109,11 +119,12 @@ export interface ApplyResult {
 }
 
 /**
- * Write the files, run every check; on any failure put the previous files back (so a failed
- * reload leaves the running config's files in place) and report. Then the sysctls.
+ * Write the files, run every check; on any failure put the previous files back, each with its own
+ * mode (so a failed reload leaves the running config's files in place: executable scripts stay
+ * executable, secrets stay private) and report. Then the sysctls.
  */
 export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line: string) => void = () => undefined): Promise<ApplyResult> {
-  const previous = new Map<string, string | undefined>();
+  const previous = new Map<string, { content: string; mode: number } | undefined>();
   for (const f of plan.files) previous.set(f.path, await sys.readFile(f.path));
   for (const f of plan.files) {
     log(`write ${f.path}`);
@@ -129,7 +140,7 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
   if (errors.length > 0) {
     for (const [path, old] of previous) {
       if (old === undefined) await sys.removeFile(path);
-      else await sys.writeFile(path, old, 0o644);
+      else await sys.writeFile(path, old.content, old.mode);
     }
     return { ok: false, errors };
   }
@@ -141,7 +152,7 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
   for (const [k, v] of Object.entries(plan.sysctls)) {
     log(`sysctl ${k}=${v}`);
     try {
-      await sys.writeFile(sysctlPath(k), `${v}\n`, 0o644);
+      await sys.writeSysctl(k, v);
     } catch (e) {
       errors.push(`sysctl ${k}=${v}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -5,9 +5,10 @@
  * and runs the services, so a role is fully unit-testable.
  */
 import type { PillarsConfig, NodeConfig } from '../config/index.js';
-import type { ServiceSpec } from '../supervisor/service-machine.js';
+import type { ServiceSpec } from '../service/index.js';
+import type { RoleName } from './table.js';
 
-export type RoleName = 'network' | 'admin' | 'firewall' | 'statesync' | 'vrrp' | 'carp' | 'director' | 'heartbeat' | 'realserver';
+export type { RoleName } from './table.js';
 
 export interface RoleContext {
   readonly config: PillarsConfig;
@@ -36,7 +37,10 @@ export interface RoleCheck {
 
 export interface Role {
   readonly name: RoleName;
-  /** Roles this one starts after (their services are dependencies of ours). */
+  /**
+   * Roles this one starts after (their services are dependencies of ours). The phase comes from
+   * the role table (table.ts); `after` orders roles within a phase and names cross-phase needs.
+   */
   readonly after: readonly RoleName[];
   /** Pure: the files this role needs for this node. */
   render(ctx: RoleContext): RenderedFile[];

@@ -16,33 +16,9 @@
  * injected clock, so tests run with fake devices and fake time.
  */
 import { describeLocator, type ConfigLocator } from './cmdline.js';
+import type { BlockDevice, BlockDevices } from '../system/block-devices.js';
 
-export type Bus = 'usb' | 'ata' | 'scsi' | 'floppy' | 'virtio' | 'mmc' | 'nvme' | 'unknown';
-
-export interface BlockDevice {
-  /** Kernel name: sdb1, fd0. */
-  name: string;
-  /** Device node: /dev/sdb1. */
-  path: string;
-  /** Other names of the node (/dev/disk/by-label/PILLARS…), if known. */
-  links?: string[];
-  removable: boolean;
-  bus: Bus;
-  type: 'disk' | 'part' | 'rom' | 'loop' | 'ram';
-  /** Name of the whole disk for a partition (sdb for sdb1). */
-  parent?: string;
-  /** As blkid reports it: vfat, ext4, iso9660… (absent: nothing recognised / no medium). */
-  fsType?: string;
-  label?: string;
-  uuid?: string;
-  /** Bytes. */
-  size: number;
-}
-
-export interface BlockDevices {
-  /** The block devices present right now (a fresh look each call). */
-  list(): Promise<BlockDevice[]>;
-}
+export type { Bus, BlockDevice, BlockDevices } from '../system/block-devices.js';
 
 export interface DiscoveryClock {
   now(): number;

@@ -14,10 +14,12 @@
  * never drops a VIP.
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
-import { applyRolePlan, describeMissingRoles, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
+import { applyRolePlan, planRoles, selectRoles, type RolePlan, type RoleSystem } from '../roles/index.js';
+import { admitConfig, type ImageInfo } from '../roles/enforce.js';
+import { readImageInfo } from '../system/image.js';
 import type { RoleContext } from '../roles/role.js';
 import { sysBlockDevices } from '../system/block-devices.js';
 import { systemConsole } from '../system/console.js';
@@ -25,6 +27,7 @@ import { BASE_MODULES, collectModaliases, hasFloppyController, listNics } from '
 import { loginServices, shadowWithRoot } from '../system/admin.js';
 import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
+import { createRoleFiles } from '../system/role-files.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
 import { formatStepResult, parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
 import { parseCmdline, type BootParams } from './cmdline.js';
@@ -35,7 +38,7 @@ import { eventEffects, openEventFifo } from './role-events.js';
 import { createLogRing } from './ring.js';
 import { formatIssue, renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { createFileStateStore, SERVICE_STATE_DIR } from './state-file.js';
-import { formatStatus } from './status-format.js';
+import { shownRoles, statusJson, statusText, type ApplianceView } from './status-view.js';
 import { createSupervisor, systemClock, type Supervisor } from './supervisor.js';
 import { startTestChannel, TEST_FLAG } from './test-channel.js';
 import { startStatusPage } from './status-page.js';
@@ -96,28 +99,13 @@ const bootExecutor: BootExecutor = {
   },
 };
 
-const roleSystem: RoleSystem = {
-  async writeFile(path, content, mode) {
-    // Never under /proc: Node's recursive mkdirSync of a missing procfs directory (a sysctl key
-    // whose module is not loaded) loops forever and freezes the supervisor; the write fails instead.
-    if (!path.startsWith('/proc/')) mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
-    await writeFile(path, content, { mode });
-    await chmod(path, mode).catch(() => undefined);
-  },
-  readFile: (path) => readFile(path, 'utf8').catch(() => undefined),
-  removeFile: (path) => rm(path, { force: true }),
-  async run(argv) {
-    const r = await exec(argv, { timeoutMs: 60_000 });
-    return { code: r.code, output: r.stdout + r.stderr };
-  },
-};
+const roleSystem: RoleSystem = createRoleFiles();
 
 interface Configured {
   outcome: Extract<ConfigOutcome, { ok: true }>;
   plan: RolePlan;
-  missingRoles: string[];
-  /** One line per missing role, for the console and `pillarsctl status`. */
-  missingNotes: string[];
+  /** What the admin should read about how the config is enforced (`firewall: none configured`). */
+  notes: string[];
 }
 
 class Appliance {
@@ -132,10 +120,7 @@ class Appliance {
   private fifoOpen = false;
   private readonly startedAt = Date.now();
 
-  constructor(
-    private readonly params: BootParams,
-    private readonly cold: boolean,
-  ) {}
+  constructor(private readonly params: BootParams) {}
 
   /** Lines only with pillars.debug on the kernel command line. */
   debug(line: string): void {
@@ -178,15 +163,30 @@ class Appliance {
     return { config: o.config, nodeName: o.nodeName, node: o.node, etcDir: ETC_DIR, eventFifo: EVENT_FIFO };
   }
 
-  /** Plan, check and apply the roles of a validated config; undefined plus console lines on failure. */
-  private async prepare(o: Configured['outcome']): Promise<Configured | { errors: string[] }> {
+  /** The image's own profile and roles; undefined (and the reason) when it cannot say. */
+  private image(): ImageInfo | string {
+    try {
+      return readImageInfo();
+    } catch (err) {
+      return `this image cannot say its profile: ${message(err)}`;
+    }
+  }
+
+  /** Admit, plan, check and apply the roles of a validated config; errors on failure. */
+  private async prepare(o: Configured['outcome']): Promise<Configured | { reason: string; errors: { path?: string; message: string }[] }> {
+    const image = this.image();
+    if (typeof image === 'string') return { reason: image, errors: [] };
+    const admitted = admitConfig(o.config, image);
+    if (!admitted.ok) return { reason: admitted.reason, errors: admitted.issues };
+    const failed = (errors: string[]) => ({ reason: `the roles for node ${o.nodeName} failed their checks`, errors: errors.map((m) => ({ message: m })) });
     const sel = selectRoles(o.config);
+    if (sel.missing.length > 0) return failed([`roles ${sel.missing.join(', ')} are not in this image`]);
     this.debug(`roles: ${sel.run.join(', ')}`);
     let plan: RolePlan;
     try {
       plan = planRoles(this.roleContext(o), sel.run);
     } catch (err) {
-      return { errors: [`rendering the roles failed: ${message(err)}`] };
+      return failed([`rendering the roles failed: ${message(err)}`]);
     }
     // The network comes first: the other roles' checkers (keepalived -t) look for the logical
     // interface names, which exist only once the network script has renamed the NICs. If a later
@@ -195,31 +195,31 @@ class Appliance {
     const netPlan = planRoles(ctx, ['network']);
     this.debug('applying the network role');
     const net = await applyRolePlan(netPlan, roleSystem, (l) => this.debug(l));
-    if (!net.ok) return { errors: net.errors };
+    if (!net.ok) return failed(net.errors);
     const script = netPlan.services.find((sv) => sv.name === 'network');
     if (script) {
       this.debug(`running ${script.command.join(' ')}`);
       const r = await exec(script.command, { timeoutMs: 60_000 });
       this.debug(`network script: exit ${r.code}`);
-      if (r.code !== 0) return { errors: [`network: ${describeFailure(script.command, r)}`] };
+      if (r.code !== 0) return failed([`network: ${describeFailure(script.command, r)}`]);
     }
     this.debug('applying the other roles');
     const applied = await applyRolePlan({ ...plan, files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)), checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)) }, roleSystem, (l) => this.debug(l));
-    if (!applied.ok) return { errors: applied.errors };
+    if (!applied.ok) return failed(applied.errors);
     // Console login: only with the hash from the config; root stays locked otherwise.
     const hash = o.config.admin?.console_password_hash;
     try {
       writeFileSync('/etc/shadow', shadowWithRoot(readOr('/etc/shadow', ''), hash), { mode: 0o600 });
     } catch (err) {
-      return { errors: [`/etc/shadow: ${message(err)}`] };
+      return failed([`/etc/shadow: ${message(err)}`]);
     }
     plan.services.push(...loginServices(o.config, { serialBusy: this.params.test.includes(TEST_FLAG) }));
-    return { outcome: o, plan, missingRoles: sel.missing, missingNotes: describeMissingRoles(o.config, sel) };
+    return { outcome: o, plan, notes: admitted.notes };
   }
 
   private async startServices(c: Configured): Promise<void> {
     // Role daemons (keepalived, ucarp) report state changes on the event FIFO.
-    if (!this.fifoOpen && c.plan.roles.some((r) => r !== 'network')) {
+    if (!this.fifoOpen && shownRoles(c.plan).some((r) => r !== 'network')) {
       this.fifoOpen = true;
       await openEventFifo(
         EVENT_FIFO,
@@ -242,7 +242,7 @@ class Appliance {
     this.supervisor = sup;
     this.tailer = createLogTailer(c.plan.services.map((s) => s.name), (svc, stream, line) => sup.log(svc, stream, line));
     const required = c.plan.services.map((s) => s.name);
-    const roles = c.plan.roles.join(', ');
+    const roles = shownRoles(c.plan).join(', ');
     const check = () => {
       const st = sup.status();
       if (!this.announced && required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))) {
@@ -273,20 +273,8 @@ class Appliance {
       this.say(`pillars: boot: ! set hostname to ${hostname}: ${message(err)} (optional, continuing)`);
     }
     const prepared = await this.prepare(o);
-    if ('errors' in prepared) {
-      return this.enterSafeState(
-        `the roles for node ${o.nodeName} failed their checks`,
-        prepared.errors.map((m) => ({ message: m })),
-      );
-    }
-    for (const note of prepared.missingNotes) this.say(`pillars: WARNING: ${note}`);
-    if (this.cold || this.unconfigured) {
-      // No firewall role in this image yet: the config's absence of a firewall means open.
-      if (!prepared.plan.roles.includes('firewall')) {
-        const r = await exec(['nft', 'flush', 'ruleset']);
-        this.say(r.code === 0 ? 'pillars: firewall: no firewall role, ruleset cleared' : `pillars: WARNING: ${describeFailure(['nft', 'flush', 'ruleset'], r)}`);
-      }
-    }
+    if ('errors' in prepared) return this.enterSafeState(prepared.reason, prepared.errors);
+    for (const note of prepared.notes) this.say(`pillars: ${note}`);
     this.unconfigured = undefined;
     this.running = prepared;
     await this.startServices(prepared);
@@ -309,42 +297,22 @@ class Appliance {
   }
 
   // ------------------------------------------------------------------ control
-  statusJson(): Record<string, unknown> {
-    const r = this.running;
+  private view(): ApplianceView {
     return {
       supervisor: { pid: process.pid, startedAt: this.startedAt, uptime: uptime() },
-      config: r
-        ? {
-            state: 'configured',
-            node: r.outcome.nodeName,
-            how: r.outcome.how,
-            roles: r.plan.roles,
-            missingRoles: r.missingRoles,
-            missingNotes: r.missingNotes,
-            source: r.outcome.source,
-          }
-        : { state: 'unconfigured', reason: this.unconfigured?.reason ?? 'starting', issues: this.unconfigured?.issues ?? [] },
-      services: this.supervisor?.status().services ?? [],
+      ...(this.running ? { running: this.running } : {}),
+      ...(this.unconfigured ? { unconfigured: this.unconfigured } : {}),
+      ...(this.supervisor ? { services: this.supervisor.status() } : {}),
       at: Date.now(),
     };
   }
 
+  statusJson(): Record<string, unknown> {
+    return statusJson(this.view());
+  }
+
   statusText(): string {
-    const r = this.running;
-    const lines: string[] = [];
-    if (r) {
-      const s = r.outcome.source;
-      lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
-      lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
-      lines.push(`roles     ${r.plan.roles.join(', ')}`);
-      for (const note of r.missingNotes) lines.push(`not run   ${note}`);
-    } else {
-      lines.push(`UNCONFIGURED — ${this.unconfigured?.reason ?? 'starting'}`);
-      for (const l of renderUnconfiguredMessage('', this.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));
-      lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
-    }
-    if (this.supervisor) lines.push('', ...formatStatus(this.supervisor.status()));
-    return lines.join('\n');
+    return statusText(this.view());
   }
 
   async handle(req: Request): Promise<unknown> {
@@ -399,7 +367,7 @@ class Appliance {
     const prepared = await this.prepare(o);
     if ('errors' in prepared) {
       // applyRolePlan has put the running config's files back.
-      throw new ControlError('reload refused, the running config stays: a role check failed', undefined, prepared.errors);
+      throw new ControlError(`reload refused, the running config stays: ${prepared.reason}`, undefined, prepared.errors.map((e) => formatIssue(e)));
     }
     const old = this.supervisor;
     if (old) {
@@ -471,7 +439,7 @@ async function main(): Promise<void> {
   const boot = await runBootPlan(steps, bootExecutor, { log: () => undefined });
   // Only now is /proc mounted on a cold boot.
   const params = parseCmdline(readOr('/proc/cmdline', ''));
-  const app = new Appliance(params, cold);
+  const app = new Appliance(params);
   if (!cold) app.say(`pillars: supervisor restarted (pid ${process.pid}); re-adopting running services`);
   for (const r of boot.results) app.say(`pillars: boot: ${formatStepResult(r, true)}`);
   for (const w of params.warnings) app.say(`pillars: WARNING: ${w}`);

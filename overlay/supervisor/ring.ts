@@ -25,7 +25,9 @@ export interface LogRing {
 }
 
 /** Lines longer than this are cut so one runaway line cannot hold the memory of a whole ring. */
-export const MAX_LINE_CHARS = 4096;
+import { MAX_LINE_CHARS } from '../service/lines.js';
+
+export { MAX_LINE_CHARS, createLineSplitter, type LineSplitter } from '../service/lines.js';
 
 export function createLogRing(capacity = 500, maxLineChars = MAX_LINE_CHARS): LogRing {
   if (!Number.isInteger(capacity) || capacity < 1) {
@@ -65,39 +67,6 @@ export function createLogRing(capacity = 500, maxLineChars = MAX_LINE_CHARS): Lo
     },
     get size() {
       return size;
-    },
-  };
-}
-
-/**
- * Turns a stream of chunks into lines (LF or CRLF). A partial last line is held until more data
- * arrives or `flush()` is called (at process exit). Over-long partial lines are emitted in pieces.
- */
-export interface LineSplitter {
-  write(chunk: string): void;
-  flush(): void;
-}
-
-export function createLineSplitter(onLine: (line: string) => void, maxLineChars = MAX_LINE_CHARS): LineSplitter {
-  let pending = '';
-  return {
-    write(chunk) {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        let line = pending.slice(0, nl);
-        if (line.endsWith('\r')) line = line.slice(0, -1);
-        onLine(line);
-        pending = pending.slice(nl + 1);
-      }
-      while (pending.length > maxLineChars) {
-        onLine(pending.slice(0, maxLineChars));
-        pending = pending.slice(maxLineChars);
-      }
-    },
-    flush() {
-      if (pending.length > 0) onLine(pending);
-      pending = '';
     },
   };
 }

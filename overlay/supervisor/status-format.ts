@@ -2,7 +2,7 @@
  * `pillarsctl status` for humans: one line per service, aligned, with what an admin needs at a
  * glance. The --json form is the SupervisorStatus itself.
  */
-import { describeExit } from './service-machine.js';
+import { describeExit } from '../service/index.js';
 import type { ServiceStatus, SupervisorStatus } from './supervisor.js';
 
 export function formatDuration(ms: number): string {

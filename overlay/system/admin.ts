@@ -5,7 +5,7 @@
  * supervisor writes /etc/shadow and runs the getty services.
  */
 import type { PillarsConfig } from '../config/index.js';
-import { defineService, type ServiceSpec } from '../supervisor/service-machine.js';
+import { defineService, type ServiceSpec } from '../service/index.js';
 
 export const LOGIN_PROGRAM = '/usr/lib/pillars/login';
 

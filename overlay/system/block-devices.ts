@@ -3,8 +3,35 @@
  * The parsing is pure (unit-tested); `sysBlockDevices()` reads the real system.
  */
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import type { BlockDevice, BlockDevices, Bus } from '../supervisor/discovery.js';
 import { exec, type Exec } from './exec.js';
+
+export type Bus = 'usb' | 'ata' | 'scsi' | 'floppy' | 'virtio' | 'mmc' | 'nvme' | 'unknown';
+
+export interface BlockDevice {
+  /** Kernel name: sdb1, fd0. */
+  name: string;
+  /** Device node: /dev/sdb1. */
+  path: string;
+  /** Other names of the node (/dev/disk/by-label/PILLARS…), if known. */
+  links?: string[];
+  removable: boolean;
+  bus: Bus;
+  type: 'disk' | 'part' | 'rom' | 'loop' | 'ram';
+  /** Name of the whole disk for a partition (sdb for sdb1). */
+  parent?: string;
+  /** As blkid reports it: vfat, ext4, iso9660… (absent: nothing recognised / no medium). */
+  fsType?: string;
+  label?: string;
+  uuid?: string;
+  /** Bytes. */
+  size: number;
+}
+
+export interface BlockDevices {
+  /** The block devices present right now (a fresh look each call). */
+  list(): Promise<BlockDevice[]>;
+}
+
 
 /** `/dev/sda1: LABEL="PILLARS" UUID="1234-ABCD" TYPE="vfat"` (blkid's default output) → fields. */
 export function parseBlkidLine(line: string): Record<string, string> {

@@ -1,9 +1,11 @@
 /**
- * The one place in the image that runs other programs synchronously or asynchronously for the
- * supervisor's own work (mount, modprobe, nft, ip…). Every failure names the full command, the
- * exit status and the tail of its error output.
+ * The one place in the image that runs other programs: captured (`exec`, for the supervisor's own
+ * work: mount, modprobe, nft, ip…, and pillarsctl's ipvsadm listings), on the caller's terminal
+ * (`execInherit`, pillarsctl's pass-through) and detached as a supervised service
+ * (`spawnDetached`, processes.ts). Every failure names the full command, the exit status and the
+ * tail of its error output.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ExecResult {
   code: number;
@@ -72,3 +74,36 @@ export async function execOk(argv: readonly string[], opts?: { input?: string; t
 
 export const BUSYBOX = '/usr/bin/busybox';
 export const bb = (applet: string, ...args: string[]): string[] => [BUSYBOX, applet, ...args];
+
+/** Run with the caller's stdin/stdout/stderr; resolves with the exit code (127: cannot start). */
+export function execInherit(argv: readonly string[], onError: (message: string) => void = () => undefined): Promise<number> {
+  return new Promise((resolve) => {
+    const [cmd, ...args] = argv;
+    const child = spawn(cmd!, args, { stdio: 'inherit' });
+    child.on('error', (err) => {
+      onError(`${cmd}: ${err.message}`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/**
+ * Start a program as the leader of its own process group, its output going to open files, not
+ * pipes (a daemon must outlive the supervisor). Throws when it cannot start.
+ */
+export function spawnDetached(argv: readonly string[], opts: { stdout: number; stderr: number; env?: Record<string, string>; cwd?: string }): ChildProcess & { pid: number } {
+  const [cmd, ...args] = argv;
+  const child = spawn(cmd!, args, {
+    detached: true,
+    stdio: ['ignore', opts.stdout, opts.stderr],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...(opts.env ?? {}) },
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  if (child.pid === undefined) {
+    child.on('error', () => undefined);
+    // spawn reports ENOENT asynchronously; name the cause now.
+    throw new Error(`cannot start ${cmd}: no such program or not executable`);
+  }
+  return child as ChildProcess & { pid: number };
+}

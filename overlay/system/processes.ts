@@ -5,12 +5,12 @@
  * A LogTailer feeds new lines of those files into the supervisor's per-service ring, also for
  * re-adopted daemons, and truncates files that grow too large.
  */
-import { spawn } from 'node:child_process';
+import { spawnDetached } from './exec.js';
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessApi } from '../supervisor/supervisor.js';
-import { isSameLiveProcess, parseProcStat } from '../supervisor/state-file.js';
-import { createLineSplitter, type LineSplitter } from '../supervisor/ring.js';
+import type { ProcessApi } from '../service/process.js';
+import { isSameLiveProcess, parseProcStat } from './proc-stat.js';
+import { createLineSplitter, type LineSplitter } from '../service/lines.js';
 
 export const LOG_DIR = '/run/pillars/log';
 
@@ -35,18 +35,8 @@ export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
       const out = openSync(logFile(logDir, spec.name, 'stdout'), 'a', 0o600);
       const err = openSync(logFile(logDir, spec.name, 'stderr'), 'a', 0o600);
       try {
-        const [cmd, ...args] = spec.command;
-        const child = spawn(cmd!, args, {
-          detached: true,
-          stdio: ['ignore', out, err],
-          env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...(spec.env ?? {}) },
-          ...(spec.cwd ? { cwd: spec.cwd } : {}),
-        });
+        const child = spawnDetached(spec.command, { stdout: out, stderr: err, ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) });
         const pid = child.pid;
-        if (pid === undefined) {
-          // spawn reports ENOENT asynchronously; wait for it to name the cause.
-          throw new Error(`cannot start ${cmd}: no such program or not executable`);
-        }
         child.on('error', () => undefined);
         child.on('exit', (code, signal) => listener?.(pid, code, signal));
         child.unref();

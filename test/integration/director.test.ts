@@ -51,7 +51,7 @@ async function spread(dl: DrillLab, port: number, count: number, path = '/'): Pr
 let dl: DrillLab | undefined;
 const servers90 = new Map<string, HostProcess>();
 let smtp: HostProcess | undefined;
-/** The LVS-TUN backend: the same image booted with a realserver config stick. */
+/** The LVS-TUN backend: the realserver image booted with a realserver config stick (an image refuses a config of another profile). */
 let rs: LabVm | undefined;
 const stickDir = mkdtempSync(join(tmpdir(), 'pillars-director-test-'));
 
@@ -85,12 +85,13 @@ async function beforeBoot(lab: Lab): Promise<void> {
   await lab.host('sorry').startHttpServer({ port: 90 });
   smtp = await lab.host('smtp').startSmtpSink({ port: 25 });
   const stick = await writeLabStick(join(stickDir, `${TUN.name}.img`), 'realserver', tunRealserverConfig());
-  rs = await lab.startVm({ name: TUN.name, index: TUN.index, boot: labBoot(imageDir()), sticks: [{ image: stick, as: 'usb' }], memoryMiB: 512, nics: [{ segment: 'lan' }] });
+  rs = await lab.startVm({ name: TUN.name, index: TUN.index, boot: labBoot(dirname(imagePath('realserver', 'initrd.img'))), sticks: [{ image: stick, as: 'usb' }], memoryMiB: 512, nics: [{ segment: 'lan' }] });
 }
 
 describe('LVS director pair', () => {
   beforeAll(async () => {
     requireImage('director');
+    requireImage('realserver');
     dl = await startDrillLab({
       profile: 'director',
       timers: 'default',

@@ -1,13 +1,14 @@
 /**
- * Global setup of the integration tests: build the default (director) image once with the real
- * pipeline. The build is incremental, so when nothing changed this takes seconds.
+ * Global setup of the integration tests: build the director, router and realserver images (the
+ * director lab boots its LVS-TUN backend from the realserver image) with the real pipeline. The
+ * build is incremental, so when nothing changed this takes seconds.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { outRoot, root } from './image.js';
 
 export default function setup(): void {
-  const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,heartbeat').split(',');
+  const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,heartbeat').split(',');
   for (const profile of profiles) {
     const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', '--profile', profile, '--out', outRoot], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`pillars build --profile ${profile} failed (exit ${r.status})`);

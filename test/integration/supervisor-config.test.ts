@@ -60,12 +60,15 @@ describe('config discovery at boot (director image, TCG)', () => {
     const st = await status(vm);
     expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network', 'vrrp', 'director'] });
     const states = Object.fromEntries(st.services.map((s) => [s.name, s.state]));
-    expect(Object.keys(states).sort()).toEqual(['keepalived', 'netmon', 'network']);
-    expect(states).toMatchObject({ network: 'done', netmon: 'ready' });
+    expect(Object.keys(states).sort()).toEqual(['keepalived', 'netmon', 'network', 'nofirewall']);
+    expect(states).toMatchObject({ network: 'done', netmon: 'ready', nofirewall: 'done' });
+    // No firewall section: no packet filter, and the status says so.
+    expect(st.config).toMatchObject({ notes: ['firewall: none configured (the config has no firewall section: no packet filter)'] });
     // keepalived is ready once its first VRRP state arrives on the event FIFO
     expect(['started', 'ready']).toContain(states.keepalived);
-    // The firewall of the safe state is gone once the config is applied.
+    // The firewall of the safe state is gone once the config is applied (the nofirewall role's nft -f).
     expect((await guest(vm, 'nft list ruleset')).output).not.toMatch(/pillars_safe/);
+    expect(vm.lines.some((l) => /pillars: firewall: none configured/.test(l.text))).toBe(true);
   });
 
   it('stick as a floppy', async () => {

@@ -7,8 +7,10 @@
  */
 import { parseCidr, parseHostPort, sameIp } from '../../config/net.js';
 import type { NodeConfig } from '../../config/index.js';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
+import { compileTemplate } from '../../templates/escape.js';
+import hostkeyTemplate from '../../templates/dropbear-hostkey.sh.ejs';
 
 export const AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';
 export const HOSTKEY_DIR = '/run/pillars/dropbear';
@@ -41,19 +43,11 @@ export function renderAuthorizedKeys(keys: readonly string[]): string {
   return keys.map((k) => `${k.trim()}\n`).join('');
 }
 
-/** Creates the host key in RAM when missing; tightens /root/.ssh, which dropbear checks. */
+const hostkeyScript = compileTemplate<{ authorizedKeys: string; hostkeyDir: string; hostkey: string; dropbearkey: string }>(hostkeyTemplate, 'shell', ['authorizedKeys', 'hostkeyDir', 'hostkey', 'dropbearkey']);
+
+/** Creates the host key in RAM when missing; tightens /root/.ssh, which dropbear checks (overlay/templates/dropbear-hostkey.sh.ejs). */
 export function renderHostkeyScript(): string {
-  return [
-    '#!/bin/sh',
-    '# pillars admin: SSH host key in RAM, made once per boot (rendered; do not edit)',
-    'set -eu',
-    'chmod 700 /root/.ssh',
-    `chmod 600 ${AUTHORIZED_KEYS}`,
-    `mkdir -p ${HOSTKEY_DIR}`,
-    `chmod 700 ${HOSTKEY_DIR}`,
-    `[ -s ${HOSTKEY} ] || ${DROPBEARKEY} -t ed25519 -f ${HOSTKEY}`,
-    '',
-  ].join('\n');
+  return hostkeyScript({ authorizedKeys: AUTHORIZED_KEYS, hostkeyDir: HOSTKEY_DIR, hostkey: HOSTKEY, dropbearkey: DROPBEARKEY });
 }
 
 /** dropbear in the foreground, logging to stderr, keys only, on exactly these addresses. */

@@ -6,7 +6,7 @@
 import ejs from 'ejs';
 import template from '../../templates/ucarp-updown.sh.ejs';
 import { nodeNets, parseIp, type PillarsConfig } from '../../config/index.js';
-import { defineService, type ServiceSpec } from '../../supervisor/service-machine.js';
+import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { RenderedFile, Role, RoleContext } from '../role.js';
 import { carpEventLine, ucarpServiceName } from '../keepalived/events.js';
 import { vipWithPrefix } from '../keepalived/view.js';

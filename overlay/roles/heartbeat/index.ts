@@ -58,67 +58,73 @@ export function heartbeatFiles(ctx: RoleContext): RenderedFile[] {
     { path: heartbeatRunPath(ctx), content: runScript({ heartbeat: HEARTBEAT_BIN, watchdog: config.heartbeat?.watchdog, mountpoints: (config.heartbeat?.groups ?? []).flatMap((g) => (g.filesystem ? [g.filesystem.mountpoint] : [])) }), mode: 0o755 },
     { path: `${HA_D}/resource.d/${EVENT_RESOURCE}`, content: eventScript({ fifo: ctx.eventFifo, stateDir: '/run/pillars/heartbeat' }), mode: 0o755 },
   ];
-  if (config.drbd) {
-    const g = drbdGroup(config);
-    files.push(
-      { path: drbdResPath(config), content: renderDrbdRes(config), mode: 0o600 },
-      {
-        path: drbdUpPath(ctx),
-        content: drbdUp({
-          resource: config.drbd.resource,
-          node: ctx.nodeName,
-          disk: config.drbd.disk,
-          minor: config.drbd.minor,
-          fifo: ctx.eventFifo,
-          waitSeconds: 30,
-          connectSeconds: 60,
-          initialSyncSource: g?.node === ctx.nodeName,
-          fstype: g?.filesystem?.fstype ?? 'ext4',
-        }),
-        mode: 0o755,
-      },
-    );
-  }
   return files;
 }
 
-export function heartbeatChecks(ctx: RoleContext): RoleCheck[] {
-  const checks: RoleCheck[] = [{ what: 'ha.cf, authkeys, haresources', command: [HACHECK, HA_D] }];
-  if (ctx.config.drbd) checks.push({ what: `${ctx.config.drbd.resource}.res`, command: [DRBDADM_84, '-c', drbdResPath(ctx.config), 'dump', ctx.config.drbd.resource] });
-  return checks;
+export function heartbeatChecks(): RoleCheck[] {
+  return [{ what: 'ha.cf, authkeys, haresources', command: [HACHECK, HA_D] }];
+}
+
+export function drbdFiles(ctx: RoleContext): RenderedFile[] {
+  const { config } = ctx;
+  if (!config.drbd) return [];
+  const g = drbdGroup(config);
+  return [
+    { path: drbdResPath(config), content: renderDrbdRes(config), mode: 0o600 },
+    {
+      path: drbdUpPath(ctx),
+      content: drbdUp({
+        resource: config.drbd.resource,
+        node: ctx.nodeName,
+        disk: config.drbd.disk,
+        minor: config.drbd.minor,
+        fifo: ctx.eventFifo,
+        waitSeconds: 30,
+        connectSeconds: 60,
+        initialSyncSource: g?.node === ctx.nodeName,
+        fstype: g?.filesystem?.fstype ?? 'ext4',
+      }),
+      mode: 0o755,
+    },
+  ];
+}
+
+export function drbdChecks(ctx: RoleContext): RoleCheck[] {
+  const d = ctx.config.drbd;
+  return d ? [{ what: `${d.resource}.res`, command: [DRBDADM_84, '-c', drbdResPath(ctx.config), 'dump', d.resource] }] : [];
+}
+
+export function drbdServices(ctx: RoleContext): ServiceSpec[] {
+  if (!ctx.config.drbd) return [];
+  return [
+    defineService({
+      name: DRBD_SERVICE,
+      type: 'oneshot',
+      command: [drbdUpPath(ctx)],
+      // The first start of a new pair waits for the peer (bounded) before the initial sync.
+      readiness: { kind: 'none', timeoutMs: 180_000 },
+      description: `DRBD ${ctx.config.drbd.resource} up`,
+    }),
+  ];
 }
 
 export function heartbeatServices(ctx: RoleContext): ServiceSpec[] {
-  const services: ServiceSpec[] = [];
-  if (ctx.config.drbd) {
-    services.push(
-      defineService({
-        name: DRBD_SERVICE,
-        type: 'oneshot',
-        command: [drbdUpPath(ctx)],
-        // The first start of a new pair waits for the peer (bounded) before the initial sync.
-        readiness: { kind: 'none', timeoutMs: 180_000 },
-        description: `DRBD ${ctx.config.drbd.resource} up`,
-      }),
-    );
-  }
-  services.push(
+  return [
     defineService({
       name: HEARTBEAT_SERVICE,
       command: [heartbeatRunPath(ctx)],
-      dependsOn: ctx.config.drbd ? [DRBD_SERVICE] : [],
       readiness: { kind: 'none', timeoutMs: 30_000 },
       // On SIGTERM heartbeat stops its resources in reverse order and tells the peer, which takes them over.
       killGraceMs: 60_000,
       description: 'heartbeat (Linux-HA)',
     }),
-  );
-  return services;
+  ];
 }
 
 export const heartbeatRole: Role = {
   name: 'heartbeat',
-  after: ['network', 'firewall', 'statesync'],
+  // drbd (phase sync) first: its service is a dependency of heartbeat's.
+  after: ['network', 'firewall', 'statesync', 'drbd'],
   render: heartbeatFiles,
   checks: heartbeatChecks,
   sysctls: (): Record<string, string> => ({

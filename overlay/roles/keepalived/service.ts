@@ -7,7 +7,7 @@
  * The other role contributes its half of the same file through the shared view and only adds its
  * own sysctls. The owner renders the whole file, so the result does not depend on role order.
  */
-import { defineService, type ServiceSpec } from '../../supervisor/service-machine.js';
+import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
 import { renderKeepalivedConf } from './conf.js';

@@ -6,10 +6,11 @@
  * service logs every link and address change into the supervisor's log ring.
  */
 import type { PillarsConfig, NodeConfig } from '../../config/index.js';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
+import { compileTemplate } from '../../templates/escape.js';
+import template from '../../templates/network.sh.ejs';
 
-const quote = (s: string) => (/^[A-Za-z0-9_.:\/@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 interface Link {
   name: string;
@@ -40,57 +41,12 @@ export function networkSysctls(config: PillarsConfig, node: NodeConfig): Record<
   return out;
 }
 
+const networkScript = compileTemplate<{ nodeName: string; phys: Link[]; vlans: Link[]; links: Link[]; routes: PillarsConfig['routes'] }>(template, 'shell', ['nodeName', 'phys', 'vlans', 'links', 'routes']);
+
+/** The node's network as a shell script (overlay/templates/network.sh.ejs; every value shell-quoted). */
 export function renderNetworkScript(config: PillarsConfig, nodeName: string, node: NodeConfig): string {
   const links = nodeLinks(config, node);
-  const phys = links.filter((l) => l.mac);
-  const vlans = links.filter((l) => l.vlan);
-  const L: string[] = [
-    '#!/bin/sh',
-    `# pillars network for node ${nodeName} (rendered from pillars.yaml; do not edit)`,
-    'set -eu',
-    'find_nic() {',
-    '\tfor d in /sys/class/net/*; do',
-    '\t\tread -r a < "$d/address" || continue',
-    '\t\tif [ "$a" = "$1" ]; then echo "${d##*/}"; return 0; fi',
-    '\tdone',
-    '\treturn 1',
-    '}',
-    'ip link set dev lo up',
-  ];
-  if (phys.length > 0) {
-    L.push('', '# 1. every NIC whose name is not yet its logical name goes down under a temporary name');
-    phys.forEach((l, i) => {
-      L.push(
-        `n=$(find_nic ${l.mac}) || { echo "${l.name}: no NIC with MAC ${l.mac}" >&2; exit 1; }`,
-        `if [ "$n" != ${quote(l.name)} ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename${i}; fi`,
-      );
-    });
-    L.push('', '# 2. temporary names become logical names (two steps, so names can be swapped)');
-    phys.forEach((l, i) => L.push(`if [ -e /sys/class/net/pl-rename${i} ]; then ip link set dev pl-rename${i} name ${quote(l.name)}; fi`));
-  }
-  L.push('', '# 3. links up, VLANs, addresses');
-  for (const l of phys) L.push(`ip link set dev ${quote(l.name)} mtu ${l.mtu} up`);
-  if (vlans.length > 0) L.push('modprobe -q 8021q || true');
-  for (const l of vlans) {
-    L.push(
-      `[ -e /sys/class/net/${quote(l.name)} ] || ip link add link ${quote(l.vlan!.parent)} name ${quote(l.name)} type vlan id ${l.vlan!.id}`,
-      `ip link set dev ${quote(l.name)} mtu ${l.mtu} up`,
-    );
-  }
-  for (const l of links) for (const a of l.addresses) L.push(`ip addr replace ${quote(a)} dev ${quote(l.name)}`);
-  const routes = [...config.routes, ...(node.routes ?? [])];
-  if (routes.length > 0) {
-    L.push('', '# 4. routes');
-    for (const r of routes) {
-      const parts = ['ip route replace', quote(r.to)];
-      if (r.via) parts.push('via', quote(r.via));
-      if (r.interface) parts.push('dev', quote(r.interface));
-      if (r.metric !== undefined) parts.push('metric', String(r.metric));
-      L.push(parts.join(' '));
-    }
-  }
-  L.push('', `echo "network: ${links.map((l) => l.name).join(' ')} configured"`, '');
-  return L.join('\n');
+  return networkScript({ nodeName, phys: links.filter((l) => l.mac), vlans: links.filter((l) => l.vlan), links, routes: [...config.routes, ...(node.routes ?? [])] });
 }
 
 export const networkRole: Role = {

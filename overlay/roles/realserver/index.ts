@@ -9,27 +9,18 @@
  * Rendered as one idempotent shell script run by a oneshot service, so an admin can read it and
  * a backend that is not a pillars box can run the same script.
  */
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
+import { compileTemplate } from '../../templates/escape.js';
+import template from '../../templates/realserver.sh.ejs';
 
 export const REALSERVER_SCRIPT = 'realserver.sh';
 
+const realserverScript = compileTemplate<{ forwarding: 'dr' | 'tun'; dev: string; vips: readonly string[] }>(template, 'shell', ['forwarding', 'dev', 'vips']);
+
+/** The realserver script (overlay/templates/realserver.sh.ejs; every value shell-quoted). */
 export function renderRealserverScript(forwarding: 'dr' | 'tun', vips: readonly string[]): string {
-  const dev = forwarding === 'dr' ? 'lo' : 'tunl0';
-  const L = [
-    '#!/bin/sh',
-    `# pillars realserver (LVS-${forwarding.toUpperCase()}): VIPs on ${dev}, no ARP answers for them (rendered; do not edit)`,
-    'set -eu',
-    'w() { echo "$2" > "/proc/sys/$1"; }',
-    'w net/ipv4/conf/all/arp_ignore 1',
-    'w net/ipv4/conf/all/arp_announce 2',
-  ];
-  if (forwarding === 'tun') {
-    L.push('[ -d /sys/class/net/tunl0 ] || modprobe ipip', 'ip link set dev tunl0 up', 'w net/ipv4/conf/all/rp_filter 0', 'w net/ipv4/conf/tunl0/rp_filter 0');
-  } else L.push('ip link set dev lo up');
-  for (const vip of vips) L.push(`ip -4 addr replace ${vip}/32 dev ${dev} scope host`);
-  L.push('');
-  return L.join('\n');
+  return realserverScript({ forwarding, dev: forwarding === 'dr' ? 'lo' : 'tunl0', vips });
 }
 
 export const realserverRole: Role = {

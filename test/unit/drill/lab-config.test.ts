@@ -25,7 +25,7 @@ describe('CARP lab pair', () => {
     expect(r.config.vrrp).toBeUndefined();
     expect(r.config.carp!.instances.map((i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`)).toEqual(['lan/51 0<20 1s', 'internal/52 0<20 1s']);
     expect(watchedInstance('carp')).toBe('lan/51');
-    expect(selectRoles(r.config).run).toEqual(['network', 'carp']);
+    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'carp']);
   });
 
   it('is for the router profile only', () => {
@@ -55,7 +55,7 @@ describe('the LVS-TUN backend of the director lab', () => {
     expect(r.config.profile).toBe('realserver');
     expect((selectNode(r.config, ['52:54:00:00:02:00']) as { name: string }).name).toBe('rs1');
     expect(r.config.admin.status_page?.listen).toBe(`0.0.0.0:${DIRECTOR_LAB.tun.port}`);
-    expect(selectRoles(r.config).run).toEqual(['network', 'realserver']);
+    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'realserver']);
     const plan = planRoles({ config: r.config, nodeName: 'rs1', node: r.config.nodes.rs1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' }, ['realserver']);
     expect(plan.files[0]!.content).toContain(`ip -4 addr replace ${DIRECTOR_LAB.vip}/32 dev tunl0 scope host`);
   });

@@ -26,7 +26,7 @@ describe('admin role (SSH)', () => {
 
   it('with keys: authorized_keys 0600, the host-key script, and dropbear on exactly the listed address', () => {
     const ctx = ctxFor(`admin:\n  ssh_authorized_keys: ["${KEY}"]\n  ssh_listen: ["10.0.0.2:22", "10.0.0.3:22"]\n`);
-    expect(selectRoles(ctx.config).run).toEqual(['network', 'vrrp', 'director', 'admin']);
+    expect(selectRoles(ctx.config).run).toEqual(['network', 'nofirewall', 'vrrp', 'director', 'admin']);
     const files = adminRole.render(ctx);
     expect(files).toEqual([
       { path: '/root/.ssh/authorized_keys', content: `${KEY}\n`, mode: 0o600 },

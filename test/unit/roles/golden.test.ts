@@ -9,6 +9,9 @@ import { contextFor, goldenDir, renderCases } from '../../fixtures/render/cases.
 import { vrrpRole } from '../../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../../overlay/roles/director/index.js';
 import { carpRole } from '../../../overlay/roles/carp/index.js';
+import { networkRole } from '../../../overlay/roles/network/index.js';
+import { realserverRole } from '../../../overlay/roles/realserver/index.js';
+import { adminRole } from '../../../overlay/roles/admin/index.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 
@@ -17,7 +20,7 @@ describe('golden renders', () => {
     for (const nodeName of Object.keys(c.config.nodes)) {
       it(`${c.name} on ${nodeName}`, () => {
         const ctx = contextFor(c.config, nodeName);
-        const files = [vrrpRole, directorRole, carpRole].flatMap((r) => r.render(ctx));
+        const files = [networkRole, vrrpRole, directorRole, carpRole, realserverRole, adminRole].flatMap((r) => r.render(ctx));
         expect(files.length).toBeGreaterThan(0);
         for (const f of files) {
           const golden = join(goldenDir, c.name, nodeName, basename(f.path));

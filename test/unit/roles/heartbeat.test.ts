@@ -8,6 +8,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { contextFor, goldenDir, heartbeatCases } from '../../fixtures/render/cases.js';
 import { heartbeatRole } from '../../../overlay/roles/heartbeat/index.js';
+import { drbdRole } from '../../../overlay/roles/drbd/index.js';
+import type { RoleContext } from '../../../overlay/roles/role.js';
+
+/** The heartbeat pair's files: the drbd role's and the heartbeat role's. */
+const hbRender = (ctx: RoleContext) => [drbdRole, heartbeatRole].flatMap((r) => r.render(ctx));
 import { checkAuthkeys, checkHaCf, checkHaresources, haMs } from '../../../overlay/roles/heartbeat/check.js';
 import { haTime } from '../../../overlay/roles/heartbeat/view.js';
 import { planRoles, selectRoles } from '../../../overlay/roles/index.js';
@@ -27,7 +32,7 @@ describe('heartbeat golden renders', () => {
   for (const c of heartbeatCases()) {
     for (const nodeName of Object.keys(c.config.nodes)) {
       it(`${c.name} on ${nodeName}`, () => {
-        const files = heartbeatRole.render(contextFor(c.config, nodeName));
+        const files = hbRender(contextFor(c.config, nodeName));
         for (const f of files) {
           const golden = join(goldenDir, c.name, nodeName, basename(f.path));
           if (update || !existsSync(golden)) {
@@ -60,7 +65,7 @@ describe('ms timers', () => {
 describe('the lab pair', () => {
   const c = heartbeatCases().find((x) => x.name === 'heartbeat-drbd-lab')!;
   const ctx = contextFor(c.config, 'ha1');
-  const files = new Map(heartbeatRole.render(ctx).map((f) => [basename(f.path), f.content]));
+  const files = new Map(hbRender(ctx).map((f) => [basename(f.path), f.content]));
 
   it('ha.cf carries the fast timers, both media, the peer ucast, fencing and dopd', () => {
     const haCf = files.get('ha.cf')!;
@@ -80,7 +85,7 @@ describe('the lab pair', () => {
   });
   it('the preferred node is the initial sync source; the other never forces itself', () => {
     expect(files.get('drbd-up.sh')).toContain('--overwrite-data-of-peer primary');
-    const other = new Map(heartbeatRole.render(contextFor(c.config, 'ha2')).map((f) => [basename(f.path), f.content]));
+    const other = new Map(hbRender(contextFor(c.config, 'ha2')).map((f) => [basename(f.path), f.content]));
     expect(other.get('drbd-up.sh')).not.toContain('--overwrite-data-of-peer');
     expect(other.get('drbd-up.sh')).toContain('refusing to initialise it');
   });
@@ -89,11 +94,11 @@ describe('the lab pair', () => {
     const hb = plan.services.find((s) => s.name === 'heartbeat')!;
     expect(hb.command).toEqual(['/run/pillars/etc/heartbeat-run.sh']);
     expect(hb.dependsOn).toContain('drbd');
-    expect(heartbeatRole.checks(ctx).map((x) => x.command[0])).toEqual(['/usr/sbin/pillars-hacheck', '/lib/drbd/drbdadm-84']);
+    expect([drbdRole, heartbeatRole].flatMap((r) => r.checks(ctx)).map((x) => x.command[0])).toEqual(['/lib/drbd/drbdadm-84', '/usr/sbin/pillars-hacheck']);
   });
   it('heartbeat and director run together (heartbeat holds the VIP, keepalived checks)', () => {
     const d = heartbeatCases().find((x) => x.name === 'heartbeat-director')!;
-    expect(selectRoles(d.config).run).toEqual(['network', 'heartbeat', 'director']);
+    expect(selectRoles(d.config).run.filter((r) => r !== 'nofirewall')).toEqual(['network', 'heartbeat', 'director']);
   });
 });
 
@@ -145,7 +150,7 @@ describe('group transitions reach the supervisor', () => {
       const fifo = join(dir, 'events');
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const ctx = { ...contextFor(c.config, 'ha1'), eventFifo: fifo };
-      const hook = heartbeatRole.render(ctx).find((f) => f.path.endsWith('/PillarsEvent'))!;
+      const hook = hbRender(ctx).find((f) => f.path.endsWith('/PillarsEvent'))!;
       const script = join(dir, 'PillarsEvent');
       writeFileSync(script, hook.content.replaceAll('/run/pillars/heartbeat', join(dir, 'state')));
       chmodSync(script, 0o755);

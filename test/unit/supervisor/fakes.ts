@@ -1,5 +1,5 @@
 import type { Clock, ProcessApi, SpawnIo, StateStore, PersistedService } from '../../../overlay/supervisor/supervisor.js';
-import type { ServiceSpec, Signal } from '../../../overlay/supervisor/service-machine.js';
+import type { ServiceSpec, Signal } from '../../../overlay/service/index.js';
 
 /** A clock whose time only moves when the test says so. */
 export class FakeClock implements Clock {

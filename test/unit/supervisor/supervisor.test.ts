@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defineService, type ServiceSpec } from '../../../overlay/supervisor/service-machine.js';
+import { defineService, type ServiceSpec } from '../../../overlay/service/index.js';
 import {
   createSupervisor,
   dependencyLevels,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
-import { applyRolePlan, describeMissingRoles, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
+import { applyRolePlan, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
 import { labConfig } from '../../../builder/drill/lab-config.js';
@@ -24,7 +24,7 @@ describe('network role', () => {
     const s = renderNetworkScript(config, 'lb1', config.nodes.lb1!);
     const lines = s.split('\n');
     const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
-    expect(s).toContain('n=$(find_nic 52:54:00:00:01:01) || { echo "wan: no NIC with MAC 52:54:00:00:01:01" >&2; exit 1; }');
+    expect(s).toContain("n=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }");
     expect(s).toContain('if [ "$n" != wan ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename0; fi');
     expect(s).toContain('if [ -e /sys/class/net/pl-rename1 ]; then ip link set dev pl-rename1 name lan; fi');
     expect(s).toContain('ip addr replace 192.0.2.2/24 dev wan');
@@ -55,9 +55,9 @@ describe('network role', () => {
     expect(sysctlPath('net.ipv4.conf.all.arp_ignore')).toBe('/proc/sys/net/ipv4/conf/all/arp_ignore');
   });
 
-  it('network always, other roles by section; missing ones are named', () => {
-    expect(selectRoles(config)).toEqual({ run: ['network', 'vrrp', 'director'], missing: [] });
-    expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({ run: ['network'], missing: ['vrrp', 'director'] });
+  it('network always, nofirewall without a firewall section, other roles by section; missing ones are named', () => {
+    expect(selectRoles(config)).toEqual({ run: ['network', 'nofirewall', 'vrrp', 'director'], missing: [] });
+    expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({ run: ['network'], missing: ['nofirewall', 'vrrp', 'director'] });
   });
 
   it('services: the oneshot script, then the link monitor', () => {
@@ -75,8 +75,9 @@ describe('applyRolePlan', () => {
     const files = new Map<string, string>([['/run/pillars/etc/network.sh', 'old script']]);
     const sys: RoleSystem = {
       writeFile: async (p, c) => void files.set(p, c),
-      readFile: async (p) => files.get(p),
+      readFile: async (p) => (files.has(p) ? { content: files.get(p)!, mode: 0o755 } : undefined),
       removeFile: async (p) => void files.delete(p),
+      writeSysctl: async (k, v) => void files.set(sysctlPath(k), `${v}\n`),
       run: async (argv) => (failing.some((f) => argv.includes(f)) ? { code: 2, output: 'syntax error' } : { code: 0, output: '' }),
     };
     return { files, sys };
@@ -113,18 +114,16 @@ describe('applyRolePlan', () => {
 });
 
 describe('role registry', () => {
-  it('a director config runs network, vrrp and director; nothing it asks for is missing but statesync', () => {
+  it('a director config runs network, nofirewall, vrrp and director; its statesync section asks for the statesync role', () => {
     const sel = selectRoles(load(labConfig({ profile: 'director' })));
-    expect(sel.run).toEqual(['network', 'vrrp', 'director']);
+    expect(sel.run).toEqual(['network', 'nofirewall', 'vrrp', 'director']);
     expect(sel.missing).toEqual(['statesync']);
   });
 
-  it('says which half of statesync runs: IPVS sync in keepalived, conntrackd not', () => {
-    const config = load(labConfig({ profile: 'director' }));
-    expect(describeMissingRoles(config, selectRoles(config))).toEqual([
-      'statesync: IPVS connection sync runs in keepalived; conntrackd (firewall state sync) is not in this image, so that part is not applied',
-    ]);
-    const noIpvs = load(labConfig({ profile: 'director' }).replace('ipvs_sync: true', 'ipvs_sync: false'));
-    expect(describeMissingRoles(noIpvs, selectRoles(noIpvs))).toEqual(['statesync: the config has a statesync section but this image has no statesync role; it is not applied']);
+  it('every role after the filter phase waits for it', () => {
+    const plan = planRoles(ctx(load(starter)), selectRoles(load(starter)).run);
+    expect(plan.services.find((s) => s.name === 'nofirewall')!.dependsOn).toEqual(['network', 'netmon']);
+    expect(plan.services.find((s) => s.name === 'keepalived')!.dependsOn).toEqual(expect.arrayContaining(['network', 'nofirewall']));
+    expect(plan.services.find((s) => s.name === 'netmon')!.dependsOn).not.toContain('nofirewall');
   });
 });

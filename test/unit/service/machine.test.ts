@@ -9,7 +9,7 @@ import {
   type ServiceSnapshot,
   type ServiceSpec,
   type ServiceState,
-} from '../../../overlay/supervisor/service-machine.js';
+} from '../../../overlay/service/index.js';
 
 const longrun = defineService({ name: 'keepalived', command: ['keepalived', '-n'], killGraceMs: 3000 });
 const probed = defineService({

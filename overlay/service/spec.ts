@@ -1,0 +1,77 @@
+/**
+ * What a supervised service is: its spec (type, command, dependencies, readiness, restart policy,
+ * kill grace) and `defineService`, which fills in the defaults. Data only; the service layer
+ * imports nothing from roles, the supervisor or the system, so roles declare services with it and
+ * the supervisor runs them.
+ */
+
+export type ServiceType = 'oneshot' | 'longrun';
+
+export type ReadinessKind = 'none' | 'probe' | 'notify';
+
+export interface ReadinessSpec {
+  /** none: ready once spawned (longrun) / once exited 0 (oneshot); probe: the runtime runs a check; notify: the service reports. */
+  kind: ReadinessKind;
+  /** How long `started` may last before the service counts as failed. */
+  timeoutMs: number;
+}
+
+export interface RestartPolicy {
+  /** The pause before a respawn after the first failure (≥ 1 s unless the run had been ready). */
+  minDelayMs: number;
+  /** Cap of the exponential backoff. */
+  maxDelayMs: number;
+  /** Growth per consecutive failure. */
+  factor: number;
+  /** Being ready this long resets the consecutive-failure count. */
+  stableMs: number;
+  /** Give up (→ failed) after this many consecutive failures; undefined = never give up. */
+  maxFailures?: number;
+}
+
+export interface ServiceSpec {
+  name: string;
+  type: ServiceType;
+  /** argv[0] is the program; the runtime's ProcessApi decides how to run it. */
+  command: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  dependsOn: string[];
+  readiness: ReadinessSpec;
+  restart: RestartPolicy;
+  /** Exit code meaning "permanent failure, do not restart" (s6 uses 125). */
+  noRestartExitCode?: number;
+  /** Time between SIGTERM and SIGKILL to the process group on stop. */
+  killGraceMs: number;
+  /** Free text for status output ("keepalived (VRRP)"). */
+  description?: string;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = Object.freeze({
+  minDelayMs: 1000,
+  maxDelayMs: 30_000,
+  factor: 2,
+  stableMs: 10_000,
+});
+
+export const DEFAULT_NO_RESTART_EXIT_CODE = 125;
+
+/** A spec with defaults filled in; everything the machine needs is then explicit. */
+export function defineService(
+  spec: Pick<ServiceSpec, 'name' | 'command'> & Partial<Omit<ServiceSpec, 'restart'>> & { restart?: Partial<RestartPolicy> },
+): ServiceSpec {
+  const type = spec.type ?? 'longrun';
+  return {
+    name: spec.name,
+    type,
+    command: [...spec.command],
+    ...(spec.env ? { env: { ...spec.env } } : {}),
+    ...(spec.cwd ? { cwd: spec.cwd } : {}),
+    dependsOn: [...(spec.dependsOn ?? [])],
+    readiness: spec.readiness ?? { kind: 'none', timeoutMs: 10_000 },
+    restart: { ...DEFAULT_RESTART, ...(spec.restart ?? {}) },
+    noRestartExitCode: spec.noRestartExitCode ?? DEFAULT_NO_RESTART_EXIT_CODE,
+    killGraceMs: spec.killGraceMs ?? 5000,
+    ...(spec.description ? { description: spec.description } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What `pillarsctl status` (and the status page) shows, from the appliance's state. Pure: the
+ * appliance passes in what it holds; nothing here reads the system.
+ */
+import type { RolePlan } from '../roles/index.js';
+import type { ConfigOutcome } from './config-source.js';
+import { renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
+import { formatStatus } from './status-format.js';
+import type { SupervisorStatus } from './supervisor.js';
+
+/** The roles a user reads about: `nofirewall` is told as `firewall: none configured` instead. */
+export const shownRoles = (plan: RolePlan): string[] => plan.roles.filter((r) => r !== 'nofirewall');
+
+export interface ApplianceView {
+  supervisor: { pid: number; startedAt: number; uptime: number };
+  running?: { outcome: Extract<ConfigOutcome, { ok: true }>; plan: RolePlan; notes: readonly string[] };
+  unconfigured?: { reason: string; issues: ConfigIssue[] };
+  services?: SupervisorStatus;
+  at: number;
+}
+
+export function statusJson(v: ApplianceView): Record<string, unknown> {
+  const r = v.running;
+  return {
+    supervisor: v.supervisor,
+    config: r
+      ? { state: 'configured', node: r.outcome.nodeName, how: r.outcome.how, roles: shownRoles(r.plan), notes: [...r.notes], source: r.outcome.source }
+      : { state: 'unconfigured', reason: v.unconfigured?.reason ?? 'starting', issues: v.unconfigured?.issues ?? [] },
+    services: v.services?.services ?? [],
+    at: v.at,
+  };
+}
+
+export function statusText(v: ApplianceView): string {
+  const r = v.running;
+  const lines: string[] = [];
+  if (r) {
+    const s = r.outcome.source;
+    lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
+    lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
+    lines.push(`roles     ${shownRoles(r.plan).join(', ')}`);
+    for (const note of r.notes) lines.push(note);
+  } else {
+    lines.push(`UNCONFIGURED — ${v.unconfigured?.reason ?? 'starting'}`);
+    for (const l of renderUnconfiguredMessage('', v.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));
+    lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
+  }
+  if (v.services) lines.push('', ...formatStatus(v.services));
+  return lines.join('\n');
+}
