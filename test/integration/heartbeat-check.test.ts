@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { contextFor, heartbeatCases } from '../fixtures/render/cases.js';
 import { imageRootfs } from '../helpers/image-tools.js';
 import { heartbeatRole, DRBDADM_84, HEARTBEAT_BIN } from '../../overlay/roles/heartbeat/index.js';
+import { drbdRole } from '../../overlay/roles/drbd/index.js';
 import { checkHaCf, checkHaresources } from '../../overlay/roles/heartbeat/check.js';
 import { hostnameOf } from '../../overlay/config/index.js';
 
@@ -39,7 +40,7 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
     for (const nodeName of Object.keys(c.config.nodes)) {
       it(`${c.name}: the DRBD resource passes drbdadm-84 on ${nodeName}`, { timeout: 1_200_000 }, async () => {
         const ctx = contextFor(c.config, nodeName);
-        const res = heartbeatRole.render(ctx).find((f) => f.path.endsWith('.res'))!;
+        const res = drbdRole.render(ctx).find((f) => f.path.endsWith('.res'))!;
         const r = await drbdDump(res.content, c.config.drbd!.resource, hostnameOf(nodeName, ctx.node));
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toContain(`resource ${c.config.drbd!.resource} {`);
@@ -50,7 +51,7 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
 
   it('drbdadm-84 is a real checker: broken resources are rejected', { timeout: 1_200_000 }, async () => {
     const c = heartbeatCases().find((x) => x.name === 'heartbeat-drbd-lab')!;
-    const good = heartbeatRole.render(contextFor(c.config, 'ha1')).find((f) => f.path.endsWith('.res'))!.content;
+    const good = drbdRole.render(contextFor(c.config, 'ha1')).find((f) => f.path.endsWith('.res'))!.content;
     const broken: [string, string, RegExp][] = [
       ['an unknown protocol', good.replace('protocol C;', 'protocol X;'), /unknown protocol/],
       ['an unknown option', good.replace('resync-rate 100M;', 'resync-rate 100M;\n    no-such-option 1;'), /Parse error/],
