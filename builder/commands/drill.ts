@@ -9,11 +9,15 @@ import { formatReport, SCENARIOS, type Scenario } from '../drill/report.js';
 import type { Failover, LabProfile, Timers } from '../drill/lab-config.js';
 import { FAST_ADVERT_MS, labChoices } from '../drill/lab-config.js';
 import { BAR_MS } from '../drill/bar.js';
+import { startHeartbeatLab } from '../drill/heartbeat-lab.js';
+import { heartbeatDrill, HEARTBEAT_SCENARIOS, type HeartbeatScenario } from '../drill/heartbeat-drill.js';
 
-const USAGE = 'usage: pillars drill [--profile router|director|firewall] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--json]';
+const USAGE = 'usage: pillars drill [--profile router|director|firewall|heartbeat] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--auto-failback] [--json]';
 
 export interface DrillCli {
-  profile: LabProfile;
+  profile: LabProfile | 'heartbeat';
+  /** heartbeat: auto_failback on (default off). */
+  autoFailback?: boolean;
   runs: number;
   scenario: Scenario;
   timers: Timers;
@@ -26,11 +30,13 @@ export interface DrillCli {
 export function drillOptions(argv: string[]): DrillCli {
   const { values, positionals } = parseCli(
     argv,
-    { profile: { type: 'string', short: 'p' }, runs: { type: 'string', short: 'n' }, scenario: { type: 'string', short: 's' }, timers: { type: 'string' }, failover: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    { profile: { type: 'string', short: 'p' }, runs: { type: 'string', short: 'n' }, scenario: { type: 'string', short: 's' }, timers: { type: 'string' }, failover: { type: 'string' }, 'auto-failback': { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
     USAGE,
   );
   const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
   if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
+  if (values.profile === 'heartbeat') return heartbeatDrillOptions(values, bad);
+  if (values['auto-failback'] !== undefined) throw bad('--auto-failback is for --profile heartbeat');
   const { profile, timers, failover } = labChoices(values, 'router', bad);
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
   if (!(SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${scenario}'`);
@@ -42,6 +48,19 @@ export function drillOptions(argv: string[]): DrillCli {
   const runs = Number(runsText);
   if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
   return { profile, runs, scenario: scenario as Scenario, timers, failover, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
+}
+
+/** `--profile heartbeat`: scenarios poweroff, crash, linkdown; timers fast (keepalive 200 ms, deadtime 1 s) or default (heartbeat's classic 2 s / 30 s). Pure. */
+function heartbeatDrillOptions(values: Record<string, unknown>, bad: (m: string) => Error): DrillCli {
+  const scenario = (values.scenario as string | undefined) ?? 'poweroff';
+  if (!(HEARTBEAT_SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${HEARTBEAT_SCENARIOS.join(', ')} with --profile heartbeat, got '${scenario}'`);
+  const timers = (values.timers as string | undefined) ?? 'fast';
+  if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
+  if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');
+  const runsText = (values.runs as string | undefined) ?? '3';
+  const runs = Number(runsText);
+  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
+  return { profile: 'heartbeat', runs, scenario: scenario as Scenario, timers, failover: 'vrrp', autoFailback: values['auto-failback'] === true, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
 }
 
 export const drillCommand: Command = {
@@ -64,11 +83,20 @@ Firewall pair: each run also holds 20 long-lived TCP connections through masquer
 through a port forward, and reports how many still carry data after the fault (conntrackd).
 
 options:
-  -p, --profile router|director|firewall   (default router)
+  -p, --profile router|director|firewall|heartbeat   (default router)
   -n, --runs N                    (default 3)
   -s, --scenario NAME             (default poweroff)
       --timers default|fast       (default default)
       --failover vrrp|carp        (default vrrp)
+      --auto-failback             heartbeat: auto_failback on (default off)
+
+--profile heartbeat boots the heartbeat pair (ucast + the ttyS1 null-modem cable, DRBD on a
+virtio disk per node, the lab power controller as STONITH device); the client writes a record
+every 50 ms through the service on the VIP, and a run fails when an acknowledged record is lost.
+Scenarios: poweroff, crash (kill -9 heartbeat), linkdown (no failover may happen while the serial
+link carries heartbeats), partition (both heartbeat links cut: one node fences the other through
+the lab's power controller; exactly one node and one DRBD primary remain). Timers: fast (keepalive 200 ms, deadtime 1 s, default) or default
+(heartbeat's classic 2 s / 30 s).
       --json                      print {"scenario","runs":[{"failover_ms","lost_probes","connections"?}],"p50_ms","p95_ms","max_ms"}
   -o, --out DIR                   output root of the images (default out/)
 
@@ -81,8 +109,22 @@ survived), 1 a failover took longer or failed or connections were lost, 2 usage 
     const bopts = buildOptions(['--profile', o.profile, ...(o.out ? ['--out', o.out] : [])]);
     const bctx = makeContext(bopts, ctx);
     await build(bctx); // incremental: seconds when only the overlay changed
-    const report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, failover: o.failover, imageDir: bctx.outDir, log: ctx.log });
+    let report;
+    if (o.profile === 'heartbeat') {
+      const hl = await startHeartbeatLab({ imageDir: bctx.outDir, timers: o.timers, autoFailback: o.autoFailback ?? false, log: (m) => ctx.log.info(`lab: ${m}`) });
+      try {
+        report = await heartbeatDrill(hl, o.scenario as HeartbeatScenario, o.runs, ctx.log);
+      } finally {
+        await hl.dispose();
+      }
+    } else report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, failover: o.failover, imageDir: bctx.outDir, log: ctx.log });
     ctx.stdout(o.json ? JSON.stringify(report) : formatReport(report));
-    return report.runs.every((r) => r.failover_ms < BAR_MS && (!r.connections || r.connections.survived === r.connections.total)) ? EXIT.ok : EXIT.failed;
+    // heartbeat: every acknowledged record must survive too; linkdown must not move the group at all.
+    // firewall: every long-lived connection must survive.
+    const ok =
+      o.profile === 'heartbeat'
+        ? report.runs.every((r) => r.lost_probes === 0 && (o.scenario === 'linkdown' ? r.failover_ms === 0 : r.failover_ms < BAR_MS))
+        : report.runs.every((r) => r.failover_ms < BAR_MS && (!r.connections || r.connections.survived === r.connections.total));
+    return ok ? EXIT.ok : EXIT.failed;
   },
 };

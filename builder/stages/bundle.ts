@@ -17,6 +17,8 @@ export interface BundleEntry {
 export const IMAGE_PROGRAMS: readonly BundleEntry[] = [
   { entry: 'overlay/supervisor/main.ts', output: 'supervisor.cjs' },
   { entry: 'overlay/pillarsctl/main.ts', output: 'pillarsctl.cjs' },
+  { entry: 'overlay/roles/heartbeat/check-main.ts', output: 'hacheck.cjs' },
+  { entry: 'overlay/roles/heartbeat/records-main.ts', output: 'records.cjs' },
 ];
 
 /** Bundle each program into `<outDir>/<output>`; returns the written paths. */

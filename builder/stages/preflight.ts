@@ -45,6 +45,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'ssh-keygen', pkg: 'openssh-client', why: 'makes the key of the SSH admin-access test' },
   { probe: 'promtool', pkg: 'prometheus', why: 'checks the /metrics exposition (promtool check metrics)' },
   { probe: 'chromium', pkg: 'chromium', why: 'renders the status page in the browser test (headless)' },
+  { probe: 'busybox', pkg: 'busybox', why: "runs the image's STONITH plugin against the lab power controller in tests" },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {

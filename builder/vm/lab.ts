@@ -31,7 +31,7 @@ import {
 } from './plan.js';
 import { agentArgv } from './agents/launch.js';
 import { parseProbeLine, probeConfig, type ProbeOptions, type ProbeSample } from './scripts.js';
-import { Vm, type BootMedium, type ConsoleLine, type StickDrive } from './qemu.js';
+import { Vm, type BootMedium, type ConsoleLine, type StickDrive, type VmSpec } from './qemu.js';
 
 /** Every command the lab runs is bounded by this. */
 const COMMAND_TIMEOUT_MS = 20_000;
@@ -64,6 +64,10 @@ export interface LabVmSpec {
   sticks?: readonly StickDrive[];
   /** Index used for default MACs; default: the order of startVm calls. */
   index?: number;
+  /** Second serial port wired to another VM's (heartbeat's null-modem link). */
+  serialLink?: VmSpec['serialLink'];
+  /** Local disks (DRBD backing disks); the lab creates and deletes the images. */
+  disks?: VmSpec['disks'];
 }
 
 /** Lines of a daemon's stdout (and a bounded tail of its stderr), with a bounded wait for a matching line. */
@@ -280,6 +284,8 @@ export class LabVm {
       memoryMiB: this.spec.memoryMiB,
       cpus: this.spec.cpus,
       sticks: this.spec.sticks,
+      ...(this.spec.serialLink ? { serialLink: this.spec.serialLink } : {}),
+      ...(this.spec.disks ? { disks: this.spec.disks } : {}),
       nics: this.taps.map((t, i) => ({ tap: t.tap, mac: t.mac, model: this.spec.nics[i]?.model })),
       monitorSocket: this.monitorSocket,
       consoleLog: this.consoleLog,

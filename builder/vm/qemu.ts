@@ -41,6 +41,13 @@ export interface VmSpec {
   netns?: string;
   /** Append every console line, prefixed with seconds since start, to this file. */
   consoleLog?: string;
+  /**
+   * The second serial port (ttyS1; the first stays the console) wired to the other VM's: a unix
+   * socket one VM listens on and the other connects to (reconnecting), a null-modem cable.
+   */
+  serialLink?: { socket: string; listen: boolean };
+  /** Local disks (virtio-blk); `serial` names them under /dev/disk/by-id/virtio-<serial>. */
+  disks?: readonly { image: string; serial: string }[];
 }
 
 /** The QEMU netdev id of NIC number `index` (what `set_link` takes). */
@@ -58,6 +65,10 @@ export function qemuCommand(spec: VmSpec, qemu = 'qemu-system-x86_64'): { cmd: s
 export function qemuArgs(spec: VmSpec): string[] {
   const args = ['-name', spec.name, '-accel', 'tcg', '-machine', 'q35', '-m', String(spec.memoryMiB ?? 512), '-smp', String(spec.cpus ?? 1)];
   args.push('-display', 'none', '-serial', 'stdio', '-no-reboot');
+  if (spec.serialLink) {
+    const l = spec.serialLink;
+    args.push('-chardev', l.listen ? `socket,id=serial1,path=${l.socket},server=on,wait=off` : `socket,id=serial1,path=${l.socket},reconnect=1`, '-serial', 'chardev:serial1');
+  }
   args.push('-monitor', spec.monitorSocket ? `unix:${spec.monitorSocket},server,nowait` : 'none');
   if (spec.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
   const needsXhci = spec.boot.kind === 'usb-disk' || (spec.sticks ?? []).some((s) => s.as === 'usb');
@@ -76,6 +87,9 @@ export function qemuArgs(spec: VmSpec): string[] {
   (spec.sticks ?? []).forEach((s, i) => {
     if (s.as === 'floppy') args.push('-drive', `if=floppy,index=${i},format=raw,file=${s.image}`);
     else args.push('-drive', `if=none,id=stick${i},format=raw,file=${s.image}`, '-device', `usb-storage,bus=xhci.0,drive=stick${i},removable=on`);
+  });
+  (spec.disks ?? []).forEach((d, i) => {
+    args.push('-drive', `if=none,id=disk${i},format=raw,file=${d.image}`, '-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial}`);
   });
   if (!spec.nics || spec.nics.length === 0) args.push('-nic', 'none');
   (spec.nics ?? []).forEach((n, i) => {

@@ -397,53 +397,166 @@ const realserver = obj({
 });
 
 // ---------------------------------------------------------------- heartbeat (Linux-HA)
+/** The serial port the kernel console and the test channel use; a heartbeat serial link never goes there. */
+export const CONSOLE_SERIAL = '/dev/ttyS0';
+const HB_TOKEN = /^[A-Za-z0-9_.:/@%+=,-]+$/;
+const HB_TOKEN_TEXT = 'one word of letters, digits and _ . : / @ % + = , -';
+const msTimer = (doc: string, dflt: number) => int({ doc, unit: 'ms', default: dflt, min: 10, max: 3_600_000 });
 const hbLink = variant({
-  doc: 'A heartbeat link (ha.cf bcast / mcast / ucast / serial).',
+  doc: 'A heartbeat medium (ha.cf bcast / mcast / ucast / serial).',
   tag: 'type',
   variants: {
-    bcast: obj({ doc: 'Broadcast on an interface.', fields: { interface: ifRef('Logical interface.') } }),
-    ucast: obj({ doc: 'Unicast to the other node\'s address on the interface.', fields: { interface: ifRef('Logical interface.') } }),
+    bcast: obj({ doc: 'Broadcast on an interface (ha.cf bcast).', fields: { interface: ifRef('Logical interface.') } }),
+    ucast: obj({ doc: 'Unicast to the other node\'s address on the interface (ha.cf ucast; each node sends to its peer).', fields: { interface: ifRef('Logical interface.') } }),
     mcast: obj({
-      doc: 'Multicast.',
+      doc: 'Multicast (ha.cf mcast dev group port ttl 0).',
       fields: {
         interface: ifRef('Logical interface.'),
-        group: str({ doc: 'Multicast group.', format: 'ipv4', default: '225.0.0.1' }),
-        ttl: int({ doc: 'TTL.', default: 1, min: 1, max: 255 }),
+        group: str({ doc: 'Multicast group (heartbeat suggests 239.192.0.0/14).', format: 'ipv4', default: '239.192.0.1' }),
+        ttl: int({ doc: 'TTL (1: this subnet).', default: 1, min: 1, max: 255 }),
       },
     }),
     serial: obj({
-      doc: 'Null-modem cable between the boxes.',
+      doc: 'Null-modem cable between the boxes (ha.cf serial + baud). Never the console port /dev/ttyS0.',
       fields: {
-        device: str({ doc: 'Serial device.', default: '/dev/ttyS1', pattern: /^\/dev\/tty[A-Za-z0-9]+$/, patternText: 'a serial device such as /dev/ttyS1' }),
-        baud: oneOf({ doc: 'Speed.', values: [9600, 19200, 38400, 57600, 115200], default: 19200 }),
+        device: str({ doc: 'Serial device (the second port; the first is the console).', default: '/dev/ttyS1', pattern: /^\/dev\/tty[A-Za-z0-9]+$/, patternText: 'a serial device such as /dev/ttyS1' }),
+        baud: oneOf({ doc: 'Speed.', values: [9600, 19200, 38400, 57600, 115200, 230400], default: 19200 }),
       },
     }),
   },
 });
-const heartbeat = obj({
-  doc: 'Linux-HA heartbeat cluster (ha.cf, haresources, authkeys).',
+const hbAddress = obj({
+  doc: 'An address taken over with the group (IPaddr2::address/prefix/interface).',
   fields: {
-    keepalive: int({ doc: 'Seconds between heartbeats.', unit: 's', default: 2, min: 1, max: 3600 }),
-    deadtime: int({ doc: 'Seconds of silence before the peer is declared dead.', unit: 's', default: 30, min: 1, max: 3600 }),
-    warntime: int({ doc: 'Seconds of silence before a late-heartbeat warning.', unit: 's', default: 10, min: 1, max: 3600 }),
-    initdead: int({ doc: 'deadtime used at boot (network may be slow to come up).', unit: 's', default: 120, min: 1, max: 3600 }),
-    udpport: int({ doc: 'UDP port for bcast/ucast.', default: 694, min: 1, max: 65535 }),
-    links: list({ doc: 'Heartbeat media; use at least two (e.g. ucast + serial).', required: true, minItems: 1, item: hbLink }),
+    address: str({ doc: 'Address, with prefix length (a bare address takes the interface prefix).', required: true, format: 'ipOrCidr' }),
+    interface: ifRef('Logical interface the address goes on.'),
+  },
+});
+const hbGroup = obj({
+  doc: 'A resource group: started in this order on the node that holds it (addresses, DRBD, filesystem, services, mail), stopped in reverse.',
+  fields: {
+    name: str({ doc: 'Group name for status output and events.', required: true, pattern: NAME, patternText: NAME_TEXT }),
+    node: nodeName('Preferred node (first word of the haresources line).'),
+    addresses: list({ doc: 'IP takeover (IPaddr2).', default: [], item: hbAddress }),
+    drbd: bool({ doc: 'Make the drbd resource primary here (drbddisk::<drbd.resource>) before the filesystem.', default: false }),
+    filesystem: obj({
+      doc: 'Mount a filesystem (Filesystem::device::mountpoint::fstype[::options]).',
+      fields: {
+        device: str({ doc: 'Block device; defaults to the DRBD device when drbd is on.', pattern: /^\/dev\/[A-Za-z0-9_./-]+$/, patternText: 'a device path such as /dev/drbd0' }),
+        mountpoint: str({ doc: 'Where it is mounted.', required: true, pattern: /^\/[A-Za-z0-9_./-]*$/, patternText: 'an absolute path of letters, digits, _ . / -' }),
+        fstype: oneOf({ doc: 'Filesystem type.', values: ['ext4', 'ext3', 'ext2'], default: 'ext4' }),
+        options: str({ doc: 'Mount options (comma separated).', pattern: /^[a-z0-9_=,]+$/, patternText: 'mount options such as noatime,data=ordered' }),
+      },
+    }),
+    services: list({
+      doc: 'Resource scripts (/etc/ha.d/resource.d or /etc/init.d), started in this order after the storage; "name::arg::arg" passes arguments.',
+      default: [],
+      item: str({ doc: 'A resource script, optionally with ::arguments.', pattern: /^[A-Za-z][A-Za-z0-9_.-]*(::[A-Za-z0-9_.:/@%+=,-]+)*$/, patternText: 'a resource name such as apache2 or IPsrcaddr::10.0.0.10' }),
+    }),
+    mail: obj({
+      doc: 'MailTo alert when the group moves (needs the alerts section for the relay).',
+      fields: {
+        to: list({ doc: 'Recipients.', required: true, minItems: 1, item: str({ doc: 'Recipient.', format: 'email' }) }),
+        subject: str({ doc: 'Subject prefix (one word).', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
+      },
+    }),
+  },
+});
+const hbKey = obj({
+  doc: 'One authkeys entry.',
+  fields: {
+    id: int({ doc: 'Key number (authkeys line "<id> <method> <key>").', required: true, min: 1, max: 15 }),
+    method: oneOf({ doc: 'Signature method.', values: ['sha1', 'md5', 'crc'], default: 'sha1' }),
+    key: str({ doc: 'Shared key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+  },
+});
+const heartbeat = obj({
+  doc: 'Linux-HA heartbeat cluster (ha.cf, haresources, authkeys). Timers in milliseconds; heartbeat\'s rules: deadtime > 2 × keepalive, keepalive < warntime < deadtime, initdead ≥ deadtime.',
+  fields: {
+    keepalive: msTimer('Milliseconds between heartbeats (ha.cf keepalive; written as seconds when whole, else as 500ms).', 2000),
+    deadtime: msTimer('Milliseconds of silence before the peer is declared dead and its resources are taken over.', 30000),
+    warntime: msTimer('Milliseconds of silence before a late-heartbeat warning.', 10000),
+    initdead: msTimer('deadtime used at start (links may be slow to come up).', 120000),
+    udpport: int({ doc: 'UDP port for bcast/ucast/mcast.', default: 694, min: 1, max: 65535 }),
+    links: list({ doc: 'Heartbeat media; use at least two independent ones (e.g. ucast + serial).', required: true, minItems: 1, item: hbLink }),
     auto_failback: bool({ doc: 'Move resources back to their preferred node when it returns.', default: true }),
-    ping_nodes: list({ doc: 'ping nodes (ipfail): addresses whose reachability decides which node is healthier.', default: [], item: str({ doc: 'Address.', format: 'ip' }) }),
+    ping_nodes: list({ doc: 'ping nodes: addresses whose reachability ipfail compares between the nodes.', default: [], item: str({ doc: 'Address.', format: 'ipv4' }) }),
+    ping_groups: map({
+      doc: 'ping_group: a named group counts as reachable when any member answers.',
+      default: {},
+      keyName: '<group>',
+      keyPattern: NAME,
+      keyText: NAME_TEXT,
+      value: list({ doc: 'Member addresses.', required: true, minItems: 1, item: str({ doc: 'Address.', format: 'ipv4' }) }),
+    }),
+    ipfail: bool({ doc: 'Run ipfail (respawn hacluster ipfail): give up resources when the peer reaches more ping nodes. Needs ping_nodes or ping_groups.', default: false }),
+    watchdog: str({ doc: 'Watchdog device heartbeat feeds (softdog is loaded when it is /dev/watchdog).', pattern: /^\/dev\/watchdog[0-9]*$/, patternText: 'a watchdog device such as /dev/watchdog' }),
+    respawn: list({
+      doc: 'respawn lines: programs heartbeat runs and restarts (exit code 100 stops them).',
+      default: [],
+      item: obj({
+        doc: 'A respawned program.',
+        fields: {
+          user: str({ doc: 'User it runs as.', default: 'hacluster', pattern: NAME, patternText: NAME_TEXT }),
+          command: list({ doc: 'Program and arguments, one word each.', required: true, minItems: 1, item: str({ doc: 'A word.', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }) }),
+        },
+      }),
+    }),
+    groups: list({ doc: 'Resource groups (rendered to haresources lines).', default: [], item: hbGroup }),
     resources: list({
-      doc: 'haresources lines: "<node> <resource> <resource>…"; a bare address or IPaddr::addr/prefix/interface takes over an address.',
-      required: true,
-      minItems: 1,
-      item: str({ doc: 'An haresources line.', pattern: /^\S+(\s+\S+)+$/, patternText: 'a node followed by resources' }),
+      doc: 'Classic haresources lines as written for heartbeat: "<node> <resource> <resource>…"; a bare address or IPaddr::addr/prefix/interface takes over an address (interface: a logical name).',
+      default: [],
+      item: str({ doc: 'An haresources line.', pattern: /^[A-Za-z0-9_.:/@%+=,-]+([ \t]+[A-Za-z0-9_.:/@%+=,-]+)+$/, patternText: 'a node followed by resources, words of letters, digits and _ . : / @ % + = , -' }),
     }),
     authkeys: obj({
-      doc: 'authkeys: how heartbeat packets are signed.',
+      doc: 'authkeys: how heartbeat packets are signed. One key (method + key), or several (keys + active) to rotate keys without downtime.',
       required: true,
       fields: {
-        method: oneOf({ doc: 'Signature method.', values: ['sha1', 'md5', 'crc'], default: 'sha1' }),
-        key: str({ doc: 'Shared key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+        method: oneOf({ doc: 'Signature method of the single key (id 1).', values: ['sha1', 'md5', 'crc'] }),
+        key: str({ doc: 'The single key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+        keys: list({ doc: 'Several keys by id; heartbeat accepts every listed key and signs with the active one.', default: [], item: hbKey }),
+        active: int({ doc: 'Id of the key heartbeat signs with ("auth <id>"; with keys).', min: 1, max: 15 }),
       },
+    }),
+  },
+});
+
+// ---------------------------------------------------------------- drbd
+const drbd = obj({
+  doc: 'DRBD replicated block device under heartbeat (drbd 8.4 resource file). The backing disk is a local disk named by a stable id; it is initialised (metadata + initial sync) only when it is empty.',
+  fields: {
+    resource: str({ doc: 'Resource name (drbddisk::<name> in haresources).', default: 'r0', pattern: NAME, patternText: NAME_TEXT }),
+    minor: int({ doc: 'Device minor: /dev/drbd<minor>.', default: 0, min: 0, max: 255 }),
+    disk: str({ doc: 'Backing disk by stable name (/dev/disk/by-id/…, by-path/…).', required: true, pattern: /^\/dev\/disk\/by-(id|path|partuuid|partlabel)\/[A-Za-z0-9_.:+@-]+$/, patternText: 'a stable device name under /dev/disk/by-id/ or /dev/disk/by-path/' }),
+    interface: ifRef('Logical interface of the replication link (a crossover cable is best); each node uses its first address there.'),
+    port: int({ doc: 'TCP port of the replication link.', default: 7788, min: 1, max: 65535 }),
+    protocol: oneOf({ doc: 'Replication protocol: C acknowledges a write once both disks have it (no acknowledged write lost on failover).', values: ['A', 'B', 'C'], default: 'C' }),
+    sync_rate: str({ doc: 'Resync rate (resync-rate), e.g. 40M.', default: '40M', pattern: /^[1-9][0-9]{0,5}[KMG]$/, patternText: 'a rate such as 40M (K, M or G bytes per second)' }),
+    shared_secret: str({ doc: 'Peer authentication (cram-hmac-alg sha1).', secret: true, pattern: /^[A-Za-z0-9_.:/@%+=,-]{8,64}$/, patternText: '8-64 characters of letters, digits and _ . : / @ % + = , -' }),
+  },
+});
+
+// ---------------------------------------------------------------- fencing (STONITH)
+/** STONITH plugins of cluster-glue the fencing section can name, with the parameters heartbeat passes them in order. */
+export const FENCE_TYPES = ['external/ipmi', 'apcmaster', 'external/rackpdu', 'baytech', 'lab'] as const;
+const fencing = obj({
+  doc: 'STONITH (heartbeat stonith_host): the power devices that switch a node off before its resources are taken over.',
+  fields: {
+    devices: list({
+      doc: 'Power devices.',
+      required: true,
+      minItems: 1,
+      item: obj({
+        doc: 'A power device and the nodes it controls.',
+        fields: {
+          type: oneOf({ doc: 'cluster-glue STONITH plugin: external/ipmi (a BMC per node), apcmaster (APC MasterSwitch, telnet), external/rackpdu (SNMP PDU), baytech (RPC), lab (the QEMU lab\'s power controller, plugin external/pillars-lab).', values: FENCE_TYPES, required: true }),
+          address: str({ doc: 'Device address (host or host:port).', required: true, check: (s: string) => (/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s) ? undefined : `must be a host or host:port, got ${JSON.stringify(s)}`) }),
+          login: str({ doc: 'Login (ipmi userid, apcmaster login; rackpdu: SNMP community).', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
+          password: str({ doc: 'Password.', secret: true, pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
+          nodes: list({ doc: 'Nodes this device powers (outlet names are the nodes\' hostnames).', required: true, minItems: 1, item: str({ doc: 'Node.', pattern: NAME, patternText: NAME_TEXT }) }),
+          interface: oneOf({ doc: 'external/ipmi: ipmitool interface.', values: ['lan', 'lanplus'], default: 'lanplus' }),
+        },
+      }),
     }),
   },
 });
@@ -518,6 +631,8 @@ export const pillarsConfig = obj({
     director,
     realserver,
     heartbeat,
+    drbd,
+    fencing,
     alerts,
     admin,
   },
@@ -529,7 +644,11 @@ export type VrrpInstance = NonNullable<PillarsConfig['vrrp']>['instances'][numbe
 export type VirtualServer = NonNullable<PillarsConfig['director']>['virtual_servers'][number];
 export type RealServer = VirtualServer['real_servers'][number];
 export type Check = NonNullable<VirtualServer['check']>;
-export type HeartbeatLink = NonNullable<PillarsConfig['heartbeat']>['links'][number];
+export type HeartbeatConfig = NonNullable<PillarsConfig['heartbeat']>;
+export type HeartbeatLink = HeartbeatConfig['links'][number];
+export type HeartbeatGroup = HeartbeatConfig['groups'][number];
+export type DrbdConfig = NonNullable<PillarsConfig['drbd']>;
+export type FencingConfig = NonNullable<PillarsConfig['fencing']>;
 
 /** The sections each profile's config needs and may have (derived from the role table). */
 export const PROFILE_SECTIONS: Readonly<Record<ProfileName, { needs: readonly string[]; allows: readonly string[] }>> = Object.fromEntries(

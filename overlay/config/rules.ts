@@ -3,7 +3,8 @@
  * uniqueness, references between sections). Runs only on a config whose keys all type-checked.
  */
 import type { Path, RawIssue } from './decl.js';
-import { PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
+import { CONSOLE_SERIAL, PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
+import { ipResource, parseResourceLine } from './haresources.js';
 import { ROLE_SECTIONS } from '../roles/table.js';
 import { inSubnet, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
 
@@ -188,48 +189,138 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   const hbVips: Ip[] = [];
   if (c.heartbeat) {
     const hb = c.heartbeat;
+    const t = (ms: number) => `${ms} ms`;
     if (nodes.length !== 2) add(['heartbeat'], `needs exactly 2 nodes, got ${nodes.length}`, 'key');
-    if (hb.deadtime <= hb.keepalive) add(['heartbeat', 'deadtime'], `must be greater than keepalive (${hb.keepalive}), got ${hb.deadtime}`);
+    // heartbeat's own rules (ha.cf(5)): a peer is dead only after more than two missed keepalives.
+    if (hb.deadtime <= 2 * hb.keepalive) add(['heartbeat', 'deadtime'], `must be greater than 2 × keepalive (${t(2 * hb.keepalive)}), got ${t(hb.deadtime)}`);
     else if (hb.warntime <= hb.keepalive || hb.warntime >= hb.deadtime)
-      add(['heartbeat', 'warntime'], `must be between keepalive (${hb.keepalive}) and deadtime (${hb.deadtime}), got ${hb.warntime}`);
-    if (hb.initdead < hb.deadtime) add(['heartbeat', 'initdead'], `must be at least deadtime (${hb.deadtime}), got ${hb.initdead}`);
+      add(['heartbeat', 'warntime'], `must be between keepalive (${t(hb.keepalive)}) and deadtime (${t(hb.deadtime)}), got ${t(hb.warntime)}`);
+    if (hb.initdead < hb.deadtime) add(['heartbeat', 'initdead'], `must be at least deadtime (${t(hb.deadtime)}), got ${t(hb.initdead)}`);
+    const serials = new Map<string, number>();
     hb.links.forEach((l, i) => {
-      if (l.type === 'serial') return;
-      if (!needIf(['heartbeat', 'links', i, 'interface'], l.interface)) return;
+      const lp: Path = ['heartbeat', 'links', i];
+      if (l.type === 'serial') {
+        if (l.device === CONSOLE_SERIAL)
+          add([...lp, 'device'], `${CONSOLE_SERIAL} is the console (console=ttyS0) and the test channel; put the heartbeat cable on the second serial port, /dev/ttyS1`);
+        const prev = serials.get(l.device);
+        if (prev !== undefined) add([...lp, 'device'], `${l.device} is already heartbeat.links[${prev}]`);
+        else serials.set(l.device, i);
+        return;
+      }
+      if (!needIf([...lp, 'interface'], l.interface)) return;
       if (l.type === 'ucast')
         for (const [name, node] of nodes)
-          if (nodeNets(node, l.interface).length === 0) add(['heartbeat', 'links', i, 'interface'], `node ${name} has no address on ${l.interface} for ucast`);
+          if (nodeNets(node, l.interface).length === 0) add([...lp, 'interface'], `node ${name} has no address on ${l.interface} for ucast`);
     });
+    if (hb.ipfail && hb.ping_nodes.length === 0 && Object.keys(hb.ping_groups).length === 0)
+      add(['heartbeat', 'ipfail'], 'needs ping_nodes or ping_groups (ipfail compares which node reaches more of them)');
+
+    // ---- authkeys: one key (method + key) or several (keys + active)
     const ak = hb.authkeys;
-    const akPath = ['heartbeat', 'authkeys', 'key'];
-    if (ak.method === 'crc') {
-      if (ak.key !== undefined) add(akPath, 'crc takes no key (use sha1 for a signed heartbeat)');
-    } else if (ak.key === undefined) add(akPath, `required for ${ak.method}`, 'parent');
-    else if (ak.key.length < 8 || ak.key.length > 128) add(akPath, `must be 8-128 characters for ${ak.method}, got ${ak.key.length}`);
+    const akp: Path = ['heartbeat', 'authkeys'];
+    const checkKey = (method: string, key: string | undefined, path: Path, at: RawIssue['at'] = 'value') => {
+      if (method === 'crc') {
+        if (key !== undefined) add(path, 'crc takes no key (use sha1 for a signed heartbeat)');
+      } else if (key === undefined) add(path, `required for ${method}`, 'parent');
+      else if (key.length < 8 || key.length > 128) add(path, `must be 8-128 characters for ${method}, got ${key.length}`, at);
+      else if (/[\s#]/.test(key) || /^\s|\s$/.test(key)) add(path, 'must not contain whitespace or # (authkeys reads the key as one word)');
+    };
+    if (ak.keys.length > 0) {
+      if (ak.method !== undefined || ak.key !== undefined) add([...akp, ak.method !== undefined ? 'method' : 'key'], 'use either method + key (one key) or keys + active (several), not both', 'key');
+      const ids = new Map<number, number>();
+      ak.keys.forEach((k, i) => {
+        const prev = ids.get(k.id);
+        if (prev !== undefined) add([...akp, 'keys', i, 'id'], `key id ${k.id} is already authkeys.keys[${prev}]`);
+        else ids.set(k.id, i);
+        checkKey(k.method, k.key, [...akp, 'keys', i, 'key']);
+      });
+      if (ak.active === undefined) add([...akp, 'active'], `required with keys: the id heartbeat signs with (one of ${[...ids.keys()].join(', ')})`, 'parent');
+      else if (!ids.has(ak.active)) add([...akp, 'active'], `no key with id ${ak.active} (ids: ${[...ids.keys()].join(', ')})`);
+    } else {
+      if (ak.active !== undefined) add([...akp, 'active'], 'only with keys (the single key is id 1)', 'key');
+      if (ak.method === undefined) add([...akp, 'method'], 'required (sha1, md5 or crc), or give keys + active', 'parent');
+      else checkKey(ak.method, ak.key, [...akp, 'key']);
+    }
+
+    // ---- resources: groups and classic lines
     const byHost = new Map(nodes.map(([n, node]) => [hostnameOf(n, node), n]));
-    hb.resources.forEach((line, i) => {
+    if (hb.groups.length === 0 && hb.resources.length === 0) add(['heartbeat'], 'needs groups or resources (what heartbeat moves between the nodes)', 'key');
+    const groupNames = new Map<string, number>();
+    const drbdUsers: Path[] = [];
+    hb.groups.forEach((g, i) => {
+      const gp: Path = ['heartbeat', 'groups', i];
+      const prev = groupNames.get(g.name);
+      if (prev !== undefined) add([...gp, 'name'], `group name ${g.name} is already heartbeat.groups[${prev}]`);
+      else groupNames.set(g.name, i);
+      if (!c.nodes[g.node]) add([...gp, 'node'], `unknown node "${g.node}"`);
+      g.addresses.forEach((a, j) => {
+        const ap: Path = [...gp, 'addresses', j];
+        const v = parseCidr(a.address, true);
+        if (v) hbVips.push(v);
+        if (needIf([...ap, 'interface'], a.interface)) vipInSubnet([...ap, 'address'], a.address, a.interface);
+        noteVip([...ap, 'address'], a.address, `heartbeat group ${g.name}`);
+      });
+      if (g.drbd) {
+        drbdUsers.push([...gp, 'drbd']);
+        if (!c.drbd) add([...gp, 'drbd'], 'needs the drbd section (which resource to make primary)');
+      }
+      if (g.filesystem && g.filesystem.device === undefined && !g.drbd)
+        add([...gp, 'filesystem'], 'needs a device (or drbd: true to mount the DRBD device)', 'parent');
+      if (g.mail && !c.alerts) add([...gp, 'mail'], 'needs the alerts section (the SMTP relay MailTo sends through)', 'key');
+      if (g.addresses.length === 0 && !g.drbd && !g.filesystem && g.services.length === 0 && !g.mail) add(gp, 'an empty group: give addresses, drbd, filesystem or services');
+    });
+    hb.resources.forEach((text, i) => {
       const path: Path = ['heartbeat', 'resources', i];
-      const [owner, ...res] = line.trim().split(/\s+/);
-      if (!owner || (!c.nodes[owner] && !byHost.has(owner))) add(path, `unknown node "${owner}" (the first word is the preferred node)`);
-      for (const r of res) {
-        const m = /^(?:IPaddr2?::)?([0-9a-fA-F.:]+?)(?:\/(\d+))?(?:\/([a-z][a-z0-9_-]*))?$/.exec(r);
-        if (!m || !parseIp(m[1]!)) {
-          if (/^IPaddr2?::/.test(r)) add(path, `cannot read address resource "${r}" (IPaddr::address/prefix/interface)`);
+      const line = parseResourceLine(text);
+      if (!line) return;
+      if (!c.nodes[line.node] && !byHost.has(line.node)) add(path, `unknown node "${line.node}" (the first word is the preferred node)`);
+      for (const r of line.resources) {
+        if (r.name === 'drbddisk') {
+          drbdUsers.push(path);
+          if (c.drbd && r.args[0] !== undefined && r.args[0] !== c.drbd.resource) add(path, `drbddisk::${r.args[0]} names no drbd resource (drbd.resource is ${c.drbd.resource})`);
+        }
+        const ipr = ipResource(r);
+        if (ipr === undefined) continue;
+        if (ipr === 'unreadable') {
+          add(path, `cannot read address resource "${r.text}" (IPaddr::address/prefix/interface)`);
           continue;
         }
-        const ip = parseIp(m[1]!)!;
-        hbVips.push(ip);
-        const ifname = m[3];
-        const vipText = m[1]! + (m[2] ? `/${m[2]}` : '');
-        if (ifname) {
-          if (needIf(path, ifname)) vipInSubnet(path, vipText, ifname);
+        hbVips.push(ipr.ip);
+        const vipText = ipr.address + (ipr.prefix !== undefined ? `/${ipr.prefix}` : '');
+        if (ipr.interface) {
+          if (needIf(path, ipr.interface)) vipInSubnet(path, vipText, ipr.interface);
         } else {
           for (const [name, node] of nodes)
-            if (!allNets(node).some((x) => inSubnet(ip, x.net))) add(path, `${m[1]} is not in a subnet of any interface of node ${name}`);
+            if (!allNets(node).some((x) => inSubnet(ipr.ip, x.net))) add(path, `${ipr.address} is not in a subnet of any interface of node ${name}`);
         }
         noteVip(path, vipText, `heartbeat resource line ${i + 1}`);
       }
     });
+    if (c.drbd && drbdUsers.length === 0) add(['drbd'], 'no heartbeat group uses it (set drbd: true on the group that mounts it)', 'key');
+    if (c.fencing) {
+      c.fencing.devices.forEach((d, i) => {
+        const dp: Path = ['fencing', 'devices', i];
+        d.nodes.forEach((n, j) => {
+          if (!c.nodes[n]) add([...dp, 'nodes', j], `unknown node "${n}"`);
+        });
+        if (d.type === 'external/ipmi' && d.nodes.length !== 1) add([...dp, 'nodes'], 'an IPMI BMC powers exactly one node (give one device per node)');
+        if (d.type !== 'lab' && d.password === undefined && d.type !== 'external/rackpdu') add([...dp, 'password'], `required for ${d.type}`, 'parent');
+        if ((d.type === 'external/ipmi' || d.type === 'apcmaster' || d.type === 'baytech') && d.login === undefined) add([...dp, 'login'], `required for ${d.type}`, 'parent');
+      });
+      const fenced = new Set(c.fencing.devices.flatMap((d) => d.nodes));
+      for (const n of nodeNames) if (!fenced.has(n)) add(['fencing', 'devices'], `no device powers node ${n}: its peer could not fence it`);
+    }
+  } else {
+    if (c.drbd) add(['drbd'], 'needs the heartbeat section (heartbeat decides which node is primary)', 'key');
+    if (c.fencing) add(['fencing'], 'needs the heartbeat section (heartbeat fences the peer before taking over)', 'key');
+  }
+
+  // ---- drbd
+  if (c.drbd) {
+    const d = c.drbd;
+    if (needIf(['drbd', 'interface'], d.interface))
+      for (const [name, node] of nodes)
+        if (!nodeNets(node, d.interface).some((n) => n.family === 4)) add(['drbd', 'interface'], `node ${name} has no IPv4 address on ${d.interface} for the replication link`);
   }
 
   // ---- statesync

@@ -9,6 +9,7 @@ import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.
 import { firewallRuns, firewallSection, readFirewallCounters } from './firewall.js';
 import { formatCluster } from '../status/cluster-text.js';
 import type { ClusterView } from '../status/cluster.js';
+import { clusterSection, heartbeatRuns, readCluster } from './cluster.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -42,9 +43,23 @@ async function main(argv: string[]): Promise<number> {
     const pool = directorRuns(result.json) ? await readPool(result.json) : undefined;
     // The firewall's per-rule counters come from nft here as well.
     const counters = firewallRuns(result.json) ? await readFirewallCounters() : undefined;
-    const json = { ...(result.json as object), ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}), ...(counters ? { firewall: counters } : {}) };
+    // The heartbeat view: group holdings from the supervisor, link and DRBD states from heartbeat and the kernel.
+    const cluster = heartbeatRuns(result.json) ? await readCluster(result.json) : undefined;
+    const json = {
+      ...(result.json as object),
+      ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}),
+      ...(counters ? { firewall: counters } : {}),
+      ...(cluster ? { heartbeat: cluster } : {}),
+    };
     if (p.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    else process.stdout.write(`${String(result.text)}\n${pool ? poolSection(pool).join('\n') + '\n' : ''}${counters ? firewallSection(counters).join('\n') + '\n' : ''}`);
+    else {
+      const sections = [
+        ...(pool ? poolSection(pool) : []),
+        ...(counters ? firewallSection(counters) : []),
+        ...(cluster ? clusterSection(cluster) : []),
+      ];
+      process.stdout.write(`${String(result.text)}\n${sections.map((l) => l + '\n').join('')}`);
+    }
     return 0;
   }
   if (p.cmd === 'cluster') {

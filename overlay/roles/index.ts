@@ -15,6 +15,9 @@ import { adminRole } from './admin/index.js';
 import { nofirewallRole } from './nofirewall/index.js';
 import { firewallRole } from './firewall/index.js';
 import { statesyncRole } from './statesync/index.js';
+import { heartbeatRole } from './heartbeat/index.js';
+import { drbdRole } from './drbd/index.js';
+import { fencingRole } from './fencing/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 import { PHASES, roleRow, startOrder } from './table.js';
 
@@ -23,7 +26,7 @@ import { PHASES, roleRow, startOrder } from './table.js';
  * keeps the two in step). A new role is a row in table.ts plus its module here.
  */
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
-  [networkRole, nofirewallRole, firewallRole, statesyncRole, vrrpRole, carpRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+  [networkRole, nofirewallRole, firewallRole, statesyncRole, vrrpRole, carpRole, drbdRole, heartbeatRole, fencingRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
 );
 
 /** The order roles start in: by the table's phases, within a phase by each module's `after`. */

@@ -43,8 +43,11 @@ export const ROLE_TABLE = [
   { name: 'statesync', phase: 'sync', sections: ['statesync'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['conntrackd', 'conntrack'], module: 'statesync' },
   { name: 'vrrp', phase: 'failover', sections: ['vrrp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['keepalived'], module: 'vrrp' },
   { name: 'carp', phase: 'failover', sections: ['carp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['ucarp'], module: 'carp' },
-  { name: 'heartbeat', phase: 'failover', sections: ['heartbeat'], runs: 'profile', profiles: { optional: ['heartbeat'], required: ['heartbeat'] }, packages: ['heartbeat'], module: null },
-  { name: 'director', phase: 'services', sections: ['director'], runs: 'profile', profiles: { optional: ['director'], required: ['director'] }, packages: ['keepalived', 'ipvsadm'], module: 'director' },
+  { name: 'drbd', phase: 'sync', sections: ['drbd'], runs: 'profile', profiles: { optional: ['heartbeat'], required: [] }, packages: ['drbd-utils', 'e2fsprogs'], module: 'drbd' },
+  { name: 'heartbeat', phase: 'failover', sections: ['heartbeat'], runs: 'profile', profiles: { optional: ['heartbeat'], required: ['heartbeat'] }, packages: ['heartbeat', 'cluster-glue', 'resource-agents', 'mount'], module: 'heartbeat' },
+  { name: 'fencing', phase: 'failover', sections: ['fencing'], runs: 'profile', profiles: { optional: ['heartbeat'], required: [] }, packages: ['cluster-glue'], module: 'fencing' },
+  // heartbeat may hold a director's VIPs (heartbeat + keepalived's checkers, as heartbeat + ldirectord did)
+  { name: 'director', phase: 'services', sections: ['director'], runs: 'profile', profiles: { optional: ['director', 'heartbeat'], required: ['director'] }, packages: ['keepalived', 'ipvsadm'], module: 'director' },
   { name: 'realserver', phase: 'services', sections: ['realserver'], runs: 'profile', profiles: { optional: ['realserver'], required: ['realserver'] }, packages: [], module: 'realserver' },
   { name: 'admin', phase: 'services', sections: ['admin'], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['dropbear-bin'], module: 'admin' },
 ] as const satisfies readonly RoleRow[];
@@ -101,5 +104,6 @@ export function startOrder(afterOf: (name: RoleName) => readonly RoleName[] = ()
  * What a profile names that cannot be built: roles without a module. One message per role. Pure.
  */
 export function rolesWithoutModule(roles: readonly string[]): RoleName[] {
-  return ROLE_TABLE.filter((r) => r.module === null && roles.includes(r.name)).map((r) => r.name);
+  const rows: readonly RoleRow[] = ROLE_TABLE;
+  return rows.filter((r) => r.module === null && roles.includes(r.name)).map((r) => r.name as RoleName);
 }

@@ -39,6 +39,11 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
       };
     case 'carp':
       return { service, ready: true, annotate: { key: `carp.${ev.interface}/${ev.vhid}`, value: ev.state }, console: `pillars: carp ${ev.interface}/${ev.vhid} ${ev.state}` };
+    case 'heartbeat-group':
+      // The status keeps the time of the change: "heartbeat.web: ACQUIRED since …" is who holds the group since when.
+      return { service, ready: false, annotate: { key: `heartbeat.${ev.name}`, value: ev.state === 'ACQUIRED' ? 'HELD' : 'RELEASED' }, console: `pillars: heartbeat group ${ev.name} ${ev.state}` };
+    case 'drbd':
+      return { service, ready: false, annotate: { key: `drbd.${ev.resource}`, value: ev.state }, console: `pillars: drbd ${ev.resource} ${ev.state}` };
   }
 }
 

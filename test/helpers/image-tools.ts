@@ -43,10 +43,10 @@ export function findRootfsTar(pkg: string, dir = rootfsCacheDir()): string | und
  * image first when no cached rootfs has it. Extraction goes to a temporary sibling and is renamed
  * into place, so a crashed run never leaves a half tree that looks complete.
  */
-export async function imageRootfs(pkg = 'keepalived'): Promise<string> {
+export async function imageRootfs(pkg = 'keepalived', profile?: string): Promise<string> {
   let tar = findRootfsTar(pkg);
   if (!tar) {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build'], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', ...(profile ? ['--profile', profile] : [])], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`pillars build failed (exit ${r.status}) while looking for a rootfs with ${pkg}`);
     tar = findRootfsTar(pkg);
     if (!tar) throw new Error(`no rootfs tar with ${pkg} in ${rootfsCacheDir()} after pillars build`);

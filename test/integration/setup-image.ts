@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { outRoot, root } from './image.js';
 
 export default function setup(): void {
-  const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,firewall').split(',');
+  const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,firewall,heartbeat').split(',');
   for (const profile of profiles) {
     const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', '--profile', profile, '--out', outRoot], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`pillars build --profile ${profile} failed (exit ${r.status})`);

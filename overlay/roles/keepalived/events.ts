@@ -9,6 +9,9 @@
  *   RS [10.0.0.11]:tcp:80 [192.0.2.10]:tcp:80 DOWN    a real server left / joined the pool
  * pillars' ucarp up/down scripts (templates/ucarp-updown.sh.ejs):
  *   CARP "lan/10" MASTER                vhid 10 on lan became MASTER / BACKUP
+ * pillars' heartbeat resource hook (templates/heartbeat-event.sh.ejs) and DRBD start script:
+ *   HEARTBEAT "web" ACQUIRED            this node now holds resource group web / RELEASED it
+ *   DRBD "r0" Primary UpToDate/UpToDate the resource's role and disk states (or REFUSED, DISKLESS)
  */
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
@@ -27,7 +30,9 @@ export type PillarsEvent =
   | { source: 'keepalived'; type: 'group'; name: string; state: VrrpState }
   | { source: 'keepalived'; type: 'virtual-server'; service: ServiceAddress; up: boolean }
   | { source: 'keepalived'; type: 'real-server'; server: ServiceAddress; service: ServiceAddress; up: boolean }
-  | { source: 'ucarp'; type: 'carp'; interface: string; vhid: number; state: 'MASTER' | 'BACKUP' };
+  | { source: 'ucarp'; type: 'carp'; interface: string; vhid: number; state: 'MASTER' | 'BACKUP' }
+  | { source: 'heartbeat'; type: 'heartbeat-group'; name: string; state: 'ACQUIRED' | 'RELEASED' }
+  | { source: 'drbd'; type: 'drbd'; resource: string; state: string };
 
 export type ParseResult = { ok: true; event: PillarsEvent } | { ok: false; line: string; error: string };
 
@@ -57,6 +62,15 @@ function upDown(word: string | undefined): boolean | undefined {
 export function parseEventLine(input: string): ParseResult {
   const line = input.replace(/\r?\n$/, '');
   const bad = (error: string): ParseResult => ({ ok: false, line, error });
+
+  const hb = /^HEARTBEAT "([a-z][a-z0-9_-]{0,30})" (\S+)$/.exec(line);
+  if (hb) {
+    const state = hb[2]!;
+    if (state !== 'ACQUIRED' && state !== 'RELEASED') return bad(`unknown heartbeat group state ${state}`);
+    return { ok: true, event: { source: 'heartbeat', type: 'heartbeat-group', name: hb[1]!, state } };
+  }
+  const drbd = /^DRBD "([a-z][a-z0-9_-]{0,30})" ([A-Za-z/ ]{1,80})$/.exec(line);
+  if (drbd) return { ok: true, event: { source: 'drbd', type: 'drbd', resource: drbd[1]!, state: drbd[2]! } };
 
   const named = /^(INSTANCE|GROUP|CARP) "([^"]*)" (\S+)(?: (-?\d+))?$/.exec(line);
   if (named) {
@@ -111,6 +125,8 @@ export function splitEventLines(buffered: string): { lines: string[]; rest: stri
 
 /** The supervised service an event comes from (readiness, status annotations). */
 export function eventService(ev: PillarsEvent): string {
+  if (ev.source === 'heartbeat') return 'heartbeat';
+  if (ev.source === 'drbd') return 'drbd';
   return ev.source === 'ucarp' ? ucarpServiceName(ev.interface, ev.vhid) : 'keepalived';
 }
 

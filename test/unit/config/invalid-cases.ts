@@ -242,11 +242,38 @@ export const cases: Case[] = [
     "pillars.yaml:24:25: statesync.interface: unknown interface \"sync\" on node a",
   ]),
   // ---- heartbeat
-  c('deadtime not above keepalive', [['deadtime: 30', 'deadtime: 2']], [
-    "pillars.yaml:12:13: heartbeat.deadtime: must be greater than keepalive (2), got 2",
+  c('deadtime not above 2 × keepalive', [['deadtime: 30000', 'deadtime: 4000']], [
+    "pillars.yaml:12:13: heartbeat.deadtime: must be greater than 2 × keepalive (4000 ms), got 4000 ms",
   ], 'heartbeat'),
-  c('initdead below deadtime', [['  deadtime: 30\n', '  deadtime: 30\n  initdead: 20\n']], [
-    "pillars.yaml:13:13: heartbeat.initdead: must be at least deadtime (30), got 20",
+  c('initdead below deadtime', [['  deadtime: 30000\n', '  deadtime: 30000\n  initdead: 20000\n']], [
+    "pillars.yaml:13:13: heartbeat.initdead: must be at least deadtime (30000 ms), got 20000 ms",
+  ], 'heartbeat'),
+  c('warntime outside keepalive..deadtime', [['  deadtime: 30000\n', '  deadtime: 30000\n  warntime: 1500\n']], [
+    "pillars.yaml:13:13: heartbeat.warntime: must be between keepalive (2000 ms) and deadtime (30000 ms), got 1500 ms",
+  ], 'heartbeat'),
+  c('timers written in seconds', [['keepalive: 2000', 'keepalive: 2']], [
+    "pillars.yaml:11:14: heartbeat.keepalive: must be 10-3600000, got 2",
+  ], 'heartbeat'),
+  c('serial link on the console port', [['{ type: ucast, interface: lan }', '{ type: serial, device: /dev/ttyS0 }']], [
+    "pillars.yaml:14:31: heartbeat.links[0].device: /dev/ttyS0 is the console (console=ttyS0) and the test channel; put the heartbeat cable on the second serial port, /dev/ttyS1",
+  ], 'heartbeat'),
+  c('ipfail without ping nodes', [['  deadtime: 30000\n', '  deadtime: 30000\n  ipfail: true\n']], [
+    "pillars.yaml:13:11: heartbeat.ipfail: needs ping_nodes or ping_groups (ipfail compares which node reaches more of them)",
+  ], 'heartbeat'),
+  c('authkeys rotation: active key missing', [['{ method: sha1, key: secretkey }', '{ keys: [{ id: 1, key: secretkey }, { id: 2, key: newsecretkey }], active: 3 }']], [
+    "pillars.yaml:17:88: heartbeat.authkeys.active: no key with id 3 (ids: 1, 2)",
+  ], 'heartbeat'),
+  c('group with drbd but no drbd section', [['  resources:\n    - a 10.0.0.10 apache2\n', '  groups:\n    - { name: web, node: a, drbd: true, filesystem: { mountpoint: /srv } }\n']], [
+    "pillars.yaml:16:35: heartbeat.groups[0].drbd: needs the drbd section (which resource to make primary)",
+  ], 'heartbeat'),
+  c('drbd backing disk not by stable name', [[END, 'drbd: { disk: /dev/sdb, interface: lan }\n']], [
+    "pillars.yaml:18:15: drbd.disk: must be a stable device name under /dev/disk/by-id/ or /dev/disk/by-path/, got \"/dev/sdb\"",
+  ], 'heartbeat'),
+  c('drbd section no group uses', [[END, 'drbd: { disk: /dev/disk/by-id/virtio-drbd0, interface: lan }\n']], [
+    "pillars.yaml:18:1: drbd: no heartbeat group uses it (set drbd: true on the group that mounts it)",
+  ], 'heartbeat'),
+  c('fencing leaves a node unfenced', [[END, 'fencing:\n  devices:\n    - { type: external/ipmi, address: 10.0.0.50, login: admin, password: secret, nodes: [a] }\n']], [
+    "pillars.yaml:20:5: fencing.devices: no device powers node b: its peer could not fence it",
   ], 'heartbeat'),
   c('sha1 key too short', [['key: secretkey', 'key: short']], [
     "pillars.yaml:17:34: heartbeat.authkeys.key: must be 8-128 characters for sha1, got 5",

@@ -30,4 +30,13 @@ describe('pillars drill options', () => {
     expect(usageError(['--runs', '0']).message).toBe("--runs must be a whole number from 1 to 100, got '0'");
     expect(usageError(['--scenario', 'meteor']).message).toMatch(/--scenario must be one of poweroff/);
   });
+
+  it('the heartbeat pair: fast timers by default, auto_failback off unless asked, no CARP', () => {
+    expect(drillOptions(['--profile', 'heartbeat'])).toEqual({ profile: 'heartbeat', runs: 3, scenario: 'poweroff', timers: 'fast', failover: 'vrrp', autoFailback: false, json: false });
+    expect(drillOptions(['--profile', 'heartbeat', '--timers', 'default', '--auto-failback', '-s', 'linkdown'])).toMatchObject({ timers: 'default', autoFailback: true, scenario: 'linkdown' });
+    expect(usageError(['--profile', 'heartbeat', '--scenario', 'meteor']).message).toMatch(/one of poweroff, crash, linkdown, partition with --profile heartbeat/);
+    expect(drillOptions(['--profile', 'heartbeat', '-s', 'partition'])).toMatchObject({ scenario: 'partition' });
+    expect(usageError(['--profile', 'heartbeat', '--failover', 'carp']).message).toMatch(/heartbeat is the failover/);
+    expect(usageError(['--auto-failback']).message).toMatch(/--auto-failback is for --profile heartbeat/);
+  });
 });

@@ -23,6 +23,9 @@ const good: [string, PillarsEvent][] = [
   ],
   ['CARP "lan/10" MASTER', { source: 'ucarp', type: 'carp', interface: 'lan', vhid: 10, state: 'MASTER' }],
   ['CARP "down/255" BACKUP', { source: 'ucarp', type: 'carp', interface: 'down', vhid: 255, state: 'BACKUP' }],
+  ['HEARTBEAT "web" ACQUIRED', { source: 'heartbeat', type: 'heartbeat-group', name: 'web', state: 'ACQUIRED' }],
+  ['HEARTBEAT "line1" RELEASED', { source: 'heartbeat', type: 'heartbeat-group', name: 'line1', state: 'RELEASED' }],
+  ['DRBD "r0" Primary UpToDate/UpToDate', { source: 'drbd', type: 'drbd', resource: 'r0', state: 'Primary UpToDate/UpToDate' }],
 ];
 
 const bad: [string, RegExp][] = [

@@ -23,7 +23,7 @@ describe('role table', () => {
   });
 
   it('starts roles phase by phase: link → filter → sync → failover → services', () => {
-    expect(ROLE_ORDER).toEqual(['network', 'nofirewall', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver', 'admin']);
+    expect(ROLE_ORDER).toEqual(['network', 'nofirewall', 'firewall', 'statesync', 'drbd', 'vrrp', 'carp', 'heartbeat', 'fencing', 'director', 'realserver', 'admin']);
     const phase = (n: RoleName) => PHASES.indexOf(rows.find((r) => r.name === n)!.phase);
     for (let i = 1; i < ROLE_ORDER.length; i++) expect(phase(ROLE_ORDER[i - 1]!)).toBeLessThanOrEqual(phase(ROLE_ORDER[i]!));
   });
@@ -45,7 +45,7 @@ describe('role table', () => {
       director: { needs: ['director'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'admin', 'alerts'] },
       firewall: { needs: ['firewall'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'admin', 'alerts'] },
       router: { needs: [], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'admin', 'alerts'] },
-      heartbeat: { needs: ['heartbeat'], allows: ['firewall', 'heartbeat', 'admin', 'alerts'] },
+      heartbeat: { needs: ['heartbeat'], allows: ['firewall', 'drbd', 'heartbeat', 'fencing', 'director', 'admin', 'alerts'] },
       realserver: { needs: ['realserver'], allows: ['firewall', 'realserver', 'admin', 'alerts'] },
     });
     for (const p of PROFILES) expect(profileSections(p)).toEqual(PROFILE_SECTIONS[p]);
@@ -54,7 +54,7 @@ describe('role table', () => {
   });
 
   it('lets profile files name only the roles that are not run by every image', () => {
-    expect(PROFILE_ROLE_NAMES).toEqual(['firewall', 'statesync', 'vrrp', 'carp', 'heartbeat', 'director', 'realserver']);
+    expect(PROFILE_ROLE_NAMES).toEqual(['firewall', 'statesync', 'vrrp', 'carp', 'drbd', 'heartbeat', 'fencing', 'director', 'realserver']);
   });
 });
 

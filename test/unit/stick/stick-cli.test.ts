@@ -152,7 +152,7 @@ describe('edit', () => {
     await writeFile(
       editor,
       `#!/bin/sh\nn=$(cat "${dir}/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${dir}/count"\n` +
-        `if [ $n = 1 ]; then sed -i 's/deadtime: 30/deadtime: 1/' "$1"; else sed -i 's/deadtime: 1$/deadtime: 40/' "$1"; fi\n`,
+        `if [ $n = 1 ]; then sed -i 's/deadtime: 30000/deadtime: 1000/' "$1"; else sed -i 's/deadtime: 1000$/deadtime: 40000/' "$1"; fi\n`,
     );
     await chmod(editor, 0o755);
   });
@@ -161,8 +161,8 @@ describe('edit', () => {
     await rm(join(dir, 'count'), { force: true });
     const r = await pillars(['-s', img, 'edit'], { env: { EDITOR: editor } });
     expect(r.code).toBe(1);
-    expect(r.err).toContain('heartbeat.deadtime: must be greater than keepalive (2), got 1');
-    expect((await pillars(['-s', img, 'get', 'heartbeat.deadtime'])).out).toBe('30');
+    expect(r.err).toContain('heartbeat.deadtime: must be greater than 2 × keepalive (4000 ms), got 1000 ms');
+    expect((await pillars(['-s', img, 'get', 'heartbeat.deadtime'])).out).toBe('30000');
   });
 
   test('the editor re-opens on errors until the config is valid', async () => {
@@ -170,7 +170,7 @@ describe('edit', () => {
     const r = await pillars(['-s', img, 'edit'], { env: { EDITOR: editor }, ask: async () => 'y' });
     expect(r).toMatchObject({ code: 0, out: 'saved as generation 2' });
     expect(await readFile(join(dir, 'count'), 'utf8')).toBe('2\n');
-    expect((await pillars(['-s', img, 'get', 'heartbeat.deadtime'])).out).toBe('40');
+    expect((await pillars(['-s', img, 'get', 'heartbeat.deadtime'])).out).toBe('40000');
     await fsckClean(img);
   });
 });

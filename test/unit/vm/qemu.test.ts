@@ -29,6 +29,21 @@ describe('qemu command', () => {
   });
 });
 
+describe('heartbeat pair wiring', () => {
+  it('the second serial port is a null-modem cable between the two VMs; the first stays the console', () => {
+    const a = qemuArgs({ ...spec, serialLink: { socket: '/tmp/x/serial.sock', listen: true } }).join(' ');
+    const b = qemuArgs({ ...spec, serialLink: { socket: '/tmp/x/serial.sock', listen: false } }).join(' ');
+    expect(a).toMatch(/-serial stdio .*-chardev socket,id=serial1,path=\/tmp\/x\/serial.sock,server=on,wait=off -serial chardev:serial1/);
+    expect(b).toContain('-chardev socket,id=serial1,path=/tmp/x/serial.sock,reconnect=1 -serial chardev:serial1');
+    expect(a.indexOf('-serial stdio')).toBeLessThan(a.indexOf('-serial chardev:serial1'));
+  });
+  it('a local disk shows up under /dev/disk/by-id/virtio-<serial>', () => {
+    expect(qemuArgs({ ...spec, disks: [{ image: '/tmp/x/ha1.drbd.img', serial: 'drbd0' }] }).join(' ')).toContain(
+      '-drive if=none,id=disk0,format=raw,file=/tmp/x/ha1.drbd.img -device virtio-blk-pci,drive=disk0,serial=drbd0',
+    );
+  });
+});
+
 describe('monitor output', () => {
   it('drops the character-by-character echo, control sequences and the prompt', () => {
     const raw = ' i\x1b[K\x1b[Din\x1b[K\x1b[D\x1b[Dinfo status\x1b[K\r\nVM status: running\r\n(qemu) ';

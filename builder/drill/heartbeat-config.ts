@@ -1,0 +1,75 @@
+/**
+ * The stick config of the heartbeat lab pair: the lab's NICs (eth0 lan, eth1 internal, eth2 sync
+ * with the fixed MACs), heartbeat over ucast on lan plus the null-modem cable on ttyS1, DRBD on
+ * the sync link with each VM's virtio disk (/dev/disk/by-id/virtio-drbd0), the resource group
+ * VIP + drbddisk + Filesystem + pillars-records (the record service the drill writes through),
+ * and the lab's power controller as STONITH device. Timers: the documented fast ones (keepalive
+ * 200 ms, deadtime 1 s) or heartbeat's classic defaults. Pure: returns the YAML text.
+ */
+import { vmMac } from '../vm/plan.js';
+import { LAB_ADDRESSES, labNodeName, type Timers } from './lab-config.js';
+
+/** The lab's fence device: the power controller on the lan segment. */
+export const LAB_POWER = { host: 'power', address: '192.0.2.250', port: 8090 } as const;
+/** The record service the client writes through, on the group's VIP. */
+export const RECORDS_PORT = 80;
+/** Serial of the lab VMs' DRBD disk: /dev/disk/by-id/virtio-<serial>. */
+export const DRBD_DISK_SERIAL = 'drbd0';
+
+export const HEARTBEAT_TIMERS: Readonly<Record<Timers, { keepalive: number; warntime: number; deadtime: number; initdead: number }>> = {
+  // fast: the backup declares the peer dead after 1 s of silence (5 missed keepalives).
+  fast: { keepalive: 200, warntime: 600, deadtime: 1000, initdead: 30000 },
+  // heartbeat's classic values (ha.cf(5)): 2 s keepalive, 30 s deadtime.
+  default: { keepalive: 2000, warntime: 10000, deadtime: 30000, initdead: 120000 },
+};
+
+export interface HeartbeatLabConfigOptions {
+  timers?: Timers;
+  autoFailback?: boolean;
+}
+
+export function heartbeatLabConfig(o: HeartbeatLabConfigOptions = {}): string {
+  const t = HEARTBEAT_TIMERS[o.timers ?? 'fast'];
+  const lines = ['# Generated for the pillars heartbeat lab (see builder/drill/heartbeat-config.ts).', 'version: 1', 'profile: heartbeat', 'nodes:'];
+  for (const i of [0, 1]) {
+    lines.push(
+      `  ${labNodeName(i)}:`,
+      `    hostname: ${labNodeName(i)}`,
+      '    interfaces:',
+      `      lan: { mac: "${vmMac(i, 0)}", addresses: [${LAB_ADDRESSES.lanNode(i)}/24] }`,
+      `      internal: { mac: "${vmMac(i, 1)}", addresses: [${LAB_ADDRESSES.internalNode(i)}/24] }`,
+      `      sync: { mac: "${vmMac(i, 2)}", addresses: [${LAB_ADDRESSES.syncNode(i)}/24] }`,
+    );
+  }
+  lines.push(
+    'heartbeat:',
+    `  keepalive: ${t.keepalive}`,
+    `  warntime: ${t.warntime}`,
+    `  deadtime: ${t.deadtime}`,
+    `  initdead: ${t.initdead}`,
+    '  links:',
+    '    - { type: ucast, interface: lan }',
+    '    - { type: serial, device: /dev/ttyS1, baud: 115200 }',
+    `  auto_failback: ${o.autoFailback ?? false}`,
+    '  groups:',
+    '    - name: records',
+    `      node: ${labNodeName(0)}`,
+    `      addresses: [{ address: ${LAB_ADDRESSES.lanVip}/24, interface: lan }]`,
+    '      drbd: true',
+    '      filesystem: { mountpoint: /srv/data, fstype: ext4 }',
+    `      services: ["pillars-records::${LAB_ADDRESSES.lanVip}:${RECORDS_PORT}::/srv/data"]`,
+    '  authkeys: { method: sha1, key: pillars-lab-heartbeat }',
+    'drbd:',
+    `  disk: /dev/disk/by-id/virtio-${DRBD_DISK_SERIAL}`,
+    '  interface: sync',
+    '  protocol: C',
+    '  sync_rate: 100M',
+    'fencing:',
+    '  devices:',
+    `    - { type: lab, address: "${LAB_POWER.address}:${LAB_POWER.port}", nodes: [${labNodeName(0)}, ${labNodeName(1)}] }`,
+    'admin:',
+    '  status_page: { listen: "0.0.0.0:8080" }',
+    '',
+  );
+  return lines.join('\n');
+}

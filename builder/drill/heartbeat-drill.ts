@@ -1,0 +1,174 @@
+/**
+ * The heartbeat drill: a client writes a numbered record every 50 ms through the records service
+ * on the VIP; the node holding the group is faulted; the failover time is the gap from the fault
+ * to the first write acknowledged by the other node, and every acknowledged record must be
+ * readable afterwards (lost_probes counts acknowledged records that are gone). Then the faulted
+ * node is restored and the next run faults whichever node holds the group.
+ *   poweroff  SIGKILL of the active node's QEMU
+ *   crash     kill -9 of heartbeat on the active node (the supervisor restarts it; the peer takes over
+ *             after deadtime unless heartbeat is back first)
+ *   linkdown  the active node's LAN NIC loses carrier: heartbeats still flow over the serial cable,
+ *             so there must be NO failover (failover_ms is how long the group stayed put; 0 moves)
+ *   partition both heartbeat links cut (every segment between the nodes, and the serial cable
+ *             unplugged through QEMU's chardev-change): one node must fence the other through the
+ *             power controller, so exactly one node is left and DRBD is never primary on both
+ */
+import { guestExec } from '../vm/guest.js';
+import type { LabHost, LabVm } from '../vm/lab.js';
+import type { Logger } from '../log.js';
+import { LAB_ADDRESSES } from './lab-config.js';
+import { RECORDS_PORT } from './heartbeat-config.js';
+import { ACQUIRED_LINE, type HeartbeatLab } from './heartbeat-lab.js';
+import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
+
+export const HEARTBEAT_SCENARIOS = ['poweroff', 'crash', 'linkdown', 'partition'] as const satisfies readonly Scenario[];
+export type HeartbeatScenario = (typeof HEARTBEAT_SCENARIOS)[number];
+export const RECORDS_URL = `http://${LAB_ADDRESSES.lanVip}:${RECORDS_PORT}`;
+/** A failover slower than this is a failed run. */
+const GIVE_UP_MS = 60_000;
+/** linkdown: how long the group must stay put. */
+const HOLD_MS = 10_000;
+
+/** The writer the client runs: POST /record/<n> every 50 ms (bounded by count), one JSON line per acknowledgement. */
+export const RECORD_WRITER = `
+const [base, count] = [process.argv[1], Number(process.argv[2])];
+let n = 0;
+const tick = async () => {
+  if (n >= count) return process.exit(0);
+  const k = ++n;
+  try {
+    const r = await fetch(base + '/record/' + k, { method: 'POST', signal: AbortSignal.timeout(1000) });
+    const body = (await r.text()).trim();
+    if (r.ok) console.log(JSON.stringify({ n: k, acked: Date.now(), node: body.split(' ')[1] }));
+  } catch {}
+};
+setInterval(() => void tick(), 50);
+`;
+
+export interface Ack {
+  n: number;
+  acked: number;
+  node: string;
+}
+
+export interface RecordWriter {
+  acks(): Ack[];
+  stop(): Promise<Ack[]>;
+}
+
+export function startRecordWriter(client: LabHost, count = 6000): RecordWriter {
+  const d = client.spawn(process.execPath, ['-e', RECORD_WRITER, RECORDS_URL, String(count)]);
+  const acks = () => d.output.lines.map((l) => JSON.parse(l) as Ack);
+  return {
+    acks,
+    async stop() {
+      d.kill('SIGTERM');
+      await d.output.ended;
+      return acks();
+    },
+  };
+}
+
+/** Record numbers stored on the node that serves now. */
+export async function storedRecords(client: LabHost): Promise<Set<number>> {
+  const r = await client.run(process.execPath, ['-e', `fetch('${RECORDS_URL}/records').then(r => r.text()).then(t => process.stdout.write(t))`]);
+  return new Set(r.stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+}
+
+export function activeNode(nodes: readonly LabVm[]): LabVm | undefined {
+  // The node whose console last said it acquired the group and has not released it since.
+  let best: { vm: LabVm; t: number } | undefined;
+  for (const vm of nodes) {
+    const lines = vm.vm.lines;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const l = lines[i]!;
+      if (/pillars: heartbeat group records RELEASED/.test(l.text)) break;
+      if (ACQUIRED_LINE.test(l.text)) {
+        const t = vm.vm.startedAt + l.t;
+        if (!best || t > best.t) best = { vm, t };
+        break;
+      }
+    }
+  }
+  return best?.vm;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForAcks(w: RecordWriter, pred: (a: Ack[]) => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (pred(w.acks())) return true;
+    await sleep(50);
+  }
+  return pred(w.acks());
+}
+
+export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatScenario, log: Logger): Promise<DrillRun> {
+  const a = activeNode(hl.nodes);
+  if (!a) throw new Error('no node holds the records group');
+  const b = hl.nodes.find((n) => n !== a)!;
+  const w = startRecordWriter(hl.client);
+  if (!(await waitForAcks(w, (x) => x.length >= 20, 30_000))) throw new Error(`the records service on ${RECORDS_URL} acknowledged fewer than 20 writes in 30 s`);
+  const fault = Date.now();
+  if (scenario === 'poweroff') a.kill();
+  else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(busybox pidof -s heartbeat)', 30_000);
+  else if (scenario === 'linkdown') await a.linkDown(0);
+  else {
+    await hl.lab.partition(a, b);
+    await a.monitor('chardev-change serial1 null');
+  }
+  let run: DrillRun;
+  if (scenario === 'partition') {
+    // Bounded: one node must be powered off by the other's fence within 60 s.
+    const end = Date.now() + GIVE_UP_MS;
+    while (a.alive && b.alive && Date.now() < end) await sleep(100);
+    if (a.alive && b.alive) {
+      const roles = await Promise.all([a, b].map(async (n) => (await guestExec(n.vm, 'cat /proc/drbd', 30_000)).output.match(/ro:(\S+)/)?.[1] ?? '?'));
+      throw new Error(`partition: no node was fenced within ${GIVE_UP_MS} ms (DRBD roles ${roles.join(', ')})`);
+    }
+    const survivor = a.alive ? a : b;
+    const fenced = survivor === a ? b : a;
+    if (survivor === b) await waitForAcks(w, (x) => x.some((k) => k.node === b.name && k.acked > fault), GIVE_UP_MS);
+    const first = w.acks().find((k) => k.node === survivor.name && k.acked > fault);
+    run = { failover_ms: survivor === a ? 0 : first ? first.acked - fault : GIVE_UP_MS, lost_probes: 0, from: a.name, to: survivor.name };
+    log.info(`heartbeat drill: partition: ${survivor.name} fenced ${fenced.name}`);
+    await hl.lab.heal();
+    const link = a.spec.serialLink;
+    if (survivor === a && link) await a.monitor(`chardev-change serial1 ${link.listen ? `socket,path=${link.socket},server=on,wait=off` : `socket,path=${link.socket},reconnect=1`}`);
+    await sleep(1000);
+    const acked = await w.stop();
+    const stored = await storedRecords(hl.client);
+    run.lost_probes = acked.filter((k) => !stored.has(k.n)).length;
+    await hl.restart(fenced);
+    return run;
+  }
+  if (scenario === 'linkdown') {
+    const moved = await waitForAcks(w, (x) => x.some((k) => k.node === b.name), HOLD_MS);
+    run = { failover_ms: moved ? Date.now() - fault : 0, lost_probes: 0, from: a.name, to: moved ? b.name : a.name };
+    await a.linkUp(0);
+    if (moved) log.warn(`heartbeat drill: linkdown moved the group to ${b.name} although the serial link was up`);
+  } else {
+    const ok = await waitForAcks(w, (x) => x.some((k) => k.node === b.name && k.acked > fault), GIVE_UP_MS);
+    const first = w.acks().find((k) => k.node === b.name && k.acked > fault);
+    run = { failover_ms: ok && first ? first.acked - fault : GIVE_UP_MS, lost_probes: 0, from: a.name, to: b.name };
+  }
+  await sleep(1000);
+  const acked = await w.stop();
+  const stored = await storedRecords(hl.client);
+  run.lost_probes = acked.filter((k) => !stored.has(k.n)).length;
+  if (scenario === 'poweroff') await hl.restart(a);
+  return run;
+}
+
+export async function heartbeatDrill(hl: HeartbeatLab, scenario: HeartbeatScenario, runs: number, log: Logger): Promise<DrillReport> {
+  const results: DrillRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await heartbeatDrillRun(hl, scenario, log);
+    log.info(`heartbeat drill ${scenario} ${i + 1}/${runs}: ${r.failover_ms} ms, ${r.lost_probes} acknowledged records lost (${r.from} → ${r.to})`);
+    results.push(r);
+    // The restored node rejoins (DRBD resync) before the next fault.
+    await sleep(5000);
+  }
+  return summarize(scenario, 'heartbeat', results);
+}

@@ -1,0 +1,123 @@
+/**
+ * The heartbeat pair in its lab: segments lan (client, power controller), internal and sync (DRBD
+ * replication); two appliances with a config stick each, a virtio disk each (the DRBD backing
+ * disk, created in the lab directory and deleted with it) and their second serial ports wired
+ * back to back (heartbeat's serial medium; the first port stays the console and test channel);
+ * the lab's power controller on lan as the STONITH device. Resolves once both nodes are ready and
+ * one holds the records group.
+ */
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab, type LabHost, type LabOptions, type LabVm } from '../vm/lab.js';
+import { LAB_ADDRESSES, labNodeName, type Timers } from './lab-config.js';
+import { BOOT_TIMEOUT_MS, labBoot, READY_LINE, writeLabStick } from './drill.js';
+import { DRBD_DISK_SERIAL, heartbeatLabConfig, LAB_POWER } from './heartbeat-config.js';
+
+/** Size of each lab DRBD disk (sparse). */
+export const LAB_DISK_MIB = 128;
+/** The console line of the node that took the records group. */
+export const ACQUIRED_LINE = /pillars: heartbeat group records ACQUIRED/;
+/** First start: DRBD metadata, the initial sync of a new pair and mkfs before heartbeat takes the group. */
+export const ACQUIRE_TIMEOUT_MS = 300_000;
+
+/** The compiled power controller: next to this module in dist/, or dist/ of the checkout when run from source (tests). */
+function powerMain(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const sibling = join(here, '..', 'vm', 'power-main.js');
+  return existsSync(sibling) ? sibling : join(here, '..', '..', 'dist', 'builder', 'vm', 'power-main.js');
+}
+
+export interface HeartbeatLabOptions extends LabOptions {
+  imageDir: string;
+  timers?: Timers;
+  autoFailback?: boolean;
+  memoryMiB?: number;
+}
+
+export interface HeartbeatLab {
+  lab: Lab;
+  nodes: LabVm[];
+  client: LabHost;
+  /** Boot a powered-off node again (its power outlet follows the new QEMU). */
+  restart(vm: LabVm): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+function pidFile(lab: Lab, vm: LabVm): string {
+  return join(lab.dir, `${vm.name}.qemu.pid`);
+}
+
+async function sparseFile(path: string, mib: number): Promise<void> {
+  const f = await open(path, 'wx');
+  try {
+    await f.truncate(mib * 1024 * 1024);
+  } finally {
+    await f.close();
+  }
+}
+
+export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<HeartbeatLab> {
+  const tmp = await mkdtemp(join(tmpdir(), 'pillars-hb-'));
+  const text = heartbeatLabConfig({ timers: o.timers ?? 'fast', autoFailback: o.autoFailback ?? false });
+  let lab: Lab | undefined;
+  const dispose = async () => {
+    await lab?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  };
+  try {
+    const sticks = [0, 1].map((i) => join(tmp, `${labNodeName(i)}.img`));
+    for (const s of sticks) await writeLabStick(s, 'heartbeat', text);
+    lab = await Lab.create(
+      {
+        segments: [{ name: 'lan' }, { name: 'internal' }, { name: 'sync', cidr: null }],
+        hosts: [
+          { name: 'client', nics: [{ segment: 'lan' }] },
+          { name: LAB_POWER.host, nics: [{ segment: 'lan', address: LAB_POWER.address }] },
+        ],
+      },
+      o,
+    );
+    const serial = join(lab.dir, 'serial1.sock');
+    const nodes: LabVm[] = [];
+    for (const i of [0, 1]) {
+      const disk = join(lab.dir, `${labNodeName(i)}.drbd.img`);
+      await sparseFile(disk, LAB_DISK_MIB);
+      nodes.push(
+        await lab.startVm({
+          name: labNodeName(i),
+          index: i,
+          boot: labBoot(o.imageDir),
+          // The heartbeat image carries perl, python3 and DRBD: its initramfs unpacks to more than 512 MiB leaves.
+          memoryMiB: o.memoryMiB ?? 1024,
+          sticks: [{ image: sticks[i]!, as: 'usb' }],
+          nics: [{ segment: 'lan' }, { segment: 'internal' }, { segment: 'sync' }],
+          serialLink: { socket: serial, listen: i === 0 },
+          disks: [{ image: disk, serial: DRBD_DISK_SERIAL }],
+        }),
+      );
+    }
+    // The outlets read pid files, so a VM booted again (restart) is still the one its outlet powers.
+    for (const n of nodes) await writeFile(pidFile(lab, n), `${n.pid}\n`);
+    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain(), '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`)]);
+    await power.output.waitFor(/power controller: listening/, 10_000);
+    await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
+    await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));
+    const l = lab;
+    return {
+      lab,
+      nodes,
+      client: lab.host('client'),
+      dispose,
+      async restart(vm: LabVm) {
+        await vm.restart();
+        await writeFile(pidFile(l, vm), `${vm.pid}\n`);
+      },
+    };
+  } catch (e) {
+    await dispose().catch(() => {});
+    throw e;
+  }
+}

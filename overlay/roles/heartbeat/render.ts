@@ -1,0 +1,53 @@
+/**
+ * ha.cf, haresources, authkeys and the DRBD resource file, printed from the view through ejs
+ * templates compiled with the ha escaper (every value one word, no comment character). Pure.
+ */
+import haCfTemplate from '../../templates/ha.cf.ejs';
+import haresourcesTemplate from '../../templates/haresources.ejs';
+import authkeysTemplate from '../../templates/authkeys.ejs';
+import drbdTemplate from '../../templates/drbd.res.ejs';
+import { compileTemplate } from '../../templates/escape.js';
+import type { PillarsConfig } from '../../config/index.js';
+import { heartbeatView, nodeAddresses, type Directive, type HaResourcesLine, type HeartbeatView } from './view.js';
+
+const haCf = compileTemplate<{ directives: Directive[] }>(haCfTemplate, 'ha', ['directives']);
+const haresources = compileTemplate<{ lines: HaResourcesLine[] }>(haresourcesTemplate, 'ha', ['lines']);
+const authkeys = compileTemplate<HeartbeatView['authkeys']>(authkeysTemplate, 'ha', ['active', 'keys']);
+// drbd.conf words are validated to one token without ; { } " (patterns in the model); the ha escaper refuses whitespace and #.
+const drbdRes = compileTemplate<{ resource: string; protocol: string; syncRate: string; secret: string | undefined; outdatePeer: string | undefined; minor: number; port: number; hosts: { host: string; disk: string; address: string }[] }>(
+  drbdTemplate,
+  'ha',
+  ['resource', 'protocol', 'syncRate', 'secret', 'outdatePeer', 'minor', 'port', 'hosts'],
+);
+
+/** DRBD's fence-peer handler for heartbeat: ask the peer's dopd (over heartbeat's links) to outdate its disk. */
+export const DRBD_PEER_OUTDATER = '/usr/libexec/heartbeat/drbd-peer-outdater -t 5';
+
+export function renderHaCf(view: HeartbeatView): string {
+  return haCf({ directives: view.haCf });
+}
+export function renderHaresources(view: HeartbeatView): string {
+  return haresources({ lines: view.haresources });
+}
+export function renderAuthkeys(view: HeartbeatView): string {
+  return authkeys(view.authkeys);
+}
+
+export function renderDrbdRes(config: PillarsConfig): string {
+  const d = config.drbd!;
+  return drbdRes({
+    resource: d.resource,
+    protocol: d.protocol,
+    syncRate: d.sync_rate,
+    secret: d.shared_secret,
+    outdatePeer: config.heartbeat ? DRBD_PEER_OUTDATER : undefined,
+    minor: d.minor,
+    port: d.port,
+    hosts: nodeAddresses(config, d.interface).map((h) => ({ host: h.host, disk: d.disk, address: h.address })),
+  });
+}
+
+export function renderHeartbeat(config: PillarsConfig): { haCf: string; haresources: string; authkeys: string } {
+  const view = heartbeatView(config);
+  return { haCf: renderHaCf(view), haresources: renderHaresources(view), authkeys: renderAuthkeys(view) };
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../overlay/config/index.js';
+import { heartbeatRole } from '../../../overlay/roles/heartbeat/index.js';
+import { checkHaCf, checkHaresources } from '../../../overlay/roles/heartbeat/check.js';
+import { HEARTBEAT_TIMERS, heartbeatLabConfig } from '../../../builder/drill/heartbeat-config.js';
+
+describe('heartbeat lab config', () => {
+  for (const timers of ['fast', 'default'] as const) {
+    for (const autoFailback of [true, false]) {
+      it(`validates and renders what heartbeat accepts (${timers} timers, auto_failback ${autoFailback})`, () => {
+        const r = loadConfig(heartbeatLabConfig({ timers, autoFailback }), 'lab.yaml');
+        if (!r.ok) throw new Error(r.issues.map((i) => i.message).join('\n'));
+        expect(r.config.heartbeat!.deadtime).toBe(HEARTBEAT_TIMERS[timers].deadtime);
+        const node = r.config.nodes.node1!;
+        const files = heartbeatRole.render({ config: r.config, nodeName: 'node1', node, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' });
+        const haCf = files.find((f) => f.path.endsWith('/ha.cf'))!.content;
+        const facts = checkHaCf(haCf);
+        expect(facts.errors).toEqual([]);
+        expect(haCf).toContain('serial /dev/ttyS1');
+        expect(haCf).toMatch(/^stonith_host \* external\/pillars-lab node1,node2 192\.0\.2\.250:8090$/m);
+        const scripts = new Set(['IPaddr2', 'drbddisk', 'Filesystem', 'pillars-records', 'PillarsEvent']);
+        expect(checkHaresources(files.find((f) => f.path.endsWith('/haresources'))!.content, facts.nodes, (n) => scripts.has(n))).toEqual([]);
+      });
+    }
+  }
+});
