@@ -3,7 +3,7 @@
  * Types, validator, JSON Schema and docs/config-reference.md are derived from `pillarsConfig`.
  * Cross-field rules (subnets, uniqueness, references) live in rules.ts.
  */
-import { bool, int, list, map, obj, oneOf, scalar, str, variant, type Infer } from './decl.js';
+import { bool, describe, int, list, map, obj, oneOf, scalar, str, variant, type Infer } from './decl.js';
 
 export const PROFILES = ['director', 'firewall', 'router', 'heartbeat', 'realserver'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -39,7 +39,7 @@ const nodeInterface = obj({
 const route = obj({
   doc: 'A static route.',
   fields: {
-    to: str({ doc: 'Destination in CIDR notation, or "default".', required: true, check: (s: string) => (s === 'default' || /\//.test(s) ? undefined : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s)) }),
+    to: str({ doc: 'Destination in CIDR notation, or "default".', required: true, pattern: /^(default|[0-9A-Fa-f.:]+\/\d{1,3})$/, patternText: '"default" or a destination with prefix length (e.g. 198.51.100.0/24)', check: (s: string) => (s === 'default' || /\//.test(s) ? undefined : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s)) }),
     via: str({ doc: 'Gateway address.', format: 'ip' }),
     interface: str({ doc: 'Logical interface (when not implied by the gateway).', pattern: IFNAME, patternText: IFNAME_TEXT }),
     metric: int({ doc: 'Route metric.', min: 0, max: 4294967295 }),
@@ -83,7 +83,7 @@ const sharedInterface = obj({
         id: int({ doc: 'VLAN id.', required: true, min: 1, max: 4094 }),
       },
     }),
-    description: str({ doc: 'Free text for the admin.' }),
+    description: str({ doc: 'Free text for the admin (one line, at most 200 bytes).', format: 'text', maxBytes: 200 }),
   },
 });
 
@@ -94,10 +94,12 @@ const ports = list({
   default: [],
   item: scalar({
     doc: 'A port or a range.',
-    check: (v: string | number | boolean) =>
-      (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) || (typeof v === 'string' && /^\d{1,5}-\d{1,5}$/.test(v))
-        ? undefined
-        : `must be a port 1-65535 or a range "a-b", got ${JSON.stringify(v)}`,
+    check: (v: string | number | boolean) => {
+      const port = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+      const range = typeof v === 'string' ? /^(\d{1,5})-(\d{1,5})$/.exec(v) : null;
+      if (typeof v === 'number' ? port(v) : range && port(Number(range[1])) && port(Number(range[2])) && Number(range[1]) < Number(range[2])) return undefined;
+      return `must be a port 1-65535 or a range "a-b" of ports with a < b, got ${describe(v)}`;
+    },
   }),
 });
 const firewall = obj({
@@ -127,7 +129,7 @@ const firewall = obj({
           sources: list({ doc: 'Source networks (CIDR); any when empty.', default: [], item: str({ doc: 'Network.', format: 'ipOrCidr' }) }),
           action: oneOf({ doc: 'What to do.', values: ['accept', 'drop', 'reject'], default: 'accept' }),
           rate_limit: str({ doc: 'nftables rate, e.g. "10/second".', pattern: /^\d+\/(second|minute|hour)$/, patternText: 'a rate like 10/second' }),
-          comment: str({ doc: 'Shown in the ruleset.' }),
+          comment: str({ doc: 'Shown in the ruleset (nftables comment: one line, at most 128 bytes).', format: 'text', maxBytes: 128 }),
         },
       }),
     }),
@@ -194,7 +196,7 @@ const vrrpInstance = obj({
       doc: 'authentication block (VRRPv2 only; RFC 3768).',
       fields: {
         type: oneOf({ doc: 'auth_type.', values: ['PASS', 'AH'], default: 'PASS' }),
-        pass: str({ doc: 'auth_pass, at most 8 characters.', required: true, secret: true, minLength: 1, maxLength: 8 }),
+        pass: str({ doc: 'auth_pass: one word of at most 8 bytes (VRRPv2 carries 8 bytes; keepalived cuts a longer one).', required: true, secret: true, format: 'token', minBytes: 1, maxBytes: 8 }),
       },
     }),
   },
@@ -224,7 +226,7 @@ const vrrp = obj({
       value: obj({
         doc: 'A tracking script.',
         fields: {
-          script: str({ doc: 'Command to run (exit 0 = good).', required: true, minLength: 1 }),
+          script: str({ doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 1024 }),
           interval: int({ doc: 'Seconds between runs.', unit: 's', default: 2, min: 1, max: 3600 }),
           timeout: int({ doc: 'Seconds before a run counts as failed.', unit: 's', default: 2, min: 1, max: 3600 }),
           weight: int({ doc: 'Priority change while failing (negative) or succeeding (positive); 0 = FAULT on failure.', default: 0, min: -253, max: 253 }),
@@ -252,7 +254,7 @@ const carp = obj({
           advbase: int({ doc: 'Advert base interval in whole seconds (--advbase).', unit: 's', default: 1, min: 1, max: 255 }),
           advskew: perNode('Advert skew per node (--advskew); the lowest becomes MASTER. Must differ between nodes.', 0, 254),
           dead_ratio: int({ doc: 'Adverts a backup misses before it takes over (--deadratio). ucarp\'s default is 3; 2 fails over one advbase sooner. At least 2, so one late advert never flaps the pair.', default: 3, min: 2, max: 20 }),
-          password: str({ doc: 'Shared password (--pass), at most 255 characters.', required: true, secret: true, minLength: 1, maxLength: 255 }),
+          password: str({ doc: 'Shared password (--passfile), one line of at most 255 bytes.', required: true, secret: true, minBytes: 1, maxBytes: 255, pattern: /^\S(.*\S)?$/, patternText: 'text without leading or trailing spaces' }),
           vips: vips('Virtual addresses (ucarp handles one; extra ones are added by its up script).'),
           preempt: bool({ doc: 'Take MASTER back when this node has the lowest skew (--preempt).', default: true }),
         },
@@ -271,7 +273,7 @@ const checkCommon = {
 const url = obj({
   doc: 'A url block.',
   fields: {
-    path: str({ doc: 'Path requested.', required: true, pattern: /^\//, patternText: 'a path starting with /' }),
+    path: str({ doc: 'Path requested.', required: true, format: 'urlPath', maxBytes: 1024 }),
     digest: str({ doc: 'MD5 of the response body (genhash output).', pattern: /^[0-9a-f]{32}$/, patternText: '32 lowercase hex digits (an MD5 digest)' }),
     status_code: int({ doc: 'Expected HTTP status.', min: 100, max: 599 }),
   },
@@ -295,7 +297,7 @@ const check = variant({
     MISC_CHECK: obj({
       doc: 'External script (misc_path); exit 0 = up.',
       fields: {
-        script: str({ doc: 'misc_path: command line.', required: true, minLength: 1 }),
+        script: str({ doc: 'misc_path: command line; keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 1024 }),
         timeout: int({ doc: 'misc_timeout in seconds.', unit: 's', default: 5, min: 1, max: 3600 }),
         dynamic: bool({ doc: 'misc_dynamic: exit code 2-255 sets the weight to code-2.', default: false }),
       },
@@ -304,7 +306,7 @@ const check = variant({
       doc: 'DNS query.',
       fields: {
         ...checkCommon,
-        name: str({ doc: 'Name queried.', default: '.' }),
+        name: str({ doc: 'Name queried.', default: '.', format: 'dnsName' }),
         query_type: oneOf({ doc: 'Query type.', values: ['A', 'AAAA', 'NS', 'SOA', 'MX', 'TXT', 'PTR', 'CNAME'], default: 'SOA' }),
       },
     }),
@@ -406,14 +408,14 @@ const heartbeat = obj({
       doc: 'haresources lines: "<node> <resource> <resource>…"; a bare address or IPaddr::addr/prefix/interface takes over an address.',
       required: true,
       minItems: 1,
-      item: str({ doc: 'An haresources line.', pattern: /^\S+(\s+\S+)+$/, patternText: 'a node followed by resources' }),
+      item: str({ doc: 'An haresources line.', pattern: /^[^\s#"'\\{}$]+( +[^\s#"'\\{}$]+)+$/, patternText: 'a node followed by resources, separated by spaces (no #, quotes, backslashes, braces or $)', maxBytes: 1024 }),
     }),
     authkeys: obj({
       doc: 'authkeys: how heartbeat packets are signed.',
       required: true,
       fields: {
         method: oneOf({ doc: 'Signature method.', values: ['sha1', 'md5', 'crc'], default: 'sha1' }),
-        key: str({ doc: 'Shared key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+        key: str({ doc: 'Shared key (sha1/md5: 8-128 bytes, the rest of the authkeys line; crc takes none).', secret: true, pattern: /^[^\s#]([^#]*[^\s#])?$/, patternText: 'text without # and without leading or trailing spaces' }),
       },
     }),
   },
@@ -423,7 +425,10 @@ const heartbeat = obj({
 const alerts = obj({
   doc: 'Mail on state changes (keepalived notification_email, heartbeat MailTo).',
   fields: {
-    smtp_server: str({ doc: 'SMTP relay, host or host:port.', required: true, check: (s: string) => (/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s) || /^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(s) ? undefined : `must be a host or host:port, got ${JSON.stringify(s)}`) }),
+    smtp_server: str({ doc: 'SMTP relay, host or host:port.', required: true, check: (s: string) => {
+        const m = /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(s);
+        return m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535)) ? undefined : `must be a host or host:port (port 1-65535), got ${describe(s)}`;
+      } }),
     from: str({ doc: 'Sender address.', required: true, format: 'email' }),
     to: list({ doc: 'Recipients.', required: true, minItems: 1, item: str({ doc: 'Recipient.', format: 'email' }) }),
   },
