@@ -13,8 +13,10 @@
  *                   the host CPU QEMU used
  *   director        poweroff drills of an LVS director pair (NAT to three backends, default
  *                   timers): p50/p95/max over --director-runs (default 10)
+ *   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
+ *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
  *
- * Options: --only build,boot,drill,director  --runs N  --drill-runs N  --idle-minutes N
+ * Options: --only build,boot,drill,director,validate  --runs N  --drill-runs N  --idle-minutes N
  *          --timers default,fast  --director-runs N
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import type { Manifest } from '../builder/stages/manifest.js';
 import { startDrillLab, drillScenario, settledPair, STATE_LINE, type DrillLab } from '../builder/drill/drill.js';
 import { FAST_ADVERT_MS } from '../builder/drill/lab-config.js';
 import { createLogger } from '../builder/log.js';
+import { benchValidate, cpuCalibration } from './validate.js';
 
 export interface Row {
   metric: string;
@@ -71,7 +74,7 @@ async function bootSeconds(spec: VmSpec): Promise<number> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' } } });
-  const only = new Set((values.only ?? 'build,boot,drill,director').split(','));
+  const only = new Set((values.only ?? 'build,boot,drill,director,validate').split(','));
   const runs = Number(values.runs ?? 3);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -142,6 +145,13 @@ async function main(): Promise<void> {
     } finally {
       await dl.dispose();
     }
+  }
+
+  if (only.has('validate')) {
+    const v = benchValidate();
+    rows.push({ metric: `validator, ${v.virtualServers.toLocaleString('en')} virtual servers (${round(v.bytes / 1048576)} MiB)`, value: Math.round(v.ms), unit: 'ms', target: '< 1000 ms', detail: `${Math.round(v.virtualServers / (v.ms / 1000)).toLocaleString('en')} virtual servers/s, median of 3; ${Math.round(v.cpuMs)} ms CPU` });
+    rows.push({ metric: 'validator, worst hostile file', value: Math.round(v.hostileMs), unit: 'ms', target: '< 1000 ms', detail: `${v.hostileWorst}; ${Math.round(v.hostileCpuMs)} ms CPU` });
+    rows.push({ metric: 'CPU calibration: 10^8 additions', value: Math.round(cpuCalibration()), unit: 'ms CPU', detail: 'about 80 ms on a quiet core; scale the validator times by it' });
   }
 
   const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };
