@@ -37,6 +37,20 @@ export default defineConfig({
           globalSetup: ['test/integration/setup-image.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          // The long lab suite (`npm run test:lab`): every drill scenario of every role. CI runs
+          // `npm test` (unit + integration: one boot of every profile, one short drill per role).
+          name: 'lab',
+          include: ['test/lab/**/*.test.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
+          globalSetup: ['test/integration/setup-image.ts'],
+        },
+      },
     ],
   },
 });
