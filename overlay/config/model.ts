@@ -16,10 +16,13 @@ export const FORWARDING = ['nat', 'dr', 'tun'] as const;
 
 const NAME = /^[a-z][a-z0-9_-]{0,30}$/;
 const NAME_TEXT = 'a name of lowercase letters, digits, - and _ starting with a letter (at most 31)';
-const IFNAME = /^[a-z][a-z0-9_-]{0,14}$/;
-const IFNAME_TEXT = 'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15)';
-const INSTANCE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const INSTANCE_TEXT = 'a name of letters, digits, - and _ starting with a letter (at most 32)';
+// Interface and instance names stand alone on lines of keepalived.conf (track_interface,
+// track_script, sync group members), where keepalived reads a line starting with "include" as an
+// include directive, whatever the quoting.
+const IFNAME = /^(?!include$)[a-z][a-z0-9_-]{0,14}$/;
+const IFNAME_TEXT = 'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not "include")';
+const INSTANCE = /^(?!include$)[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const INSTANCE_TEXT = 'a name of letters, digits, - and _ starting with a letter (at most 32; not "include")';
 
 const nodeName = (doc: string) => str({ doc, required: true, pattern: NAME, patternText: NAME_TEXT });
 const ifRef = (doc: string) => str({ doc, required: true, pattern: IFNAME, patternText: IFNAME_TEXT });

@@ -378,6 +378,9 @@ export const cases: Case[] = [
   c('real server is a director address', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.3\n']], [
     "pillars.yaml:23:20: director.virtual_servers[0].real_servers[0].address: 10.0.0.3 is an address of the director itself (b.lan); a real server is another host",
   ]),
+  c('include as an interface name (a keepalived include directive on its own line)', [['vrid: 51', 'vrid: 51\n      track_interfaces: [include]']], [
+    "pillars.yaml:16:26: vrrp.instances[0].track_interfaces[0]: must be an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not \"include\"), got \"include\"",
+  ]),
   c('track_interfaces names the instance interface', [['      vrid: 51\n', '      vrid: 51\n      track_interfaces: [wan, lan]\n']], [
     "pillars.yaml:16:26: vrrp.instances[0].track_interfaces[0]: wan is the instance's own interface, which it tracks already (keepalived refuses it here)",
   ]),
