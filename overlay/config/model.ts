@@ -229,7 +229,7 @@ const vrrp = obj({
       value: obj({
         doc: 'A tracking script.',
         fields: {
-          script: str({ doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 1024 }),
+          script: str({ doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
           interval: int({ doc: 'Seconds between runs.', unit: 's', default: 2, min: 1, max: 3600 }),
           timeout: int({ doc: 'Seconds before a run counts as failed.', unit: 's', default: 2, min: 1, max: 3600 }),
           weight: int({ doc: 'Priority change while failing (negative) or succeeding (positive); 0 = FAULT on failure.', default: 0, min: -253, max: 253 }),
@@ -276,7 +276,7 @@ const checkCommon = {
 const url = obj({
   doc: 'A url block.',
   fields: {
-    path: str({ doc: 'Path requested.', required: true, format: 'urlPath', maxBytes: 1024 }),
+    path: str({ doc: 'Path requested.', required: true, format: 'urlPath', maxBytes: 512 }),
     digest: str({ doc: 'MD5 of the response body (genhash output).', pattern: /^[0-9a-f]{32}$/, patternText: '32 lowercase hex digits (an MD5 digest)' }),
     status_code: int({ doc: 'Expected HTTP status.', min: 100, max: 599 }),
   },
@@ -300,7 +300,7 @@ const check = variant({
     MISC_CHECK: obj({
       doc: 'External script (misc_path); exit 0 = up.',
       fields: {
-        script: str({ doc: 'misc_path: command line; keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 1024 }),
+        script: str({ doc: 'misc_path: command line; keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
         timeout: int({ doc: 'misc_timeout in seconds.', unit: 's', default: 5, min: 1, max: 3600 }),
         dynamic: bool({ doc: 'misc_dynamic: exit code 2-255 sets the weight to code-2.', default: false }),
       },
