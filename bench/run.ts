@@ -22,9 +22,11 @@
  *                   writing a record every 50 ms) at the fast timers and at heartbeat's classic
  *                   defaults: p50/p95/max and acknowledged records lost over --heartbeat-runs
  *                   (default 10) each
+ *   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
+ *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
  *
- * Options: --only build,boot,drill,director,firewall,heartbeat  --runs N  --drill-runs N  --idle-minutes N
- *          --timers default,fast  --director-runs N  --firewall-runs N  --heartbeat-runs N
+ * Options: --only build,boot,drill,director,firewall,heartbeat,validate  --runs N  --drill-runs N
+ *          --idle-minutes N  --timers default,fast  --director-runs N  --firewall-runs N  --heartbeat-runs N
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +45,7 @@ import { labConfig } from '../builder/drill/lab-config.js';
 import { vmMac } from '../builder/vm/plan.js';
 import { formatSizeReport } from '../builder/stages/sizes.js';
 import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './timeline.js';
+import { benchValidate, cpuCalibration } from './validate.js';
 
 export interface Row {
   metric: string;
@@ -98,7 +101,7 @@ async function bootTimelineOf(spec: VmSpec): Promise<Milestone[]> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' }, 'firewall-runs': { type: 'string' }, 'heartbeat-runs': { type: 'string' } } });
-  const only = new Set((values.only ?? 'build,boot,drill,director,firewall').split(','));
+  const only = new Set((values.only ?? 'build,boot,drill,director,firewall,validate').split(','));
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -233,6 +236,13 @@ async function main(): Promise<void> {
         await hl.dispose();
       }
     }
+  }
+
+  if (only.has('validate')) {
+    const v = benchValidate();
+    rows.push({ metric: `validator, ${v.virtualServers.toLocaleString('en')} virtual servers (${round(v.bytes / 1048576)} MiB)`, value: Math.round(v.ms), unit: 'ms', target: '< 1000 ms', detail: `${Math.round(v.virtualServers / (v.ms / 1000)).toLocaleString('en')} virtual servers/s, median of 3; ${Math.round(v.cpuMs)} ms CPU` });
+    rows.push({ metric: 'validator, worst hostile file', value: Math.round(v.hostileMs), unit: 'ms', target: '< 1000 ms', detail: `${v.hostileWorst}; ${Math.round(v.hostileCpuMs)} ms CPU` });
+    rows.push({ metric: 'CPU calibration: 10^8 additions', value: Math.round(cpuCalibration()), unit: 'ms CPU', detail: 'about 80 ms on a quiet core; scale the validator times by it' });
   }
 
   const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };

@@ -5,6 +5,7 @@
  * (reference.ts) are all derived from those declarations.
  */
 import { MAC, HOSTNAME, isNetmask, parseCidr, parseHostPort, parseIp } from './net.js';
+import { echo } from './limits.js';
 
 interface Base {
   doc: string;
@@ -27,8 +28,20 @@ export const FORMATS = {
   hostPort: { text: 'host:port (e.g. 10.0.0.1:80)', test: (s: string) => parseHostPort(s) !== undefined },
   host: { text: 'a hostname or address', test: (s: string) => HOSTNAME.test(s) || parseIp(s) !== undefined },
   netmask: { text: 'a netmask (e.g. 255.255.255.0)', test: isNetmask },
-  email: { text: 'an e-mail address', test: (s: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) },
+  email: { text: 'an e-mail address (letters, digits and ._%+- before the @, a domain after it)', test: (s: string) => /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/.test(s) },
   absPath: { text: 'an absolute path', test: (s: string) => s.startsWith('/') },
+  dnsName: {
+    // No trailing dot: keepalived's DNS_CHECK reads it as an empty last label and drops the check.
+    text: 'a DNS name (labels of letters, digits, - and _, without a trailing "."), or "." for the root',
+    test: (s: string) => s === '.' || (s.length <= 253 && /^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(s)),
+  },
+  urlPath: { text: 'a URL path starting with / (RFC 3986 characters; no spaces, quotes, $ or backslashes)', test: (s: string) => /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/.test(s) },
+  command: {
+    text: 'a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote',
+    test: (s: string) => /^\/\S/.test(s) && !/[\\{}$`]/.test(s) && !(s.includes('"') && s.includes("'")),
+  },
+  text: { text: 'one line of text without double quotes or backslashes', test: (s: string) => !/["\\]/.test(s) },
+  token: { text: 'one word (no spaces, quotes, #, backslashes, braces or $)', test: (s: string) => /^[^\s"'#\\{}$]+$/.test(s) },
 } as const;
 export type Format = keyof typeof FORMATS;
 
@@ -41,6 +54,9 @@ export interface StringField extends Base {
   patternText?: string;
   minLength?: number;
   maxLength?: number;
+  /** Limits in UTF-8 bytes (secrets: daemons count bytes, not characters). */
+  minBytes?: number;
+  maxBytes?: number;
 }
 export interface IntField extends Base {
   kind: 'int';
@@ -157,8 +173,21 @@ export function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return echo(v);
   return String(v);
+}
+
+// Control characters (C0 including tab, DEL, C1) and the Unicode line/paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** "U+000A (a line break) at character 12" for the first control character of `s`. */
+function controlText(s: string): string | undefined {
+  const m = CONTROL.exec(s);
+  if (!m) return undefined;
+  const cp = m[0].charCodeAt(0);
+  const what = cp === 10 || cp === 13 || cp > 0x2000 ? ' (a line break)' : cp === 9 ? ' (a tab)' : '';
+  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}${what} at character ${m.index + 1}`;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -175,6 +204,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 function suggestion(key: string, known: readonly string[]): string {
+  if (key.length > 40) return '';
   let best: string | undefined;
   let bestD = 3;
   for (const k of known) {
@@ -208,7 +238,13 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
   switch (field.kind) {
     case 'string': {
       if (typeof value !== 'string') return bad(`must be a string, got ${field.secret ? 'a ' + typeName(value) : describe(value)}`);
-      const shown = field.secret ? `${value.length} characters` : JSON.stringify(value);
+      const shown = field.secret ? `${value.length} characters` : echo(value);
+      // No field holds a line break or a control character: it would end the line of any file it reaches.
+      const control = controlText(value);
+      if (control) return bad(`must not contain control characters or line breaks, got ${control}`);
+      const bytes = Buffer.byteLength(value, 'utf8');
+      if (field.minBytes !== undefined && bytes < field.minBytes) return bad(`must be at least ${field.minBytes} bytes, got ${bytes}`);
+      if (field.maxBytes !== undefined && bytes > field.maxBytes) return bad(`must be at most ${field.maxBytes} bytes (UTF-8), got ${bytes}`);
       if (field.minLength !== undefined && value.length < field.minLength)
         return bad(`must be at least ${field.minLength} characters, got ${field.secret ? value.length : shown}`);
       if (field.maxLength !== undefined && value.length > field.maxLength)
@@ -250,7 +286,7 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
         return bad(`must have at least ${field.minEntries} ${field.minEntries === 1 ? 'entry' : 'entries'}`);
       for (const k of keys) {
         if (!field.keyPattern.test(k)) {
-          issues.push({ path: [...path, k], message: `key "${k}" must be ${field.keyText}`, at: 'key' });
+          issues.push({ path: [...path, k], message: `key ${echo(k)} must be ${field.keyText}`, at: 'key' });
           continue;
         }
         out[k] = validateValue(field.value, value[k], [...path, k], issues);
@@ -264,12 +300,12 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
     case 'variant': {
       if (!isMap(value)) return bad(`must be a map, got ${describe(value)}`);
       const names = Object.keys(field.variants);
-      const tag = value[field.tag];
+      const tag = Object.hasOwn(value, field.tag) ? value[field.tag] : undefined;
       if (tag === undefined) {
         issues.push({ path: [...path, field.tag], message: `required (one of ${names.join(', ')})`, at: 'parent' });
         return undefined;
       }
-      const v = typeof tag === 'string' ? field.variants[tag] : undefined;
+      const v = typeof tag === 'string' && Object.hasOwn(field.variants, tag) ? field.variants[tag] : undefined;
       if (!v) {
         issues.push({ path: [...path, field.tag], message: `must be one of ${names.join(', ')}, got ${describe(tag)}` });
         return undefined;
@@ -294,13 +330,15 @@ function validateFields(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of passthrough) out[k] = value[k];
+  // Only the map's own keys: `constructor` or `toString` must not read Object.prototype.
+  const own = (k: string): unknown => (Object.hasOwn(value, k) ? value[k] : undefined);
   const known = Object.keys(fields);
   for (const k of Object.keys(value)) {
     if (passthrough.includes(k)) continue;
-    if (!(k in fields)) issues.push({ path: [...path, k], message: `unknown key "${k}"${suggestion(k, known)}`, at: 'key' });
+    if (!Object.hasOwn(fields, k)) issues.push({ path: [...path, k], message: `unknown key ${echo(k)}${suggestion(k, known)}`, at: 'key' });
   }
   for (const [k, f] of Object.entries(fields)) {
-    const v = value[k];
+    const v = own(k);
     if (v === undefined) {
       if (f.default !== undefined) out[k] = validateValue(f, structuredClone(f.default), [...path, k], issues);
       else if (f.required) issues.push({ path: [...path, k], message: 'required', at: 'parent' });

@@ -2,8 +2,9 @@
  * loadConfig: YAML text → a frozen, typed, defaulted config, or issues with file:line:column.
  * Never prints; callers decide how to show issues (formatIssue / formatIssues).
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node as YamlNode } from 'yaml';
-import { deepFreeze, pathText, validateValue, type Path, type RawIssue } from './decl.js';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, visit, type Document, type Node as YamlNode } from 'yaml';
+import { deepFreeze, describe, pathText, validateValue, type Path, type RawIssue } from './decl.js';
+import { MAX_ALIAS_COUNT, MAX_ISSUES, precheck } from './limits.js';
 import { pillarsConfig, type PillarsConfig } from './model.js';
 import { crossCheck } from './rules.js';
 
@@ -105,8 +106,60 @@ export interface LoadOptions {
   typesOnly?: boolean;
 }
 
+/** The first alias YAML cannot resolve (its anchor is not set before it), with its offset. */
+function aliasProblem(doc: Document, err: unknown): { offset: number; message: string } {
+  let found: { offset: number; message: string } | undefined;
+  let count = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      count++;
+      const at = node.range?.[0] ?? 0;
+      if (!found && node.resolve(doc) === undefined) found = { offset: at, message: `YAML alias *${node.source} has no anchor &${node.source} before it` };
+      else if (!found && count === 1 && /alias count|resource exhaustion/i.test(String(err)))
+        found = { offset: at, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} expansions; write the values out)` };
+      return found ? visit.BREAK : undefined;
+    },
+  });
+  return found ?? { offset: 0, message: `YAML: ${String((err as Error)?.message ?? err).split('\n')[0]}` };
+}
+
+/** At most MAX_ISSUES issues, then one line counting the rest (`total` counts them all). */
+function bounded(list: ConfigIssue[], total = list.length): ConfigIssue[] {
+  if (total <= MAX_ISSUES) return list;
+  const next = list[MAX_ISSUES] ?? list[list.length - 1]!;
+  return [...list.slice(0, MAX_ISSUES), { ...next, path: '', message: `${total - MAX_ISSUES} more issues not shown (fix the ones above first)` }];
+}
+
+/**
+ * Issues come mostly in file order; locating each costs a walk of the document, so only the first
+ * few times MAX_ISSUES are located and sorted (a file with 20,000 errors is answered as fast as one
+ * with 200).
+ */
+const LOCATED = 4 * MAX_ISSUES;
+
 export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOptions = {}): LoadResult {
-  const { doc, lines } = parseYaml(text);
+  const lines = new LineCounter();
+  const early = (offset: number, message: string): LoadResult => {
+    // Count lines only up to the problem (the file may be huge).
+    let line = 1;
+    let col = 1;
+    for (let i = 0; i < offset && i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    return { ok: false, issues: [{ file: fileName, line, column: col, path: '', message }] };
+  };
+  const pre = precheck(text);
+  if (pre) return early(pre.offset, pre.message);
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  } catch (e) {
+    // The parser's own limits (e.g. the stack): still a config error, never a crash.
+    return early(0, `YAML cannot be read: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+  }
   const pos = (offset: number) => {
     const p = lines.linePos(offset);
     return { line: p.line, column: p.col };
@@ -117,7 +170,8 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
     path: pathText(r.path),
     message: r.message,
   });
-  const sorted = (list: ConfigIssue[]) => list.sort((a, b) => a.line - b.line || a.column - b.column);
+  const sorted = (list: ConfigIssue[], total = list.length) => bounded(list.sort((a, b) => a.line - b.line || a.column - b.column), total);
+  const located = (list: RawIssue[]) => sorted(list.slice(0, LOCATED).map(toIssue), list.length);
 
   if (doc.errors.length > 0) {
     return {
@@ -133,14 +187,24 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
     };
   }
   const dups = duplicateKeys(doc);
-  if (dups.length > 0) return { ok: false, issues: sorted(dups.map(toIssue)) };
+  if (dups.length > 0) return { ok: false, issues: located(dups) };
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const p = aliasProblem(doc, e);
+    return { ok: false, issues: [{ file: fileName, ...pos(p.offset), path: '', message: p.message }] };
+  }
   if (data === null || data === undefined)
     return { ok: false, issues: [{ file: fileName, line: 1, column: 1, path: '', message: 'the file is empty (start from a starter config: pillars stick init)' }] };
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    const start = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+    return { ok: false, issues: [{ file: fileName, ...pos(start), path: '', message: `the file must be a map of sections (version, nodes, …), got ${describe(data)}` }] };
+  }
   const raw: RawIssue[] = [];
   const value = validateValue(pillarsConfig, applyDependentDefaults(data), [], raw);
   if (raw.length === 0 && !opts.typesOnly) raw.push(...crossCheck(value as PillarsConfig));
-  if (raw.length > 0) return { ok: false, issues: sorted(raw.map(toIssue)) };
+  if (raw.length > 0) return { ok: false, issues: located(raw) };
   return { ok: true, config: deepFreeze(value as PillarsConfig) };
 }

@@ -3,7 +3,7 @@
  * Types, validator, JSON Schema and docs/config-reference.md are derived from `pillarsConfig`.
  * Cross-field rules (subnets, uniqueness, references) live in rules.ts.
  */
-import { bool, int, list, map, obj, oneOf, scalar, str, variant, type Infer } from './decl.js';
+import { bool, describe, int, list, map, obj, oneOf, scalar, str, variant, type Infer } from './decl.js';
 import { profileSections } from '../roles/table.js';
 
 export const PROFILES = ['director', 'firewall', 'router', 'heartbeat', 'realserver'] as const;
@@ -17,10 +17,13 @@ export const FORWARDING = ['nat', 'dr', 'tun'] as const;
 
 const NAME = /^[a-z][a-z0-9_-]{0,30}$/;
 const NAME_TEXT = 'a name of lowercase letters, digits, - and _ starting with a letter (at most 31)';
-const IFNAME = /^[a-z][a-z0-9_-]{0,14}$/;
-const IFNAME_TEXT = 'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15)';
-const INSTANCE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const INSTANCE_TEXT = 'a name of letters, digits, - and _ starting with a letter (at most 32)';
+// Interface and instance names stand alone on lines of keepalived.conf (track_interface,
+// track_script, sync group members), where keepalived reads a line starting with "include" as an
+// include directive, whatever the quoting.
+const IFNAME = /^(?!include$)[a-z][a-z0-9_-]{0,14}$/;
+const IFNAME_TEXT = 'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not "include")';
+const INSTANCE = /^(?!include$)[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const INSTANCE_TEXT = 'a name of letters, digits, - and _ starting with a letter (at most 32; not "include")';
 
 const nodeName = (doc: string) => str({ doc, required: true, pattern: NAME, patternText: NAME_TEXT });
 const ifRef = (doc: string) => str({ doc, required: true, pattern: IFNAME, patternText: IFNAME_TEXT });
@@ -40,7 +43,7 @@ const nodeInterface = obj({
 const route = obj({
   doc: 'A static route.',
   fields: {
-    to: str({ doc: 'Destination in CIDR notation, or "default".', required: true, check: (s: string) => (s === 'default' || /\//.test(s) ? undefined : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s)) }),
+    to: str({ doc: 'Destination in CIDR notation, or "default".', required: true, pattern: /^(default|[0-9A-Fa-f.:]+\/\d{1,3})$/, patternText: '"default" or a destination with prefix length (e.g. 198.51.100.0/24)', check: (s: string) => (s === 'default' || /\//.test(s) ? undefined : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s)) }),
     via: str({ doc: 'Gateway address.', format: 'ip' }),
     interface: str({ doc: 'Logical interface (when not implied by the gateway).', pattern: IFNAME, patternText: IFNAME_TEXT }),
     metric: int({ doc: 'Route metric.', min: 0, max: 4294967295 }),
@@ -84,7 +87,7 @@ const sharedInterface = obj({
         id: int({ doc: 'VLAN id.', required: true, min: 1, max: 4094 }),
       },
     }),
-    description: str({ doc: 'Free text for the admin.' }),
+    description: str({ doc: 'Free text for the admin (one line, at most 200 bytes).', format: 'text', maxBytes: 200 }),
   },
 });
 
@@ -95,16 +98,18 @@ const ports = list({
   default: [],
   item: scalar({
     doc: 'A port or a range.',
-    check: (v: string | number | boolean) =>
-      (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) || (typeof v === 'string' && /^\d{1,5}-\d{1,5}$/.test(v))
-        ? undefined
-        : `must be a port 1-65535 or a range "a-b", got ${JSON.stringify(v)}`,
+    check: (v: string | number | boolean) => {
+      const port = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+      const range = typeof v === 'string' ? /^(\d{1,5})-(\d{1,5})$/.exec(v) : null;
+      if (typeof v === 'number' ? port(v) : range && port(Number(range[1])) && port(Number(range[2])) && Number(range[1]) < Number(range[2])) return undefined;
+      return `must be a port 1-65535 or a range "a-b" of ports with a < b, got ${describe(v)}`;
+    },
   }),
 });
 const addrList = (doc: string) => list({ doc, default: [], item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) });
 const RATE = /^\d{1,9}\/(second|minute|hour|day)$/;
 const RATE_TEXT = 'a rate like 10/second (per second, minute, hour or day)';
-const nftComment = str({ doc: 'Shown in the ruleset as the nft rule comment (and in pillarsctl status with its counters).', maxLength: 120, pattern: /^[^"\\]*$/, patternText: 'text without double quotes or backslashes' });
+const nftComment = str({ doc: 'Shown in the ruleset as the nft rule comment (and in pillarsctl status with its counters).', maxBytes: 120, pattern: /^[^"\\]*$/, patternText: 'one line of text without double quotes or backslashes' });
 const firewall = obj({
   doc: 'nftables packet filter (firewall role). Fail-closed: anything not allowed is dropped.',
   fields: {
@@ -223,7 +228,7 @@ const vrrpInstance = obj({
       doc: 'authentication block (VRRPv2 only; RFC 3768).',
       fields: {
         type: oneOf({ doc: 'auth_type.', values: ['PASS', 'AH'], default: 'PASS' }),
-        pass: str({ doc: 'auth_pass, at most 8 characters.', required: true, secret: true, minLength: 1, maxLength: 8 }),
+        pass: str({ doc: 'auth_pass: one word of at most 8 bytes (VRRPv2 carries 8 bytes; keepalived cuts a longer one).', required: true, secret: true, format: 'token', minBytes: 1, maxBytes: 8 }),
       },
     }),
   },
@@ -253,7 +258,7 @@ const vrrp = obj({
       value: obj({
         doc: 'A tracking script.',
         fields: {
-          script: str({ doc: 'Command to run (exit 0 = good).', required: true, minLength: 1 }),
+          script: str({ doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
           interval: int({ doc: 'Seconds between runs.', unit: 's', default: 2, min: 1, max: 3600 }),
           timeout: int({ doc: 'Seconds before a run counts as failed.', unit: 's', default: 2, min: 1, max: 3600 }),
           weight: int({ doc: 'Priority change while failing (negative) or succeeding (positive); 0 = FAULT on failure.', default: 0, min: -253, max: 253 }),
@@ -281,7 +286,7 @@ const carp = obj({
           advbase: int({ doc: 'Advert base interval in whole seconds (--advbase).', unit: 's', default: 1, min: 1, max: 255 }),
           advskew: perNode('Advert skew per node (--advskew); the lowest becomes MASTER. Must differ between nodes.', 0, 254),
           dead_ratio: int({ doc: 'Adverts a backup misses before it takes over (--deadratio). ucarp\'s default is 3; 2 fails over one advbase sooner. At least 2, so one late advert never flaps the pair.', default: 3, min: 2, max: 20 }),
-          password: str({ doc: 'Shared password (--pass), at most 255 characters.', required: true, secret: true, minLength: 1, maxLength: 255 }),
+          password: str({ doc: 'Shared password (--passfile), one line of at most 255 bytes.', required: true, secret: true, minBytes: 1, maxBytes: 255, pattern: /^\S(.*\S)?$/, patternText: 'text without leading or trailing spaces' }),
           vips: vips('Virtual addresses (ucarp handles one; extra ones are added by its up script).'),
           preempt: bool({ doc: 'Take MASTER back when this node has the lowest skew (--preempt).', default: true }),
         },
@@ -300,7 +305,7 @@ const checkCommon = {
 const url = obj({
   doc: 'A url block.',
   fields: {
-    path: str({ doc: 'Path requested.', required: true, pattern: /^\//, patternText: 'a path starting with /' }),
+    path: str({ doc: 'Path requested.', required: true, format: 'urlPath', maxBytes: 512 }),
     digest: str({ doc: 'MD5 of the response body (genhash output).', pattern: /^[0-9a-f]{32}$/, patternText: '32 lowercase hex digits (an MD5 digest)' }),
     status_code: int({ doc: 'Expected HTTP status.', min: 100, max: 599 }),
   },
@@ -324,7 +329,7 @@ const check = variant({
     MISC_CHECK: obj({
       doc: 'External script (misc_path); exit 0 = up.',
       fields: {
-        script: str({ doc: 'misc_path: command line.', required: true, minLength: 1 }),
+        script: str({ doc: 'misc_path: command line; keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
         timeout: int({ doc: 'misc_timeout in seconds.', unit: 's', default: 5, min: 1, max: 3600 }),
         dynamic: bool({ doc: 'misc_dynamic: exit code 2-255 sets the weight to code-2.', default: false }),
       },
@@ -333,7 +338,7 @@ const check = variant({
       doc: 'DNS query.',
       fields: {
         ...checkCommon,
-        name: str({ doc: 'Name queried.', default: '.' }),
+        name: str({ doc: 'Name queried.', default: '.', format: 'dnsName' }),
         query_type: oneOf({ doc: 'Query type.', values: ['A', 'AAAA', 'NS', 'SOA', 'MX', 'TXT', 'PTR', 'CNAME'], default: 'SOA' }),
       },
     }),
@@ -467,7 +472,7 @@ const hbKey = obj({
   fields: {
     id: int({ doc: 'Key number (authkeys line "<id> <method> <key>").', required: true, min: 1, max: 15 }),
     method: oneOf({ doc: 'Signature method.', values: ['sha1', 'md5', 'crc'], default: 'sha1' }),
-    key: str({ doc: 'Shared key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+    key: str({ doc: 'Shared key (sha1/md5: 8-128 bytes, one word; crc takes none).', secret: true, pattern: /^[^\s#]+$/, patternText: 'one word: no whitespace and no #' }),
   },
 });
 const heartbeat = obj({
@@ -506,14 +511,14 @@ const heartbeat = obj({
     resources: list({
       doc: 'Classic haresources lines as written for heartbeat: "<node> <resource> <resource>…"; a bare address or IPaddr::addr/prefix/interface takes over an address (interface: a logical name).',
       default: [],
-      item: str({ doc: 'An haresources line.', pattern: /^[A-Za-z0-9_.:/@%+=,-]+([ \t]+[A-Za-z0-9_.:/@%+=,-]+)+$/, patternText: 'a node followed by resources, words of letters, digits and _ . : / @ % + = , -' }),
+      item: str({ doc: 'An haresources line.', pattern: /^[A-Za-z0-9_.:/@%+=,-]+([ \t]+[A-Za-z0-9_.:/@%+=,-]+)+$/, patternText: 'a node followed by resources, words of letters, digits and _ . : / @ % + = , -', maxBytes: 1024 }),
     }),
     authkeys: obj({
       doc: 'authkeys: how heartbeat packets are signed. One key (method + key), or several (keys + active) to rotate keys without downtime.',
       required: true,
       fields: {
         method: oneOf({ doc: 'Signature method of the single key (id 1).', values: ['sha1', 'md5', 'crc'] }),
-        key: str({ doc: 'The single key (sha1/md5: 8-128 characters; crc takes none).', secret: true }),
+        key: str({ doc: 'The single key (sha1/md5: 8-128 bytes, one word; crc takes none).', secret: true, pattern: /^[^\s#]+$/, patternText: 'one word: no whitespace and no #' }),
         keys: list({ doc: 'Several keys by id; heartbeat accepts every listed key and signs with the active one.', default: [], item: hbKey }),
         active: int({ doc: 'Id of the key heartbeat signs with ("auth <id>"; with keys).', min: 1, max: 15 }),
       },
@@ -565,7 +570,10 @@ const fencing = obj({
 const alerts = obj({
   doc: 'Mail on state changes (keepalived notification_email, heartbeat MailTo).',
   fields: {
-    smtp_server: str({ doc: 'SMTP relay, host or host:port.', required: true, check: (s: string) => (/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s) || /^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(s) ? undefined : `must be a host or host:port, got ${JSON.stringify(s)}`) }),
+    smtp_server: str({ doc: 'SMTP relay, host or host:port.', required: true, check: (s: string) => {
+        const m = /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(s);
+        return m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535)) ? undefined : `must be a host or host:port (port 1-65535), got ${describe(s)}`;
+      } }),
     from: str({ doc: 'Sender address.', required: true, format: 'email' }),
     to: list({ doc: 'Recipients.', required: true, minItems: 1, item: str({ doc: 'Recipient.', format: 'email' }) }),
   },
@@ -584,7 +592,7 @@ const admin = obj({
       fields: {
         interface: ifRef('Logical interface of the sync/admin network both nodes have an address on (e.g. sync).'),
         port: int({ doc: 'TCP port of the peer channel.', default: 7411, min: 1, max: 65535 }),
-        key: str({ doc: 'Shared key (at least 16 characters; the same on both nodes): every request is signed with HMAC-SHA256 over a time and a nonce.', required: true, secret: true, minLength: 16, maxLength: 256 }),
+        key: str({ doc: 'Shared key (at least 16 characters; the same on both nodes): every request is signed with HMAC-SHA256 over a time and a nonce.', required: true, secret: true, minLength: 16, maxBytes: 256, pattern: /^\S+$/, patternText: 'one word (no spaces)' }),
       },
     }),
     ssh_authorized_keys: list({

@@ -112,3 +112,26 @@ export function parseHostPort(text: string): { host: string; ip: Ip | undefined;
 }
 
 export const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** An address as text: dotted quad, or IPv6 with the longest run of zero groups as "::". */
+export function formatIp(ip: Ip): string {
+  if (ip.family === 4) return [24n, 16n, 8n, 0n].map((s) => String((ip.value >> s) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => Number((ip.value >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hexs = groups.map((g) => g.toString(16));
+  if (best < 0) return hexs.join(':');
+  return `${hexs.slice(0, best).join(':')}::${hexs.slice(best + bestLen).join(':')}`;
+}
+
+/** The last address of the subnet (the IPv4 broadcast address). */
+export function lastAddress(c: Cidr): bigint {
+  const host = (1n << BigInt(bits(c.family) - c.prefix)) - 1n;
+  return network(c) | host;
+}

@@ -5,7 +5,11 @@ import { pillarsConfig } from './model.js';
 function typeText(f: Field): string {
   switch (f.kind) {
     case 'string':
-      return f.format ? `string: ${FORMATS[f.format].text}` : f.patternText ? `string: ${f.patternText}` : 'string';
+    {
+      const what = f.format ? `string: ${FORMATS[f.format].text}` : f.patternText ? `string: ${f.patternText}` : 'string';
+      const bytes = f.maxBytes === undefined ? '' : f.minBytes !== undefined ? `, ${f.minBytes}-${f.maxBytes} bytes` : `, at most ${f.maxBytes} bytes`;
+      return what + bytes;
+    }
     case 'int':
       return `integer ${rangeText(f)}${f.unit ? ` (${f.unit})` : ''}${f.multipleOf ? `, multiple of ${f.multipleOf}` : ''}`;
     case 'bool':

@@ -6,9 +6,14 @@ import type { Path, RawIssue } from './decl.js';
 import { CONSOLE_SERIAL, PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
 import { ipResource, parseResourceLine } from './haresources.js';
 import { ROLE_SECTIONS } from '../roles/table.js';
-import { inSubnet, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
+import { formatIp, inSubnet, lastAddress, network, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
 
 type Node = NodeConfig;
+
+/** `m[key]` for a key from the file: only own entries (`constructor` must not find Object's). */
+export function own<T>(m: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(m, key) ? m[key] : undefined;
+}
 
 export function hostnameOf(name: string, node: Node): string {
   return node.hostname ?? name;
@@ -16,7 +21,7 @@ export function hostnameOf(name: string, node: Node): string {
 
 /** The addresses (CIDR) of `node` on logical interface `ifname`. */
 export function nodeNets(node: Node, ifname: string): Cidr[] {
-  return (node.interfaces[ifname]?.addresses ?? []).map((a) => parseCidr(a)).filter((c): c is Cidr => !!c);
+  return (own(node.interfaces, ifname)?.addresses ?? []).map((a) => parseCidr(a)).filter((c): c is Cidr => !!c);
 }
 
 function allNets(node: Node): { ifname: string; net: Cidr }[] {
@@ -48,11 +53,11 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     if (prevHost) add(['nodes', name, 'hostname'], `hostname ${h} is also the hostname of node ${prevHost}`, node.hostname ? 'value' : 'key');
     else hostnames.set(h, name);
     for (const [ifname, ifc] of Object.entries(node.interfaces)) {
-      const shared = c.interfaces[ifname];
+      const shared = own(c.interfaces, ifname);
       const base = ['nodes', name, 'interfaces', ifname];
       if (shared?.vlan) {
         if (ifc.mac !== undefined) add([...base, 'mac'], `a VLAN interface has no MAC of its own (it is VLAN ${shared.vlan.id} on ${shared.vlan.parent})`);
-        if (!node.interfaces[shared.vlan.parent]) add([...base], `VLAN parent interface "${shared.vlan.parent}" is not defined on node ${name}`, 'key');
+        if (!own(node.interfaces, shared.vlan.parent)) add([...base], `VLAN parent interface "${shared.vlan.parent}" is not defined on node ${name}`, 'key');
       } else if (ifc.mac === undefined) {
         add([...base, 'mac'], 'required (a physical interface is found by its MAC address)', 'parent');
       } else {
@@ -72,17 +77,20 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     node.routes.forEach((r, i) => checkRoute(r, ['nodes', name, 'routes', i], [[name, node]]));
   }
   for (const ifname of Object.keys(c.interfaces)) {
-    if (!nodes.some(([, n]) => n.interfaces[ifname])) add(['interfaces', ifname], `interface "${ifname}" is not defined on any node`, 'key');
-    const vlan = c.interfaces[ifname]?.vlan;
-    if (vlan && c.interfaces[vlan.parent]?.vlan) add(['interfaces', ifname, 'vlan', 'parent'], `"${vlan.parent}" is itself a VLAN`);
+    if (!nodes.some(([, n]) => own(n.interfaces, ifname))) add(['interfaces', ifname], `interface "${ifname}" is not defined on any node`, 'key');
+    const vlan = own(c.interfaces, ifname)?.vlan;
+    if (vlan && own(c.interfaces, vlan.parent)?.vlan) add(['interfaces', ifname, 'vlan', 'parent'], `"${vlan.parent}" is itself a VLAN`);
   }
   c.routes.forEach((r, i) => checkRoute(r, ['routes', i], nodes));
 
   function checkRoute(r: PillarsConfig['routes'][number], path: Path, on: [string, Node][]) {
-    if (r.to !== 'default' && !parseCidr(r.to)) add([...path, 'to'], `must be "default" or a destination with prefix length, got ${JSON.stringify(r.to)}`);
+    const to = r.to === 'default' ? undefined : parseCidr(r.to);
+    if (r.to !== 'default' && !to) add([...path, 'to'], `must be "default" or a destination with prefix length, got ${JSON.stringify(r.to)}`);
+    else if (to && network(to) !== to.value)
+      add([...path, 'to'], `${r.to} has host bits set (the network is ${formatIp({ family: to.family, value: network(to) })}/${to.prefix})`);
     if (!r.via && !r.interface) add(path, 'needs via or interface');
     for (const [name, node] of on) {
-      if (r.interface && !node.interfaces[r.interface]) add([...path, 'interface'], `unknown interface "${r.interface}" on node ${name}`);
+      if (r.interface && !own(node.interfaces, r.interface)) add([...path, 'interface'], `unknown interface "${r.interface}" on node ${name}`);
       const via = r.via ? parseIp(r.via) : undefined;
       if (via && !allNets(node).some((x) => inSubnet(via, x.net))) add([...path, 'via'], `${r.via} is not in a subnet of any interface of node ${name}`);
     }
@@ -91,7 +99,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   /** Interface must exist on every node. */
   const needIf = (path: Path, ifname: string): boolean => {
     for (const [name, node] of nodes) {
-      if (!node.interfaces[ifname]) {
+      if (!own(node.interfaces, ifname)) {
         add(path, `unknown interface "${ifname}" on node ${name}`);
         return false;
       }
@@ -105,12 +113,19 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     for (const [name, node] of nodes) {
       const nets = nodeNets(node, ifname);
       if (nets.some((n) => sameIp(n, v))) return add(path, `${vip} is the address of node ${name} on ${ifname}, not a virtual one`);
-      if (!nets.some((n) => inSubnet(v, n))) return add(path, `${vip} is not in a subnet of interface ${ifname} on node ${name}`);
+      const net = nets.find((n) => inSubnet(v, n));
+      if (!net) return add(path, `${vip} is not in a subnet of interface ${ifname} on node ${name}`);
+      // IPv4 subnets of 4 addresses or more have a network and a broadcast address nobody can hold.
+      if (net.family === 4 && net.prefix <= 30) {
+        const subnet = `${formatIp({ family: 4, value: network(net) })}/${net.prefix}`;
+        if (v.value === network(net)) return add(path, `${vip} is the network address of ${subnet} on ${ifname}, not a host address`);
+        if (v.value === lastAddress(net)) return add(path, `${vip} is the broadcast address of ${subnet} on ${ifname}, not a host address`);
+      }
     }
   };
   const perNodeMap = (path: Path, m: Readonly<Record<string, number>>, what: string, plural: string) => {
-    for (const k of Object.keys(m)) if (!c.nodes[k]) add([...path, k], `unknown node "${k}"`, 'key');
-    for (const n of nodeNames) if (m[n] === undefined) add(path, `missing node ${n}`);
+    for (const k of Object.keys(m)) if (!own(c.nodes, k)) add([...path, k], `unknown node "${k}"`, 'key');
+    for (const n of nodeNames) if (own(m, n) === undefined) add(path, `missing node ${n}`);
     const seen = new Map<number, string>();
     for (const [k, v] of Object.entries(m)) {
       const prev = seen.get(v);
@@ -152,9 +167,13 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
         noteVip([...p, 'vips', j], vip, `vrrp instance ${inst.name}`);
       });
-      inst.track_interfaces.forEach((t, j) => needIf([...p, 'track_interfaces', j], t));
+      inst.track_interfaces.forEach((t, j) => {
+        // keepalived -t refuses it: the instance's own interface is tracked already.
+        if (t === inst.interface) add([...p, 'track_interfaces', j], `${t} is the instance's own interface, which it tracks already (keepalived refuses it here)`);
+        else needIf([...p, 'track_interfaces', j], t);
+      });
       inst.track_scripts.forEach((t, j) => {
-        if (!v.scripts[t]) add([...p, 'track_scripts', j], `unknown script "${t}" (define it under vrrp.scripts)`);
+        if (!own(v.scripts, t)) add([...p, 'track_scripts', j], `unknown script "${t}" (define it under vrrp.scripts)`);
       });
     });
     const grouped = new Map<string, string>();
@@ -222,7 +241,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (method === 'crc') {
         if (key !== undefined) add(path, 'crc takes no key (use sha1 for a signed heartbeat)');
       } else if (key === undefined) add(path, `required for ${method}`, 'parent');
-      else if (key.length < 8 || key.length > 128) add(path, `must be 8-128 characters for ${method}, got ${key.length}`, at);
+      else if (Buffer.byteLength(key) < 8 || Buffer.byteLength(key) > 128) add(path, `must be 8-128 bytes for ${method}, got ${Buffer.byteLength(key)}`, at);
       else if (/[\s#]/.test(key) || /^\s|\s$/.test(key)) add(path, 'must not contain whitespace or # (authkeys reads the key as one word)');
     };
     if (ak.keys.length > 0) {
@@ -252,7 +271,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const prev = groupNames.get(g.name);
       if (prev !== undefined) add([...gp, 'name'], `group name ${g.name} is already heartbeat.groups[${prev}]`);
       else groupNames.set(g.name, i);
-      if (!c.nodes[g.node]) add([...gp, 'node'], `unknown node "${g.node}"`);
+      if (!own(c.nodes, g.node)) add([...gp, 'node'], `unknown node "${g.node}"`);
       g.addresses.forEach((a, j) => {
         const ap: Path = [...gp, 'addresses', j];
         const v = parseCidr(a.address, true);
@@ -273,7 +292,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const path: Path = ['heartbeat', 'resources', i];
       const line = parseResourceLine(text);
       if (!line) return;
-      if (!c.nodes[line.node] && !byHost.has(line.node)) add(path, `unknown node "${line.node}" (the first word is the preferred node)`);
+      if (!own(c.nodes, line.node) && !byHost.has(line.node)) add(path, `unknown node "${line.node}" (the first word is the preferred node)`);
       for (const r of line.resources) {
         if (r.name === 'drbddisk') {
           drbdUsers.push(path);
@@ -301,7 +320,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       c.fencing.devices.forEach((d, i) => {
         const dp: Path = ['fencing', 'devices', i];
         d.nodes.forEach((n, j) => {
-          if (!c.nodes[n]) add([...dp, 'nodes', j], `unknown node "${n}"`);
+          if (!own(c.nodes, n)) add([...dp, 'nodes', j], `unknown node "${n}"`);
         });
         if (d.type === 'external/ipmi' && d.nodes.length !== 1) add([...dp, 'nodes'], 'an IPMI BMC powers exactly one node (give one device per node)');
         if (d.type !== 'lab' && d.password === undefined && d.type !== 'external/rackpdu') add([...dp, 'password'], `required for ${d.type}`, 'parent');
@@ -337,7 +356,7 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     for (const [z, zone] of Object.entries(fw.zones)) zone.interfaces.forEach((ifn, j) => needIf(['firewall', 'zones', z, 'interfaces', j], ifn));
     fw.rules.forEach((r, i) => {
       for (const end of ['from', 'to'] as const) {
-        if (r[end] !== 'self' && !fw.zones[r[end]]) add(['firewall', 'rules', i, end], `unknown zone "${r[end]}"`);
+        if (r[end] !== 'self' && !own(fw.zones, r[end])) add(['firewall', 'rules', i, end], `unknown zone "${r[end]}"`);
       }
       if (r.ports.length > 0 && r.protocol !== 'tcp' && r.protocol !== 'udp') add(['firewall', 'rules', i, 'ports'], `ports need protocol tcp or udp, got ${r.protocol}`, 'key');
       if (r.from === 'self' && r.to === 'self') add(['firewall', 'rules', i, 'to'], 'from self to self is loopback, which always passes; name a zone on one side');
@@ -394,7 +413,11 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         if (method !== 'nat' && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port)
           add([...rp, 'port'], `${method} forwarding cannot change the port (virtual server port ${vs.port}, got ${rs.port})`);
         const ip = parseIp(rs.address);
-        if (ip && method !== 'tun') {
+        const vsVip = vs.vip !== undefined ? parseIp(vs.vip) : undefined;
+        const director = ip && addrs.find((a) => sameIp(a.ip, ip));
+        if (ip && vsVip && sameIp(ip, vsVip)) add([...rp, 'address'], `${rs.address} is the virtual address itself (a real server is another host)`);
+        else if (director) add([...rp, 'address'], `${rs.address} is an address of the director itself (${director.where}); a real server is another host`);
+        else if (ip && method !== 'tun') {
           for (const [name, node] of nodes) {
             if (!allNets(node).some((x) => inSubnet(ip, x.net))) {
               add([...rp, 'address'], `${rs.address} is not in a subnet of node ${name} (${method} needs the real servers on a network of the director)`);

@@ -32,16 +32,27 @@ const refuseControl = (language: OutputLanguage, s: string) => {
 };
 
 /**
- * keepalived.conf: words are split at whitespace, `{`/`}` open and close blocks, `!` and `#`
- * start comments, and a quoted string ends at the next `"` (there is no escape). A value is
- * written as one word, or as one quoted string where it holds spaces.
+ * keepalived.conf (keepalived's lib/parser.c): a line is split into words at whitespace; a word
+ * may be quoted with "…" or '…', and inside quotes a backslash escapes the next character (in the
+ * argv of scripts) while other keywords take the quoted text as it is, so a backslash reads
+ * differently per keyword. `{` and `}` open and close blocks, `!` and `#` start a comment outside
+ * quotes, and `$NAME`/`${NAME}` are definitions substituted before the line is split. A value is
+ * written as one bare word when it is plainly safe, otherwise as one quoted word: double quotes,
+ * or single quotes when it holds a double quote. What no quoting can carry is refused: control
+ * characters, both kinds of quote at once, backslashes, braces and `$`. A list is written as
+ * several words, each escaped on its own.
  */
 export function keepalivedValue(v: unknown): string {
+  // A list is several words on one line ("192.0.2.10/24 dev lan"), each escaped on its own.
+  if (Array.isArray(v)) return v.map(keepalivedValue).join(' ');
   const s = String(v);
   refuseControl('keepalived', s);
-  if (/["{}]/.test(s)) throw new RenderRefused('keepalived', s, 'double quotes and braces are not allowed');
   if (s === '') throw new RenderRefused('keepalived', s, 'an empty value is not allowed');
-  return /[\s!#]/.test(s) ? `"${s}"` : s;
+  if (/[\\{}$]/.test(s)) throw new RenderRefused('keepalived', s, 'backslashes, braces and $ are not allowed');
+  if (s.includes('"') && s.includes("'")) throw new RenderRefused('keepalived', s, 'a value cannot hold both kinds of quote');
+  // A bare word never starts with @ (a conditional line) or ~ (~SEQ, ~LST).
+  if (/^[A-Za-z0-9_.:/%+=,-][A-Za-z0-9_.:/@%+=,-]*$/.test(s)) return s;
+  return s.includes('"') ? `'${s}'` : `"${s}"`;
 }
 
 /** POSIX shell: one word, single-quoted unless it is plainly safe. */

@@ -3,8 +3,8 @@
  * handles one address; its up/down scripts (rendered here) add or remove every VIP of the instance
  * and report the transition on the supervisor's event FIFO as `CARP "<interface>/<vhid>" MASTER|BACKUP`.
  */
-import ejs from 'ejs';
 import template from '../../templates/ucarp-updown.sh.ejs';
+import { compileTemplate } from '../../templates/escape.js';
 import { nodeNets, parseIp, type PillarsConfig } from '../../config/index.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { RenderedFile, Role, RoleContext } from '../role.js';
@@ -13,7 +13,10 @@ import { vipWithPrefix } from '../keepalived/view.js';
 
 type CarpInstance = NonNullable<PillarsConfig['carp']>['instances'][number];
 
-const compiled = ejs.compile(template, { escape: (v: unknown) => String(v), strict: true, localsName: 'it', destructuredLocals: ['action', 'state', 'vhid', 'ifname', 'node', 'fifo', 'vips', 'line', 'lock'] });
+type ScriptLocals = { action: 'up' | 'down'; state: string; vhid: number; ifname: string; node: string; fifo: string; vips: { cidr: string; address: string; family: 4 | 6 }[]; line: string; lock: string };
+
+/** Every `<%= %>` of the up/down scripts is one shell word (quoted where needed). */
+const compiled = compileTemplate<ScriptLocals>(template, 'shell', ['action', 'state', 'vhid', 'ifname', 'node', 'fifo', 'vips', 'line', 'lock']);
 
 /** Single-quote for /bin/sh. */
 export function shQuote(text: string): string {
@@ -53,7 +56,7 @@ function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
   const vips = vipsOf(ctx, inst);
   const script = (action: 'up' | 'down'): string => {
     const state = action === 'up' ? 'MASTER' : 'BACKUP';
-    return compiled({ action, state, vhid: inst.vhid, ifname: inst.interface, node: ctx.nodeName, fifo: shQuote(ctx.eventFifo), vips, line: carpEventLine(inst.interface, inst.vhid, state), lock: shQuote(paths.lock) });
+    return compiled({ action, state, vhid: inst.vhid, ifname: inst.interface, node: ctx.nodeName, fifo: ctx.eventFifo, vips, line: carpEventLine(inst.interface, inst.vhid, state), lock: paths.lock });
   };
   return [
     { path: paths.passfile, content: `${inst.password}\n`, mode: 0o600 },

@@ -148,7 +148,7 @@ export interface ViewInput {
 export function statesyncNotify(input: ViewInput): KaNotify | undefined {
   if (!input.config.statesync?.conntrackd || !input.config.firewall || !input.config.vrrp) return undefined;
   const script = `${(input.etcDir ?? '/run/pillars/etc').replace(/\/+$/, '')}/statesync-notify.sh`;
-  return { master: kaQuote(`${script} primary`), backup: kaQuote(`${script} backup`), fault: kaQuote(`${script} fault`) };
+  return { master: `${script} primary`, backup: `${script} backup`, fault: `${script} fault` };
 }
 
 /** keepalived strings: double quotes unless the text has one (keepalived also reads single quotes). */
@@ -252,7 +252,7 @@ function checkerView(ch: Check): KaChecker {
     case 'DNS_CHECK':
       return { kind: 'DNS_CHECK', type: ch.query_type, name: ch.name, common: common(ch) };
     case 'MISC_CHECK':
-      return { kind: 'MISC_CHECK', path: kaQuote(mergedUsrCommand(ch.script)), timeout: ch.timeout, dynamic: ch.dynamic };
+      return { kind: 'MISC_CHECK', path: mergedUsrCommand(ch.script), timeout: ch.timeout, dynamic: ch.dynamic };
   }
 }
 
@@ -319,7 +319,7 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
   const scripts: KaScript[] = vrrp
     ? Object.entries(vrrp.scripts)
         .filter(([name]) => usedScripts.has(name))
-        .map(([name, s]) => ({ name, script: kaQuote(mergedUsrCommand(s.script)), interval: s.interval, timeout: s.timeout, weight: s.weight, fall: s.fall, rise: s.rise }))
+        .map(([name, s]) => ({ name, script: mergedUsrCommand(s.script), interval: s.interval, timeout: s.timeout, weight: s.weight, fall: s.fall, rise: s.rise }))
     : [];
   const weighted = new Set(scripts.filter((s) => s.weight !== 0).map((s) => s.name));
 

@@ -118,10 +118,10 @@ export const cases: Case[] = [
     "pillars.yaml:26:16: admin.ssh_listen[0]: must be host:port (e.g. 10.0.0.1:80), got \"10.0.0.2\"",
   ]),
   c('bad alert address', [[END, 'alerts: { smtp_server: mail.example.com, from: lvs, to: [ops@example.com] }\n']], [
-    "pillars.yaml:24:48: alerts.from: must be an e-mail address, got \"lvs\"",
+    "pillars.yaml:24:48: alerts.from: must be an e-mail address (letters, digits and ._%+- before the @, a domain after it), got \"lvs\"",
   ]),
-  c('VRRP password longer than 8 characters', [['      vrid: 51\n', '      vrid: 51\n      version: 2\n      auth: { pass: longpassword }\n']], [
-    "pillars.yaml:17:21: vrrp.instances[0].auth.pass: must be at most 8 characters, got 12",
+  c('VRRP password longer than 8 bytes', [['      vrid: 51\n', '      vrid: 51\n      version: 2\n      auth: { pass: longpassword }\n']], [
+    "pillars.yaml:17:21: vrrp.instances[0].auth.pass: must be at most 8 bytes (UTF-8), got 12",
   ]),
   c('secret given as a number is not echoed', [['      vrid: 51\n', '      vrid: 51\n      version: 2\n      auth: { pass: 12345678 }\n']], [
     "pillars.yaml:17:21: vrrp.instances[0].auth.pass: must be a string, got a number",
@@ -151,7 +151,7 @@ export const cases: Case[] = [
     "pillars.yaml:25:25: routes[0].via: 198.51.100.1 is not in a subnet of any interface of node b",
   ]),
   c('route destination without prefix', [[END, 'routes:\n  - { to: 198.51.100.0, via: 192.0.2.1 }\n']], [
-    "pillars.yaml:25:11: routes[0].to: must be \"default\" or a destination with prefix length, got \"198.51.100.0\"",
+    "pillars.yaml:25:11: routes[0].to: must be \"default\" or a destination with prefix length (e.g. 198.51.100.0/24), got \"198.51.100.0\"",
   ]),
   // ---- vrrp
   c('priority for an unknown node', [['{ a: 150, b: 100 }', '{ a: 150, b: 100, x: 90 }']], [
@@ -236,7 +236,7 @@ export const cases: Case[] = [
     "pillars.yaml:27:46: firewall.rules[0].ports: ports need protocol tcp or udp, got icmp",
   ]),
   c('port range written wrong', [[END, 'firewall:\n  zones: { out: { interfaces: [wan] } }\n  rules:\n    - { from: out, to: self, protocol: tcp, ports: ["1000:2000"] }\n']], [
-    "pillars.yaml:27:53: firewall.rules[0].ports[0]: must be a port 1-65535 or a range \"a-b\", got \"1000:2000\"",
+    "pillars.yaml:27:53: firewall.rules[0].ports[0]: must be a port 1-65535 or a range \"a-b\" of ports with a < b, got \"1000:2000\"",
   ]),
   c('statesync on an unknown interface', [[END, 'statesync: { interface: sync }\n']], [
     "pillars.yaml:24:25: statesync.interface: unknown interface \"sync\" on node a",
@@ -276,7 +276,7 @@ export const cases: Case[] = [
     "pillars.yaml:20:5: fencing.devices: no device powers node b: its peer could not fence it",
   ], 'heartbeat'),
   c('sha1 key too short', [['key: secretkey', 'key: short']], [
-    "pillars.yaml:17:34: heartbeat.authkeys.key: must be 8-128 characters for sha1, got 5",
+    "pillars.yaml:17:34: heartbeat.authkeys.key: must be 8-128 bytes for sha1, got 5",
   ], 'heartbeat'),
   c('crc takes no key', [['method: sha1', 'method: crc']], [
     "pillars.yaml:17:33: heartbeat.authkeys.key: crc takes no key (use sha1 for a signed heartbeat)",
@@ -299,5 +299,120 @@ export const cases: Case[] = [
   c('serial link device', [['{ type: ucast, interface: lan }', '{ type: serial, device: ttyS0 }']], [
     "pillars.yaml:14:31: heartbeat.links[0].device: must be a serial device such as /dev/ttyS1, got \"ttyS0\"",
   ], 'heartbeat'),
+  // ---- hostile and broken files (every one a config error with a line, never a crash)
+  c('undefined YAML alias', [[WHOLE, 'version: 1\nnodes: *a\n']], [
+    "pillars.yaml:2:8: YAML alias *a has no anchor &a before it",
+  ]),
+  c('YAML alias bomb', [[WHOLE, 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n' + Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]\n`).join('')]], [
+    "pillars.yaml:2:10: YAML aliases expand too much (more than 100 expansions; write the values out)",
+  ]),
+  c('flow nesting deeper than the limit', [[END, `x: ${'['.repeat(100)}${']'.repeat(100)}\n`]], [
+    "pillars.yaml:24:67: nested deeper than 64 levels",
+  ]),
+  c('block nesting deeper than the limit', [[END, Array.from({ length: 80 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n']], [
+    "pillars.yaml:88:65: nested deeper than 64 levels",
+  ]),
+  c('binary data', [[WHOLE, 'version: 1\n\u007fELF\u0002\u0001\u0001\u0000\n']], [
+    "pillars.yaml:2:1: control character U+007F (a config is text; is this a binary file?)",
+  ]),
+  c('a line that is not UTF-8', [['version: 1\n', 'version: 1\n# caf\uFFFD\n']], [
+    "pillars.yaml:2:6: this line is not valid UTF-8 (save the file as UTF-8)",
+  ]),
+  c('a file larger than the limit', [[END, `# ${'x'.repeat(4 * 1024 * 1024)}\n`]], [
+    "pillars.yaml:1:1: the file is 4.0 MiB; a config is at most 4 MiB (is this the right file?)",
+  ]),
+  c('a list instead of a map', [[WHOLE, '- version: 1\n- nodes: {}\n']], [
+    "pillars.yaml:1:1: the file must be a map of sections (version, nodes, …), got a list",
+  ]),
+  c('a long scalar is not echoed whole', [[WHOLE, 'x'.repeat(10000) + '\n']], [
+    "pillars.yaml:1:1: the file must be a map of sections (version, nodes, …), got \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\"",
+  ]),
+  c('more than 50 issues are counted, not listed', [['      vrid: 51\n', '      vrid: 51\n' + Array.from({ length: 60 }, (_, i) => `      bad${i}: 1\n`).join('')]], [
+    ...Array.from({ length: 50 }, (_, i) => `pillars.yaml:${16 + i}:7: vrrp.instances[0].bad${i}: unknown key "bad${i}"`),
+    "pillars.yaml:66:7: 10 more issues not shown (fix the ones above first)",
+  ]),
+  // ---- built-in property names are names like any other
+  c('__proto__, constructor and toString as keys', [[END, '__proto__: {}\nconstructor: 1\ntoString: 2\nhasOwnProperty: 3\n']], [
+    "pillars.yaml:24:1: __proto__: unknown key \"__proto__\"",
+    "pillars.yaml:25:1: constructor: unknown key \"constructor\"",
+    "pillars.yaml:26:1: toString: unknown key \"toString\"",
+    "pillars.yaml:27:1: hasOwnProperty: unknown key \"hasOwnProperty\"",
+  ]),
+  c('constructor as a node in a priority map', [['priority: { a: 150, b: 100 }', 'priority: { a: 150, b: 100, constructor: 5 }']], [
+    "pillars.yaml:16:35: vrrp.instances[0].priority.constructor: unknown node \"constructor\"",
+  ]),
+  c('toString as a check type', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: toString }\n']], [
+    "pillars.yaml:24:26: director.virtual_servers[0].real_servers[0].check.type: must be one of HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, DNS_CHECK, got \"toString\"",
+  ]),
+  c('hasOwnProperty as a track script', [['      vrid: 51\n', '      vrid: 51\n      track_scripts: [hasOwnProperty]\n']], [
+    "pillars.yaml:16:23: vrrp.instances[0].track_scripts[0]: unknown script \"hasOwnProperty\" (define it under vrrp.scripts)",
+  ]),
+  c('constructor as a route interface', [[END, 'routes: [{ to: 198.51.100.0/24, interface: constructor }]\n']], [
+    "pillars.yaml:24:44: routes[0].interface: unknown interface \"constructor\" on node a",
+    "pillars.yaml:24:44: routes[0].interface: unknown interface \"constructor\" on node b",
+  ]),
+  // ---- free text: no line breaks, control characters or file syntax
+  c('newline in a vrrp_script command', [['      vrid: 51\n', '      vrid: 51\n      track_scripts: [chk]\n'], ['vrrp:\n', 'vrrp:\n  scripts:\n    chk: { script: "/bin/true\\n}\\nglobal_defs {" }\n']], [
+    "pillars.yaml:13:20: vrrp.scripts.chk.script: must not contain control characters or line breaks, got U+000A (a line break) at character 10",
+  ]),
+  c('$() in a MISC_CHECK command', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: MISC_CHECK, script: "/bin/check $(reboot)" }\n']], [
+    "pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote, got \"/bin/check $(reboot)\"",
+  ]),
+  c('a command that is not an absolute path', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: MISC_CHECK, script: "check-web" }\n']], [
+    "pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote, got \"check-web\"",
+  ]),
+  c('braces in a health-check path', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: HTTP_GET, urls: [{ path: "/x } virtual_server 1.2.3.4 80 {", status_code: 200 }] }\n']], [
+    "pillars.yaml:24:51: director.virtual_servers[0].real_servers[0].check.urls[0].path: must be a URL path starting with / (RFC 3986 characters; no spaces, quotes, $ or backslashes), got \"/x } virtual_server 1.2.3.4 80 {\"",
+  ]),
+  c('a DNS_CHECK name with a space', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: DNS_CHECK, name: "example.org }" }\n']], [
+    "pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of letters, digits, - and _, without a trailing \".\"), or \".\" for the root, got \"example.org }\"",
+  ]),
+  c('a DNS_CHECK name with a trailing dot (keepalived drops it as an empty label)', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.11\n          check: { type: DNS_CHECK, name: "_.0Z." }\n']], [
+    "pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of letters, digits, - and _, without a trailing \".\"), or \".\" for the root, got \"_.0Z.\"",
+  ]),
+  c('VRRP password of 8 characters but 10 bytes', [['vrid: 51', 'vrid: 51\n      version: 2\n      auth: { pass: "pässwör1" }']], [
+    "pillars.yaml:17:21: vrrp.instances[0].auth.pass: must be at most 8 bytes (UTF-8), got 10",
+  ]),
+  c('VRRP password with a space', [['vrid: 51', 'vrid: 51\n      version: 2\n      auth: { pass: "a b" }']], [
+    "pillars.yaml:17:21: vrrp.instances[0].auth.pass: must be one word (no spaces, quotes, #, backslashes, braces or $), got 3 characters",
+  ]),
+  c('tab in an e-mail address', [[END, 'alerts: { smtp_server: 192.0.2.25, from: "lvs\\t@example.com", to: [ops@example.com] }\n']], [
+    "pillars.yaml:24:42: alerts.from: must not contain control characters or line breaks, got U+0009 (a tab) at character 4",
+  ]),
+  c('interface description with a line separator', [[END, 'interfaces: { wan: { description: "uplink\\u2028x" } }\n']], [
+    "pillars.yaml:24:35: interfaces.wan.description: must not contain control characters or line breaks, got U+2028 (a line break) at character 7",
+  ]),
+  c('firewall comment with a double quote', [[END, 'firewall: { zones: { w: { interfaces: [wan] } }, rules: [{ from: w, to: self, comment: \'say "hi"\' }] }\n']], [
+    "pillars.yaml:24:88: firewall.rules[0].comment: must be one line of text without double quotes or backslashes, got \"say \\\"hi\\\"\"",
+  ]),
+  c('smtp_server port out of range', [[END, 'alerts: { smtp_server: "mail.example.com:70000", from: lvs@example.com, to: [ops@example.com] }\n']], [
+    "pillars.yaml:24:24: alerts.smtp_server: must be a host or host:port (port 1-65535), got \"mail.example.com:70000\"",
+  ]),
+  c('firewall port range reversed', [[END, 'firewall: { zones: { w: { interfaces: [wan] } }, rules: [{ from: w, to: self, protocol: tcp, ports: ["2000-1000", "1-70000"] }] }\n']], [
+    "pillars.yaml:24:102: firewall.rules[0].ports[0]: must be a port 1-65535 or a range \"a-b\" of ports with a < b, got \"2000-1000\"",
+    "pillars.yaml:24:115: firewall.rules[0].ports[1]: must be a port 1-65535 or a range \"a-b\" of ports with a < b, got \"1-70000\"",
+  ]),
+  // ---- addresses an experienced admin would catch
+  c('route with host bits set', [[END, 'routes: [{ to: 198.51.100.7/24, via: 192.0.2.1 }]\n']], [
+    "pillars.yaml:24:16: routes[0].to: 198.51.100.7/24 has host bits set (the network is 198.51.100.0/24)",
+  ]),
+  c('VIP is the network address', [['vips: [192.0.2.10/24]', 'vips: [192.0.2.0/24]'], ['vip: 192.0.2.10', 'vip: 192.0.2.0']], [
+    "pillars.yaml:17:14: vrrp.instances[0].vips[0]: 192.0.2.0/24 is the network address of 192.0.2.0/24 on wan, not a host address",
+  ]),
+  c('VIP is the broadcast address', [['vips: [192.0.2.10/24]', 'vips: [192.0.2.255]'], ['vip: 192.0.2.10', 'vip: 192.0.2.255']], [
+    "pillars.yaml:17:14: vrrp.instances[0].vips[0]: 192.0.2.255 is the broadcast address of 192.0.2.0/24 on wan, not a host address",
+  ]),
+  c('real server is the VIP itself', [['        - address: 10.0.0.11\n', '        - address: 192.0.2.10\n']], [
+    "pillars.yaml:23:20: director.virtual_servers[0].real_servers[0].address: 192.0.2.10 is the virtual address itself (a real server is another host)",
+  ]),
+  c('real server is a director address', [['        - address: 10.0.0.11\n', '        - address: 10.0.0.3\n']], [
+    "pillars.yaml:23:20: director.virtual_servers[0].real_servers[0].address: 10.0.0.3 is an address of the director itself (b.lan); a real server is another host",
+  ]),
+  c('include as an interface name (a keepalived include directive on its own line)', [['vrid: 51', 'vrid: 51\n      track_interfaces: [include]']], [
+    "pillars.yaml:16:26: vrrp.instances[0].track_interfaces[0]: must be an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not \"include\"), got \"include\"",
+  ]),
+  c('track_interfaces names the instance interface', [['      vrid: 51\n', '      vrid: 51\n      track_interfaces: [wan, lan]\n']], [
+    "pillars.yaml:16:26: vrrp.instances[0].track_interfaces[0]: wan is the instance's own interface, which it tracks already (keepalived refuses it here)",
+  ]),
 ];
 export { END, WHOLE };

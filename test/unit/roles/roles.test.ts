@@ -169,7 +169,7 @@ describe('keepalived view', () => {
     expect(mergedUsrCommand('/bin/pidof haproxy')).toBe('/usr/bin/pidof haproxy');
     expect(mergedUsrCommand('/sbin/ip link')).toBe('/usr/sbin/ip link');
     expect(mergedUsrCommand('/usr/local/bin/x /bin/y')).toBe('/usr/local/bin/x /bin/y');
-    expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe('"/usr/bin/busybox ping -c 1 -W 1 198.51.100.1"');
+    expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe('/usr/bin/busybox ping -c 1 -W 1 198.51.100.1');
   });
 
   it('quotes strings for keepalived', () => {
@@ -242,7 +242,7 @@ describe('carp role', () => {
     expect(up.content).toContain(`printf '%s\\n' 'CARP "up/20" MASTER' 1<>"$FIFO"`);
     expect(down.content).toContain('ip -4 addr del 198.51.100.1/29 dev up');
     expect(down.content).toContain(`'CARP "up/20" BACKUP'`);
-    expect(up.content).toContain(`FIFO=${shQuote('/run/pillars/events.fifo')}`);
+    expect(up.content).toContain('FIFO=/run/pillars/events.fifo\n');
   });
 
   it('carp sets non-local bind; no config, no files or services', () => {
