@@ -34,7 +34,14 @@ import { parseArgs } from 'node:util';
 import { Vm, type VmSpec } from '../builder/vm/qemu.js';
 import { defaultCacheDir, projectRoot } from '../builder/context.js';
 import type { Manifest } from '../builder/stages/manifest.js';
-import { startDrillLab, drillScenario, settledPair, STATE_LINE, writeLabStick, type DrillLab } from '../builder/drill/drill.js';
+import {
+  startDrillLab,
+  drillScenario,
+  settledPair,
+  STATE_LINE,
+  writeLabStick,
+  type DrillLab,
+} from '../builder/drill/drill.js';
 import { FAST_ADVERT_MS } from '../builder/drill/lab-config.js';
 import { startHeartbeatLab } from '../builder/drill/heartbeat-lab.js';
 import { heartbeatDrill } from '../builder/drill/heartbeat-drill.js';
@@ -100,7 +107,18 @@ async function bootTimelineOf(spec: VmSpec): Promise<Milestone[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string' }, 'drill-runs': { type: 'string' }, 'idle-minutes': { type: 'string' }, timers: { type: 'string' }, 'director-runs': { type: 'string' }, 'firewall-runs': { type: 'string' }, 'heartbeat-runs': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string' },
+      'drill-runs': { type: 'string' },
+      'idle-minutes': { type: 'string' },
+      timers: { type: 'string' },
+      'director-runs': { type: 'string' },
+      'firewall-runs': { type: 'string' },
+      'heartbeat-runs': { type: 'string' },
+    },
+  });
   const only = new Set((values.only ?? 'build,boot,drill,director,firewall,validate').split(','));
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
@@ -114,14 +132,31 @@ async function main(): Promise<void> {
     const benchOut = mkdtempSync(join(outRoot, '.bench-out-'));
     try {
       const cold = await timedBuild(['--cache', cache, '--out', benchOut]);
-      rows.push({ metric: 'cold build (director)', value: round(cold), unit: 's', detail: 'mmdebstrap + all stages; apt downloads cached' });
-      const warm = await timedBuild(['--cache', cache, '--out', benchOut], { ...process.env, PILLARS_BUILD_STAMP: String(Date.now()) });
+      rows.push({
+        metric: 'cold build (director)',
+        value: round(cold),
+        unit: 's',
+        detail: 'mmdebstrap + all stages; apt downloads cached',
+      });
+      const warm = await timedBuild(['--cache', cache, '--out', benchOut], {
+        ...process.env,
+        PILLARS_BUILD_STAMP: String(Date.now()),
+      });
       rows.push({ metric: 'warm rebuild after overlay change', value: round(warm), unit: 's', target: '≤ 10 s' });
       const m = JSON.parse(readFileSync(join(benchOut, 'director', 'manifest.json'), 'utf8')) as Manifest;
       const size = (p: string) => m.artifacts.find((a) => a.path === p)!.bytes / 1024 / 1024;
       rows.push({ metric: 'ISO size', value: round(size('pillars.iso')), unit: 'MiB', target: '≤ 48 MiB' });
       rows.push({ metric: 'initrd size', value: round(size('initrd.img')), unit: 'MiB', target: '≤ 40 MiB' });
-      if (m.sizes) rows.push({ metric: 'unpacked initramfs base', value: round(m.sizes.totalBytes / 1048576), unit: 'MiB', detail: m.sizes.packages.slice(0, 4).map((p) => `${p.name} ${round(p.bytes / 1048576)}`).join(', ') });
+      if (m.sizes)
+        rows.push({
+          metric: 'unpacked initramfs base',
+          value: round(m.sizes.totalBytes / 1048576),
+          unit: 'MiB',
+          detail: m.sizes.packages
+            .slice(0, 4)
+            .map((p) => `${p.name} ${round(p.bytes / 1048576)}`)
+            .join(', '),
+        });
       rows.push({ metric: 'kernel modules kept', value: m.kernel.modules, unit: '' });
     } finally {
       rmSync(cache, { recursive: true, force: true });
@@ -148,18 +183,43 @@ async function main(): Promise<void> {
           memoryMiB: 512,
           sticks: [{ image: stick, as: 'usb' }],
           nics,
-          boot: { kind: 'kernel', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.debug' },
+          boot: {
+            kind: 'kernel',
+            kernel: join(dir, 'vmlinuz'),
+            initrd: join(dir, 'initrd.img'),
+            append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.debug',
+          },
         };
         const t = await bootTimelineOf(spec);
         timelines.push(t);
         direct.push(t[t.length - 1]!.at);
-        iso.push(await bootSeconds({ name: `bench-iso-${i}`, memoryMiB: 512, sticks: [{ image: stick, as: 'usb' }], nics, boot: { kind: 'cdrom', iso: join(dir, 'pillars.iso') } }));
+        iso.push(
+          await bootSeconds({
+            name: `bench-iso-${i}`,
+            memoryMiB: 512,
+            sticks: [{ image: stick, as: 'usb' }],
+            nics,
+            boot: { kind: 'cdrom', iso: join(dir, 'pillars.iso') },
+          }),
+        );
       }
     } finally {
       rmSync(stickDir, { recursive: true, force: true });
     }
-    rows.push({ metric: 'boot to ready, kernel+initrd (TCG, 512 MiB, stick + 3 NICs, director roles)', value: round(median(direct)), unit: 's', target: '≤ 8 s', detail: `kernel clock, median of ${runs}: ${direct.join(', ')}` });
-    rows.push({ metric: 'boot to ready, ISO via SeaBIOS+GRUB (same stick)', value: round(median(iso)), unit: 's', target: '≤ 12 s', detail: `kernel clock, median of ${runs}: ${iso.join(', ')}` });
+    rows.push({
+      metric: 'boot to ready, kernel+initrd (TCG, 512 MiB, stick + 3 NICs, director roles)',
+      value: round(median(direct)),
+      unit: 's',
+      target: '≤ 8 s',
+      detail: `kernel clock, median of ${runs}: ${direct.join(', ')}`,
+    });
+    rows.push({
+      metric: 'boot to ready, ISO via SeaBIOS+GRUB (same stick)',
+      value: round(median(iso)),
+      unit: 's',
+      target: '≤ 12 s',
+      detail: `kernel clock, median of ${runs}: ${iso.join(', ')}`,
+    });
     console.log(`boot timeline, kernel+initrd, median of ${runs} (kernel clock):`);
     for (const line of formatTimeline(medianTimeline(timelines))) console.log(line);
   }
@@ -169,16 +229,30 @@ async function main(): Promise<void> {
     const log = createLogger({ quiet: true });
     const imageDir = join(outRoot, 'router');
     const drillRuns = Number(values['drill-runs'] ?? 20);
-    const timerSets = (values.timers ?? 'default,fast').split(',').filter((t): t is 'default' | 'fast' => t === 'default' || t === 'fast');
+    const timerSets = (values.timers ?? 'default,fast')
+      .split(',')
+      .filter((t): t is 'default' | 'fast' => t === 'default' || t === 'fast');
     for (const timers of timerSets) {
       const dl = await startDrillLab({ profile: 'router', timers, imageDir, log });
       try {
         const r = await drillScenario(dl, 'poweroff', drillRuns, log);
-        rows.push({ metric: `failover, poweroff, ${timers} timers (${timers === 'fast' ? `${FAST_ADVERT_MS} ms` : '100 ms'} adverts)`, value: r.p50_ms, unit: 'ms p50', target: timers === 'fast' ? 'p50 ≤ 150 ms' : 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+        rows.push({
+          metric: `failover, poweroff, ${timers} timers (${timers === 'fast' ? `${FAST_ADVERT_MS} ms` : '100 ms'} adverts)`,
+          value: r.p50_ms,
+          unit: 'ms p50',
+          target: timers === 'fast' ? 'p50 ≤ 150 ms' : 'p50 ≤ 500 ms',
+          detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
+        });
         if (timers === 'fast') {
           const minutes = Number(values['idle-minutes'] ?? 10);
           const idle = await idleRun(dl, minutes);
-          rows.push({ metric: `idle pair at fast timers, ${minutes} min`, value: idle.transitions, unit: 'spontaneous failovers', target: '0', detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}` });
+          rows.push({
+            metric: `idle pair at fast timers, ${minutes} min`,
+            value: idle.transitions,
+            unit: 'spontaneous failovers',
+            target: '0',
+            detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}`,
+          });
         }
       } finally {
         await dl.dispose();
@@ -188,10 +262,26 @@ async function main(): Promise<void> {
 
   if (only.has('director')) {
     await timedBuild(['--profile', 'director']);
-    const dl = await startDrillLab({ profile: 'director', timers: 'default', imageDir: join(outRoot, 'director'), log: createLogger({ quiet: true }) });
+    const dl = await startDrillLab({
+      profile: 'director',
+      timers: 'default',
+      imageDir: join(outRoot, 'director'),
+      log: createLogger({ quiet: true }),
+    });
     try {
-      const r = await drillScenario(dl, 'poweroff', Number(values['director-runs'] ?? 10), createLogger({ quiet: true }));
-      rows.push({ metric: 'failover, poweroff, director pair (LVS-NAT, 100 ms adverts)', value: r.p50_ms, unit: 'ms p50', target: 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+      const r = await drillScenario(
+        dl,
+        'poweroff',
+        Number(values['director-runs'] ?? 10),
+        createLogger({ quiet: true }),
+      );
+      rows.push({
+        metric: 'failover, poweroff, director pair (LVS-NAT, 100 ms adverts)',
+        value: r.p50_ms,
+        unit: 'ms p50',
+        target: 'p50 ≤ 500 ms',
+        detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
+      });
     } finally {
       await dl.dispose();
     }
@@ -201,7 +291,13 @@ async function main(): Promise<void> {
     await timedBuild(['--profile', 'firewall']);
     const quiet = createLogger({ quiet: true });
     for (const statesync of [true, false]) {
-      const dl = await startDrillLab({ profile: 'firewall', timers: 'default', imageDir: join(outRoot, 'firewall'), log: quiet, statesync });
+      const dl = await startDrillLab({
+        profile: 'firewall',
+        timers: 'default',
+        imageDir: join(outRoot, 'firewall'),
+        log: quiet,
+        statesync,
+      });
       try {
         const r = await drillScenario(dl, 'poweroff', Number(values['firewall-runs'] ?? 5), quiet);
         const conns = r.runs.map((x) => x.connections).filter((c): c is NonNullable<typeof c> => !!c);
@@ -209,8 +305,21 @@ async function main(): Promise<void> {
         const total = conns.reduce((a, c) => a + c.total, 0);
         const resets = conns.reduce((a, c) => a + c.resets, 0);
         const label = statesync ? 'with conntrackd' : 'without conntrackd';
-        rows.push({ metric: `firewall pair, poweroff, ${label}: long-lived connections surviving`, value: total ? Math.round((1000 * survived) / total) / 10 : NaN, unit: '%', target: statesync ? '100 %' : '(shows the loss)', detail: `${survived}/${total}, ${resets} reset, n=${r.runs.length}` });
-        if (statesync) rows.push({ metric: 'failover, poweroff, firewall pair (100 ms adverts)', value: r.p50_ms, unit: 'ms p50', target: 'p50 ≤ 500 ms', detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` });
+        rows.push({
+          metric: `firewall pair, poweroff, ${label}: long-lived connections surviving`,
+          value: total ? Math.round((1000 * survived) / total) / 10 : NaN,
+          unit: '%',
+          target: statesync ? '100 %' : '(shows the loss)',
+          detail: `${survived}/${total}, ${resets} reset, n=${r.runs.length}`,
+        });
+        if (statesync)
+          rows.push({
+            metric: 'failover, poweroff, firewall pair (100 ms adverts)',
+            value: r.p50_ms,
+            unit: 'ms p50',
+            target: 'p50 ≤ 500 ms',
+            detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
+          });
       } finally {
         await dl.dispose();
       }
@@ -222,7 +331,12 @@ async function main(): Promise<void> {
     for (const timers of ['fast', 'default'] as const) {
       const hl = await startHeartbeatLab({ imageDir: join(outRoot, 'heartbeat'), timers, log: () => {} });
       try {
-        const r = await heartbeatDrill(hl, 'poweroff', Number(values['heartbeat-runs'] ?? 10), createLogger({ quiet: true }));
+        const r = await heartbeatDrill(
+          hl,
+          'poweroff',
+          Number(values['heartbeat-runs'] ?? 10),
+          createLogger({ quiet: true }),
+        );
         const t = HEARTBEAT_TIMERS[timers];
         const lost = r.runs.reduce((sum, x) => sum + x.lost_probes, 0);
         rows.push({
@@ -240,9 +354,26 @@ async function main(): Promise<void> {
 
   if (only.has('validate')) {
     const v = benchValidate();
-    rows.push({ metric: `validator, ${v.virtualServers.toLocaleString('en')} virtual servers (${round(v.bytes / 1048576)} MiB)`, value: Math.round(v.ms), unit: 'ms', target: '< 1000 ms', detail: `${Math.round(v.virtualServers / (v.ms / 1000)).toLocaleString('en')} virtual servers/s, median of 3; ${Math.round(v.cpuMs)} ms CPU` });
-    rows.push({ metric: 'validator, worst hostile file', value: Math.round(v.hostileMs), unit: 'ms', target: '< 1000 ms', detail: `${v.hostileWorst}; ${Math.round(v.hostileCpuMs)} ms CPU` });
-    rows.push({ metric: 'CPU calibration: 10^8 additions', value: Math.round(cpuCalibration()), unit: 'ms CPU', detail: 'about 80 ms on a quiet core; scale the validator times by it' });
+    rows.push({
+      metric: `validator, ${v.virtualServers.toLocaleString('en')} virtual servers (${round(v.bytes / 1048576)} MiB)`,
+      value: Math.round(v.ms),
+      unit: 'ms',
+      target: '< 1000 ms',
+      detail: `${Math.round(v.virtualServers / (v.ms / 1000)).toLocaleString('en')} virtual servers/s, median of 3; ${Math.round(v.cpuMs)} ms CPU`,
+    });
+    rows.push({
+      metric: 'validator, worst hostile file',
+      value: Math.round(v.hostileMs),
+      unit: 'ms',
+      target: '< 1000 ms',
+      detail: `${v.hostileWorst}; ${Math.round(v.hostileCpuMs)} ms CPU`,
+    });
+    rows.push({
+      metric: 'CPU calibration: 10^8 additions',
+      value: Math.round(cpuCalibration()),
+      unit: 'ms CPU',
+      detail: 'about 80 ms on a quiet core; scale the validator times by it',
+    });
   }
 
   const result = { date: new Date().toISOString(), host: { cpus: (await import('node:os')).cpus().length }, rows };
@@ -258,7 +389,10 @@ async function main(): Promise<void> {
  * time its QEMU processes used. After the drills the last restored node may still be about to take
  * MASTER back (preemption): the window starts only once the pair has been quiet for IDLE_QUIET_MS.
  */
-async function idleRun(dl: DrillLab, minutes: number): Promise<{ transitions: number; cpuPercent: number; at: string[] }> {
+async function idleRun(
+  dl: DrillLab,
+  minutes: number,
+): Promise<{ transitions: number; cpuPercent: number; at: string[] }> {
   const cpu = (pid: number) => {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
@@ -278,7 +412,10 @@ async function idleRun(dl: DrillLab, minutes: number): Promise<{ transitions: nu
   const masters = dl.nodes.flatMap((n, i) =>
     n.lines
       .slice(lines0[i])
-      .filter((l) => { const m = STATE_LINE.exec(l.text); return m?.[1] === dl.instance && m[2] === 'MASTER'; })
+      .filter((l) => {
+        const m = STATE_LINE.exec(l.text);
+        return m?.[1] === dl.instance && m[2] === 'MASTER';
+      })
       .map((l) => `${n.name} +${Math.round((n.vm.startedAt + l.t - wall0) / 1000)} s`),
   );
   return { transitions: masters.length, cpuPercent: Math.round((used / secs) * 1000) / 10, at: masters };

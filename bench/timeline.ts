@@ -61,7 +61,10 @@ export function bootTimeline(lines: readonly TimedLine[]): Milestone[] {
 export function medianTimeline(boots: readonly Milestone[][]): Array<Milestone & { n: number }> {
   const names = boots[0]?.map((m) => m.name) ?? [];
   return names.map((name) => {
-    const xs = boots.map((b) => b.find((m) => m.name === name)?.at).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    const xs = boots
+      .map((b) => b.find((m) => m.name === name)?.at)
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
     const mid = Math.floor(xs.length / 2);
     const at = xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
     return { name, at: Math.round(at * 100) / 100, n: xs.length };

@@ -54,8 +54,13 @@ function timed(text: string): { ms: number; cpuMs: number; ok: boolean } {
 }
 
 export function hostileFiles(): [string, string][] {
-  const bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n' + Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]\n`).join('');
-  const issues = 'version: 1\nnodes:\n' + Array.from({ length: 20000 }, (_, i) => `  n${i}: { interfaces: { x: { mac: bad } } }`).join('\n') + '\n';
+  const bomb =
+    'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n' +
+    Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]\n`).join('');
+  const issues =
+    'version: 1\nnodes:\n' +
+    Array.from({ length: 20000 }, (_, i) => `  n${i}: { interfaces: { x: { mac: bad } } }`).join('\n') +
+    '\n';
   return [
     ['just under the size limit (one long comment)', `version: 1\n# ${'x'.repeat(MAX_FILE_BYTES - 20)}\n`],
     ['over the size limit', 'x'.repeat(MAX_FILE_BYTES + 1)],
@@ -91,5 +96,13 @@ export function benchValidate(n = 10_000, runs = 3): ValidateBench {
     if (r.ms > worst.ms) worst = { ...r, name };
   }
   const mid = times[Math.floor(runs / 2)]!;
-  return { virtualServers: n, bytes: Buffer.byteLength(text), ms: mid.ms, cpuMs: mid.cpuMs, hostileMs: worst.ms, hostileCpuMs: worst.cpuMs, hostileWorst: worst.name };
+  return {
+    virtualServers: n,
+    bytes: Buffer.byteLength(text),
+    ms: mid.ms,
+    cpuMs: mid.cpuMs,
+    hostileMs: worst.ms,
+    hostileCpuMs: worst.cpuMs,
+    hostileWorst: worst.name,
+  };
 }

@@ -48,7 +48,9 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
     await log.step('preflight: host tools', () => ensureHostTools(BUILD_TOOLS, log, ctx.run));
     const rootfs = await log.step('rootfs: Debian trixie with mmdebstrap', () => buildRootfs(ctx));
     const kernel = await log.step('kernel: vmlinuz + pruned modules', () => buildKernel(ctx, rootfs));
-    const base = await log.step('initramfs: base archive (rootfs + modules)', () => buildBaseArchive(ctx, rootfs, kernel));
+    const base = await log.step('initramfs: base archive (rootfs + modules)', () =>
+      buildBaseArchive(ctx, rootfs, kernel),
+    );
     log.info(`base archive ${mib(base.bytes)} (${mib(base.uncompressedBytes)} unpacked)`);
     if (base.sizes && !base.cached) for (const line of formatSizeReport(base.sizes, 8)) log.info(line);
 
@@ -71,7 +73,9 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
         generated: [
           { path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') },
           // Benchmarks stand in for an overlay code change with a stamp file.
-          ...(process.env.PILLARS_BUILD_STAMP ? [{ path: 'usr/lib/pillars/stamp', data: Buffer.from(process.env.PILLARS_BUILD_STAMP + '\n') }] : []),
+          ...(process.env.PILLARS_BUILD_STAMP
+            ? [{ path: 'usr/lib/pillars/stamp', data: Buffer.from(process.env.PILLARS_BUILD_STAMP + '\n') }]
+            : []),
         ],
       }),
     );
@@ -81,7 +85,12 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
     await copyFile(kernel.vmlinuz, join(stage, 'vmlinuz'));
 
     await log.step('iso: hybrid BIOS + UEFI image', () =>
-      buildIso(ctx, { vmlinuz: join(stage, 'vmlinuz'), initrd: join(stage, 'initrd.img'), marker, output: join(stage, 'pillars.iso') }),
+      buildIso(ctx, {
+        vmlinuz: join(stage, 'vmlinuz'),
+        initrd: join(stage, 'initrd.img'),
+        marker,
+        output: join(stage, 'pillars.iso'),
+      }),
     );
     await log.step('netboot: PXE files', async () => {
       for (const [rel, text] of Object.entries(netbootFiles(ctx.profile.name))) {

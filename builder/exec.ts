@@ -51,7 +51,8 @@ export class CommandError extends UserError {
     hint?: string,
   ) {
     super(
-      `command failed (exit ${code}): ${command}` + (stderr.trim() ? `\n--- last lines of its stderr ---\n${tail(stderr)}` : ''),
+      `command failed (exit ${code}): ${command}` +
+        (stderr.trim() ? `\n--- last lines of its stderr ---\n${tail(stderr)}` : ''),
       { hint },
     );
     this.name = 'CommandError';
@@ -91,7 +92,9 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const code = out.exitCode ?? (out.signal ? 128 : 1);
   if (code === 127 && /not found|ENOENT/.test(out.stderr)) {
     throw new UserError(`cannot run ${cmd}: not installed`, {
-      hint: opts.hint ?? `install the Debian package that provides ${cmd} (or run as root: pillars installs host tools itself)`,
+      hint:
+        opts.hint ??
+        `install the Debian package that provides ${cmd} (or run as root: pillars installs host tools itself)`,
     });
   }
   const result = { code, stdout: out.stdout, stderr: out.stderr };
@@ -111,8 +114,17 @@ export interface Daemon {
  * Start a long-running process (a VM, a test server) in its own process group, so that it and
  * everything it started can be stopped together by PID.
  */
-export function spawnDaemon(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Daemon {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+export function spawnDaemon(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Daemon {
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
     child.on('error', () => resolve(127));

@@ -40,7 +40,10 @@ export interface RootfsPlan {
   args: string[];
 }
 
-export function planRootfs(profile: Profile, opts: { aptCache: string; hookDir: string; output: string; mirrors?: readonly string[] }): RootfsPlan {
+export function planRootfs(
+  profile: Profile,
+  opts: { aptCache: string; hookDir: string; output: string; mirrors?: readonly string[] },
+): RootfsPlan {
   const mirrors = opts.mirrors ?? DEBIAN_MIRRORS;
   const packages = profile.packages;
   const key = hashOf('rootfs', RECIPE_VERSION.rootfs, DEBIAN_SUITE, mirrors, packages, DPKG_PATH_EXCLUDES);
@@ -120,7 +123,11 @@ export function stripPatterns(profile: Pick<Profile, 'keep'>): string[] {
     'usr/bin/debconf*',
   ];
   const python = ['usr/lib/python3*/**', 'usr/bin/python3*', 'usr/share/python3/**'];
-  return [...always, ...(profile.keep.includes('perl') ? [] : perl), ...(profile.keep.includes('python') ? [] : python)];
+  return [
+    ...always,
+    ...(profile.keep.includes('perl') ? [] : perl),
+    ...(profile.keep.includes('python') ? [] : python),
+  ];
 }
 
 const MODULE_SUFFIX = /\.ko(\.xz|\.zst|\.gz)?$/;

@@ -8,7 +8,13 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { UserError } from './errors.js';
-import { PROFILE_ROLE_NAMES, ROLE_TABLE, rolesWithoutModule, type RoleName, type RoleRow } from '../overlay/roles/table.js';
+import {
+  PROFILE_ROLE_NAMES,
+  ROLE_TABLE,
+  rolesWithoutModule,
+  type RoleName,
+  type RoleRow,
+} from '../overlay/roles/table.js';
 
 /** The roles a profile file may name (network and admin run in every image). */
 export const ROLES: readonly RoleName[] = PROFILE_ROLE_NAMES;
@@ -69,7 +75,13 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
   };
   for (const e of doc.errors) {
     const pos = lc.linePos(e.pos[0]);
-    issues.push({ file, line: pos.line, column: pos.col, path: '(syntax)', message: e.message.split('\n')[0] ?? e.message });
+    issues.push({
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: '(syntax)',
+      message: e.message.split('\n')[0] ?? e.message,
+    });
   }
   if (issues.length) return { issues };
   const root = doc.contents;
@@ -77,7 +89,15 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
     at(root, '(root)', 'must be a mapping of keys');
     return { issues };
   }
-  const out: RawProfile = { name: '', description: '', roles: [], packages: [], modules: [], keep: [], abstract: false };
+  const out: RawProfile = {
+    name: '',
+    description: '',
+    roles: [],
+    packages: [],
+    modules: [],
+    keep: [],
+    abstract: false,
+  };
   const strings = (node: unknown, path: string, check: (s: string) => string | undefined): string[] => {
     if (!isSeq(node)) {
       at(node as Node, path, 'must be a list');
@@ -85,7 +105,8 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
     }
     const list: string[] = [];
     node.items.forEach((item, i) => {
-      if (!isScalar(item) || typeof item.value !== 'string') return at(item as Node, `${path}[${i}]`, 'must be a string');
+      if (!isScalar(item) || typeof item.value !== 'string')
+        return at(item as Node, `${path}[${i}]`, 'must be a string');
       const problem = check(item.value);
       if (problem) at(item, `${path}[${i}]`, problem);
       else list.push(item.value);
@@ -98,7 +119,8 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
     switch (key) {
       case 'name':
       case 'description':
-        if (!isScalar(value) || typeof value.value !== 'string' || !value.value) at(value ?? (pair.key as Node), key, 'must be a non-empty string');
+        if (!isScalar(value) || typeof value.value !== 'string' || !value.value)
+          at(value ?? (pair.key as Node), key, 'must be a non-empty string');
         else out[key] = value.value;
         break;
       case 'abstract':
@@ -106,16 +128,30 @@ export function parseProfile(text: string, file: string): { profile?: RawProfile
         else out.abstract = value.value;
         break;
       case 'roles':
-        out.roles = strings(value, key, (s) => ((ROLES as readonly string[]).includes(s) ? undefined : `unknown role '${s}', expected one of ${ROLES.join(', ')}`)) as Role[];
+        out.roles = strings(value, key, (s) =>
+          (ROLES as readonly string[]).includes(s)
+            ? undefined
+            : `unknown role '${s}', expected one of ${ROLES.join(', ')}`,
+        ) as Role[];
         break;
       case 'packages':
-        out.packages = strings(value, key, (s) => (PACKAGE_NAME.test(s) ? undefined : `'${s}' is not a Debian package name`));
+        out.packages = strings(value, key, (s) =>
+          PACKAGE_NAME.test(s) ? undefined : `'${s}' is not a Debian package name`,
+        );
         break;
       case 'modules':
-        out.modules = strings(value, key, (s) => (MODULE_PATTERN.test(s) && !s.startsWith('/') ? undefined : `'${s}' is not a module path pattern like drivers/net/virtio_net or net/netfilter/**`));
+        out.modules = strings(value, key, (s) =>
+          MODULE_PATTERN.test(s) && !s.startsWith('/')
+            ? undefined
+            : `'${s}' is not a module path pattern like drivers/net/virtio_net or net/netfilter/**`,
+        );
         break;
       case 'keep':
-        out.keep = strings(value, key, (s) => ((KEEPABLE as readonly string[]).includes(s) ? undefined : `unknown '${s}', expected one of ${KEEPABLE.join(', ')}`)) as Keepable[];
+        out.keep = strings(value, key, (s) =>
+          (KEEPABLE as readonly string[]).includes(s)
+            ? undefined
+            : `unknown '${s}', expected one of ${KEEPABLE.join(', ')}`,
+        ) as Keepable[];
         break;
       default:
         at(pair.key as Node, key, `unknown key '${key}'`);
@@ -129,7 +165,9 @@ const uniqueSorted = (xs: readonly string[]) => [...new Set(xs)].sort();
 
 /** The table rows of the roles an image of this profile runs: its own and the always-run ones. */
 function rowsOf(roles: readonly Role[]): RoleRow[] {
-  return (ROLE_TABLE as readonly RoleRow[]).filter((r) => r.runs === 'always' || (roles as readonly string[]).includes(r.name));
+  return (ROLE_TABLE as readonly RoleRow[]).filter(
+    (r) => r.runs === 'always' || (roles as readonly string[]).includes(r.name),
+  );
 }
 
 /** Merge a profile over the base profile, with its roles' packages (pure). */
@@ -138,7 +176,9 @@ export function mergeProfile(base: RawProfile, p: RawProfile): Profile {
     name: p.name,
     description: p.description,
     roles: Object.freeze([...p.roles]),
-    packages: Object.freeze(uniqueSorted([...base.packages, ...p.packages, ...rowsOf(p.roles).flatMap((r) => r.packages)])),
+    packages: Object.freeze(
+      uniqueSorted([...base.packages, ...p.packages, ...rowsOf(p.roles).flatMap((r) => r.packages)]),
+    ),
     modules: Object.freeze(uniqueSorted([...base.modules, ...p.modules])),
     keep: Object.freeze(uniqueSorted([...base.keep, ...p.keep]) as Keepable[]),
   });
@@ -157,10 +197,24 @@ function readRaw(dir: string, name: string): RawProfile {
   const { profile, issues } = parseProfile(readFileSync(file, 'utf8'), `profiles/${name}.yaml`);
   if (!profile) throw new ProfileError(issues);
   if (profile.name !== name) {
-    throw new ProfileError([{ file: `profiles/${name}.yaml`, line: 1, column: 1, path: 'name', message: `must be '${name}' (the file name), got '${profile.name}'` }]);
+    throw new ProfileError([
+      {
+        file: `profiles/${name}.yaml`,
+        line: 1,
+        column: 1,
+        path: 'name',
+        message: `must be '${name}' (the file name), got '${profile.name}'`,
+      },
+    ]);
   }
   if (!profile.abstract) {
-    const issues = roleTableIssues(name, profile.roles).map((message) => ({ file: `profiles/${name}.yaml`, line: 1, column: 1, path: 'roles', message }));
+    const issues = roleTableIssues(name, profile.roles).map((message) => ({
+      file: `profiles/${name}.yaml`,
+      line: 1,
+      column: 1,
+      path: 'roles',
+      message,
+    }));
     if (issues.length) throw new ProfileError(issues);
   }
   return profile;
@@ -174,9 +228,15 @@ export function roleTableIssues(profile: string, roles: readonly Role[]): string
   const out: string[] = [];
   for (const row of ROLE_TABLE as readonly RoleRow[]) {
     const listed = (roles as readonly string[]).includes(row.name);
-    const allowed = (row.profiles.optional as readonly string[]).includes(profile) || (row.profiles.required as readonly string[]).includes(profile);
-    if (listed && !allowed) out.push(`role ${row.name}: a ${profile} config may not have its section (${row.sections.join(', ')}); see overlay/roles/table.ts`);
-    if (!listed && row.runs === 'profile' && (row.profiles.required as readonly string[]).includes(profile)) out.push(`must list role ${row.name} (every ${profile} config has its section)`);
+    const allowed =
+      (row.profiles.optional as readonly string[]).includes(profile) ||
+      (row.profiles.required as readonly string[]).includes(profile);
+    if (listed && !allowed)
+      out.push(
+        `role ${row.name}: a ${profile} config may not have its section (${row.sections.join(', ')}); see overlay/roles/table.ts`,
+      );
+    if (!listed && row.runs === 'profile' && (row.profiles.required as readonly string[]).includes(profile))
+      out.push(`must list role ${row.name} (every ${profile} config has its section)`);
   }
   return out;
 }
@@ -188,16 +248,22 @@ export function roleTableIssues(profile: string, roles: readonly Role[]): string
 export function assertBuildable(profile: Profile): void {
   const missing = rolesWithoutModule(profile.roles);
   if (missing.length === 0) return;
-  throw new UserError(`profiles/${profile.name}.yaml: role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} no module in overlay/roles yet; this profile cannot be built`, {
-    hint: `build another profile, or write the role (a module under overlay/roles/ and its row in overlay/roles/table.ts)`,
-    exitCode: 2,
-  });
+  throw new UserError(
+    `profiles/${profile.name}.yaml: role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} no module in overlay/roles yet; this profile cannot be built`,
+    {
+      hint: `build another profile, or write the role (a module under overlay/roles/ and its row in overlay/roles/table.ts)`,
+      exitCode: 2,
+    },
+  );
 }
 
 /** Load a buildable profile by name from a profiles directory. */
 export function loadProfile(dir: string, name: string): Profile {
   if (!/^[a-z0-9-]+$/.test(name) || !existsSync(join(dir, `${name}.yaml`)) || name === 'base') {
-    throw new UserError(`unknown profile '${name}'`, { hint: `choose one of: ${listProfiles(dir).join(', ')}`, exitCode: 2 });
+    throw new UserError(`unknown profile '${name}'`, {
+      hint: `choose one of: ${listProfiles(dir).join(', ')}`,
+      exitCode: 2,
+    });
   }
   const raw = readRaw(dir, name);
   if (raw.abstract) throw new UserError(`profile '${name}' is abstract and cannot be built`, { exitCode: 2 });

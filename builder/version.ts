@@ -17,4 +17,6 @@ export const projectRoot = (() => {
   throw new Error('cannot find the pillars project root');
 })();
 
-export const version: string = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export const version: string = (
+  JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

@@ -82,7 +82,6 @@ const S_IFMT: Record<ArchiveRecord['type'], number> = {
   socket: 0o140000,
 };
 
-
 const FIELD_MAX = 0xffffffff;
 
 function packHeader(f: NewcFields): PackHeader {
@@ -101,7 +100,8 @@ function packHeader(f: NewcFields): PackHeader {
     rdevminor: f.rdevMinor,
   };
   for (const [k, v] of Object.entries(h)) {
-    if (k !== 'name' && !(Number.isInteger(v) && v >= 0 && v <= FIELD_MAX)) throw new Error(`${f.name}: cpio newc ${k} ${v} out of range`);
+    if (k !== 'name' && !(Number.isInteger(v) && v >= 0 && v <= FIELD_MAX))
+      throw new Error(`${f.name}: cpio newc ${k} ${v} out of range`);
   }
   return h;
 }
@@ -112,19 +112,41 @@ function packHeader(f: NewcFields): PackHeader {
  */
 export function checkCpioStream(): void {
   const pack = cpioStream.pack({ format: 'newc' });
-  const probe = { ino: 1, mode: 0o040755, uid: 0, gid: 0, nlink: 1, mtime: 0, size: 0, devMajor: 0, devMinor: 0, rdevMajor: 0, rdevMinor: 0, name: 'ä' };
+  const probe = {
+    ino: 1,
+    mode: 0o040755,
+    uid: 0,
+    gid: 0,
+    nlink: 1,
+    mtime: 0,
+    size: 0,
+    devMajor: 0,
+    devMinor: 0,
+    rdevMajor: 0,
+    rdevMinor: 0,
+    name: 'ä',
+  };
   pack.entry(packHeader(probe), Buffer.alloc(0), () => {});
   const h = (pack.read() as Buffer | null)?.toString('latin1') ?? '';
   pack.destroy();
   // mtime at 46, devminor at 70, namesize at 94 ('ä' + NUL is 3 bytes), 4-byte aligned.
-  const ok = h.slice(46, 54) === '00000000' && h.slice(70, 78) === '00000000' && h.slice(94, 102) === '00000003' && h.length === 116;
-  if (!ok) throw new Error('cpio-stream is not patched (patches/cpio-stream+1.4.3.patch); run `npm ci`, whose postinstall applies it');
+  const ok =
+    h.slice(46, 54) === '00000000' &&
+    h.slice(70, 78) === '00000000' &&
+    h.slice(94, 102) === '00000003' &&
+    h.length === 116;
+  if (!ok)
+    throw new Error(
+      'cpio-stream is not patched (patches/cpio-stream+1.4.3.patch); run `npm ci`, whose postinstall applies it',
+    );
 }
 
 function fieldsOf(rec: ArchiveRecord, linkBytes: Buffer | undefined): NewcFields {
   const device = rec.type === 'char' || rec.type === 'block';
-  if (rec.ino === undefined || rec.nlink === undefined) throw new Error(`${rec.path}: no inode assigned (use the inodes() decorator)`);
-  if (rec.mode !== (rec.mode & 0o7777)) throw new Error(`${rec.path}: mode ${rec.mode.toString(8)} has bits outside 07777`);
+  if (rec.ino === undefined || rec.nlink === undefined)
+    throw new Error(`${rec.path}: no inode assigned (use the inodes() decorator)`);
+  if (rec.mode !== (rec.mode & 0o7777))
+    throw new Error(`${rec.path}: mode ${rec.mode.toString(8)} has bits outside 07777`);
   return {
     ino: rec.ino,
     mode: S_IFMT[rec.type] | rec.mode,
@@ -180,7 +202,8 @@ export function newcWriter(out: NodeJS.WritableStream): RecordWriter {
       const header = packHeader(f);
       let body: Buffer | NodeJS.ReadableStream | undefined = link;
       if (rec.type === 'file' && rec.body !== undefined) body = Buffer.isBuffer(rec.body) ? rec.body : rec.body();
-      if (rec.type === 'file' && rec.body === undefined && f.size !== 0) throw new Error(`${rec.path}: size ${f.size} but no body`);
+      if (rec.type === 'file' && rec.body === undefined && f.size !== 0)
+        throw new Error(`${rec.path}: size ${f.size} but no body`);
       try {
         await entry(header, body);
       } catch (err) {
@@ -209,12 +232,19 @@ export function createCpioWriter(out: NodeJS.WritableStream, opts: StackOptions 
 }
 
 /** Write sorted records as a complete newc archive to `out`. */
-export async function writeCpio(out: NodeJS.WritableStream, records: Iterable<ArchiveRecord> | AsyncIterable<ArchiveRecord>, opts: StackOptions = {}): Promise<void> {
+export async function writeCpio(
+  out: NodeJS.WritableStream,
+  records: Iterable<ArchiveRecord> | AsyncIterable<ArchiveRecord>,
+  opts: StackOptions = {},
+): Promise<void> {
   await writeAll(createCpioWriter(out, opts), records);
 }
 
 /** Convenience for tests and small archives: the whole archive in memory. */
-export async function cpioToBuffer(records: Iterable<ArchiveRecord> | AsyncIterable<ArchiveRecord>, opts: StackOptions = {}): Promise<Buffer> {
+export async function cpioToBuffer(
+  records: Iterable<ArchiveRecord> | AsyncIterable<ArchiveRecord>,
+  opts: StackOptions = {},
+): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));

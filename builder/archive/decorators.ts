@@ -51,7 +51,13 @@ export function withParents(next: RecordWriter, opts: ParentDirOptions = {}): Re
       if (kind === 'dir') continue;
       if (kind !== undefined) throw new Error(`${rec.path}: parent ${dir} is a ${kind}, not a directory`);
       kinds.set(dir, 'dir');
-      const parent: ArchiveRecord = { path: dir, type: 'dir', mode: opts.mode ?? 0o755, uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
+      const parent: ArchiveRecord = {
+        path: dir,
+        type: 'dir',
+        mode: opts.mode ?? 0o755,
+        uid: opts.uid ?? 0,
+        gid: opts.gid ?? 0,
+      };
       if (opts.mtime !== undefined) parent.mtime = opts.mtime;
       await next.write(parent);
     }
@@ -89,7 +95,8 @@ export function inodes(next: RecordWriter, opts: { start?: number } = {}): Recor
   const anchors = new Map<string, { ino: number; nlink: number; seen: number }>();
   const close = async (): Promise<void> => {
     for (const [path, g] of anchors) {
-      if (g.seen !== g.nlink) throw new Error(`hardlink group of ${path}: nlink ${g.nlink} but ${g.seen} members written`);
+      if (g.seen !== g.nlink)
+        throw new Error(`hardlink group of ${path}: nlink ${g.nlink} but ${g.seen} members written`);
     }
     await next.close();
   };
@@ -99,7 +106,8 @@ export function inodes(next: RecordWriter, opts: { start?: number } = {}): Recor
         const g = rec.linkTarget === undefined ? undefined : anchors.get(rec.linkTarget);
         if (!g) throw new Error(`hardlink ${rec.path} → ${rec.linkTarget ?? '(none)'}: anchor not written before it`);
         g.seen++;
-        if (rec.nlink !== undefined && rec.nlink !== g.nlink) throw new Error(`hardlink ${rec.path}: nlink ${rec.nlink}, group has ${g.nlink}`);
+        if (rec.nlink !== undefined && rec.nlink !== g.nlink)
+          throw new Error(`hardlink ${rec.path}: nlink ${rec.nlink}, group has ${g.nlink}`);
         await next.write({ ...rec, ino: g.ino, nlink: g.nlink, size: 0 });
         return;
       }

@@ -62,7 +62,9 @@ export function compileMatcher(patterns: readonly string[]): PathMatcher {
   const rules = patterns
     .map((p) => p.trim())
     .filter((p) => p !== '' && !p.startsWith('#'))
-    .map((p) => (p.startsWith('!') ? { neg: true, re: globToRegExp(p.slice(1)) } : { neg: false, re: globToRegExp(p) }));
+    .map((p) =>
+      p.startsWith('!') ? { neg: true, re: globToRegExp(p.slice(1)) } : { neg: false, re: globToRegExp(p) },
+    );
   return (path) => {
     let hit = false;
     for (const r of rules) if (r.re.test(path)) hit = !r.neg;

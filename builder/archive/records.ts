@@ -49,13 +49,22 @@ export interface RecordWriter {
 export function normalizePath(p: string): string {
   let s = p;
   while (s.startsWith('./')) s = s.slice(2);
-  s = s.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\/{2,}/g, '/');
+  s = s
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\/{2,}/g, '/');
   if (s === '.') s = '';
   return s;
 }
 
 export function validatePath(p: string): void {
-  if (p === '' || p.startsWith('/') || p.startsWith('./') || p.endsWith('/') || p.split('/').some((c) => c === '..' || c === '.' || c === '')) {
+  if (
+    p === '' ||
+    p.startsWith('/') ||
+    p.startsWith('./') ||
+    p.endsWith('/') ||
+    p.split('/').some((c) => c === '..' || c === '.' || c === '')
+  ) {
     throw new Error(`invalid archive path ${JSON.stringify(p)}: must be relative and normalised`);
   }
 }
@@ -113,7 +122,9 @@ export function linkGroups(records: readonly ArchiveRecord[]): Map<ArchiveRecord
       t = t.linkTarget === undefined ? undefined : byPath.get(normalizePath(t.linkTarget));
     }
     if (!t || t.type !== 'file') {
-      throw new Error(`hardlink ${r.path} → ${r.linkTarget ?? '(none)'}: target is not a regular file in the same archive`);
+      throw new Error(
+        `hardlink ${r.path} → ${r.linkTarget ?? '(none)'}: target is not a regular file in the same archive`,
+      );
     }
     anchorOf.set(t, t);
     anchorOf.set(r, t);
@@ -178,7 +189,10 @@ export function mergeSorted(...sources: ReadonlyArray<readonly ArchiveRecord[]>)
  * Keep the records `keep` accepts. A hardlink group whose anchor is dropped is re-anchored on
  * its first kept member, which becomes a regular file with the data.
  */
-export function filterRecords(records: readonly ArchiveRecord[], keep: (rec: ArchiveRecord) => boolean): ArchiveRecord[] {
+export function filterRecords(
+  records: readonly ArchiveRecord[],
+  keep: (rec: ArchiveRecord) => boolean,
+): ArchiveRecord[] {
   const groups = linkGroups(records);
   return relink(
     records.filter((r) => keep(r)),
@@ -187,14 +201,19 @@ export function filterRecords(records: readonly ArchiveRecord[], keep: (rec: Arc
 }
 
 /** Drain an async iterable of records into an array. */
-export async function collect(source: AsyncIterable<ArchiveRecord> | Iterable<ArchiveRecord>): Promise<ArchiveRecord[]> {
+export async function collect(
+  source: AsyncIterable<ArchiveRecord> | Iterable<ArchiveRecord>,
+): Promise<ArchiveRecord[]> {
   const out: ArchiveRecord[] = [];
   for await (const r of source) out.push(r);
   return out;
 }
 
 /** Write every record, then close. On a failure the writer is aborted, not closed. */
-export async function writeAll(writer: RecordWriter, records: AsyncIterable<ArchiveRecord> | Iterable<ArchiveRecord>): Promise<void> {
+export async function writeAll(
+  writer: RecordWriter,
+  records: AsyncIterable<ArchiveRecord> | Iterable<ArchiveRecord>,
+): Promise<void> {
   try {
     for await (const r of records) await writer.write(r);
   } catch (err) {

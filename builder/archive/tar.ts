@@ -110,7 +110,8 @@ export function readTar(input: NodeJS.ReadableStream, opts: ReadTarOptions = {})
             const chunks: Buffer[] = [];
             for await (const c of entry) chunks.push(c as Buffer);
             rec.body = Buffer.concat(chunks);
-            if (rec.body.length !== size) throw new Error(`tar entry ${h.name}: read ${rec.body.length} of ${size} bytes`);
+            if (rec.body.length !== size)
+              throw new Error(`tar entry ${h.name}: read ${rec.body.length} of ${size} bytes`);
           } else {
             const file = await spoolPath();
             await pipeline(entry, createWriteStream(file));

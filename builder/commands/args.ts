@@ -14,7 +14,9 @@ export interface OptionSpec {
 export type OptionSpecs = Record<string, OptionSpec>;
 
 /** The parsed values, typed by each option's declared type. */
-export type OptionValues<T extends OptionSpecs> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+export type OptionValues<T extends OptionSpecs> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export interface ParsedCli<T extends OptionSpecs> {
   values: OptionValues<T>;
@@ -29,8 +31,10 @@ export function usageMessage(err: Error & { code?: string }): string {
   // "Option '-s, --stick <value>' argument missing" names the long form last.
   const name = /'(?:-\w, )?(--?[^' ,]+)/.exec(err.message)?.[1];
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && name) return `unknown option ${name}`;
-  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /argument missing/.test(err.message)) return `${name} needs a value`;
-  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /does not take an argument/.test(err.message)) return `${name} takes no value`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /argument missing/.test(err.message))
+    return `${name} needs a value`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name && /does not take an argument/.test(err.message))
+    return `${name} takes no value`;
   return err.message;
 }
 
@@ -54,5 +58,6 @@ export function parseCli<T extends OptionSpecs>(argv: readonly string[], options
 
 /** Refuse positional arguments for a command that takes none. */
 export function noPositionals(positionals: readonly string[], usage: string): void {
-  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: usage, exitCode: EXIT.usage });
+  if (positionals.length)
+    throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: usage, exitCode: EXIT.usage });
 }

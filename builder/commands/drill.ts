@@ -12,7 +12,8 @@ import { BAR_MS } from '../drill/bar.js';
 import { startHeartbeatLab } from '../drill/heartbeat-lab.js';
 import { heartbeatDrill, HEARTBEAT_SCENARIOS, type HeartbeatScenario } from '../drill/heartbeat-drill.js';
 
-const USAGE = 'usage: pillars drill [--profile router|director|firewall|heartbeat] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--auto-failback] [--json]';
+const USAGE =
+  'usage: pillars drill [--profile router|director|firewall|heartbeat] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--auto-failback] [--json]';
 
 export interface DrillCli {
   profile: LabProfile | 'heartbeat';
@@ -30,7 +31,16 @@ export interface DrillCli {
 export function drillOptions(argv: string[]): DrillCli {
   const { values, positionals } = parseCli(
     argv,
-    { profile: { type: 'string', short: 'p' }, runs: { type: 'string', short: 'n' }, scenario: { type: 'string', short: 's' }, timers: { type: 'string' }, failover: { type: 'string' }, 'auto-failback': { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    {
+      profile: { type: 'string', short: 'p' },
+      runs: { type: 'string', short: 'n' },
+      scenario: { type: 'string', short: 's' },
+      timers: { type: 'string' },
+      failover: { type: 'string' },
+      'auto-failback': { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+    },
     USAGE,
   );
   const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
@@ -39,28 +49,54 @@ export function drillOptions(argv: string[]): DrillCli {
   if (values['auto-failback'] !== undefined) throw bad('--auto-failback is for --profile heartbeat');
   const { profile, timers, failover } = labChoices(values, 'router', bad);
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
-  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${scenario}'`);
+  if (!(SCENARIOS as readonly string[]).includes(scenario))
+    throw bad(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${scenario}'`);
   if (failover === 'carp' && scenario === 'crash') {
-    throw bad('--scenario crash is for VRRP: a killed ucarp is restarted at once and races the backup for the VIP, so there is no single failover to time; use poweroff, linkdown or partition');
+    throw bad(
+      '--scenario crash is for VRRP: a killed ucarp is restarted at once and races the backup for the VIP, so there is no single failover to time; use poweroff, linkdown or partition',
+    );
   }
-  if (failover === 'carp' && timers === 'fast') throw bad('--timers fast is for VRRP; CARP adverts are whole seconds (advbase)');
+  if (failover === 'carp' && timers === 'fast')
+    throw bad('--timers fast is for VRRP; CARP adverts are whole seconds (advbase)');
   const runsText = (values.runs as string | undefined) ?? '3';
   const runs = Number(runsText);
-  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
-  return { profile, runs, scenario: scenario as Scenario, timers, failover, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
+  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100)
+    throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
+  return {
+    profile,
+    runs,
+    scenario: scenario as Scenario,
+    timers,
+    failover,
+    json: values.json === true,
+    ...(values.out ? { out: values.out as string } : {}),
+  };
 }
 
 /** `--profile heartbeat`: scenarios poweroff, crash, linkdown; timers fast (keepalive 200 ms, deadtime 1 s) or default (heartbeat's classic 2 s / 30 s). Pure. */
 function heartbeatDrillOptions(values: Record<string, unknown>, bad: (m: string) => Error): DrillCli {
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
-  if (!(HEARTBEAT_SCENARIOS as readonly string[]).includes(scenario)) throw bad(`--scenario must be one of ${HEARTBEAT_SCENARIOS.join(', ')} with --profile heartbeat, got '${scenario}'`);
+  if (!(HEARTBEAT_SCENARIOS as readonly string[]).includes(scenario))
+    throw bad(
+      `--scenario must be one of ${HEARTBEAT_SCENARIOS.join(', ')} with --profile heartbeat, got '${scenario}'`,
+    );
   const timers = (values.timers as string | undefined) ?? 'fast';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');
   const runsText = (values.runs as string | undefined) ?? '3';
   const runs = Number(runsText);
-  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100) throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
-  return { profile: 'heartbeat', runs, scenario: scenario as Scenario, timers, failover: 'vrrp', autoFailback: values['auto-failback'] === true, json: values.json === true, ...(values.out ? { out: values.out as string } : {}) };
+  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100)
+    throw bad(`--runs must be a whole number from 1 to 100, got '${runsText}'`);
+  return {
+    profile: 'heartbeat',
+    runs,
+    scenario: scenario as Scenario,
+    timers,
+    failover: 'vrrp',
+    autoFailback: values['auto-failback'] === true,
+    json: values.json === true,
+    ...(values.out ? { out: values.out as string } : {}),
+  };
 }
 
 export const drillCommand: Command = {
@@ -111,20 +147,38 @@ survived), 1 a failover took longer or failed or connections were lost, 2 usage 
     await build(bctx); // incremental: seconds when only the overlay changed
     let report;
     if (o.profile === 'heartbeat') {
-      const hl = await startHeartbeatLab({ imageDir: bctx.outDir, timers: o.timers, autoFailback: o.autoFailback ?? false, log: (m) => ctx.log.info(`lab: ${m}`) });
+      const hl = await startHeartbeatLab({
+        imageDir: bctx.outDir,
+        timers: o.timers,
+        autoFailback: o.autoFailback ?? false,
+        log: (m) => ctx.log.info(`lab: ${m}`),
+      });
       try {
         report = await heartbeatDrill(hl, o.scenario as HeartbeatScenario, o.runs, ctx.log);
       } finally {
         await hl.dispose();
       }
-    } else report = await runDrill({ profile: o.profile, scenario: o.scenario, runs: o.runs, timers: o.timers, failover: o.failover, imageDir: bctx.outDir, log: ctx.log });
+    } else
+      report = await runDrill({
+        profile: o.profile,
+        scenario: o.scenario,
+        runs: o.runs,
+        timers: o.timers,
+        failover: o.failover,
+        imageDir: bctx.outDir,
+        log: ctx.log,
+      });
     ctx.stdout(o.json ? JSON.stringify(report) : formatReport(report));
     // heartbeat: every acknowledged record must survive too; linkdown must not move the group at all.
     // firewall: every long-lived connection must survive.
     const ok =
       o.profile === 'heartbeat'
-        ? report.runs.every((r) => r.lost_probes === 0 && (o.scenario === 'linkdown' ? r.failover_ms === 0 : r.failover_ms < BAR_MS))
-        : report.runs.every((r) => r.failover_ms < BAR_MS && (!r.connections || r.connections.survived === r.connections.total));
+        ? report.runs.every(
+            (r) => r.lost_probes === 0 && (o.scenario === 'linkdown' ? r.failover_ms === 0 : r.failover_ms < BAR_MS),
+          )
+        : report.runs.every(
+            (r) => r.failover_ms < BAR_MS && (!r.connections || r.connections.survived === r.connections.total),
+          );
     return ok ? EXIT.ok : EXIT.failed;
   },
 };

@@ -8,4 +8,12 @@ import { drillCommand } from './drill.js';
 import { stickCommand } from './stick.js';
 import { schemaCommand } from './schema.js';
 
-export const commands: readonly Command[] = [buildCommand, verifyCommand, doctorCommand, runCommand, drillCommand, stickCommand, schemaCommand];
+export const commands: readonly Command[] = [
+  buildCommand,
+  verifyCommand,
+  doctorCommand,
+  runCommand,
+  drillCommand,
+  stickCommand,
+  schemaCommand,
+];

@@ -17,7 +17,8 @@ import { startHeartbeatLab } from '../drill/heartbeat-lab.js';
 import { RECORDS_URL } from '../drill/heartbeat-drill.js';
 import { LAB_POWER } from '../drill/heartbeat-config.js';
 
-const USAGE = 'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
+const USAGE =
+  'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
 
 export const runCommand: Command = {
   name: 'run',
@@ -41,7 +42,17 @@ the STONITH device (timers: fast by default, or heartbeat's classic with --timer
 The lab boots with the test control channel (${TEST_CHANNEL_PARAM}); never use that on real boxes.
 Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130 Ctrl-C.`,
   async run(argv, ctx) {
-    const { values, positionals } = parseCli(argv, { profile: { type: 'string', short: 'p' }, nodes: { type: 'string' }, timers: { type: 'string' }, failover: { type: 'string' }, minutes: { type: 'string' } }, USAGE);
+    const { values, positionals } = parseCli(
+      argv,
+      {
+        profile: { type: 'string', short: 'p' },
+        nodes: { type: 'string' },
+        timers: { type: 'string' },
+        failover: { type: 'string' },
+        minutes: { type: 'string' },
+      },
+      USAGE,
+    );
     const bad = (m: string) => new UserError(m, { hint: USAGE, exitCode: EXIT.usage });
     if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
     if (values.profile === 'heartbeat') return runHeartbeat(values, bad, ctx);
@@ -55,8 +66,22 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     await build(bctx); // incremental: seconds when only the overlay changed
     const tmp = await mkdtemp(join(tmpdir(), 'pillars-run-'));
     try {
-      const sticks = await writeLabSticks(tmp, nodes, profile, labConfig({ profile, timers, failover, ...(profile === 'firewall' ? { extraYaml: firewallYaml({ conntrackd: true }) } : {}) }));
-      const { lab, nodes: vms, client } = await startApplianceLab({
+      const sticks = await writeLabSticks(
+        tmp,
+        nodes,
+        profile,
+        labConfig({
+          profile,
+          timers,
+          failover,
+          ...(profile === 'firewall' ? { extraYaml: firewallYaml({ conntrackd: true }) } : {}),
+        }),
+      );
+      const {
+        lab,
+        nodes: vms,
+        client,
+      } = await startApplianceLab({
         nodes,
         backends: profile === 'director' ? 3 : profile === 'firewall' ? 1 : 0,
         backendGateway: LAB_ADDRESSES.internalVip,
@@ -100,7 +125,11 @@ async function followConsoles(vms: readonly LabVm[], minutes: number, out: (line
   }
 }
 
-async function runHeartbeat(values: Record<string, unknown>, bad: (m: string) => Error, ctx: Parameters<Command['run']>[1]): Promise<number> {
+async function runHeartbeat(
+  values: Record<string, unknown>,
+  bad: (m: string) => Error,
+  ctx: Parameters<Command['run']>[1],
+): Promise<number> {
   const timers = (values.timers as string | undefined) ?? 'fast';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');

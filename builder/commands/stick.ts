@@ -8,8 +8,23 @@ import { UserError, EXIT } from '../errors.js';
 import { run as defaultRun, type Runner } from '../exec.js';
 import { loadConfig, formatIssue, type ConfigIssue } from '../../overlay/config/load.js';
 import { PROFILES, type ProfileName } from '../../overlay/config/model.js';
-import { getValue, maskSecrets, parsePath, parseValueText, PathError, setValue, unsetValue } from '../../overlay/config/edit.js';
-import { listHistory, readCurrent, restoreGeneration, saveConfig, readGeneration, HISTORY_KEEP } from '../../overlay/config/store.js';
+import {
+  getValue,
+  maskSecrets,
+  parsePath,
+  parseValueText,
+  PathError,
+  setValue,
+  unsetValue,
+} from '../../overlay/config/edit.js';
+import {
+  listHistory,
+  readCurrent,
+  restoreGeneration,
+  saveConfig,
+  readGeneration,
+  HISTORY_KEEP,
+} from '../../overlay/config/store.js';
 import { stringify } from 'yaml';
 import { initStick, openStick, readSource, FLOPPY_KIB, type StickDeps } from '../stick/stick.js';
 import { unifiedDiff } from '../stick/diff.js';
@@ -88,7 +103,10 @@ function usage(msg: string): UserError {
 }
 
 function want(args: Args, n: number, what: string): string[] {
-  if (args.positional.length !== n) throw usage(`expected ${what}, got ${args.positional.length ? args.positional.map((p) => JSON.stringify(p)).join(' ') : 'nothing'}`);
+  if (args.positional.length !== n)
+    throw usage(
+      `expected ${what}, got ${args.positional.length ? args.positional.map((p) => JSON.stringify(p)).join(' ') : 'nothing'}`,
+    );
   return args.positional;
 }
 
@@ -131,7 +149,10 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
     async run(argv, ctx) {
       const args = parseArgs(argv);
       const sub = args.positional.shift();
-      if (!sub) throw usage('which subcommand? (init, show, get, set, unset, edit, validate, diff, history, restore, export, import)');
+      if (!sub)
+        throw usage(
+          'which subcommand? (init, show, get, set, unset, edit, validate, diff, history, restore, export, import)',
+        );
       const json = args.flags.has('--json');
       const stickName = args.options.get('--stick') ?? env().PILLARS_STICK;
       const stick = async () => {
@@ -141,7 +162,11 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
       const current = async () => {
         const s = await stick();
         const cur = await readCurrent(s.fs);
-        if (!cur) throw new UserError(`${stickName} holds no pillars.yaml`, { exitCode: EXIT.io, hint: 'create one with `pillars stick init` or `pillars stick import`' });
+        if (!cur)
+          throw new UserError(`${stickName} holds no pillars.yaml`, {
+            exitCode: EXIT.io,
+            hint: 'create one with `pillars stick init` or `pillars stick import`',
+          });
         for (const n of cur.notes) ctx.log.warn(n);
         return { s, cur };
       };
@@ -163,17 +188,26 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
         case 'init': {
           const [target] = want(args, 1, 'TARGET (an image file or a block device)');
           const profile = args.options.get('--profile') ?? 'director';
-          if (!(PROFILES as readonly string[]).includes(profile)) throw usage(`unknown profile "${profile}" (profiles: ${PROFILES.join(', ')})`);
+          if (!(PROFILES as readonly string[]).includes(profile))
+            throw usage(`unknown profile "${profile}" (profiles: ${PROFILES.join(', ')})`);
           const size = args.options.get('--size');
           if (size !== undefined && args.flags.has('--floppy')) throw usage('--floppy and --size exclude each other');
           let kib = FLOPPY_KIB;
           if (size !== undefined) {
-            if (!/^\d+$/.test(size) || Number(size) < 2 || Number(size) > 32768) throw usage(`--size must be 2-32768 (MiB), got ${size}`);
+            if (!/^\d+$/.test(size) || Number(size) < 2 || Number(size) > 32768)
+              throw usage(`--size must be 2-32768 (MiB), got ${size}`);
             kib = Number(size) * 1024;
           }
-          const { gen, info } = await initStick(target!, { profile: profile as ProfileName, kib, force: args.flags.has('--force') }, deps);
+          const { gen, info } = await initStick(
+            target!,
+            { profile: profile as ProfileName, kib, force: args.flags.has('--force') },
+            deps,
+          );
           if (json) ctx.stdout(JSON.stringify({ ok: true, target, kind: info.kind, profile, generation: gen }));
-          else ctx.stdout(`${target}: pillars stick created (profile ${profile}, generation ${gen}); edit it with \`pillars stick -s ${target} edit\``);
+          else
+            ctx.stdout(
+              `${target}: pillars stick created (profile ${profile}, generation ${gen}); edit it with \`pillars stick -s ${target} edit\``,
+            );
           return EXIT.ok;
         }
         case 'show': {
@@ -182,8 +216,24 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
           const text = args.flags.has('--show-secrets') ? cur.body : maskSecrets(cur.body);
           if (json) {
             const r = loadConfig(cur.body, 'pillars.yaml', { typesOnly: true });
-            const shown = r.ok ? (await import('yaml')).parse(args.flags.has('--show-secrets') ? cur.body : maskSecrets(cur.body)) : undefined;
-            ctx.stdout(JSON.stringify({ stick: stickName, generation: cur.handEdited ? null : cur.gen, source: cur.source, handEdited: cur.handEdited, notes: cur.notes, text, config: shown }, null, 2));
+            const shown = r.ok
+              ? (await import('yaml')).parse(args.flags.has('--show-secrets') ? cur.body : maskSecrets(cur.body))
+              : undefined;
+            ctx.stdout(
+              JSON.stringify(
+                {
+                  stick: stickName,
+                  generation: cur.handEdited ? null : cur.gen,
+                  source: cur.source,
+                  handEdited: cur.handEdited,
+                  notes: cur.notes,
+                  text,
+                  config: shown,
+                },
+                null,
+                2,
+              ),
+            );
           } else ctx.stdout(text);
           return EXIT.ok;
         }
@@ -226,7 +276,10 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
           try {
             await writeFile(file, cur.body);
             for (let round = 1; round <= 100; round++) {
-              await runner(editor[0]!, [...editor.slice(1), file], { interactive: true, hint: 'set $EDITOR to your editor' });
+              await runner(editor[0]!, [...editor.slice(1), file], {
+                interactive: true,
+                hint: 'set $EDITOR to your editor',
+              });
               const body = await readFile(file, 'utf8');
               if (body === cur.body) {
                 ctx.stdout('no changes');
@@ -259,8 +312,20 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
             printIssues(ctx, r.issues, json);
             return EXIT.failed;
           }
-          if (json) ctx.stdout(JSON.stringify({ ok: true, issues: [], generation: src.gen ?? null, profile: r.config.profile, nodes: Object.keys(r.config.nodes) }));
-          else ctx.stdout(`${src.label}: valid (profile ${r.config.profile}, nodes ${Object.keys(r.config.nodes).join(', ')}${src.gen ? `, generation ${src.gen}` : ''})`);
+          if (json)
+            ctx.stdout(
+              JSON.stringify({
+                ok: true,
+                issues: [],
+                generation: src.gen ?? null,
+                profile: r.config.profile,
+                nodes: Object.keys(r.config.nodes),
+              }),
+            );
+          else
+            ctx.stdout(
+              `${src.label}: valid (profile ${r.config.profile}, nodes ${Object.keys(r.config.nodes).join(', ')}${src.gen ? `, generation ${src.gen}` : ''})`,
+            );
           return EXIT.ok;
         }
         case 'diff': {
@@ -277,10 +342,24 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
           const s = await stick();
           const cur = await readCurrent(s.fs);
           const list = await listHistory(s.fs);
-          const rows = list.map((h) => ({ generation: h.gen, savedAt: h.savedAt ?? null, valid: h.valid, current: !!cur && !cur.handEdited && cur.gen === h.gen, lines: h.body.split('\n').length - 1 }));
+          const rows = list.map((h) => ({
+            generation: h.gen,
+            savedAt: h.savedAt ?? null,
+            valid: h.valid,
+            current: !!cur && !cur.handEdited && cur.gen === h.gen,
+            lines: h.body.split('\n').length - 1,
+          }));
           if (json) ctx.stdout(JSON.stringify({ handEdited: cur?.handEdited ?? false, generations: rows }, null, 2));
           else {
-            ctx.stdout(['GEN     SAVED                     LINES  STATE', ...rows.map((r) => `${String(r.generation).padEnd(7)} ${(r.savedAt ?? '?').padEnd(25)} ${String(r.lines).padStart(5)}  ${r.valid ? (r.current ? 'current' : '') : 'damaged'}`)].join('\n'));
+            ctx.stdout(
+              [
+                'GEN     SAVED                     LINES  STATE',
+                ...rows.map(
+                  (r) =>
+                    `${String(r.generation).padEnd(7)} ${(r.savedAt ?? '?').padEnd(25)} ${String(r.lines).padStart(5)}  ${r.valid ? (r.current ? 'current' : '') : 'damaged'}`,
+                ),
+              ].join('\n'),
+            );
             if (cur?.handEdited) ctx.stdout('pillars.yaml was edited by hand since the last save');
           }
           return EXIT.ok;
@@ -290,7 +369,11 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
           if (!/^\d+$/.test(g!)) throw usage(`GEN must be a generation number, got ${g}`);
           const s = await stick();
           const h = await readGeneration(s.fs, Number(g));
-          if (!h) throw new UserError(`no valid generation ${g} on ${stickName}`, { exitCode: EXIT.io, hint: 'list them with `pillars stick history`' });
+          if (!h)
+            throw new UserError(`no valid generation ${g} on ${stickName}`, {
+              exitCode: EXIT.io,
+              hint: 'list them with `pillars stick history`',
+            });
           const r = loadConfig(h.body, `${stickName}@${g}`);
           if (!r.ok) {
             printIssues(ctx, r.issues, json);

@@ -57,10 +57,15 @@ Exit codes: 0 identical, 1 artifacts differ (each is listed) or the build failed
       const second = makeContext({ ...opts, outRoot: join(tmp, 'out'), cacheDir: cache }, ctx);
       const { manifest: after } = await build(second);
       if (after.inputs.rootfs !== before.inputs.rootfs) {
-        throw new UserError('the cached rootfs changed since the first build', { hint: 'run `pillars build` again, then verify' });
+        throw new UserError('the cached rootfs changed since the first build', {
+          hint: 'run `pillars build` again, then verify',
+        });
       }
       const diffs = compareArtifacts(before.artifacts, after.artifacts);
-      for (const a of after.artifacts) ctx.stdout(`${diffs.some((d) => d.path === a.path) ? 'DIFFERS  ' : 'identical'}  ${a.sha256.slice(0, 16)}  ${a.path}`);
+      for (const a of after.artifacts)
+        ctx.stdout(
+          `${diffs.some((d) => d.path === a.path) ? 'DIFFERS  ' : 'identical'}  ${a.sha256.slice(0, 16)}  ${a.path}`,
+        );
       for (const d of diffs) if (!d.second) ctx.stdout(`MISSING    ${d.path} (only in the first build)`);
       if (diffs.length) {
         ctx.stdout(`not reproducible: ${diffs.length} artifact(s) differ`);

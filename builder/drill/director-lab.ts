@@ -27,7 +27,8 @@ const SMTP = DIRECTOR_LAB.smtp;
 const SORRY = DIRECTOR_LAB.sorry;
 const DIRECTOR_LAB_TUN = DIRECTOR_LAB.tun;
 
-const rs = (addrs: readonly string[], port: number, weights: readonly number[] = []) => addrs.map((a, i) => `        - { address: ${a}, port: ${port}, weight: ${weights[i] ?? 1} }`);
+const rs = (addrs: readonly string[], port: number, weights: readonly number[] = []) =>
+  addrs.map((a, i) => `        - { address: ${a}, port: ${port}, weight: ${weights[i] ?? 1} }`);
 const tcp = '{ type: TCP_CHECK, connect_timeout: 1, retry: 1, delay_before_retry: 1 }';
 const vs = (name: string, port: number, lines: string[], servers: string[]) => [
   `    - name: ${name}`,
@@ -45,14 +46,38 @@ export const DIRECTOR_YAML: readonly string[] = [
   ...vs('rr', 80, ['scheduler: rr', 'forwarding: nat', `check: ${tcp}`], rs(WEB, 80)),
   ...vs('wrr', 81, ['scheduler: wrr', 'forwarding: nat', `check: ${tcp}`], rs(WEB, 81, [3, 3, 1])),
   ...vs('sh', 82, ['scheduler: sh', 'forwarding: nat', `check: ${tcp}`], rs(WEB, 82)),
-  ...vs('persist', 83, ['scheduler: rr', 'forwarding: nat', 'persistence: { timeout: 60 }', `check: ${tcp}`], rs(WEB, 83)),
+  ...vs(
+    'persist',
+    83,
+    ['scheduler: rr', 'forwarding: nat', 'persistence: { timeout: 60 }', `check: ${tcp}`],
+    rs(WEB, 83),
+  ),
   ...vs('dr', 84, ['scheduler: rr', 'forwarding: dr', `check: ${tcp}`], rs(DR, 84)),
-  ...vs('tun', DIRECTOR_LAB_TUN.port, ['scheduler: rr', 'forwarding: tun', `check: ${tcp}`], rs([DIRECTOR_LAB_TUN.address], DIRECTOR_LAB_TUN.port)),
+  ...vs(
+    'tun',
+    DIRECTOR_LAB_TUN.port,
+    ['scheduler: rr', 'forwarding: tun', `check: ${tcp}`],
+    rs([DIRECTOR_LAB_TUN.address], DIRECTOR_LAB_TUN.port),
+  ),
   ...vs('conns', 85, ['scheduler: rr', 'forwarding: nat', `check: ${tcp}`], rs(WEB, 85)),
-  ...vs('health', 90, ['scheduler: rr', 'forwarding: nat', `sorry_server: "${SORRY}:90"`, 'check: { type: HTTP_GET, connect_timeout: 1, retry: 1, delay_before_retry: 1, urls: [{ path: /, status_code: 200 }] }'], rs(WEB, 90)),
+  ...vs(
+    'health',
+    90,
+    [
+      'scheduler: rr',
+      'forwarding: nat',
+      `sorry_server: "${SORRY}:90"`,
+      'check: { type: HTTP_GET, connect_timeout: 1, retry: 1, delay_before_retry: 1, urls: [{ path: /, status_code: 200 }] }',
+    ],
+    rs(WEB, 90),
+  ),
 ];
-export const ALERTS_YAML: readonly string[] = ['alerts:', `  smtp_server: "${SMTP}:25"`, '  from: director@example.org', '  to: [admin@example.org]'];
-
+export const ALERTS_YAML: readonly string[] = [
+  'alerts:',
+  `  smtp_server: "${SMTP}:25"`,
+  '  from: director@example.org',
+  '  to: [admin@example.org]',
+];
 
 /**
  * The stick config of the LVS-TUN backend: profile realserver, the VIP on tunl0, and the status

@@ -22,7 +22,15 @@ import type { BootMedium } from '../vm/qemu.js';
 import { initStick } from '../stick/stick.js';
 import { MtoolsStickFs } from '../stick/mtools.js';
 import { saveConfig, type ProfileName } from '../../overlay/config/index.js';
-import { LAB_ADDRESSES, labConfig, labNodeName, watchedInstance, type Failover, type LabProfile, type Timers } from './lab-config.js';
+import {
+  LAB_ADDRESSES,
+  labConfig,
+  labNodeName,
+  watchedInstance,
+  type Failover,
+  type LabProfile,
+  type Timers,
+} from './lab-config.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
 import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
@@ -87,7 +95,12 @@ export const QUIET_MS = 3000;
 export const REACH_AFTER_HEAL_MS = 3000;
 
 /** The pair is one MASTER and one BACKUP and no node changed VRRP state in the last `quietMs`. */
-export function settledPair(nodes: readonly LabVm[], instance = 'VI_LAN', quietMs = QUIET_MS, now = Date.now()): { master: LabVm; backup: LabVm } | undefined {
+export function settledPair(
+  nodes: readonly LabVm[],
+  instance = 'VI_LAN',
+  quietMs = QUIET_MS,
+  now = Date.now(),
+): { master: LabVm; backup: LabVm } | undefined {
   const pair = masterAndBackup(nodes, instance);
   if (!pair) return undefined;
   for (const n of nodes) {
@@ -98,7 +111,10 @@ export function settledPair(nodes: readonly LabVm[], instance = 'VI_LAN', quietM
 }
 
 /** The single MASTER and BACKUP of the pair, or undefined while it is not settled. */
-export function masterAndBackup(nodes: readonly LabVm[], instance = 'VI_LAN'): { master: LabVm; backup: LabVm } | undefined {
+export function masterAndBackup(
+  nodes: readonly LabVm[],
+  instance = 'VI_LAN',
+): { master: LabVm; backup: LabVm } | undefined {
   const states = nodes.map((n) => (n.alive ? instanceState(n.lines, instance) : undefined));
   const m = states.indexOf('MASTER');
   const b = states.indexOf('BACKUP');
@@ -140,9 +156,15 @@ export interface DrillLab {
 }
 
 /** One config stick per lab node (`<dir>/node1.img`…), each holding `configText` as its current generation. */
-export async function writeLabSticks(dir: string, count: number, profile: LabProfile, configText: string): Promise<string[]> {
+export async function writeLabSticks(
+  dir: string,
+  count: number,
+  profile: LabProfile,
+  configText: string,
+): Promise<string[]> {
   const sticks: string[] = [];
-  for (let i = 0; i < count; i++) sticks.push(await writeLabStick(join(dir, `${labNodeName(i)}.img`), profile, configText));
+  for (let i = 0; i < count; i++)
+    sticks.push(await writeLabStick(join(dir, `${labNodeName(i)}.img`), profile, configText));
   return sticks;
 }
 
@@ -155,7 +177,12 @@ export async function writeLabStick(image: string, profile: ProfileName, configT
 
 /** How lab nodes boot: kernel + initrd of `imageDir`, serial console, the test control channel. */
 export function labBoot(imageDir: string): BootMedium {
-  return { kind: 'kernel', kernel: join(imageDir, 'vmlinuz'), initrd: join(imageDir, 'initrd.img'), append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}` };
+  return {
+    kind: 'kernel',
+    kernel: join(imageDir, 'vmlinuz'),
+    initrd: join(imageDir, 'initrd.img'),
+    append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}`,
+  };
 }
 
 /** What the lab client asks on the VIP: the backends through the director, or the router's status page. */
@@ -186,12 +213,16 @@ async function startEchoServer(lab: Lab): Promise<void> {
 export function startFirewallConnections(client: LabHost, count = DRILL_CONNECTIONS, durationMs = 120_000) {
   const f = FIREWALL_LAB;
   const spawn = (host: string, port: number) =>
-    client.spawn(process.execPath, agentArgv('conn-client', [JSON.stringify({ host, port, count, intervalMs: 100, durationMs })]));
+    client.spawn(
+      process.execPath,
+      agentArgv('conn-client', [JSON.stringify({ host, port, count, intervalMs: 100, durationMs })]),
+    );
   const paths = [spawn(f.server, f.ports.conns), spawn(f.outsideVip, f.forward.conns)];
   return {
     async connected(): Promise<number> {
       let n = 0;
-      for (const p of paths) n += (JSON.parse(await p.output.waitFor(/"connected"/, 60_000)) as { connected: number }).connected;
+      for (const p of paths)
+        n += (JSON.parse(await p.output.waitFor(/"connected"/, 60_000)) as { connected: number }).connected;
       return n;
     },
     /** Stop the clients; the per-connection results of both paths (masquerade first). */
@@ -205,9 +236,17 @@ export function startFirewallConnections(client: LabHost, count = DRILL_CONNECTI
 }
 
 /** Survivors of both paths since `since` (epoch ms), and resets. Pure. */
-export function countConnections(r: { masquerade: ConnResult[]; forward: ConnResult[] }, total: number, since: number): ConnectionCount {
+export function countConnections(
+  r: { masquerade: ConnResult[]; forward: ConnResult[] },
+  total: number,
+  since: number,
+): ConnectionCount {
   const all = [...r.masquerade, ...r.forward];
-  return { survived: survivors(all, since).length, total, resets: all.filter((c) => c.error !== null && /ECONNRESET/.test(c.error)).length };
+  return {
+    survived: survivors(all, since).length,
+    total,
+    resets: all.filter((c) => c.error !== null && /ECONNRESET/.test(c.error)).length,
+  };
 }
 
 export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
@@ -216,12 +255,25 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const director = o.profile === 'director';
   const firewall = o.profile === 'firewall';
   try {
-    sticks = await writeLabSticks(tmp, 2, o.profile, o.configText ?? labConfig({ profile: o.profile, timers: o.timers, failover: o.failover ?? 'vrrp', ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}) }));
+    sticks = await writeLabSticks(
+      tmp,
+      2,
+      o.profile,
+      o.configText ??
+        labConfig({
+          profile: o.profile,
+          timers: o.timers,
+          failover: o.failover ?? 'vrrp',
+          ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}),
+        }),
+    );
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  o.log.info(`drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`);
+  o.log.info(
+    `drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`,
+  );
   const { lab, nodes, client } = await startApplianceLab({
     nodes: 2,
     backends: director ? 3 : firewall ? 1 : 0,
@@ -237,7 +289,15 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
             if (firewall) {
               await startEchoServer(lab);
               // The client reaches the inside network through the pair's outside VIP.
-              await lab.host('client').run('ip', ['route', 'add', `${LAB_ADDRESSES.backend(0).replace(/\.\d+$/, '.0')}/24`, 'via', FIREWALL_LAB.outsideVip]);
+              await lab
+                .host('client')
+                .run('ip', [
+                  'route',
+                  'add',
+                  `${LAB_ADDRESSES.backend(0).replace(/\.\d+$/, '.0')}/24`,
+                  'via',
+                  FIREWALL_LAB.outsideVip,
+                ]);
             }
             await o.beforeBoot?.(lab);
           },
@@ -276,16 +336,33 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
 }
 
 /** Run `runs` faults of one scenario against whichever node is MASTER each time. */
-export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: number, log: Logger, random: () => number = Math.random): Promise<DrillReport> {
+export async function drillScenario(
+  dl: DrillLab,
+  scenario: Scenario,
+  runs: number,
+  log: Logger,
+  random: () => number = Math.random,
+): Promise<DrillReport> {
   const { lab, nodes, client, url, instance } = dl;
   const director = anyBodyCounts(dl.profile);
   const firewall = dl.profile === 'firewall';
   const results: DrillRun[] = [];
   for (let run = 1; run <= runs; run++) {
-    const { master, backup } = await until('one MASTER and one BACKUP', SETTLE_TIMEOUT_MS, () => settledPair(nodes, instance), 200);
+    const { master, backup } = await until(
+      'one MASTER and one BACKUP',
+      SETTLE_TIMEOUT_MS,
+      () => settledPair(nodes, instance),
+      200,
+    );
     const conns = firewall && scenario !== 'partition' ? startFirewallConnections(client) : undefined;
     const connTotal = conns ? await conns.connected() : 0;
-    const probe = client.startProbe({ url, intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, durationMs: 60_000, count: 3000 });
+    const probe = client.startProbe({
+      url,
+      intervalMs: PROBE_INTERVAL_MS,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      durationMs: 60_000,
+      count: 3000,
+    });
     // Let conntrackd replicate the new connections before the fault.
     await sleep((conns ? 2000 : 1000) + random() * 1500);
     let faultAt = Date.now();
@@ -293,26 +370,56 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
     if (scenario === 'partition') {
       await lab.partition(master, backup);
       // Both become MASTER while they cannot hear each other; then heal.
-      await until('split brain (both MASTER)', GIVE_UP_MS, () => nodes.every((n) => instanceState(n.lines, instance) === 'MASTER'), 20).catch(() => undefined);
+      await until(
+        'split brain (both MASTER)',
+        GIVE_UP_MS,
+        () => nodes.every((n) => instanceState(n.lines, instance) === 'MASTER'),
+        20,
+      ).catch(() => undefined);
       await sleep(1000);
       faultAt = Date.now();
       await lab.heal(master, backup);
-      const settled = await until('exactly one MASTER after healing', GIVE_UP_MS, () => masterAndBackup(nodes, instance), 10);
+      const settled = await until(
+        'exactly one MASTER after healing',
+        GIVE_UP_MS,
+        () => masterAndBackup(nodes, instance),
+        10,
+      );
       const oneMasterMs = Date.now() - faultAt;
       // Clients must reach the remaining master (it re-announces the VIPs with gratuitous ARPs).
-      const reached = await until('a client answer after healing', REACH_AFTER_HEAL_MS, () => probe.live.some((s) => s.t >= faultAt + oneMasterMs && s.ok), 20).catch(() => false);
+      const reached = await until(
+        'a client answer after healing',
+        REACH_AFTER_HEAL_MS,
+        () => probe.live.some((s) => s.t >= faultAt + oneMasterMs && s.ok),
+        20,
+      ).catch(() => false);
       const samples = await probe.stop();
       const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
-      if (!reached) throw new UserError(`drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`);
+      if (!reached)
+        throw new UserError(
+          `drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`,
+        );
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
     } else {
       await fault(scenario, master);
-      const answered = await until(`an answer from ${backup.name}`, GIVE_UP_MS, () => firstAnswer(probe.live, faultAt, master.name, director), 10).catch(() => undefined);
+      const answered = await until(
+        `an answer from ${backup.name}`,
+        GIVE_UP_MS,
+        () => firstAnswer(probe.live, faultAt, master.name, director),
+        10,
+      ).catch(() => undefined);
       await sleep(300);
       const samples = await probe.stop();
       const gap = gapAfter(samples, faultAt, master.name);
-      if (!answered || !gap) throw new UserError(`drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${scenario}`);
-      if (!director && scenario === 'poweroff' && samples.some((s) => s.t > faultAt + 50 && s.ok && s.body?.trim() === master.name)) {
+      if (!answered || !gap)
+        throw new UserError(
+          `drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${scenario}`,
+        );
+      if (
+        !director &&
+        scenario === 'poweroff' &&
+        samples.some((s) => s.t > faultAt + 50 && s.ok && s.body?.trim() === master.name)
+      ) {
         throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
       }
       result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
@@ -327,7 +434,9 @@ export async function drillScenario(dl: DrillLab, scenario: Scenario, runs: numb
     }
     results.push(result);
     const c = result.connections;
-    log.info(`drill run ${run}/${runs}: ${scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)${c ? `; long-lived connections survived ${c.survived}/${c.total} (${c.resets} reset)` : ''}`);
+    log.info(
+      `drill run ${run}/${runs}: ${scenario} of ${result.from} → ${result.to} answered after ${result.failover_ms} ms (${result.lost_probes} probes lost)${c ? `; long-lived connections survived ${c.survived}/${c.total} (${c.resets} reset)` : ''}`,
+    );
   }
   return summarize(scenario, dl.profile, results);
 }
@@ -359,14 +468,32 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 }
 
 /** The first answer after the fault from the node that was not the master (any answer for the director). */
-export function firstAnswer(samples: readonly ProbeSample[], faultAt: number, failed: string, anyBody: boolean): ProbeSample | undefined {
+export function firstAnswer(
+  samples: readonly ProbeSample[],
+  faultAt: number,
+  failed: string,
+  anyBody: boolean,
+): ProbeSample | undefined {
   return samples.find((s) => s.t >= faultAt && s.ok && (anyBody || (s.body !== undefined && s.body.trim() !== failed)));
 }
 
-async function warmUp(client: { probe(o: { url: string; intervalMs: number; timeoutMs: number; count: number; durationMs: number }): Promise<ProbeSample[]> }, url: string): Promise<void> {
+async function warmUp(
+  client: {
+    probe(o: {
+      url: string;
+      intervalMs: number;
+      timeoutMs: number;
+      count: number;
+      durationMs: number;
+    }): Promise<ProbeSample[]>;
+  },
+  url: string,
+): Promise<void> {
   for (let i = 0; i < 60; i++) {
     const s = await client.probe({ url, intervalMs: 100, timeoutMs: 500, count: 5, durationMs: 1000 });
     if (s.some((x) => x.ok)) return;
   }
-  throw new UserError(`drill: nothing answers on ${url} in the lab`, { hint: 'check the consoles of the nodes (pillars run) for role errors' });
+  throw new UserError(`drill: nothing answers on ${url} in the lab`, {
+    hint: 'check the consoles of the nodes (pillars run) for role errors',
+  });
 }

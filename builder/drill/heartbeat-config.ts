@@ -16,7 +16,9 @@ export const RECORDS_PORT = 80;
 /** Serial of the lab VMs' DRBD disk: /dev/disk/by-id/virtio-<serial>. */
 export const DRBD_DISK_SERIAL = 'drbd0';
 
-export const HEARTBEAT_TIMERS: Readonly<Record<Timers, { keepalive: number; warntime: number; deadtime: number; initdead: number }>> = {
+export const HEARTBEAT_TIMERS: Readonly<
+  Record<Timers, { keepalive: number; warntime: number; deadtime: number; initdead: number }>
+> = {
   // fast: the backup declares the peer dead after 1 s of silence (5 missed keepalives).
   fast: { keepalive: 200, warntime: 600, deadtime: 1000, initdead: 30000 },
   // heartbeat's classic values (ha.cf(5)): 2 s keepalive, 30 s deadtime.
@@ -30,7 +32,12 @@ export interface HeartbeatLabConfigOptions {
 
 export function heartbeatLabConfig(o: HeartbeatLabConfigOptions = {}): string {
   const t = HEARTBEAT_TIMERS[o.timers ?? 'fast'];
-  const lines = ['# Generated for the pillars heartbeat lab (see builder/drill/heartbeat-config.ts).', 'version: 1', 'profile: heartbeat', 'nodes:'];
+  const lines = [
+    '# Generated for the pillars heartbeat lab (see builder/drill/heartbeat-config.ts).',
+    'version: 1',
+    'profile: heartbeat',
+    'nodes:',
+  ];
   for (const i of [0, 1]) {
     lines.push(
       `  ${labNodeName(i)}:`,

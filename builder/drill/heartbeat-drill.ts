@@ -21,7 +21,12 @@ import { RECORDS_PORT } from './heartbeat-config.js';
 import { ACQUIRED_LINE, type HeartbeatLab } from './heartbeat-lab.js';
 import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
 
-export const HEARTBEAT_SCENARIOS = ['poweroff', 'crash', 'linkdown', 'partition'] as const satisfies readonly Scenario[];
+export const HEARTBEAT_SCENARIOS = [
+  'poweroff',
+  'crash',
+  'linkdown',
+  'partition',
+] as const satisfies readonly Scenario[];
 export type HeartbeatScenario = (typeof HEARTBEAT_SCENARIOS)[number];
 export const RECORDS_URL = `http://${LAB_ADDRESSES.lanVip}:${RECORDS_PORT}`;
 /** A failover slower than this is a failed run. */
@@ -71,8 +76,16 @@ export function startRecordWriter(client: LabHost, count = 6000): RecordWriter {
 
 /** Record numbers stored on the node that serves now. */
 export async function storedRecords(client: LabHost): Promise<Set<number>> {
-  const r = await client.run(process.execPath, ['-e', `fetch('${RECORDS_URL}/records').then(r => r.text()).then(t => process.stdout.write(t))`]);
-  return new Set(r.stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+  const r = await client.run(process.execPath, [
+    '-e',
+    `fetch('${RECORDS_URL}/records').then(r => r.text()).then(t => process.stdout.write(t))`,
+  ]);
+  return new Set(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => Number(l.split(' ')[0])),
+  );
 }
 
 export function activeNode(nodes: readonly LabVm[]): LabVm | undefined {
@@ -109,7 +122,8 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   if (!a) throw new Error('no node holds the records group');
   const b = hl.nodes.find((n) => n !== a)!;
   const w = startRecordWriter(hl.client);
-  if (!(await waitForAcks(w, (x) => x.length >= 20, 30_000))) throw new Error(`the records service on ${RECORDS_URL} acknowledged fewer than 20 writes in 30 s`);
+  if (!(await waitForAcks(w, (x) => x.length >= 20, 30_000)))
+    throw new Error(`the records service on ${RECORDS_URL} acknowledged fewer than 20 writes in 30 s`);
   const fault = Date.now();
   if (scenario === 'poweroff') a.kill();
   else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(busybox pidof -s heartbeat)', 30_000);
@@ -124,18 +138,28 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
     const end = Date.now() + GIVE_UP_MS;
     while (a.alive && b.alive && Date.now() < end) await sleep(100);
     if (a.alive && b.alive) {
-      const roles = await Promise.all([a, b].map(async (n) => (await guestExec(n.vm, 'cat /proc/drbd', 30_000)).output.match(/ro:(\S+)/)?.[1] ?? '?'));
+      const roles = await Promise.all(
+        [a, b].map(async (n) => (await guestExec(n.vm, 'cat /proc/drbd', 30_000)).output.match(/ro:(\S+)/)?.[1] ?? '?'),
+      );
       throw new Error(`partition: no node was fenced within ${GIVE_UP_MS} ms (DRBD roles ${roles.join(', ')})`);
     }
     const survivor = a.alive ? a : b;
     const fenced = survivor === a ? b : a;
     if (survivor === b) await waitForAcks(w, (x) => x.some((k) => k.node === b.name && k.acked > fault), GIVE_UP_MS);
     const first = w.acks().find((k) => k.node === survivor.name && k.acked > fault);
-    run = { failover_ms: survivor === a ? 0 : first ? first.acked - fault : GIVE_UP_MS, lost_probes: 0, from: a.name, to: survivor.name };
+    run = {
+      failover_ms: survivor === a ? 0 : first ? first.acked - fault : GIVE_UP_MS,
+      lost_probes: 0,
+      from: a.name,
+      to: survivor.name,
+    };
     log.info(`heartbeat drill: partition: ${survivor.name} fenced ${fenced.name}`);
     await hl.lab.heal();
     const link = a.spec.serialLink;
-    if (survivor === a && link) await a.monitor(`chardev-change serial1 ${link.listen ? `socket,path=${link.socket},server=on,wait=off` : `socket,path=${link.socket},reconnect=1`}`);
+    if (survivor === a && link)
+      await a.monitor(
+        `chardev-change serial1 ${link.listen ? `socket,path=${link.socket},server=on,wait=off` : `socket,path=${link.socket},reconnect=1`}`,
+      );
     await sleep(1000);
     const acked = await w.stop();
     const stored = await storedRecords(hl.client);
@@ -161,11 +185,18 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   return run;
 }
 
-export async function heartbeatDrill(hl: HeartbeatLab, scenario: HeartbeatScenario, runs: number, log: Logger): Promise<DrillReport> {
+export async function heartbeatDrill(
+  hl: HeartbeatLab,
+  scenario: HeartbeatScenario,
+  runs: number,
+  log: Logger,
+): Promise<DrillReport> {
   const results: DrillRun[] = [];
   for (let i = 0; i < runs; i++) {
     const r = await heartbeatDrillRun(hl, scenario, log);
-    log.info(`heartbeat drill ${scenario} ${i + 1}/${runs}: ${r.failover_ms} ms, ${r.lost_probes} acknowledged records lost (${r.from} → ${r.to})`);
+    log.info(
+      `heartbeat drill ${scenario} ${i + 1}/${runs}: ${r.failover_ms} ms, ${r.lost_probes} acknowledged records lost (${r.from} → ${r.to})`,
+    );
     results.push(r);
     // The restored node rejoins (DRBD resync) before the next fault.
     await sleep(5000);

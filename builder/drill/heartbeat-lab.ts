@@ -101,7 +101,14 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
     }
     // The outlets read pid files, so a VM booted again (restart) is still the one its outlet powers.
     for (const n of nodes) await writeFile(pidFile(lab, n), `${n.pid}\n`);
-    const power = lab.host(LAB_POWER.host).spawn(process.execPath, [powerMain(), '--listen', `${LAB_POWER.address}:${LAB_POWER.port}`, ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`)]);
+    const power = lab
+      .host(LAB_POWER.host)
+      .spawn(process.execPath, [
+        powerMain(),
+        '--listen',
+        `${LAB_POWER.address}:${LAB_POWER.port}`,
+        ...nodes.map((n, i) => `${n.name}=${pidFile(lab!, n)}@${LAB_ADDRESSES.lanNode(i)}`),
+      ]);
     await power.output.waitFor(/power controller: listening/, 10_000);
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
     await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));

@@ -18,12 +18,14 @@ export function labChoices(
   bad: (message: string) => Error,
 ): { profile: LabProfile; timers: Timers; failover: Failover } {
   const profile = (values.profile as string | undefined) ?? defaultProfile;
-  if (profile !== 'router' && profile !== 'director' && profile !== 'firewall') throw bad(`--profile must be router, director or firewall, got '${profile}'`);
+  if (profile !== 'router' && profile !== 'director' && profile !== 'firewall')
+    throw bad(`--profile must be router, director or firewall, got '${profile}'`);
   const timers = (values.timers as string | undefined) ?? 'default';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   const failover = (values.failover as string | undefined) ?? 'vrrp';
   if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
-  if (failover === 'carp' && profile !== 'router') throw bad('--failover carp needs --profile router (the director\'s VIPs ride on VRRP)');
+  if (failover === 'carp' && profile !== 'router')
+    throw bad("--failover carp needs --profile router (the director's VIPs ride on VRRP)");
   return { profile, timers, failover };
 }
 
@@ -150,6 +152,11 @@ export function labConfig(o: LabConfigOptions): string {
     );
   }
   if (o.extraYaml) lines.push(...o.extraYaml);
-  lines.push('admin:', '  status_page: { listen: "0.0.0.0:8080" }', `  cluster: { interface: sync, key: "${LAB_CLUSTER_KEY}" }`, '');
+  lines.push(
+    'admin:',
+    '  status_page: { listen: "0.0.0.0:8080" }',
+    `  cluster: { interface: sync, key: "${LAB_CLUSTER_KEY}" }`,
+    '',
+  );
   return lines.join('\n');
 }

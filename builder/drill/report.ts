@@ -44,17 +44,33 @@ export function percentile(values: readonly number[], p: number): number {
 export function summarize(scenario: Scenario, profile: string, runs: readonly DrillRun[]): DrillReport {
   const ms = runs.map((r) => r.failover_ms);
   const round = (x: number) => Math.round(x);
-  return { scenario, profile, runs: [...runs], p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), max_ms: round(Math.max(...ms)) };
+  return {
+    scenario,
+    profile,
+    runs: [...runs],
+    p50_ms: round(percentile(ms, 50)),
+    p95_ms: round(percentile(ms, 95)),
+    max_ms: round(Math.max(...ms)),
+  };
 }
 
 export function formatReport(r: DrillReport): string {
-  const lines = [`failover drill: profile ${r.profile}, scenario ${r.scenario}, ${r.runs.length} run(s)`, '', ' run  failover   lost probes  from → to'];
+  const lines = [
+    `failover drill: profile ${r.profile}, scenario ${r.scenario}, ${r.runs.length} run(s)`,
+    '',
+    ' run  failover   lost probes  from → to',
+  ];
   r.runs.forEach((x, i) =>
     lines.push(
       `${String(i + 1).padStart(4)}  ${`${Math.round(x.failover_ms)} ms`.padStart(8)}  ${String(x.lost_probes).padStart(12)}  ${x.from ?? '?'} → ${x.to ?? '?'}` +
-        (x.connections ? `  connections survived ${x.connections.survived}/${x.connections.total} (${x.connections.resets} reset)` : ''),
+        (x.connections
+          ? `  connections survived ${x.connections.survived}/${x.connections.total} (${x.connections.resets} reset)`
+          : ''),
     ),
   );
-  lines.push('', `p50 ${r.p50_ms} ms · p95 ${r.p95_ms} ms · max ${r.max_ms} ms (the bar: every failover < ${BAR_MS} ms)`);
+  lines.push(
+    '',
+    `p50 ${r.p50_ms} ms · p95 ${r.p95_ms} ms · max ${r.max_ms} ms (the bar: every failover < ${BAR_MS} ms)`,
+  );
   return lines.join('\n');
 }

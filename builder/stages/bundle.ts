@@ -22,7 +22,11 @@ export const IMAGE_PROGRAMS: readonly BundleEntry[] = [
 ];
 
 /** Bundle each program into `<outDir>/<output>`; returns the written paths. */
-export async function bundlePrograms(ctx: Pick<BuildContext, 'projectRoot'>, outDir: string, programs = IMAGE_PROGRAMS): Promise<string[]> {
+export async function bundlePrograms(
+  ctx: Pick<BuildContext, 'projectRoot'>,
+  outDir: string,
+  programs = IMAGE_PROGRAMS,
+): Promise<string[]> {
   const written: string[] = [];
   for (const p of programs) {
     const outfile = join(outDir, p.output);

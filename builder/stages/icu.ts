@@ -42,7 +42,8 @@ export function findCommonData(buf: Buffer): number {
 export function parseCommonData(buf: Buffer, start = 0, end = buf.length): IcuPackage {
   if (buf[start + 2] !== 0xda || buf[start + 3] !== 0x27) throw new Error('not an ICU common data package (bad magic)');
   const hs = buf.readUInt16LE(start);
-  if (buf.toString('latin1', start + 12, start + 16) !== 'CmnD') throw new Error('not an ICU common data package (format is not CmnD)');
+  if (buf.toString('latin1', start + 12, start + 16) !== 'CmnD')
+    throw new Error('not an ICU common data package (format is not CmnD)');
   if (buf[start + 8] !== 0) throw new Error('big-endian ICU data is not supported');
   const toc = start + hs;
   const count = buf.readUInt32LE(toc);
@@ -52,7 +53,10 @@ export function parseCommonData(buf: Buffer, start = 0, end = buf.length): IcuPa
     const nul = buf.indexOf(0, nameAt);
     entries.push({ name: buf.toString('latin1', nameAt, nul), off: toc + buf.readUInt32LE(toc + 8 + i * 8) });
   }
-  const items = entries.map((e, i) => ({ name: e.name, data: buf.subarray(e.off, i + 1 < count ? entries[i + 1]!.off : end) }));
+  const items = entries.map((e, i) => ({
+    name: e.name,
+    data: buf.subarray(e.off, i + 1 < count ? entries[i + 1]!.off : end),
+  }));
   return { header: buf.subarray(start, toc), items };
 }
 
@@ -76,7 +80,13 @@ export function writeCommonData(pkg: IcuPackage): Buffer {
     body.push(item.data, Buffer.alloc(padded - item.data.length));
     dataOff += padded;
   });
-  return Buffer.concat([pkg.header, toc, ...names, Buffer.alloc(align16(tocLen + namesLen) - tocLen - namesLen), ...body]);
+  return Buffer.concat([
+    pkg.header,
+    toc,
+    ...names,
+    Buffer.alloc(align16(tocLen + namesLen) - tocLen - namesLen),
+    ...body,
+  ]);
 }
 
 /**
@@ -85,7 +95,15 @@ export function writeCommonData(pkg: IcuPackage): Buffer {
  * segments those scripts by its rules alone), the Japanese line-break variants, character names,
  * StringPrep profiles and the spoof checker's confusables.
  */
-export const DROPPED_DATA: readonly RegExp[] = [/\.cnv$/, /\.dict$/, /_cj\.brk$/, /phrase/, /^unames\.icu$/, /\.spp$/, /^confusables/];
+export const DROPPED_DATA: readonly RegExp[] = [
+  /\.cnv$/,
+  /\.dict$/,
+  /_cj\.brk$/,
+  /phrase/,
+  /^unames\.icu$/,
+  /\.spp$/,
+  /^confusables/,
+];
 
 /**
  * Whether the image keeps an item ("icudt76l/coll/de.res" → no). Locale bundles are kept for
@@ -145,15 +163,37 @@ export async function buildSmallIcu(ctx: BuildContext, fileName: string, origina
   await writeFile(dat, writeCommonData(small));
   await ctx.run(
     'objcopy',
-    ['-I', 'binary', '-O', 'elf64-x86-64', '-B', 'i386:x86-64',
-      '--rename-section', '.data=.rodata,alloc,load,readonly,data,contents',
-      '--set-section-alignment', '.rodata=16',
-      '--redefine-sym', `_binary_icudata_dat_start=${symbol}`,
-      '--strip-symbol', '_binary_icudata_dat_end', '--strip-symbol', '_binary_icudata_dat_size',
-      'icudata.dat', 'icudata.o'],
+    [
+      '-I',
+      'binary',
+      '-O',
+      'elf64-x86-64',
+      '-B',
+      'i386:x86-64',
+      '--rename-section',
+      '.data=.rodata,alloc,load,readonly,data,contents',
+      '--set-section-alignment',
+      '.rodata=16',
+      '--redefine-sym',
+      `_binary_icudata_dat_start=${symbol}`,
+      '--strip-symbol',
+      '_binary_icudata_dat_end',
+      '--strip-symbol',
+      '_binary_icudata_dat_size',
+      'icudata.dat',
+      'icudata.o',
+    ],
     { cwd: ctx.workDir },
   );
-  await ctx.run('ld', ['-shared', '-soname', soname, '-z', 'noexecstack', '--build-id=none', '-o', 'icudata.so', 'icudata.o'], { cwd: ctx.workDir });
+  await ctx.run(
+    'ld',
+    ['-shared', '-soname', soname, '-z', 'noexecstack', '--build-id=none', '-o', 'icudata.so', 'icudata.o'],
+    { cwd: ctx.workDir },
+  );
   const library = await readFile(join(ctx.workDir, 'icudata.so'));
-  return { library, items: { before: full.items.length, after: small.items.length }, bytes: { before: original.length, after: library.length } };
+  return {
+    library,
+    items: { before: full.items.length, after: small.items.length },
+    bytes: { before: original.length, after: library.length },
+  };
 }

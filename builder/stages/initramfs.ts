@@ -11,7 +11,15 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuildContext } from '../context.js';
-import { collect, excludePaths, mergeSorted, readTar, recordsFromDir, writeCpio, type ArchiveRecord } from '../archive/index.js';
+import {
+  collect,
+  excludePaths,
+  mergeSorted,
+  readTar,
+  recordsFromDir,
+  writeCpio,
+  type ArchiveRecord,
+} from '../archive/index.js';
 import { exists, produceAtomic } from '../fsutil.js';
 import { baseKey, stripPatterns } from '../plan.js';
 import type { KernelResult } from './kernel.js';
@@ -65,7 +73,9 @@ export interface BaseArchive {
 /** dpkg file lists from the rootfs (read before stripping removes var/lib/dpkg). */
 async function dpkgLists(records: readonly ArchiveRecord[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const r of records) if (r.type === 'file' && /^var\/lib\/dpkg\/info\/[^/]+\.list$/.test(r.path)) out.set(r.path, (await readBody(r)).toString('utf8'));
+  for (const r of records)
+    if (r.type === 'file' && /^var\/lib\/dpkg\/info\/[^/]+\.list$/.test(r.path))
+      out.set(r.path, (await readBody(r)).toString('utf8'));
   return out;
 }
 
@@ -76,24 +86,38 @@ async function dpkgLists(records: readonly ArchiveRecord[]): Promise<Map<string,
  */
 async function slim(ctx: BuildContext, records: ArchiveRecord[]): Promise<ArchiveRecord[]> {
   let out = records;
-  const icu = out.find((r) => r.type === 'file' && /^usr\/lib\/x86_64-linux-gnu\/libicudata\.so\.\d+\.\d+$/.test(r.path));
+  const icu = out.find(
+    (r) => r.type === 'file' && /^usr\/lib\/x86_64-linux-gnu\/libicudata\.so\.\d+\.\d+$/.test(r.path),
+  );
   if (icu) {
     const small = await buildSmallIcu(ctx, basename(icu.path), await readBody(icu));
     out = out.map((r) => (r === icu ? { ...r, body: small.library, size: small.library.length } : r));
-    ctx.log.info(`ICU data: ${small.items.before} → ${small.items.after} items, ${(small.bytes.before / 1048576).toFixed(1)} → ${(small.bytes.after / 1048576).toFixed(1)} MiB`);
+    ctx.log.info(
+      `ICU data: ${small.items.before} → ${small.items.after} items, ${(small.bytes.before / 1048576).toFixed(1)} → ${(small.bytes.after / 1048576).toFixed(1)} MiB`,
+    );
   }
   const plan = planLibraries(out, await elfInfoOf(out));
   if (plan.missing.length > 0) {
-    throw new UserError(`${plan.missing.length} program(s) in the image miss a shared library: ${plan.missing.slice(0, 5).map((m) => `${m.path} needs ${m.needed}`).join('; ')}`, {
-      hint: 'add the package that ships the library to the profile, or stop stripping it (profile keep / stripPatterns)',
-    });
+    throw new UserError(
+      `${plan.missing.length} program(s) in the image miss a shared library: ${plan.missing
+        .slice(0, 5)
+        .map((m) => `${m.path} needs ${m.needed}`)
+        .join('; ')}`,
+      {
+        hint: 'add the package that ships the library to the profile, or stop stripping it (profile keep / stripPatterns)',
+      },
+    );
   }
   out = dropLibraries(out, plan);
   ctx.log.info(`shared libraries: dropped ${plan.drop.length} paths no kept program links`);
   return out;
 }
 
-export async function buildBaseArchive(ctx: BuildContext, rootfs: RootfsResult, kernel: KernelResult): Promise<BaseArchive> {
+export async function buildBaseArchive(
+  ctx: BuildContext,
+  rootfs: RootfsResult,
+  kernel: KernelResult,
+): Promise<BaseArchive> {
   const key = baseKey(rootfs.key, kernel.key, ctx.profile, ctx.sourceDateEpoch);
   const path = join(ctx.cacheDir, 'base', `${key}.cpio.zst`);
   const sizeFile = `${path}.size`;
@@ -101,8 +125,18 @@ export async function buildBaseArchive(ctx: BuildContext, rootfs: RootfsResult, 
   if (await exists(path)) {
     ctx.log.info(`base archive: reusing ${path}`);
     const uncompressed = Number((await readFile(sizeFile, 'utf8').catch(() => '0')).trim());
-    const sizes = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as SizeReport, () => undefined);
-    return { key, path, bytes: (await stat(path)).size, uncompressedBytes: uncompressed, ...(sizes ? { sizes } : {}), cached: true };
+    const sizes = await readFile(reportFile, 'utf8').then(
+      (t) => JSON.parse(t) as SizeReport,
+      () => undefined,
+    );
+    return {
+      key,
+      path,
+      bytes: (await stat(path)).size,
+      uncompressedBytes: uncompressed,
+      ...(sizes ? { sizes } : {}),
+      cached: true,
+    };
   }
   const spool = join(ctx.workDir, 'spool');
   await mkdir(spool, { recursive: true });

@@ -9,7 +9,23 @@ import type { BuildContext } from '../context.js';
 
 export const GRUB_BIOS_DIR = '/usr/lib/grub/i386-pc';
 export const GRUB_EFI_DIR = '/usr/lib/grub/x86_64-efi';
-const COMMON_MODULES = ['part_msdos', 'part_gpt', 'iso9660', 'fat', 'normal', 'search', 'search_fs_file', 'configfile', 'linux', 'echo', 'test', 'serial', 'terminal', 'sleep', 'boot'];
+const COMMON_MODULES = [
+  'part_msdos',
+  'part_gpt',
+  'iso9660',
+  'fat',
+  'normal',
+  'search',
+  'search_fs_file',
+  'configfile',
+  'linux',
+  'echo',
+  'test',
+  'serial',
+  'terminal',
+  'sleep',
+  'boot',
+];
 export const GRUB_BIOS_MODULES = [...COMMON_MODULES, 'biosdisk'];
 export const GRUB_EFI_MODULES = [...COMMON_MODULES, 'efi_gop'];
 
@@ -24,7 +40,10 @@ export function bootEntries(profile: string): BootEntry[] {
   return [
     { title: `pillars ${profile} (VGA + serial console)`, args: `${base} console=tty0 console=ttyS0,115200n8` },
     { title: `pillars ${profile} (serial console only)`, args: `${base} console=ttyS0,115200n8` },
-    { title: `pillars ${profile} (slow config stick: wait up to 30 s)`, args: `${base} console=tty0 console=ttyS0,115200n8 pillars.stickwait=30` },
+    {
+      title: `pillars ${profile} (slow config stick: wait up to 30 s)`,
+      args: `${base} console=tty0 console=ttyS0,115200n8 pillars.stickwait=30`,
+    },
   ];
 }
 
@@ -61,22 +80,39 @@ export function volumeId(profile: string): string {
 /** xorriso's argument list (mkisofs emulation), as grub-mkrescue would run it. Pure. */
 export function xorrisoArgs(opts: { tree: string; output: string; profile: string; epoch: number }): string[] {
   return [
-    '-as', 'mkisofs',
-    '-iso-level', '3',
+    '-as',
+    'mkisofs',
+    '-iso-level',
+    '3',
     '-r',
-    '-V', volumeId(opts.profile),
+    '-V',
+    volumeId(opts.profile),
     '--modification-date=' + isoDate(opts.epoch),
-    '-b', 'boot/grub/i386-pc/eltorito.img',
-    '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table',
+    '-b',
+    'boot/grub/i386-pc/eltorito.img',
+    '-no-emul-boot',
+    '-boot-load-size',
+    '4',
+    '-boot-info-table',
     '--grub2-boot-info',
-    '--grub2-mbr', `${GRUB_BIOS_DIR}/boot_hybrid.img`,
-    '-apm-block-size', '2048',
-    '--efi-boot', 'efi.img', '-efi-boot-part', '--efi-boot-image',
+    '--grub2-mbr',
+    `${GRUB_BIOS_DIR}/boot_hybrid.img`,
+    '-apm-block-size',
+    '2048',
+    '--efi-boot',
+    'efi.img',
+    '-efi-boot-part',
+    '--efi-boot-image',
     '--protective-msdos-label',
-    '-o', opts.output,
+    '-o',
+    opts.output,
     opts.tree,
-    '--sort-weight', '0', '/',
-    '--sort-weight', '1', '/boot',
+    '--sort-weight',
+    '0',
+    '/',
+    '--sort-weight',
+    '1',
+    '/boot',
   ];
 }
 
@@ -109,9 +145,33 @@ export async function buildIso(ctx: BuildContext, inputs: IsoInputs): Promise<vo
   const early = join(work, 'early.cfg');
   await writeFile(early, grubEarlyConfig(inputs.marker));
 
-  await ctx.run('grub-mkimage', ['-O', 'i386-pc-eltorito', '-d', GRUB_BIOS_DIR, '-p', '/boot/grub', '-c', early, '-o', join(tree, 'boot', 'grub', 'i386-pc', 'eltorito.img'), ...GRUB_BIOS_MODULES]);
+  await ctx.run('grub-mkimage', [
+    '-O',
+    'i386-pc-eltorito',
+    '-d',
+    GRUB_BIOS_DIR,
+    '-p',
+    '/boot/grub',
+    '-c',
+    early,
+    '-o',
+    join(tree, 'boot', 'grub', 'i386-pc', 'eltorito.img'),
+    ...GRUB_BIOS_MODULES,
+  ]);
   const efiCore = join(work, 'BOOTX64.EFI');
-  await ctx.run('grub-mkimage', ['-O', 'x86_64-efi', '-d', GRUB_EFI_DIR, '-p', '/boot/grub', '-c', early, '-o', efiCore, ...GRUB_EFI_MODULES]);
+  await ctx.run('grub-mkimage', [
+    '-O',
+    'x86_64-efi',
+    '-d',
+    GRUB_EFI_DIR,
+    '-p',
+    '/boot/grub',
+    '-c',
+    early,
+    '-o',
+    efiCore,
+    ...GRUB_EFI_MODULES,
+  ]);
 
   // The EFI system partition image: FAT with a fixed serial, holding the GRUB EFI core.
   const efiImg = join(tree, 'efi.img');

@@ -37,7 +37,10 @@ export async function buildKernel(ctx: BuildContext, rootfs: RootfsResult): Prom
   await mkdir(scratch, { recursive: true });
   await ctx.run('tar', ['-xf', rootfs.tar, '-C', scratch, './.kernel']);
   const debs = (await readdir(join(scratch, '.kernel'))).filter((f) => f.endsWith('.deb'));
-  if (debs.length !== 1) throw new UserError(`expected one kernel package in the rootfs, found ${debs.length}`, { hint: 'rebuild with --refresh' });
+  if (debs.length !== 1)
+    throw new UserError(`expected one kernel package in the rootfs, found ${debs.length}`, {
+      hint: 'rebuild with --refresh',
+    });
   const deb = join(scratch, '.kernel', debs[0]!);
   const pkg = join(scratch, 'pkg');
   await ctx.run('dpkg-deb', ['-x', deb, pkg]);
@@ -61,7 +64,8 @@ export async function buildKernel(ctx: BuildContext, rootfs: RootfsResult): Prom
       // slow under emulation.
       if (m.endsWith('.ko.xz')) await ctx.run('xz', ['-d', join(tree, m)]);
     }
-    for (const f of MODULE_INDEX_FILES) if (await exists(join(fullTree, f))) await copyFile(join(fullTree, f), join(tree, f));
+    for (const f of MODULE_INDEX_FILES)
+      if (await exists(join(fullTree, f))) await copyFile(join(fullTree, f), join(tree, f));
     await ctx.run('depmod', ['-b', join(tmp, 'modules', 'usr'), version]);
     await copyFile(join(pkg, 'boot', `vmlinuz-${version}`), join(tmp, 'vmlinuz'));
     const result: KernelResult = {

@@ -21,7 +21,11 @@ export const ALWAYS_KEEP = [/^libnss_/, /^libgcc_s\.so/, /^ld-linux/, /^libc\.so
 
 /** Directories whose files may be ELF (the rest — data, scripts, modules — is not read). */
 export function mayBeElf(rec: ArchiveRecord): boolean {
-  return rec.type === 'file' && /^(usr\/)?(s?bin|lib|libexec|lib64)(\/|$)/.test(rec.path) && !rec.path.startsWith('usr/lib/modules/');
+  return (
+    rec.type === 'file' &&
+    /^(usr\/)?(s?bin|lib|libexec|lib64)(\/|$)/.test(rec.path) &&
+    !rec.path.startsWith('usr/lib/modules/')
+  );
 }
 
 /** A record's body as bytes. */
@@ -29,7 +33,8 @@ export async function readBody(rec: ArchiveRecord): Promise<Buffer> {
   if (Buffer.isBuffer(rec.body)) return rec.body;
   if (rec.body === undefined) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
-  for await (const c of rec.body() as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  for await (const c of rec.body() as AsyncIterable<Buffer | string>)
+    chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
   return Buffer.concat(chunks);
 }
 
@@ -53,7 +58,7 @@ export async function elfInfoOf(records: readonly ArchiveRecord[]): Promise<Map<
 /** Follow symlinks (in any path component) inside the image; undefined when dangling or looping. Pure. */
 export function resolveInImage(byPath: ReadonlyMap<string, ArchiveRecord>, path: string): string | undefined {
   let parts = path.split('/').filter(Boolean);
-  for (let hops = 0, i = 0; i < parts.length; ) {
+  for (let hops = 0, i = 0; i < parts.length;) {
     const cur = parts.slice(0, i + 1).join('/');
     const rec = byPath.get(cur);
     if (!rec) {
@@ -64,7 +69,9 @@ export function resolveInImage(byPath: ReadonlyMap<string, ArchiveRecord>, path:
     }
     if (rec.type === 'symlink' && rec.linkTarget !== undefined) {
       if (++hops > 40) return undefined;
-      const target = rec.linkTarget.startsWith('/') ? rec.linkTarget : posix.join(posix.dirname('/' + cur), rec.linkTarget);
+      const target = rec.linkTarget.startsWith('/')
+        ? rec.linkTarget
+        : posix.join(posix.dirname('/' + cur), rec.linkTarget);
       parts = [...posix.normalize(target).split('/').filter(Boolean), ...parts.slice(i + 1)];
       i = 0;
       continue;

@@ -9,12 +9,25 @@ import { bootEntries } from './iso.js';
 export function netbootFiles(profile: string): Record<string, string> {
   const entries = bootEntries(profile);
   const first = entries[0]!;
-  const ipxe = ['#!ipxe', `echo Booting pillars ${profile}`, `kernel ../vmlinuz ${first.args} initrd=initrd.img`, 'initrd ../initrd.img', 'boot', ''].join('\n');
+  const ipxe = [
+    '#!ipxe',
+    `echo Booting pillars ${profile}`,
+    `kernel ../vmlinuz ${first.args} initrd=initrd.img`,
+    'initrd ../initrd.img',
+    'boot',
+    '',
+  ].join('\n');
   const grub = [
     'set timeout=3',
     'set default=0',
     '',
-    ...entries.flatMap((e) => [`menuentry "${e.title}" {`, `  linux /vmlinuz ${e.args}`, '  initrd /initrd.img', '}', '']),
+    ...entries.flatMap((e) => [
+      `menuentry "${e.title}" {`,
+      `  linux /vmlinuz ${e.args}`,
+      '  initrd /initrd.img',
+      '}',
+      '',
+    ]),
   ].join('\n');
   const pxelinux = [
     'DEFAULT pillars0',
@@ -22,7 +35,13 @@ export function netbootFiles(profile: string): Record<string, string> {
     'PROMPT 1',
     'SERIAL 0 115200',
     '',
-    ...entries.flatMap((e, i) => [`LABEL pillars${i}`, `  MENU LABEL ${e.title}`, '  KERNEL /vmlinuz', `  APPEND initrd=/initrd.img ${e.args}`, '']),
+    ...entries.flatMap((e, i) => [
+      `LABEL pillars${i}`,
+      `  MENU LABEL ${e.title}`,
+      '  KERNEL /vmlinuz',
+      `  APPEND initrd=/initrd.img ${e.args}`,
+      '',
+    ]),
   ].join('\n');
   return { 'boot.ipxe': ipxe, 'grub.cfg': grub, 'pxelinux.cfg/default': pxelinux };
 }

@@ -29,7 +29,11 @@ export const BUILD_TOOLS: readonly HostTool[] = [
   { probe: '/usr/lib/grub/x86_64-efi/linux.mod', pkg: 'grub-efi-amd64-bin', why: 'GRUB for UEFI boot' },
   { probe: 'mcopy', pkg: 'mtools', why: 'fills the UEFI boot image and config sticks' },
   { probe: 'mkfs.fat', pkg: 'dosfstools', why: 'formats the UEFI boot image and config sticks' },
-  { probe: '/usr/share/keyrings/debian-archive-keyring.gpg', pkg: 'debian-archive-keyring', why: 'verifies Debian archive signatures' },
+  {
+    probe: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    pkg: 'debian-archive-keyring',
+    why: 'verifies Debian archive signatures',
+  },
 ];
 
 export const TEST_TOOLS: readonly HostTool[] = [
@@ -45,7 +49,11 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'ssh-keygen', pkg: 'openssh-client', why: 'makes the key of the SSH admin-access test' },
   { probe: 'promtool', pkg: 'prometheus', why: 'checks the /metrics exposition (promtool check metrics)' },
   { probe: 'chromium', pkg: 'chromium', why: 'renders the status page in the browser test (headless)' },
-  { probe: 'busybox', pkg: 'busybox', why: "runs the image's STONITH plugin against the lab power controller in tests" },
+  {
+    probe: 'busybox',
+    pkg: 'busybox',
+    why: "runs the image's STONITH plugin against the lab power controller in tests",
+  },
 ];
 
 export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -63,7 +71,12 @@ export function installCommand(pkgs: readonly string[]): string {
   return `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
 }
 
-export async function ensureHostTools(tools: readonly HostTool[], log: Logger, run: Runner, isRoot = process.getuid?.() === 0): Promise<void> {
+export async function ensureHostTools(
+  tools: readonly HostTool[],
+  log: Logger,
+  run: Runner,
+  isRoot = process.getuid?.() === 0,
+): Promise<void> {
   const missing = missingPackages(tools, (p) => onPath(p));
   if (missing.length === 0) return;
   if (!isRoot) {
@@ -73,14 +86,17 @@ export async function ensureHostTools(tools: readonly HostTool[], log: Logger, r
   }
   log.info(`installing host packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env, allowFailure: true });
+  const install = () =>
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env, allowFailure: true });
   let res = await install();
   if (res.code !== 0) {
     await run('apt-get', ['update', '-q'], { env, hint: 'apt-get update failed: is the Debian mirror reachable?' });
     res = await install();
   }
   if (res.code !== 0) {
-    throw new UserError(`could not install host packages: ${missing.join(', ')}`, { hint: `run: ${installCommand(missing)}\n${res.stderr.trim().split('\n').slice(-5).join('\n')}` });
+    throw new UserError(`could not install host packages: ${missing.join(', ')}`, {
+      hint: `run: ${installCommand(missing)}\n${res.stderr.trim().split('\n').slice(-5).join('\n')}`,
+    });
   }
   const still = missingPackages(tools, (p) => onPath(p));
   if (still.length) throw new UserError(`host tools still missing after install: ${still.join(', ')}`);

@@ -37,7 +37,12 @@ export async function buildRootfs(ctx: BuildContext): Promise<RootfsResult> {
   const pkgFile = join(dir, `${probe.key}.packages.json`);
   if ((await exists(tar)) && (await exists(pkgFile))) {
     ctx.log.info(`rootfs: reusing ${tar}`);
-    return { key: probe.key, tar, packages: JSON.parse(await readFile(pkgFile, 'utf8')) as Record<string, string>, cached: true };
+    return {
+      key: probe.key,
+      tar,
+      packages: JSON.parse(await readFile(pkgFile, 'utf8')) as Record<string, string>,
+      cached: true,
+    };
   }
   await produceAtomic(tar, async (tmp) => {
     const plan = planRootfs(ctx.profile, { aptCache, hookDir: join(ctx.projectRoot, 'builder', 'hooks'), output: tmp });

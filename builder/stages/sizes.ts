@@ -18,7 +18,10 @@ export interface SizeReport {
 export function ownersFromLists(lists: ReadonlyMap<string, string>): Map<string, string> {
   const owner = new Map<string, string>();
   for (const [file, text] of lists) {
-    const pkg = file.replace(/^.*\//, '').replace(/\.list$/, '').replace(/:.*$/, '');
+    const pkg = file
+      .replace(/^.*\//, '')
+      .replace(/\.list$/, '')
+      .replace(/:.*$/, '');
     for (const line of text.split('\n')) {
       const p = line.replace(/^\/+/, '');
       if (!p || p === '.') continue;
@@ -30,7 +33,11 @@ export function ownersFromLists(lists: ReadonlyMap<string, string>): Map<string,
   return owner;
 }
 
-export function sizeReport(records: readonly ArchiveRecord[], owner: ReadonlyMap<string, string>, opts: { depth?: number; topDirectories?: number } = {}): SizeReport {
+export function sizeReport(
+  records: readonly ArchiveRecord[],
+  owner: ReadonlyMap<string, string>,
+  opts: { depth?: number; topDirectories?: number } = {},
+): SizeReport {
   const depth = opts.depth ?? 3;
   const pk = new Map<string, { bytes: number; files: number }>();
   const dirs = new Map<string, number>();
@@ -50,7 +57,8 @@ export function sizeReport(records: readonly ArchiveRecord[], owner: ReadonlyMap
       dirs.set(d, (dirs.get(d) ?? 0) + bytes);
     }
   }
-  const byBytes = <T extends { bytes: number }>(a: T & { k: string }, b: T & { k: string }) => b.bytes - a.bytes || (a.k < b.k ? -1 : 1);
+  const byBytes = <T extends { bytes: number }>(a: T & { k: string }, b: T & { k: string }) =>
+    b.bytes - a.bytes || (a.k < b.k ? -1 : 1);
   return {
     totalBytes: total,
     packages: [...pk]

@@ -47,12 +47,17 @@ export async function inspectTarget(path: string): Promise<TargetInfo> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { path, kind: 'image', content: 'missing' };
     throw new UserError(`cannot look at ${path}: ${(e as Error).message}`, { exitCode: EXIT.io, cause: e });
   }
-  if (st.isDirectory()) throw new UserError(`${path} is a directory, not a stick image or device`, { exitCode: EXIT.usage });
+  if (st.isDirectory())
+    throw new UserError(`${path} is a directory, not a stick image or device`, { exitCode: EXIT.usage });
   const kind = st.isBlockDevice() ? 'device' : 'image';
   try {
     return { path, kind, content: st.size === 0 && kind === 'image' ? 'empty' : classifyContent(await readHead(path)) };
   } catch (e) {
-    throw new UserError(`cannot read ${path}: ${(e as Error).message}`, { exitCode: EXIT.io, hint: kind === 'device' ? 'run as root, or add yourself to the disk group' : undefined, cause: e });
+    throw new UserError(`cannot read ${path}: ${(e as Error).message}`, {
+      exitCode: EXIT.io,
+      hint: kind === 'device' ? 'run as root, or add yourself to the disk group' : undefined,
+      cause: e,
+    });
   }
 }
 
@@ -102,7 +107,10 @@ export async function deviceFacts(device: string, sys: SysReader = realSys): Pro
 export function checkFormatSafe(info: TargetInfo, facts: DeviceFacts | undefined, force: boolean): void {
   if (info.kind === 'device' && facts) {
     if (facts.mounted.length > 0)
-      throw new UserError(`${info.path} is mounted (${facts.mounted.join(', ')}); refusing to format it`, { exitCode: EXIT.io, hint: 'unmount it first' });
+      throw new UserError(`${info.path} is mounted (${facts.mounted.join(', ')}); refusing to format it`, {
+        exitCode: EXIT.io,
+        hint: 'unmount it first',
+      });
     if (facts.removable !== true && !force)
       throw new UserError(`${info.path} is not a removable device; refusing to format it`, {
         exitCode: EXIT.usage,
@@ -110,10 +118,16 @@ export function checkFormatSafe(info: TargetInfo, facts: DeviceFacts | undefined
       });
   }
   if (info.content === 'pillars' && !force)
-    throw new UserError(`${info.path} is already a pillars stick`, { exitCode: EXIT.usage, hint: 'use `pillars stick set/edit` to change it, or --force to start over' });
-  if ((info.content === 'fat' || info.content === 'other') && !force)
-    throw new UserError(`${info.path} holds other data (${info.content === 'fat' ? 'a FAT filesystem not labelled ' + LABEL : 'a partition table or filesystem'}); refusing to overwrite it`, {
+    throw new UserError(`${info.path} is already a pillars stick`, {
       exitCode: EXIT.usage,
-      hint: 'pass --force to erase it',
+      hint: 'use `pillars stick set/edit` to change it, or --force to start over',
     });
+  if ((info.content === 'fat' || info.content === 'other') && !force)
+    throw new UserError(
+      `${info.path} holds other data (${info.content === 'fat' ? 'a FAT filesystem not labelled ' + LABEL : 'a partition table or filesystem'}); refusing to overwrite it`,
+      {
+        exitCode: EXIT.usage,
+        hint: 'pass --force to erase it',
+      },
+    );
 }

@@ -7,13 +7,16 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
   const n = x.length;
   const m = y.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const ops: { op: ' ' | '-' | '+'; text: string; ai: number; bi: number }[] = [];
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) ops.push({ op: ' ', text: x[i++]!, ai: i, bi: ++j });
-    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ op: '-', text: x[i++]!, ai: i, bi: j });
+    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!))
+      ops.push({ op: '-', text: x[i++]!, ai: i, bi: j });
     else ops.push({ op: '+', text: y[j++]!, ai: i, bi: j });
   }
   if (!ops.some((o) => o.op !== ' ')) return '';
@@ -40,9 +43,15 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
       end += run;
     }
     const hunk = ops.slice(start, end);
-    const aStart = hunk.filter((o) => o.op !== '+').length ? countBefore(ops, start, '+') + 1 : countBefore(ops, start, '+');
-    const bStart = hunk.filter((o) => o.op !== '-').length ? countBefore(ops, start, '-') + 1 : countBefore(ops, start, '-');
-    out.push(`@@ -${aStart},${hunk.filter((o) => o.op !== '+').length} +${bStart},${hunk.filter((o) => o.op !== '-').length} @@`);
+    const aStart = hunk.filter((o) => o.op !== '+').length
+      ? countBefore(ops, start, '+') + 1
+      : countBefore(ops, start, '+');
+    const bStart = hunk.filter((o) => o.op !== '-').length
+      ? countBefore(ops, start, '-') + 1
+      : countBefore(ops, start, '-');
+    out.push(
+      `@@ -${aStart},${hunk.filter((o) => o.op !== '+').length} +${bStart},${hunk.filter((o) => o.op !== '-').length} @@`,
+    );
     for (const o of hunk) out.push(o.op + o.text);
     k = end;
   }

@@ -10,10 +10,21 @@ export const DEFAULT_IMAGE_MIB = 16;
 export function mkfsArgs(target: string, kind: 'image' | 'device', kib: number): string[] {
   const common = ['-n', LABEL, '-i', '50494c4c'];
   if (kind === 'device') return ['-I', ...common, target];
-  return ['-C', ...(kib === FLOPPY_KIB ? ['-f', '2', '-r', '224', '-s', '1', '-F', '12'] : []), ...common, target, String(kib)];
+  return [
+    '-C',
+    ...(kib === FLOPPY_KIB ? ['-f', '2', '-r', '224', '-s', '1', '-F', '12'] : []),
+    ...common,
+    target,
+    String(kib),
+  ];
 }
 
-export async function makeFat(target: string, kind: 'image' | 'device', kib: number, runner: Runner = defaultRun): Promise<void> {
+export async function makeFat(
+  target: string,
+  kind: 'image' | 'device',
+  kib: number,
+  runner: Runner = defaultRun,
+): Promise<void> {
   if (kind === 'image') await rm(target, { force: true });
   await runner('mkfs.fat', mkfsArgs(target, kind, kib), { hint: 'mkfs.fat is in the dosfstools package' });
 }
@@ -25,6 +36,9 @@ export interface FsckResult {
 
 /** Read-only check (fsck.fat -n). */
 export async function checkFat(target: string, runner: Runner = defaultRun): Promise<FsckResult> {
-  const r = await runner('fsck.fat', ['-n', target], { allowFailure: true, hint: 'fsck.fat is in the dosfstools package' });
+  const r = await runner('fsck.fat', ['-n', target], {
+    allowFailure: true,
+    hint: 'fsck.fat is in the dosfstools package',
+  });
   return { clean: r.code === 0, output: (r.stdout + r.stderr).trim() };
 }

@@ -28,7 +28,11 @@ export class MtoolsStickFs implements StickFs {
     try {
       return await this.runner(cmd, ['-i', this.target, ...args], { env: this.env(), allowFailure, hint: HINT });
     } catch (e) {
-      throw new UserError(`cannot access the stick ${this.target}: ${(e as Error).message}`, { exitCode: EXIT.io, hint: (e as UserError).hint, cause: e });
+      throw new UserError(`cannot access the stick ${this.target}: ${(e as Error).message}`, {
+        exitCode: EXIT.io,
+        hint: (e as UserError).hint,
+        cause: e,
+      });
     }
   }
 
@@ -81,7 +85,8 @@ export class MtoolsStickFs implements StickFs {
 
   async remove(path: string): Promise<void> {
     const r = await this.mt('mdel', [`::/${path}`], true);
-    if (r.code !== 0 && !/not found/i.test(r.stderr)) throw new UserError(`cannot remove ${path} on ${this.target}: ${r.stderr.trim()}`, { exitCode: EXIT.io });
+    if (r.code !== 0 && !/not found/i.test(r.stderr))
+      throw new UserError(`cannot remove ${path} on ${this.target}: ${r.stderr.trim()}`, { exitCode: EXIT.io });
   }
 
   /** mtools has written and closed the image; flush it (or the device) to the medium. */

@@ -33,9 +33,16 @@ export const SCHEMA_FILE = 'pillars.schema.json';
 
 export async function openStick(target: string, deps: StickDeps = {}): Promise<OpenStick> {
   const info = await inspectTarget(target);
-  if (info.content === 'missing') throw new UserError(`no such stick: ${target}`, { exitCode: EXIT.io, hint: 'create one with `pillars stick init TARGET`' });
+  if (info.content === 'missing')
+    throw new UserError(`no such stick: ${target}`, {
+      exitCode: EXIT.io,
+      hint: 'create one with `pillars stick init TARGET`',
+    });
   if (info.content !== 'pillars' && info.content !== 'fat')
-    throw new UserError(`${target} is not a pillars stick (no FAT filesystem)`, { exitCode: EXIT.io, hint: 'create one with `pillars stick init TARGET`' });
+    throw new UserError(`${target} is not a pillars stick (no FAT filesystem)`, {
+      exitCode: EXIT.io,
+      hint: 'create one with `pillars stick init TARGET`',
+    });
   return { fs: new MtoolsStickFs(target, deps.runner ?? defaultRun), info };
 }
 
@@ -45,7 +52,10 @@ export function starterPath(profile: string, root = projectRoot): string {
 
 export function starterText(profile: string, root = projectRoot): string {
   if (!(PROFILES as readonly string[]).includes(profile))
-    throw new UserError(`unknown profile "${profile}"`, { exitCode: EXIT.usage, hint: `profiles: ${PROFILES.join(', ')}` });
+    throw new UserError(`unknown profile "${profile}"`, {
+      exitCode: EXIT.usage,
+      hint: `profiles: ${PROFILES.join(', ')}`,
+    });
   const p = starterPath(profile, root);
   if (!existsSync(p)) throw new UserError(`no starter config for profile ${profile} (${p})`, { exitCode: EXIT.io });
   return readFileSync(p, 'utf8');
@@ -59,7 +69,11 @@ export interface InitOptions {
 }
 
 /** Create the FAT filesystem (label PILLARS), the starter config as generation 1, and the schema. */
-export async function initStick(target: string, opts: InitOptions, deps: StickDeps = {}): Promise<{ gen: number; info: TargetInfo }> {
+export async function initStick(
+  target: string,
+  opts: InitOptions,
+  deps: StickDeps = {},
+): Promise<{ gen: number; info: TargetInfo }> {
   const runner = deps.runner ?? defaultRun;
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const text = starterText(profile, deps.root);
@@ -86,14 +100,23 @@ export interface Source {
  * A config source: "@N" (generation N of the default stick), "TARGET@N", a stick image or device,
  * or a plain YAML file.
  */
-export async function readSource(spec: string | undefined, defaultStick: string | undefined, deps: StickDeps = {}): Promise<Source> {
+export async function readSource(
+  spec: string | undefined,
+  defaultStick: string | undefined,
+  deps: StickDeps = {},
+): Promise<Source> {
   const m = spec !== undefined ? /^(.*)@(\d+)$/.exec(spec) : null;
   if (m) {
     const target = m[1] || defaultStick;
-    if (!target) throw new UserError(`${spec}: which stick? give --stick TARGET or TARGET@${m[2]}`, { exitCode: EXIT.usage });
+    if (!target)
+      throw new UserError(`${spec}: which stick? give --stick TARGET or TARGET@${m[2]}`, { exitCode: EXIT.usage });
     const stick = await openStick(target, deps);
     const h = await readGeneration(stick.fs, Number(m[2]));
-    if (!h) throw new UserError(`${target} has no valid generation ${m[2]}`, { exitCode: EXIT.io, hint: 'list them with `pillars stick history`' });
+    if (!h)
+      throw new UserError(`${target} has no valid generation ${m[2]}`, {
+        exitCode: EXIT.io,
+        hint: 'list them with `pillars stick history`',
+      });
     return { label: `${target}@${h.gen}`, body: h.body, gen: h.gen, notes: [], stick };
   }
   const target = spec ?? defaultStick;
@@ -103,8 +126,18 @@ export async function readSource(spec: string | undefined, defaultStick: string 
   if (info.content === 'pillars' || info.content === 'fat') {
     const stick = await openStick(target, deps);
     const cur = await readCurrent(stick.fs);
-    if (!cur) throw new UserError(`${target} holds no pillars.yaml`, { exitCode: EXIT.io, hint: 'create one with `pillars stick init` or `pillars stick import`' });
-    return { label: `${target}:pillars.yaml`, body: cur.body, gen: cur.handEdited ? undefined : cur.gen, notes: cur.notes, stick };
+    if (!cur)
+      throw new UserError(`${target} holds no pillars.yaml`, {
+        exitCode: EXIT.io,
+        hint: 'create one with `pillars stick init` or `pillars stick import`',
+      });
+    return {
+      label: `${target}:pillars.yaml`,
+      body: cur.body,
+      gen: cur.handEdited ? undefined : cur.gen,
+      notes: cur.notes,
+      stick,
+    };
   }
   if (info.kind === 'device') throw new UserError(`${target} is not a pillars stick`, { exitCode: EXIT.io });
   try {

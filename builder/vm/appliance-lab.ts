@@ -44,7 +44,8 @@ export async function startApplianceLab(o: ApplianceLabOptions): Promise<Applian
   const nodeCount = o.nodes ?? 2;
   const backendCount = o.backends ?? 3;
   if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 8) throw new Error('nodes must be 0..8');
-  if (!Number.isInteger(backendCount) || backendCount < 0 || backendCount > 16) throw new Error('backends must be 0..16');
+  if (!Number.isInteger(backendCount) || backendCount < 0 || backendCount > 16)
+    throw new Error('backends must be 0..16');
   const lab = await Lab.create(
     {
       segments: [{ name: 'lan' }, { name: 'internal' }, { name: 'sync', cidr: null }],

@@ -19,7 +19,11 @@ export function returnPattern(id: string): RegExp {
 }
 
 /** Run a shell command in the guest; resolves with its exit code and output (bounded by timeoutMs). */
-export async function guestExec(vm: Vm, command: string, timeoutMs = 120_000): Promise<{ code: number; output: string }> {
+export async function guestExec(
+  vm: Vm,
+  command: string,
+  timeoutMs = 120_000,
+): Promise<{ code: number; output: string }> {
   const id = `h${process.pid.toString(36)}x${nextId++}`;
   const from = vm.lines.length;
   const stdin = vm.proc.child.stdin;

@@ -119,7 +119,9 @@ export class OutputLines {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         clearTimeout(timer);
         const err = this.stderrTail();
-        reject(new Error(`pid ${this.daemon.pid}: ${why} a line matching ${re}` + (err ? `; its stderr:\n${err}` : '')));
+        reject(
+          new Error(`pid ${this.daemon.pid}: ${why} a line matching ${re}` + (err ? `; its stderr:\n${err}` : '')),
+        );
       };
       const timer = setTimeout(() => fail(`no output within ${timeoutMs} ms of`), timeoutMs);
       waiter = (line) => {
@@ -169,7 +171,10 @@ export class LabHost {
 
   /** Run a short command inside the host's namespace. */
   run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-    return this.lab.runner('ip', ['netns', 'exec', this.netns, cmd, ...args], { timeoutMs: COMMAND_TIMEOUT_MS, ...opts });
+    return this.lab.runner('ip', ['netns', 'exec', this.netns, cmd, ...args], {
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...opts,
+    });
   }
 
   /**
@@ -183,13 +188,21 @@ export class LabHost {
 
   /** `ping -c count` from this host; true when at least one reply came back. */
   async ping(address: string, count = 3, waitS = 2): Promise<boolean> {
-    const r = await this.run('ping', ['-n', '-c', String(count), '-W', String(waitS), '-i', '0.2', address], { allowFailure: true, timeoutMs: count * (waitS + 1) * 1000 + 5000 });
+    const r = await this.run('ping', ['-n', '-c', String(count), '-W', String(waitS), '-i', '0.2', address], {
+      allowFailure: true,
+      timeoutMs: count * (waitS + 1) * 1000 + 5000,
+    });
     return r.code === 0;
   }
 
   /** A tiny HTTP server answering every request with `name` (default: this host's name). */
-  async startHttpServer(opts: { name?: string; port?: number; bind?: string; readyTimeoutMs?: number } = {}): Promise<HostProcess> {
-    const d = this.spawn(process.execPath, agentArgv('http-server', [opts.name ?? this.name, String(opts.port ?? 80), opts.bind ?? '0.0.0.0']));
+  async startHttpServer(
+    opts: { name?: string; port?: number; bind?: string; readyTimeoutMs?: number } = {},
+  ): Promise<HostProcess> {
+    const d = this.spawn(
+      process.execPath,
+      agentArgv('http-server', [opts.name ?? this.name, String(opts.port ?? 80), opts.bind ?? '0.0.0.0']),
+    );
     await d.output.waitFor(/"listening"/, opts.readyTimeoutMs ?? 10_000);
     return d;
   }
@@ -373,7 +386,8 @@ export class LabVm {
   async restart(): Promise<void> {
     if (this.current.alive) await this.current.stop();
     // A fresh QEMU starts with every link up.
-    for (const nic of this.linksDown) if (this.taps[nic]) await this.lab.exec('ip', ['link', 'set', this.tap(nic), 'up']);
+    for (const nic of this.linksDown)
+      if (this.taps[nic]) await this.lab.exec('ip', ['link', 'set', this.tap(nic), 'up']);
     this.linksDown.clear();
     this.current = this.boot();
   }
@@ -409,14 +423,17 @@ export class Lab {
     const plan = planLab(spec, id);
     const dir = await mkdtemp(join(tmpdir(), `${labNetns(id)}-`));
     const lab = new Lab(plan, dir, runner, opts.log ?? (() => {}));
-    if (opts.handleSignals !== false) lab.unregister = registerCleanup({ dispose: () => lab.dispose(), killNow: () => lab.killNow() });
+    if (opts.handleSignals !== false)
+      lab.unregister = registerCleanup({ dispose: () => lab.dispose(), killNow: () => lab.killNow() });
     try {
       for (const c of plan.setup) await lab.runCmd(c);
     } catch (e) {
       await lab.dispose();
       throw e;
     }
-    lab.log(`lab ${id}: namespace ${plan.netns}, segments ${plan.segments.map((s) => `${s.name}=${s.bridge}${s.cidr ? ` ${s.cidr}` : ''}`).join(', ')}`);
+    lab.log(
+      `lab ${id}: namespace ${plan.netns}, segments ${plan.segments.map((s) => `${s.name}=${s.bridge}${s.cidr ? ` ${s.cidr}` : ''}`).join(', ')}`,
+    );
     return lab;
   }
 
@@ -468,11 +485,23 @@ export class Lab {
     if (this.vms.some((v) => v.name === spec.name)) throw new Error(`lab ${this.id}: VM ${spec.name} exists`);
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(spec.name)) throw new Error(`VM name must be [A-Za-z0-9_-]{1,32}: ${spec.name}`);
     const index = spec.index ?? this.vms.length;
-    const taps = spec.nics.map((n, i): LabTap => ({ tap: tapName(this.id, this.nextTap++), segment: n.segment, mac: n.mac ?? vmMac(index, i) }));
+    const taps = spec.nics.map((n, i): LabTap => ({
+      tap: tapName(this.id, this.nextTap++),
+      segment: n.segment,
+      mac: n.mac ?? vmMac(index, i),
+    }));
     for (const c of tapCommands(this.plan, taps)) await this.runCmd(c);
-    const vm = new LabVm(this, spec, taps, join(this.dir, `${spec.name}.monitor`), join(this.dir, `${spec.name}.console.log`));
+    const vm = new LabVm(
+      this,
+      spec,
+      taps,
+      join(this.dir, `${spec.name}.monitor`),
+      join(this.dir, `${spec.name}.console.log`),
+    );
     this.vms.push(vm);
-    this.log(`lab ${this.id}: ${spec.name} started (pid ${vm.pid}, taps ${taps.map((t) => `${t.tap}@${t.segment}`).join(', ')}, console ${vm.consoleLog})`);
+    this.log(
+      `lab ${this.id}: ${spec.name} started (pid ${vm.pid}, taps ${taps.map((t) => `${t.tap}@${t.segment}`).join(', ')}, console ${vm.consoleLog})`,
+    );
     return vm;
   }
 
@@ -492,7 +521,13 @@ export class Lab {
   async partition(a: Endpoint, b: Endpoint): Promise<void> {
     this.assertAlive();
     const pb = this.ports(b);
-    for (const x of this.ports(a)) for (const y of pb) if (x.segment === y.segment && !this.cuts.some(([p, q]) => (p === x.port && q === y.port) || (p === y.port && q === x.port))) this.cuts.push([x.port, y.port]);
+    for (const x of this.ports(a))
+      for (const y of pb)
+        if (
+          x.segment === y.segment &&
+          !this.cuts.some(([p, q]) => (p === x.port && q === y.port) || (p === y.port && q === x.port))
+        )
+          this.cuts.push([x.port, y.port]);
     await this.runCmd(partitionCommand(this.plan, this.cuts));
   }
 
@@ -577,7 +612,10 @@ export class Lab {
   }
 
   private async runCmd(c: Cmd): Promise<void> {
-    await this.runner(c.cmd, c.args, { timeoutMs: COMMAND_TIMEOUT_MS, ...(c.input !== undefined ? { input: c.input } : {}) });
+    await this.runner(c.cmd, c.args, {
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...(c.input !== undefined ? { input: c.input } : {}),
+    });
     if (c.cmd === 'ip' && c.args[0] === 'netns' && c.args[1] === 'add' && c.args[2]) this.created.add(c.args[2]);
   }
 }
@@ -597,7 +635,10 @@ async function freeLabId(runner: Runner): Promise<string> {
  * Everything with lab `id` in its name that still exists: network namespaces, links in the
  * caller's namespace (there should never be any), PIDs still running, directories still present.
  */
-export async function listLeftovers(id: string, opts: { pids?: readonly number[]; dirs?: readonly string[]; run?: Runner } = {}): Promise<string[]> {
+export async function listLeftovers(
+  id: string,
+  opts: { pids?: readonly number[]; dirs?: readonly string[]; run?: Runner } = {},
+): Promise<string[]> {
   const runner = opts.run ?? defaultRun;
   const found: string[] = [];
   const ns = await runner('ip', ['netns', 'list'], { timeoutMs: COMMAND_TIMEOUT_MS });

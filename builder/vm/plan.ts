@@ -113,7 +113,10 @@ export function belongsToLab(name: string, id: string): boolean {
 function ifname(id: string, kind: 'b' | 't' | 'v', index: number): string {
   if (!LAB_ID_RE.test(id)) throw new Error(`lab id must be 4 characters [0-9a-z], got ${JSON.stringify(id)}`);
   const c = INDEX_CHARS[index];
-  if (c === undefined || index < 0) throw new Error(`at most ${MAX_PER_KIND} ${kind === 'b' ? 'segments' : kind === 't' ? 'VM NICs' : 'host NICs'} per lab`);
+  if (c === undefined || index < 0)
+    throw new Error(
+      `at most ${MAX_PER_KIND} ${kind === 'b' ? 'segments' : kind === 't' ? 'VM NICs' : 'host NICs'} per lab`,
+    );
   return `pillars-${id}-${kind}${c}`;
 }
 
@@ -149,7 +152,8 @@ function formatIPv4(n: bigint): string {
 /** A segment's network: IPv4 with a /8../30 prefix and no host bits (parsed by overlay/config/net.ts). */
 export function labNetwork(cidr: string): Cidr {
   const c = parseCidr(cidr);
-  if (!c || c.family !== 4 || c.prefix < 8 || c.prefix > 30) throw new Error(`not an IPv4 network with a /8../30 prefix: ${cidr}`);
+  if (!c || c.family !== 4 || c.prefix < 8 || c.prefix > 30)
+    throw new Error(`not an IPv4 network with a /8../30 prefix: ${cidr}`);
   if (network(c) !== c.value) throw new Error(`${cidr} has host bits set`);
   return c;
 }
@@ -171,9 +175,16 @@ export function planLab(spec: LabSpec, id: string): LabPlan {
   const netns = labNetns(id);
   if (spec.segments.length === 0) throw new Error('a lab needs at least one segment');
   const segments: PlannedSegment[] = spec.segments.map((s, index) => {
-    if (!/^[a-z][a-z0-9]{0,15}$/.test(s.name)) throw new Error(`segment name must be [a-z][a-z0-9]{0,15}: ${JSON.stringify(s.name)}`);
+    if (!/^[a-z][a-z0-9]{0,15}$/.test(s.name))
+      throw new Error(`segment name must be [a-z][a-z0-9]{0,15}: ${JSON.stringify(s.name)}`);
     const cidr = s.cidr === undefined ? (DEFAULT_SEGMENT_CIDRS[s.name] ?? null) : s.cidr;
-    return { name: s.name, index, bridge: bridgeName(id, index), cidr, prefixLength: cidr ? labNetwork(cidr).prefix : null };
+    return {
+      name: s.name,
+      index,
+      bridge: bridgeName(id, index),
+      cidr,
+      prefixLength: cidr ? labNetwork(cidr).prefix : null,
+    };
   });
   const seen = new Set<string>();
   for (const s of segments) {
@@ -189,7 +200,8 @@ export function planLab(spec: LabSpec, id: string): LabPlan {
   let vethIndex = 0;
   const hostNames = new Set<string>();
   const hosts: PlannedHost[] = (spec.hosts ?? []).map((h, hostIndex) => {
-    if (!/^[a-z][a-z0-9]{0,15}$/.test(h.name)) throw new Error(`host name must be [a-z][a-z0-9]{0,15}: ${JSON.stringify(h.name)}`);
+    if (!/^[a-z][a-z0-9]{0,15}$/.test(h.name))
+      throw new Error(`host name must be [a-z][a-z0-9]{0,15}: ${JSON.stringify(h.name)}`);
     if (hostNames.has(h.name)) throw new Error(`host ${h.name} declared twice`);
     hostNames.add(h.name);
     if (h.nics.length === 0) throw new Error(`host ${h.name} has no NIC`);
@@ -199,7 +211,8 @@ export function planLab(spec: LabSpec, id: string): LabPlan {
       let address: string | null = null;
       if (n.address) {
         if (!seg.cidr) throw new Error(`host ${h.name}: segment ${seg.name} has no network for address ${n.address}`);
-        if (!inNetwork(n.address, seg.cidr)) throw new Error(`host ${h.name}: ${n.address} is not in ${seg.name} (${seg.cidr})`);
+        if (!inNetwork(n.address, seg.cidr))
+          throw new Error(`host ${h.name}: ${n.address} is not in ${seg.name} (${seg.cidr})`);
         address = n.address;
       } else if (seg.cidr) {
         for (let k = 0; k < 1024 && address === null; k++) {
@@ -211,10 +224,19 @@ export function planLab(spec: LabSpec, id: string): LabPlan {
         if (address === null) throw new Error(`segment ${seg.name}: no free host address`);
       }
       if (address) used.add(address);
-      return { segment: seg.name, labIf: vethName(id, vethIndex++), ifname: `eth${nicIndex}`, address, prefixLength: seg.prefixLength, mac: hostMac(hostIndex, nicIndex) };
+      return {
+        segment: seg.name,
+        labIf: vethName(id, vethIndex++),
+        ifname: `eth${nicIndex}`,
+        address,
+        prefixLength: seg.prefixLength,
+        mac: hostMac(hostIndex, nicIndex),
+      };
     });
     if (h.gateway) {
-      const ok = nics.some((n) => segmentByName.get(n.segment)?.cidr && inNetwork(h.gateway!, segmentByName.get(n.segment)!.cidr!));
+      const ok = nics.some(
+        (n) => segmentByName.get(n.segment)?.cidr && inNetwork(h.gateway!, segmentByName.get(n.segment)!.cidr!),
+      );
       if (!ok) throw new Error(`host ${h.name}: gateway ${h.gateway} is on none of its segments`);
     }
     return { name: h.name, netns: hostNetns(id, h.name), nics, gateway: h.gateway ?? null };
@@ -230,7 +252,23 @@ function setupCommands(netns: string, segments: readonly PlannedSegment[], hosts
   for (const s of segments) {
     // No STP and no forwarding delay: a port forwards the moment it is up. No multicast snooping:
     // VRRP adverts and the like are flooded to every port.
-    cmds.push(ipn(netns, 'link', 'add', 'name', s.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'));
+    cmds.push(
+      ipn(
+        netns,
+        'link',
+        'add',
+        'name',
+        s.bridge,
+        'type',
+        'bridge',
+        'stp_state',
+        '0',
+        'forward_delay',
+        '0',
+        'mcast_snooping',
+        '0',
+      ),
+    );
     cmds.push(ipn(netns, 'link', 'set', s.bridge, 'up'));
   }
   for (const h of hosts) {
@@ -238,7 +276,23 @@ function setupCommands(netns: string, segments: readonly PlannedSegment[], hosts
     for (const n of h.nics) {
       const bridge = segments.find((s) => s.name === n.segment)!.bridge;
       // Both ends are born in the lab namespace; the peer moves into the host namespace at once.
-      cmds.push(ipn(netns, 'link', 'add', n.labIf, 'type', 'veth', 'peer', 'name', n.ifname, 'address', n.mac, 'netns', h.netns));
+      cmds.push(
+        ipn(
+          netns,
+          'link',
+          'add',
+          n.labIf,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          n.ifname,
+          'address',
+          n.mac,
+          'netns',
+          h.netns,
+        ),
+      );
       cmds.push(ipn(netns, 'link', 'set', n.labIf, 'master', bridge, 'up'));
       if (n.address) cmds.push(ipn(h.netns, 'addr', 'add', `${n.address}/${n.prefixLength}`, 'dev', n.ifname));
       cmds.push(ipn(h.netns, 'link', 'set', n.ifname, 'up'));
@@ -265,7 +319,10 @@ export function tapCommands(plan: LabPlan, taps: ReadonlyArray<{ tap: string; se
  * taps and veths inside it (once no process holds it, which is why processes are killed first).
  */
 export function teardownCommands(plan: Pick<LabPlan, 'netns' | 'hosts'>): Cmd[] {
-  return [...plan.hosts.map((h) => ({ cmd: 'ip', args: ['netns', 'delete', h.netns] })), { cmd: 'ip', args: ['netns', 'delete', plan.netns] }];
+  return [
+    ...plan.hosts.map((h) => ({ cmd: 'ip', args: ['netns', 'delete', h.netns] })),
+    { cmd: 'ip', args: ['netns', 'delete', plan.netns] },
+  ];
 }
 
 /** The nftables table (bridge family, in the lab namespace) that implements partitions. */
@@ -280,7 +337,13 @@ export function partitionTable(id: string): string {
  */
 export function partitionRuleset(id: string, cuts: ReadonlyArray<readonly [string, string]>): string {
   const table = partitionTable(id);
-  const lines = [`table bridge ${table}`, `delete table bridge ${table}`, `table bridge ${table} {`, '\tchain forward {', '\t\ttype filter hook forward priority 0; policy accept;'];
+  const lines = [
+    `table bridge ${table}`,
+    `delete table bridge ${table}`,
+    `table bridge ${table} {`,
+    '\tchain forward {',
+    '\t\ttype filter hook forward priority 0; policy accept;',
+  ];
   for (const [a, b] of cuts) {
     lines.push(`\t\tiifname "${a}" oifname "${b}" drop`);
     lines.push(`\t\tiifname "${b}" oifname "${a}" drop`);
@@ -289,6 +352,9 @@ export function partitionRuleset(id: string, cuts: ReadonlyArray<readonly [strin
   return lines.join('\n');
 }
 
-export function partitionCommand(plan: Pick<LabPlan, 'id' | 'netns'>, cuts: ReadonlyArray<readonly [string, string]>): Cmd {
+export function partitionCommand(
+  plan: Pick<LabPlan, 'id' | 'netns'>,
+  cuts: ReadonlyArray<readonly [string, string]>,
+): Cmd {
   return { cmd: 'ip', args: ['netns', 'exec', plan.netns, 'nft', '-f', '-'], input: partitionRuleset(plan.id, cuts) };
 }

@@ -9,7 +9,9 @@ if ('error' in parsed) {
   process.stderr.write(`power controller: ${parsed.error}\n`);
   process.exit(2);
 }
-const targets = new Map([...parsed.pids].map(([name, pid]) => [name, { ...pidTarget(pid), address: parsed.addresses.get(name) }]));
+const targets = new Map(
+  [...parsed.pids].map(([name, pid]) => [name, { ...pidTarget(pid), address: parsed.addresses.get(name) }]),
+);
 startPowerController(parsed.listen, targets, (l) => process.stdout.write(`${l}\n`)).then(
   () => process.stdout.write(`power controller: listening on ${parsed.listen.host}:${parsed.listen.port}\n`),
   (err: unknown) => {

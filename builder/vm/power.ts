@@ -28,15 +28,26 @@ export interface PowerAnswer {
  * one at a time and a request from a node that has just been powered off is refused (403): the
  * first fence wins and the pair never ends with both nodes off.
  */
-export async function powerRequest(method: string, url: string, targets: ReadonlyMap<string, PowerTarget>, log: (line: string) => void = () => undefined, from?: string): Promise<PowerAnswer> {
-  const requester = from === undefined ? undefined : [...targets].find(([, t]) => t.address === from.replace(/^::ffff:/, ''));
-  if (method === 'POST' && requester && !requester[1].running()) return { status: 403, body: `${requester[0]} is powered off; its request is void\n` };
+export async function powerRequest(
+  method: string,
+  url: string,
+  targets: ReadonlyMap<string, PowerTarget>,
+  log: (line: string) => void = () => undefined,
+  from?: string,
+): Promise<PowerAnswer> {
+  const requester =
+    from === undefined ? undefined : [...targets].find(([, t]) => t.address === from.replace(/^::ffff:/, ''));
+  if (method === 'POST' && requester && !requester[1].running())
+    return { status: 403, body: `${requester[0]} is powered off; its request is void\n` };
   if (method === 'GET' && url === '/status') return { status: 200, body: `ok ${[...targets.keys()].join(',')}\n` };
   const m = /^\/power\/([A-Za-z0-9_.-]+)(?:\/(on|off))?$/.exec(url);
   if (!m) return { status: 404, body: 'unknown path\n' };
   const target = targets.get(m[1]!);
   if (!target) return { status: 404, body: `no outlet for ${m[1]}\n` };
-  if (!m[2]) return method === 'GET' ? { status: 200, body: target.running() ? 'on\n' : 'off\n' } : { status: 405, body: 'GET only\n' };
+  if (!m[2])
+    return method === 'GET'
+      ? { status: 200, body: target.running() ? 'on\n' : 'off\n' }
+      : { status: 405, body: 'GET only\n' };
   if (method !== 'POST') return { status: 405, body: 'POST only\n' };
   if (m[2] === 'on') return { status: 501, body: 'power on is done by the lab (boot the VM again)\n' };
   log(`power controller: ${m[1]} off`);
@@ -44,11 +55,17 @@ export async function powerRequest(method: string, url: string, targets: Readonl
   return { status: 200, body: 'off\n' };
 }
 
-export function startPowerController(listen: { host: string; port: number }, targets: ReadonlyMap<string, PowerTarget>, log: (line: string) => void = () => undefined): Promise<Server> {
+export function startPowerController(
+  listen: { host: string; port: number },
+  targets: ReadonlyMap<string, PowerTarget>,
+  log: (line: string) => void = () => undefined,
+): Promise<Server> {
   // One request at a time, in arrival order (see powerRequest).
   let queue: Promise<unknown> = Promise.resolve();
   const server = createServer((req, res) => {
-    const answer = queue.then(() => powerRequest(req.method ?? 'GET', req.url ?? '/', targets, log, req.socket.remoteAddress));
+    const answer = queue.then(() =>
+      powerRequest(req.method ?? 'GET', req.url ?? '/', targets, log, req.socket.remoteAddress),
+    );
     queue = answer.catch(() => undefined);
     void answer.then(
       (a) => {
@@ -72,7 +89,11 @@ export function startPowerController(listen: { host: string; port: number }, tar
  * `ip netns exec`. A pid file is read at each request, so a VM the lab boots again (new QEMU PID)
  * stays on its outlet.
  */
-export function parsePowerArgs(argv: readonly string[]): { listen: { host: string; port: number }; pids: Map<string, number | string>; addresses: Map<string, string> } | { error: string } {
+export function parsePowerArgs(
+  argv: readonly string[],
+):
+  | { listen: { host: string; port: number }; pids: Map<string, number | string>; addresses: Map<string, string> }
+  | { error: string } {
   let listen: { host: string; port: number } | undefined;
   const pids = new Map<string, number | string>();
   const addresses = new Map<string, string>();
@@ -95,7 +116,10 @@ export function parsePowerArgs(argv: readonly string[]): { listen: { host: strin
 }
 
 /** A target that powers a VM off by SIGKILL of its QEMU process (a PID, or a pid file read each time). */
-export function pidTarget(pidOrFile: number | string, kill: (pid: number, signal: NodeJS.Signals | 0) => void = (p, s) => process.kill(p, s)): PowerTarget {
+export function pidTarget(
+  pidOrFile: number | string,
+  kill: (pid: number, signal: NodeJS.Signals | 0) => void = (p, s) => process.kill(p, s),
+): PowerTarget {
   const pidNow = () => (typeof pidOrFile === 'number' ? pidOrFile : Number(readFileSync(pidOrFile, 'utf8').trim()));
   const running = () => {
     try {

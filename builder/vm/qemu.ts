@@ -58,16 +58,36 @@ export function netdevId(index: number): string {
 /** The command and arguments that start the VM (inside its namespace when it has one). Pure. */
 export function qemuCommand(spec: VmSpec, qemu = 'qemu-system-x86_64'): { cmd: string; args: string[] } {
   // `ip netns exec` execs QEMU after entering the namespace, so the PID stays QEMU's own.
-  return spec.netns ? { cmd: 'ip', args: ['netns', 'exec', spec.netns, qemu, ...qemuArgs(spec)] } : { cmd: qemu, args: qemuArgs(spec) };
+  return spec.netns
+    ? { cmd: 'ip', args: ['netns', 'exec', spec.netns, qemu, ...qemuArgs(spec)] }
+    : { cmd: qemu, args: qemuArgs(spec) };
 }
 
 /** The qemu-system-x86_64 argument list for a VM. Pure. */
 export function qemuArgs(spec: VmSpec): string[] {
-  const args = ['-name', spec.name, '-accel', 'tcg', '-machine', 'q35', '-m', String(spec.memoryMiB ?? 512), '-smp', String(spec.cpus ?? 1)];
+  const args = [
+    '-name',
+    spec.name,
+    '-accel',
+    'tcg',
+    '-machine',
+    'q35',
+    '-m',
+    String(spec.memoryMiB ?? 512),
+    '-smp',
+    String(spec.cpus ?? 1),
+  ];
   args.push('-display', 'none', '-serial', 'stdio', '-no-reboot');
   if (spec.serialLink) {
     const l = spec.serialLink;
-    args.push('-chardev', l.listen ? `socket,id=serial1,path=${l.socket},server=on,wait=off` : `socket,id=serial1,path=${l.socket},reconnect=1`, '-serial', 'chardev:serial1');
+    args.push(
+      '-chardev',
+      l.listen
+        ? `socket,id=serial1,path=${l.socket},server=on,wait=off`
+        : `socket,id=serial1,path=${l.socket},reconnect=1`,
+      '-serial',
+      'chardev:serial1',
+    );
   }
   args.push('-monitor', spec.monitorSocket ? `unix:${spec.monitorSocket},server,nowait` : 'none');
   if (spec.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
@@ -78,18 +98,39 @@ export function qemuArgs(spec: VmSpec): string[] {
       args.push('-kernel', spec.boot.kernel, '-initrd', spec.boot.initrd, '-append', spec.boot.append);
       break;
     case 'cdrom':
-      args.push('-drive', `if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=${spec.boot.iso}`, '-device', 'ide-cd,drive=cd0,bootindex=0');
+      args.push(
+        '-drive',
+        `if=none,id=cd0,format=raw,media=cdrom,readonly=on,file=${spec.boot.iso}`,
+        '-device',
+        'ide-cd,drive=cd0,bootindex=0',
+      );
       break;
     case 'usb-disk':
-      args.push('-drive', `if=none,id=usbboot,format=raw,readonly=on,file=${spec.boot.image}`, '-device', 'usb-storage,bus=xhci.0,drive=usbboot,bootindex=0');
+      args.push(
+        '-drive',
+        `if=none,id=usbboot,format=raw,readonly=on,file=${spec.boot.image}`,
+        '-device',
+        'usb-storage,bus=xhci.0,drive=usbboot,bootindex=0',
+      );
       break;
   }
   (spec.sticks ?? []).forEach((s, i) => {
     if (s.as === 'floppy') args.push('-drive', `if=floppy,index=${i},format=raw,file=${s.image}`);
-    else args.push('-drive', `if=none,id=stick${i},format=raw,file=${s.image}`, '-device', `usb-storage,bus=xhci.0,drive=stick${i},removable=on`);
+    else
+      args.push(
+        '-drive',
+        `if=none,id=stick${i},format=raw,file=${s.image}`,
+        '-device',
+        `usb-storage,bus=xhci.0,drive=stick${i},removable=on`,
+      );
   });
   (spec.disks ?? []).forEach((d, i) => {
-    args.push('-drive', `if=none,id=disk${i},format=raw,file=${d.image}`, '-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial}`);
+    args.push(
+      '-drive',
+      `if=none,id=disk${i},format=raw,file=${d.image}`,
+      '-device',
+      `virtio-blk-pci,drive=disk${i},serial=${d.serial}`,
+    );
   });
   if (!spec.nics || spec.nics.length === 0) args.push('-nic', 'none');
   (spec.nics ?? []).forEach((n, i) => {
@@ -131,7 +172,10 @@ export class Vm {
   ) {
     if (spec.consoleLog) {
       try {
-        appendFileSync(spec.consoleLog, `# ${spec.name}: QEMU pid ${proc.pid} started ${new Date(this.startedAt).toISOString()}\n`);
+        appendFileSync(
+          spec.consoleLog,
+          `# ${spec.name}: QEMU pid ${proc.pid} started ${new Date(this.startedAt).toISOString()}\n`,
+        );
       } catch {
         /* see feed() */
       }
@@ -186,7 +230,11 @@ export class Vm {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`${this.spec.name}: no console line matching ${re} within ${timeoutMs / 1000}s; last lines:\n${this.tail(15)}`));
+        reject(
+          new Error(
+            `${this.spec.name}: no console line matching ${re} within ${timeoutMs / 1000}s; last lines:\n${this.tail(15)}`,
+          ),
+        );
       }, timeoutMs);
       const done = (l: ConsoleLine) => {
         clearTimeout(timer);
@@ -196,7 +244,11 @@ export class Vm {
       void this.proc.exited.then((code) => {
         if (this.waiters.some((w) => w.resolve === done)) {
           clearTimeout(timer);
-          reject(new Error(`${this.spec.name}: QEMU exited (${code}) before a line matching ${re}; last lines:\n${this.tail(15)}`));
+          reject(
+            new Error(
+              `${this.spec.name}: QEMU exited (${code}) before a line matching ${re}; last lines:\n${this.tail(15)}`,
+            ),
+          );
         }
       });
     });
@@ -246,7 +298,8 @@ export class Vm {
   /** Link down/up of NIC `index` as the guest sees it (carrier loss), via the monitor. */
   async setLink(index: number, up: boolean): Promise<void> {
     const out = await this.monitor(`set_link ${netdevId(index)} ${up ? 'on' : 'off'}`);
-    if (/not found|error/i.test(out)) throw new Error(`${this.spec.name}: set_link ${netdevId(index)} failed: ${out.trim()}`);
+    if (/not found|error/i.test(out))
+      throw new Error(`${this.spec.name}: set_link ${netdevId(index)} failed: ${out.trim()}`);
   }
 
   /** Press the ACPI power button (a graceful shutdown request). */

@@ -31,12 +31,20 @@ export const PROBE_LIMITS = { maxCount: 100_000, maxDurationMs: 3_600_000 } as c
 
 /** The normalized probe configuration (bounded in count and time). Pure. */
 export function probeConfig(o: ProbeOptions): Required<ProbeOptions> {
-  const cfg = { url: o.url, intervalMs: o.intervalMs ?? 20, timeoutMs: o.timeoutMs ?? 500, count: o.count ?? 500, durationMs: o.durationMs ?? 10_000 };
+  const cfg = {
+    url: o.url,
+    intervalMs: o.intervalMs ?? 20,
+    timeoutMs: o.timeoutMs ?? 500,
+    count: o.count ?? 500,
+    durationMs: o.durationMs ?? 10_000,
+  };
   if (!/^http:\/\//.test(cfg.url)) throw new Error(`probe URL must be http://…: ${cfg.url}`);
   if (!(cfg.intervalMs >= 1)) throw new Error('probe intervalMs must be ≥ 1');
   if (!(cfg.timeoutMs >= 1)) throw new Error('probe timeoutMs must be ≥ 1');
-  if (!(cfg.count >= 1 && cfg.count <= PROBE_LIMITS.maxCount)) throw new Error(`probe count must be 1..${PROBE_LIMITS.maxCount}`);
-  if (!(cfg.durationMs >= 1 && cfg.durationMs <= PROBE_LIMITS.maxDurationMs)) throw new Error(`probe durationMs must be 1..${PROBE_LIMITS.maxDurationMs}`);
+  if (!(cfg.count >= 1 && cfg.count <= PROBE_LIMITS.maxCount))
+    throw new Error(`probe count must be 1..${PROBE_LIMITS.maxCount}`);
+  if (!(cfg.durationMs >= 1 && cfg.durationMs <= PROBE_LIMITS.maxDurationMs))
+    throw new Error(`probe durationMs must be 1..${PROBE_LIMITS.maxDurationMs}`);
   return cfg;
 }
 
@@ -66,7 +74,11 @@ export function parseProbeLine(line: string): ProbeSample | null {
  * successful answer after it whose body (trimmed) differs from `from` (the failed node's name); null when the
  * other node never answered. Pure.
  */
-export function gapAfter(samples: readonly ProbeSample[], faultAt: number, from: string): { gapMs: number; first: ProbeSample; lost: number } | null {
+export function gapAfter(
+  samples: readonly ProbeSample[],
+  faultAt: number,
+  from: string,
+): { gapMs: number; first: ProbeSample; lost: number } | null {
   const after = [...samples].filter((s) => s.t >= faultAt).sort((a, b) => a.t - b.t);
   let lost = 0;
   for (const s of after) {
@@ -87,7 +99,9 @@ export interface Mail {
 export function parseMailLine(line: string): Mail | null {
   try {
     const o = JSON.parse(line) as Partial<Mail>;
-    return typeof o.subject === 'string' && Array.isArray(o.to) ? { from: o.from ?? '', to: o.to, subject: o.subject, body: o.body ?? '' } : null;
+    return typeof o.subject === 'string' && Array.isArray(o.to)
+      ? { from: o.from ?? '', to: o.to, subject: o.subject, body: o.body ?? '' }
+      : null;
   } catch {
     return null;
   }

@@ -22,26 +22,41 @@ export const FORMATS = {
   ip: { text: 'an IPv4 or IPv6 address', test: (s: string) => parseIp(s) !== undefined },
   ipv4: { text: 'an IPv4 address', test: (s: string) => parseIp(s)?.family === 4 },
   cidr: { text: 'an address with prefix length (e.g. 10.0.0.1/24)', test: (s: string) => parseCidr(s) !== undefined },
-  ipOrCidr: { text: 'an address, optionally with prefix length (e.g. 10.0.0.10 or 10.0.0.10/24)', test: (s: string) => parseCidr(s, true) !== undefined },
+  ipOrCidr: {
+    text: 'an address, optionally with prefix length (e.g. 10.0.0.10 or 10.0.0.10/24)',
+    test: (s: string) => parseCidr(s, true) !== undefined,
+  },
   mac: { text: 'a MAC address (e.g. 52:54:00:12:34:56)', test: (s: string) => MAC.test(s.toLowerCase()) },
   hostname: { text: 'a hostname', test: (s: string) => HOSTNAME.test(s) },
   hostPort: { text: 'host:port (e.g. 10.0.0.1:80)', test: (s: string) => parseHostPort(s) !== undefined },
   host: { text: 'a hostname or address', test: (s: string) => HOSTNAME.test(s) || parseIp(s) !== undefined },
   netmask: { text: 'a netmask (e.g. 255.255.255.0)', test: isNetmask },
-  email: { text: 'an e-mail address (letters, digits and ._%+- before the @, a domain after it)', test: (s: string) => /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/.test(s) },
+  email: {
+    text: 'an e-mail address (letters, digits and ._%+- before the @, a domain after it)',
+    test: (s: string) => /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/.test(s),
+  },
   absPath: { text: 'an absolute path', test: (s: string) => s.startsWith('/') },
   dnsName: {
     // No trailing dot: keepalived's DNS_CHECK reads it as an empty last label and drops the check.
     text: 'a DNS name (labels of letters, digits, - and _, without a trailing "."), or "." for the root',
-    test: (s: string) => s === '.' || (s.length <= 253 && /^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(s)),
+    test: (s: string) =>
+      s === '.' ||
+      (s.length <= 253 &&
+        /^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(s)),
   },
-  urlPath: { text: 'a URL path starting with / (RFC 3986 characters; no spaces, quotes, $ or backslashes)', test: (s: string) => /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/.test(s) },
+  urlPath: {
+    text: 'a URL path starting with / (RFC 3986 characters; no spaces, quotes, $ or backslashes)',
+    test: (s: string) => /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/.test(s),
+  },
   command: {
     text: 'a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote',
     test: (s: string) => /^\/\S/.test(s) && !/[\\{}$`]/.test(s) && !(s.includes('"') && s.includes("'")),
   },
   text: { text: 'one line of text without double quotes or backslashes', test: (s: string) => !/["\\]/.test(s) },
-  token: { text: 'one word (no spaces, quotes, #, backslashes, braces or $)', test: (s: string) => /^[^\s"'#\\{}$]+$/.test(s) },
+  token: {
+    text: 'one word (no spaces, quotes, #, backslashes, braces or $)',
+    test: (s: string) => /^[^\s"'#\\{}$]+$/.test(s),
+  },
 } as const;
 export type Format = keyof typeof FORMATS;
 
@@ -109,19 +124,24 @@ export interface VariantField extends Base {
   tag: string;
   variants: Readonly<Record<string, ObjectField>>;
 }
-export type Field = StringField | IntField | BoolField | EnumField | ScalarField | ListField | MapField | ObjectField | VariantField;
+export type Field =
+  StringField | IntField | BoolField | EnumField | ScalarField | ListField | MapField | ObjectField | VariantField;
 
 // ---- constructors (keep literal types so `Infer` can see defaults and enums) ----
 type Opts<F> = Omit<F, 'kind'>;
-export const str = <const O extends Opts<StringField>>(o: O) => ({ kind: 'string', ...o }) as const satisfies StringField;
+export const str = <const O extends Opts<StringField>>(o: O) =>
+  ({ kind: 'string', ...o }) as const satisfies StringField;
 export const int = <const O extends Opts<IntField>>(o: O) => ({ kind: 'int', ...o }) as const satisfies IntField;
 export const bool = <const O extends Opts<BoolField>>(o: O) => ({ kind: 'bool', ...o }) as const satisfies BoolField;
 export const oneOf = <const O extends Opts<EnumField>>(o: O) => ({ kind: 'enum', ...o }) as const satisfies EnumField;
-export const scalar = <const O extends Opts<ScalarField>>(o: O) => ({ kind: 'scalar', ...o }) as const satisfies ScalarField;
+export const scalar = <const O extends Opts<ScalarField>>(o: O) =>
+  ({ kind: 'scalar', ...o }) as const satisfies ScalarField;
 export const list = <const O extends Opts<ListField>>(o: O) => ({ kind: 'list', ...o }) as const satisfies ListField;
 export const map = <const O extends Opts<MapField>>(o: O) => ({ kind: 'map', ...o }) as const satisfies MapField;
-export const obj = <const O extends Opts<ObjectField>>(o: O) => ({ kind: 'object', ...o }) as const satisfies ObjectField;
-export const variant = <const O extends Opts<VariantField>>(o: O) => ({ kind: 'variant', ...o }) as const satisfies VariantField;
+export const obj = <const O extends Opts<ObjectField>>(o: O) =>
+  ({ kind: 'object', ...o }) as const satisfies ObjectField;
+export const variant = <const O extends Opts<VariantField>>(o: O) =>
+  ({ kind: 'variant', ...o }) as const satisfies VariantField;
 
 // ---- the TypeScript type of a declaration ----
 type Present<F> = F extends { required: true } ? true : F extends { default: unknown } ? true : false;
@@ -148,7 +168,11 @@ export type Infer<F> = F extends { kind: 'string' }
               : F extends { kind: 'object'; fields: infer Fs }
                 ? Flat<InferObject<Fs>>
                 : F extends { kind: 'variant'; tag: infer T extends string; variants: infer Vs }
-                  ? { [K in keyof Vs]: Flat<{ readonly [P in T]: K } & InferObject<Vs[K] extends { fields: infer Fs } ? Fs : never>> }[keyof Vs]
+                  ? {
+                      [K in keyof Vs]: Flat<
+                        { readonly [P in T]: K } & InferObject<Vs[K] extends { fields: infer Fs } ? Fs : never>
+                      >;
+                    }[keyof Vs]
                   : never;
 
 // ---- validation of a plain value (from YAML) against a declaration ----
@@ -237,27 +261,34 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
   };
   switch (field.kind) {
     case 'string': {
-      if (typeof value !== 'string') return bad(`must be a string, got ${field.secret ? 'a ' + typeName(value) : describe(value)}`);
+      if (typeof value !== 'string')
+        return bad(`must be a string, got ${field.secret ? 'a ' + typeName(value) : describe(value)}`);
       const shown = field.secret ? `${value.length} characters` : echo(value);
       // No field holds a line break or a control character: it would end the line of any file it reaches.
       const control = controlText(value);
       if (control) return bad(`must not contain control characters or line breaks, got ${control}`);
       const bytes = Buffer.byteLength(value, 'utf8');
-      if (field.minBytes !== undefined && bytes < field.minBytes) return bad(`must be at least ${field.minBytes} bytes, got ${bytes}`);
-      if (field.maxBytes !== undefined && bytes > field.maxBytes) return bad(`must be at most ${field.maxBytes} bytes (UTF-8), got ${bytes}`);
+      if (field.minBytes !== undefined && bytes < field.minBytes)
+        return bad(`must be at least ${field.minBytes} bytes, got ${bytes}`);
+      if (field.maxBytes !== undefined && bytes > field.maxBytes)
+        return bad(`must be at most ${field.maxBytes} bytes (UTF-8), got ${bytes}`);
       if (field.minLength !== undefined && value.length < field.minLength)
         return bad(`must be at least ${field.minLength} characters, got ${field.secret ? value.length : shown}`);
       if (field.maxLength !== undefined && value.length > field.maxLength)
         return bad(`must be at most ${field.maxLength} characters, got ${field.secret ? value.length : shown}`);
-      if (field.format && !FORMATS[field.format].test(value)) return bad(`must be ${FORMATS[field.format].text}, got ${shown}`);
-      if (field.pattern && !field.pattern.test(value)) return bad(`must be ${field.patternText ?? `like ${field.pattern.source}`}, got ${shown}`);
+      if (field.format && !FORMATS[field.format].test(value))
+        return bad(`must be ${FORMATS[field.format].text}, got ${shown}`);
+      if (field.pattern && !field.pattern.test(value))
+        return bad(`must be ${field.patternText ?? `like ${field.pattern.source}`}, got ${shown}`);
       return custom(value);
     }
     case 'int': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return bad(`must be an integer, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return bad(`must be an integer, got ${describe(value)}`);
       if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max))
         return bad(`must be ${rangeText(field)}, got ${value}`);
-      if (field.multipleOf !== undefined && value % field.multipleOf !== 0) return bad(`must be a multiple of ${field.multipleOf}, got ${value}`);
+      if (field.multipleOf !== undefined && value % field.multipleOf !== 0)
+        return bad(`must be a multiple of ${field.multipleOf}, got ${value}`);
       return custom(value);
     }
     case 'bool':
@@ -268,13 +299,15 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
         return bad(`must be one of ${field.values.join(', ')}, got ${describe(value)}`);
       return custom(value);
     case 'scalar':
-      if (!['string', 'number', 'boolean'].includes(typeof value)) return bad(`must be a string, number or boolean, got ${describe(value)}`);
+      if (!['string', 'number', 'boolean'].includes(typeof value))
+        return bad(`must be a string, number or boolean, got ${describe(value)}`);
       return custom(value);
     case 'list': {
       if (!Array.isArray(value)) return bad(`must be a list, got ${describe(value)}`);
       if (field.minItems !== undefined && value.length < field.minItems)
         return bad(`must have at least ${field.minItems} ${field.minItems === 1 ? 'entry' : 'entries'}`);
-      if (field.maxItems !== undefined && value.length > field.maxItems) return bad(`must have at most ${field.maxItems} entries, got ${value.length}`);
+      if (field.maxItems !== undefined && value.length > field.maxItems)
+        return bad(`must have at most ${field.maxItems} entries, got ${value.length}`);
       const out = value.map((v, i) => validateValue(field.item, v, [...path, i], issues));
       return custom(out);
     }
@@ -307,7 +340,10 @@ export function validateValue(field: Field, value: unknown, path: Path, issues: 
       }
       const v = typeof tag === 'string' && Object.hasOwn(field.variants, tag) ? field.variants[tag] : undefined;
       if (!v) {
-        issues.push({ path: [...path, field.tag], message: `must be one of ${names.join(', ')}, got ${describe(tag)}` });
+        issues.push({
+          path: [...path, field.tag],
+          message: `must be one of ${names.join(', ')}, got ${describe(tag)}`,
+        });
         return undefined;
       }
       return custom(validateFields(v.fields, value, path, issues, [field.tag]));
@@ -335,7 +371,8 @@ function validateFields(
   const known = Object.keys(fields);
   for (const k of Object.keys(value)) {
     if (passthrough.includes(k)) continue;
-    if (!Object.hasOwn(fields, k)) issues.push({ path: [...path, k], message: `unknown key ${echo(k)}${suggestion(k, known)}`, at: 'key' });
+    if (!Object.hasOwn(fields, k))
+      issues.push({ path: [...path, k], message: `unknown key ${echo(k)}${suggestion(k, known)}`, at: 'key' });
   }
   for (const [k, f] of Object.entries(fields)) {
     const v = own(k);

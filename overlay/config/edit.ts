@@ -68,7 +68,8 @@ export function declarationOf(path: Path): Field | undefined {
 
 export function openDocument(text: string): Document {
   const { doc } = parseYaml(text);
-  if (doc.errors.length > 0) throw new PathError(`the file is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (doc.errors.length > 0)
+    throw new PathError(`the file is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   return doc;
 }
 
@@ -76,7 +77,7 @@ export function getValue(text: string, path: Path): unknown {
   const doc = openDocument(text);
   if (!doc.hasIn(path)) throw new PathError(`no value at ${pathString(path)}`);
   const node = doc.getIn(path, true);
-  return isScalar(node) ? node.value : (node as { toJSON(): unknown } | undefined)?.toJSON?.() ?? node;
+  return isScalar(node) ? node.value : ((node as { toJSON(): unknown } | undefined)?.toJSON?.() ?? node);
 }
 
 /** The command-line VALUE as YAML (so 200 is a number, [a, b] a list), but kept a string where a string is declared. */
@@ -97,7 +98,8 @@ export function setValue(text: string, path: Path, value: unknown): string {
   const last = path[path.length - 1];
   if (parent.length > 0 && doc.hasIn(parent)) {
     const p = doc.getIn(parent, true);
-    if (isSeq(p) && typeof last === 'number' && last > p.items.length) throw new PathError(`${pathString(parent)} has ${p.items.length} entries; use index ${p.items.length} to append`);
+    if (isSeq(p) && typeof last === 'number' && last > p.items.length)
+      throw new PathError(`${pathString(parent)} has ${p.items.length} entries; use index ${p.items.length} to append`);
     if (!isMap(p) && !isSeq(p)) throw new PathError(`${pathString(parent)} is not a map or list`);
   }
   // An existing scalar replaced by a scalar: splice the text, so layout and comments stay byte for byte.
@@ -133,10 +135,16 @@ export function maskSecrets(text: string): string {
   const ranges: [number, number][] = [];
   const walk = (node: unknown, path: (string | number)[]) => {
     if (isScalar(node)) {
-      if (node.range && patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === '*' || seg === path[i]))) ranges.push([node.range[0], node.range[1]]);
+      if (
+        node.range &&
+        patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === '*' || seg === path[i]))
+      )
+        ranges.push([node.range[0], node.range[1]]);
       return;
     }
-    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)]);
+    if (isMap(node))
+      for (const pair of node.items)
+        walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)]);
     else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
   };
   walk(doc.contents, []);
@@ -146,5 +154,7 @@ export function maskSecrets(text: string): string {
 }
 
 export function pathString(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : /[.[\]"]/.test(p) ? `["${p}"]` : i === 0 ? p : `.${p}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /[.[\]"]/.test(p) ? `["${p}"]` : i === 0 ? p : `.${p}`))
+    .join('');
 }

@@ -28,7 +28,10 @@ export function parseResourceWord(word: string): HaResource {
 
 /** The words of one haresources line. */
 export function parseResourceLine(line: string): HaResourceLine | undefined {
-  const words = line.trim().split(/\s+/).filter((w) => w !== '');
+  const words = line
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [node, ...rest] = words;
   if (!node || rest.length === 0) return undefined;
   return { node, resources: rest.map(parseResourceWord) };

@@ -22,7 +22,17 @@ export { selectNode, type NodeSelection } from './node.js';
 export { hostnameOf, nodeNets } from './rules.js';
 export { configSchema } from './schema.js';
 export { configReference } from './reference.js';
-export { parsePath, getValue, setValue, unsetValue, parseValueText, maskSecrets, pathString, PathError, MASK } from './edit.js';
+export {
+  parsePath,
+  getValue,
+  setValue,
+  unsetValue,
+  parseValueText,
+  maskSecrets,
+  pathString,
+  PathError,
+  MASK,
+} from './edit.js';
 export {
   readCurrent,
   saveConfig,

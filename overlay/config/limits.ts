@@ -37,7 +37,10 @@ function hex(cp: number): string {
 export function precheck(text: string): PrecheckProblem | undefined {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_FILE_BYTES)
-    return { offset: 0, message: `the file is ${(bytes / 1048576).toFixed(1)} MiB; a config is at most ${MAX_FILE_BYTES / 1048576} MiB (is this the right file?)` };
+    return {
+      offset: 0,
+      message: `the file is ${(bytes / 1048576).toFixed(1)} MiB; a config is at most ${MAX_FILE_BYTES / 1048576} MiB (is this the right file?)`,
+    };
   let flow = 0;
   let quote: '"' | "'" | undefined;
   let lineStart = true;
@@ -89,7 +92,8 @@ export function precheck(text: string): PrecheckProblem | undefined {
     // A quote opens a quoted scalar only where a scalar starts (not inside plain text: it's).
     if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) quote = c;
     else if (c === '[' || c === '{') {
-      if (++flow + blocks.length > MAX_NESTING) return { offset: i, message: `nested deeper than ${MAX_NESTING} levels` };
+      if (++flow + blocks.length > MAX_NESTING)
+        return { offset: i, message: `nested deeper than ${MAX_NESTING} levels` };
     } else if ((c === ']' || c === '}') && flow > 0) flow--;
   }
   return undefined;

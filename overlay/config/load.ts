@@ -2,7 +2,17 @@
  * loadConfig: YAML text → a frozen, typed, defaulted config, or issues with file:line:column.
  * Never prints; callers decide how to show issues (formatIssue / formatIssues).
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, visit, type Document, type Node as YamlNode } from 'yaml';
+import {
+  LineCounter,
+  parseDocument,
+  isMap,
+  isSeq,
+  isScalar,
+  isPair,
+  visit,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import { deepFreeze, describe, pathText, validateValue, type Path, type RawIssue } from './decl.js';
 import { MAX_ALIAS_COUNT, MAX_ISSUES, precheck } from './limits.js';
 import { pillarsConfig, type PillarsConfig } from './model.js';
@@ -30,7 +40,12 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
 
 export function parseYaml(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: false,
+    prettyErrors: false,
+    keepSourceTokens: false,
+  });
   return { doc, lines };
 }
 
@@ -52,7 +67,8 @@ export function locate(doc: Document, path: Path, at: RawIssue['at'] = 'value'):
       node = pair.value;
       lastGood = keyNode.range?.[0] ?? lastGood;
       const v = node as YamlNode | null;
-      if (v?.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1])) lastGood = at === 'key' ? lastGood : v.range[0];
+      if (v?.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1]))
+        lastGood = at === 'key' ? lastGood : v.range[0];
     } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
       keyNode = node.items[seg] as YamlNode;
       node = keyNode;
@@ -72,7 +88,8 @@ function duplicateKeys(doc: Document): RawIssue[] {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const k = keyText(pair.key);
-        if (seen.has(k)) out.push({ path: [...path, k], message: `duplicate key "${k}"`, offset: (pair.key as YamlNode).range?.[0] });
+        if (seen.has(k))
+          out.push({ path: [...path, k], message: `duplicate key "${k}"`, offset: (pair.key as YamlNode).range?.[0] });
         else {
           seen.add(k);
           walk(pair.value, [...path, k]);
@@ -114,9 +131,13 @@ function aliasProblem(doc: Document, err: unknown): { offset: number; message: s
     Alias(_key, node) {
       count++;
       const at = node.range?.[0] ?? 0;
-      if (!found && node.resolve(doc) === undefined) found = { offset: at, message: `YAML alias *${node.source} has no anchor &${node.source} before it` };
+      if (!found && node.resolve(doc) === undefined)
+        found = { offset: at, message: `YAML alias *${node.source} has no anchor &${node.source} before it` };
       else if (!found && count === 1 && /alias count|resource exhaustion/i.test(String(err)))
-        found = { offset: at, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} expansions; write the values out)` };
+        found = {
+          offset: at,
+          message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} expansions; write the values out)`,
+        };
       return found ? visit.BREAK : undefined;
     },
   });
@@ -127,7 +148,10 @@ function aliasProblem(doc: Document, err: unknown): { offset: number; message: s
 function bounded(list: ConfigIssue[], total = list.length): ConfigIssue[] {
   if (total <= MAX_ISSUES) return list;
   const next = list[MAX_ISSUES] ?? list[list.length - 1]!;
-  return [...list.slice(0, MAX_ISSUES), { ...next, path: '', message: `${total - MAX_ISSUES} more issues not shown (fix the ones above first)` }];
+  return [
+    ...list.slice(0, MAX_ISSUES),
+    { ...next, path: '', message: `${total - MAX_ISSUES} more issues not shown (fix the ones above first)` },
+  ];
 }
 
 /**
@@ -170,7 +194,11 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
     path: pathText(r.path),
     message: r.message,
   });
-  const sorted = (list: ConfigIssue[], total = list.length) => bounded(list.sort((a, b) => a.line - b.line || a.column - b.column), total);
+  const sorted = (list: ConfigIssue[], total = list.length) =>
+    bounded(
+      list.sort((a, b) => a.line - b.line || a.column - b.column),
+      total,
+    );
   const located = (list: RawIssue[]) => sorted(list.slice(0, LOCATED).map(toIssue), list.length);
 
   if (doc.errors.length > 0) {
@@ -197,10 +225,31 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
     return { ok: false, issues: [{ file: fileName, ...pos(p.offset), path: '', message: p.message }] };
   }
   if (data === null || data === undefined)
-    return { ok: false, issues: [{ file: fileName, line: 1, column: 1, path: '', message: 'the file is empty (start from a starter config: pillars stick init)' }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          file: fileName,
+          line: 1,
+          column: 1,
+          path: '',
+          message: 'the file is empty (start from a starter config: pillars stick init)',
+        },
+      ],
+    };
   if (typeof data !== 'object' || Array.isArray(data)) {
     const start = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-    return { ok: false, issues: [{ file: fileName, ...pos(start), path: '', message: `the file must be a map of sections (version, nodes, …), got ${describe(data)}` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          file: fileName,
+          ...pos(start),
+          path: '',
+          message: `the file must be a map of sections (version, nodes, …), got ${describe(data)}`,
+        },
+      ],
+    };
   }
   const raw: RawIssue[] = [];
   const value = validateValue(pillarsConfig, applyDependentDefaults(data), [], raw);

@@ -24,7 +24,10 @@ export class MemoryStickFs implements StickFs {
   }
   async list(dir: string): Promise<string[]> {
     const prefix = dir.replace(/\/$/, '') + '/';
-    return [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length)).sort();
+    return [...this.files.keys()]
+      .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+      .map((p) => p.slice(prefix.length))
+      .sort();
   }
   async remove(path: string): Promise<void> {
     this.files.delete(path);

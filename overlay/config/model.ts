@@ -21,31 +21,61 @@ const NAME_TEXT = 'a name of lowercase letters, digits, - and _ starting with a 
 // track_script, sync group members), where keepalived reads a line starting with "include" as an
 // include directive, whatever the quoting.
 const IFNAME = /^(?!include$)[a-z][a-z0-9_-]{0,14}$/;
-const IFNAME_TEXT = 'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not "include")';
+const IFNAME_TEXT =
+  'an interface name of lowercase letters, digits, - and _ starting with a letter (at most 15; not "include")';
 const INSTANCE = /^(?!include$)[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const INSTANCE_TEXT = 'a name of letters, digits, - and _ starting with a letter (at most 32; not "include")';
 
 const nodeName = (doc: string) => str({ doc, required: true, pattern: NAME, patternText: NAME_TEXT });
 const ifRef = (doc: string) => str({ doc, required: true, pattern: IFNAME, patternText: IFNAME_TEXT });
 const perNode = (doc: string, min: number, max: number) =>
-  map({ doc, required: true, keyName: '<node>', keyPattern: NAME, keyText: NAME_TEXT, minEntries: 1, value: int({ doc: 'Value for this node.', min, max }) });
-const vips = (doc: string) => list({ doc, required: true, minItems: 1, item: str({ doc: 'A virtual address.', format: 'ipOrCidr' }) });
+  map({
+    doc,
+    required: true,
+    keyName: '<node>',
+    keyPattern: NAME,
+    keyText: NAME_TEXT,
+    minEntries: 1,
+    value: int({ doc: 'Value for this node.', min, max }),
+  });
+const vips = (doc: string) =>
+  list({ doc, required: true, minItems: 1, item: str({ doc: 'A virtual address.', format: 'ipOrCidr' }) });
 
 // ---------------------------------------------------------------- nodes and interfaces
 const nodeInterface = obj({
   doc: 'One NIC (or VLAN) of this node, by logical name.',
   fields: {
-    mac: str({ doc: 'The NIC MAC address; the node is recognised at boot by its MAC addresses. Not set on VLAN interfaces.', format: 'mac' }),
-    addresses: list({ doc: 'Addresses of this node on the interface, in CIDR notation (10.0.0.2/24).', default: [], item: str({ doc: 'An address with prefix length.', format: 'cidr' }) }),
+    mac: str({
+      doc: 'The NIC MAC address; the node is recognised at boot by its MAC addresses. Not set on VLAN interfaces.',
+      format: 'mac',
+    }),
+    addresses: list({
+      doc: 'Addresses of this node on the interface, in CIDR notation (10.0.0.2/24).',
+      default: [],
+      item: str({ doc: 'An address with prefix length.', format: 'cidr' }),
+    }),
   },
 });
 
 const route = obj({
   doc: 'A static route.',
   fields: {
-    to: str({ doc: 'Destination in CIDR notation, or "default".', required: true, pattern: /^(default|[0-9A-Fa-f.:]+\/\d{1,3})$/, patternText: '"default" or a destination with prefix length (e.g. 198.51.100.0/24)', check: (s: string) => (s === 'default' || /\//.test(s) ? undefined : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s)) }),
+    to: str({
+      doc: 'Destination in CIDR notation, or "default".',
+      required: true,
+      pattern: /^(default|[0-9A-Fa-f.:]+\/\d{1,3})$/,
+      patternText: '"default" or a destination with prefix length (e.g. 198.51.100.0/24)',
+      check: (s: string) =>
+        s === 'default' || /\//.test(s)
+          ? undefined
+          : 'must be "default" or a destination with prefix length, got ' + JSON.stringify(s),
+    }),
     via: str({ doc: 'Gateway address.', format: 'ip' }),
-    interface: str({ doc: 'Logical interface (when not implied by the gateway).', pattern: IFNAME, patternText: IFNAME_TEXT }),
+    interface: str({
+      doc: 'Logical interface (when not implied by the gateway).',
+      pattern: IFNAME,
+      patternText: IFNAME_TEXT,
+    }),
     metric: int({ doc: 'Route metric.', min: 0, max: 4294967295 }),
   },
 });
@@ -61,9 +91,12 @@ const sysctl = map({
 const node = obj({
   doc: 'One box of the pair.',
   fields: {
-    hostname: str({ doc: 'Host name (uname -n, as heartbeat knows the node). Defaults to the node name.', format: 'hostname' }),
+    hostname: str({
+      doc: 'Host name (uname -n, as heartbeat knows the node). Defaults to the node name.',
+      format: 'hostname',
+    }),
     interfaces: map({
-      doc: 'This node\'s NICs by logical name (the same logical names on both nodes).',
+      doc: "This node's NICs by logical name (the same logical names on both nodes).",
       required: true,
       minEntries: 1,
       keyName: '<interface>',
@@ -92,7 +125,12 @@ const sharedInterface = obj({
 });
 
 // ---------------------------------------------------------------- firewall
-const zoneRef = str({ doc: 'A zone name, or "self" for the appliance itself.', required: true, pattern: NAME, patternText: NAME_TEXT });
+const zoneRef = str({
+  doc: 'A zone name, or "self" for the appliance itself.',
+  required: true,
+  pattern: NAME,
+  patternText: NAME_TEXT,
+});
 const ports = list({
   doc: 'Ports or ranges ("1000-2000").',
   default: [],
@@ -101,31 +139,75 @@ const ports = list({
     check: (v: string | number | boolean) => {
       const port = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
       const range = typeof v === 'string' ? /^(\d{1,5})-(\d{1,5})$/.exec(v) : null;
-      if (typeof v === 'number' ? port(v) : range && port(Number(range[1])) && port(Number(range[2])) && Number(range[1]) < Number(range[2])) return undefined;
+      if (
+        typeof v === 'number'
+          ? port(v)
+          : range && port(Number(range[1])) && port(Number(range[2])) && Number(range[1]) < Number(range[2])
+      )
+        return undefined;
       return `must be a port 1-65535 or a range "a-b" of ports with a < b, got ${describe(v)}`;
     },
   }),
 });
-const addrList = (doc: string) => list({ doc, default: [], item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) });
+const addrList = (doc: string) =>
+  list({ doc, default: [], item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) });
 const RATE = /^\d{1,9}\/(second|minute|hour|day)$/;
 const RATE_TEXT = 'a rate like 10/second (per second, minute, hour or day)';
-const nftComment = str({ doc: 'Shown in the ruleset as the nft rule comment (and in pillarsctl status with its counters).', maxBytes: 120, pattern: /^[^"\\]*$/, patternText: 'one line of text without double quotes or backslashes' });
+const nftComment = str({
+  doc: 'Shown in the ruleset as the nft rule comment (and in pillarsctl status with its counters).',
+  maxBytes: 120,
+  pattern: /^[^"\\]*$/,
+  patternText: 'one line of text without double quotes or backslashes',
+});
 const firewall = obj({
   doc: 'nftables packet filter (firewall role). Fail-closed: anything not allowed is dropped.',
   fields: {
-    input_policy: oneOf({ doc: 'Policy for traffic to the appliance (iptables INPUT policy).', values: ['drop', 'accept'], default: 'drop' }),
-    forward_policy: oneOf({ doc: 'Policy for traffic through the appliance (iptables FORWARD policy).', values: ['drop', 'accept'], default: 'drop' }),
-    output_policy: oneOf({ doc: 'Policy for traffic from the appliance itself (iptables OUTPUT policy). With drop, only the pair\'s own traffic (VRRP/CARP, state sync, heartbeat), ICMP essentials and rules from self pass.', values: ['drop', 'accept'], default: 'accept' }),
-    anti_spoofing: bool({ doc: 'Reverse-path filter on every zone interface: a packet whose source is not routed back out of the interface it came in on is dropped (nft fib saddr . iif).', default: true }),
-    log_drops: bool({ doc: 'Log packets dropped by a drop policy or by anti-spoofing to the kernel log (pillarsctl logs firewall), rate-limited.', default: true }),
-    log_rate: str({ doc: 'At most this many drop log lines.', default: '5/second', pattern: RATE, patternText: RATE_TEXT }),
+    input_policy: oneOf({
+      doc: 'Policy for traffic to the appliance (iptables INPUT policy).',
+      values: ['drop', 'accept'],
+      default: 'drop',
+    }),
+    forward_policy: oneOf({
+      doc: 'Policy for traffic through the appliance (iptables FORWARD policy).',
+      values: ['drop', 'accept'],
+      default: 'drop',
+    }),
+    output_policy: oneOf({
+      doc: "Policy for traffic from the appliance itself (iptables OUTPUT policy). With drop, only the pair's own traffic (VRRP/CARP, state sync, heartbeat), ICMP essentials and rules from self pass.",
+      values: ['drop', 'accept'],
+      default: 'accept',
+    }),
+    anti_spoofing: bool({
+      doc: 'Reverse-path filter on every zone interface: a packet whose source is not routed back out of the interface it came in on is dropped (nft fib saddr . iif).',
+      default: true,
+    }),
+    log_drops: bool({
+      doc: 'Log packets dropped by a drop policy or by anti-spoofing to the kernel log (pillarsctl logs firewall), rate-limited.',
+      default: true,
+    }),
+    log_rate: str({
+      doc: 'At most this many drop log lines.',
+      default: '5/second',
+      pattern: RATE,
+      patternText: RATE_TEXT,
+    }),
     zones: map({
       doc: 'Zones by name.',
       default: {},
       keyName: '<zone>',
       keyPattern: NAME,
       keyText: NAME_TEXT,
-      value: obj({ doc: 'A zone.', fields: { interfaces: list({ doc: 'Logical interfaces in this zone.', required: true, minItems: 1, item: str({ doc: 'Interface.', pattern: IFNAME, patternText: IFNAME_TEXT }) }) } }),
+      value: obj({
+        doc: 'A zone.',
+        fields: {
+          interfaces: list({
+            doc: 'Logical interfaces in this zone.',
+            required: true,
+            minItems: 1,
+            item: str({ doc: 'Interface.', pattern: IFNAME, patternText: IFNAME_TEXT }),
+          }),
+        },
+      }),
     }),
     rules: list({
       doc: 'Allow/deny rules, first match wins. from/to self: to the appliance (input) or from it (output); zone to zone: forwarded traffic.',
@@ -135,12 +217,24 @@ const firewall = obj({
         fields: {
           from: zoneRef,
           to: zoneRef,
-          protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp', 'icmp', 'icmpv6', 'vrrp', 'any'], default: 'any' }),
+          protocol: oneOf({
+            doc: 'Protocol.',
+            values: ['tcp', 'udp', 'icmp', 'icmpv6', 'vrrp', 'any'],
+            default: 'any',
+          }),
           ports,
           sources: addrList('Source networks (CIDR); any when empty.'),
           destinations: addrList('Destination networks (CIDR); any when empty.'),
-          action: oneOf({ doc: 'What to do: accept, drop (silently) or reject (TCP reset for tcp, ICMP port unreachable otherwise).', values: ['accept', 'drop', 'reject'], default: 'accept' }),
-          rate_limit: str({ doc: 'Match only up to this rate (nft limit rate); packets above it go on to the next rule (and so to the policy).', pattern: RATE, patternText: RATE_TEXT }),
+          action: oneOf({
+            doc: 'What to do: accept, drop (silently) or reject (TCP reset for tcp, ICMP port unreachable otherwise).',
+            values: ['accept', 'drop', 'reject'],
+            default: 'accept',
+          }),
+          rate_limit: str({
+            doc: 'Match only up to this rate (nft limit rate); packets above it go on to the next rule (and so to the policy).',
+            pattern: RATE,
+            patternText: RATE_TEXT,
+          }),
           log: bool({ doc: 'Log matching packets (rate-limited by log_rate) before the action.', default: false }),
           comment: nftComment,
         },
@@ -149,7 +243,14 @@ const firewall = obj({
     masquerade: list({
       doc: 'Source NAT of forwarded traffic leaving an interface. With a VRRP/CARP address on that interface the source becomes that address (SNAT to the VIP), so the other node can take the translated connections over; without one, the interface address (masquerade).',
       default: [],
-      item: obj({ doc: 'A masquerade rule.', fields: { out: ifRef('Outgoing interface.'), sources: addrList('Source networks; any when empty.'), comment: nftComment } }),
+      item: obj({
+        doc: 'A masquerade rule.',
+        fields: {
+          out: ifRef('Outgoing interface.'),
+          sources: addrList('Source networks; any when empty.'),
+          comment: nftComment,
+        },
+      }),
     }),
     port_forwards: list({
       doc: 'Destination NAT, with the matching forward accept.',
@@ -160,7 +261,10 @@ const firewall = obj({
           in: ifRef('Incoming interface.'),
           protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp'], default: 'tcp' }),
           port: int({ doc: 'Port on the appliance.', required: true, min: 1, max: 65535 }),
-          destination: str({ doc: 'Only traffic to this address of the appliance (e.g. the VIP); any address on the interface when unset.', format: 'ip' }),
+          destination: str({
+            doc: 'Only traffic to this address of the appliance (e.g. the VIP); any address on the interface when unset.',
+            format: 'ip',
+          }),
           sources: addrList('Source networks allowed to use the forward; any when empty.'),
           to: str({ doc: 'Destination host:port.', required: true, format: 'hostPort' }),
           comment: nftComment,
@@ -175,7 +279,12 @@ const firewall = obj({
         fields: {
           mark: int({ doc: 'The mark (the director virtual server fwmark).', required: true, min: 1, max: 4294967295 }),
           protocol: oneOf({ doc: 'Protocol.', values: ['tcp', 'udp', 'any'], default: 'tcp' }),
-          destinations: list({ doc: 'Destination addresses (the service VIPs).', required: true, minItems: 1, item: str({ doc: 'An address or network.', format: 'ipOrCidr' }) }),
+          destinations: list({
+            doc: 'Destination addresses (the service VIPs).',
+            required: true,
+            minItems: 1,
+            item: str({ doc: 'An address or network.', format: 'ipOrCidr' }),
+          }),
           ports,
           comment: nftComment,
         },
@@ -189,13 +298,35 @@ const statesync = obj({
   doc: 'conntrackd connection-state replication, so established connections survive a failover.',
   fields: {
     interface: ifRef('Dedicated sync interface (a crossover cable is best).'),
-    mode: oneOf({ doc: 'conntrackd sync mode: ftfw (reliable, acknowledged; the default), notrack (best effort) or alarm (periodic full refresh). With ftfw and notrack the peer\'s states go straight into the backup\'s kernel table (DisableExternalCache), so they are in place before the VIP moves; alarm keeps them aside and commits them on takeover.', values: ['ftfw', 'notrack', 'alarm'], default: 'ftfw' }),
-    transport: oneOf({ doc: 'Multicast, or UDP to the other node\'s address on the interface.', values: ['multicast', 'udp'], default: 'multicast' }),
+    mode: oneOf({
+      doc: "conntrackd sync mode: ftfw (reliable, acknowledged; the default), notrack (best effort) or alarm (periodic full refresh). With ftfw and notrack the peer's states go straight into the backup's kernel table (DisableExternalCache), so they are in place before the VIP moves; alarm keeps them aside and commits them on takeover.",
+      values: ['ftfw', 'notrack', 'alarm'],
+      default: 'ftfw',
+    }),
+    transport: oneOf({
+      doc: "Multicast, or UDP to the other node's address on the interface.",
+      values: ['multicast', 'udp'],
+      default: 'multicast',
+    }),
     multicast_group: str({ doc: 'Multicast group (multicast transport).', format: 'ipv4', default: '225.0.0.50' }),
-    port: int({ doc: 'UDP port of the sync messages (conntrackd Port, or Group with multicast).', min: 1, max: 65535, default: 3780 }),
+    port: int({
+      doc: 'UDP port of the sync messages (conntrackd Port, or Group with multicast).',
+      min: 1,
+      max: 65535,
+      default: 3780,
+    }),
     ipvs_sync: bool({ doc: 'Also run the IPVS connection sync daemon on this interface.', default: true }),
-    conntrackd: bool({ doc: 'Replicate the firewall connection table with conntrackd (when the config has a firewall section). Off: no conntrackd; a failover then drops established connections through the firewall.', default: true }),
-    resync_timeout: int({ doc: 'Seconds a booting node waits for the peer\'s bulk state transfer before it becomes eligible for MASTER anyway (the peer may be down).', unit: 's', default: 15, min: 1, max: 600 }),
+    conntrackd: bool({
+      doc: 'Replicate the firewall connection table with conntrackd (when the config has a firewall section). Off: no conntrackd; a failover then drops established connections through the firewall.',
+      default: true,
+    }),
+    resync_timeout: int({
+      doc: "Seconds a booting node waits for the peer's bulk state transfer before it becomes eligible for MASTER anyway (the peer may be down).",
+      unit: 's',
+      default: 15,
+      min: 1,
+      max: 600,
+    }),
   },
 });
 
@@ -203,32 +334,81 @@ const statesync = obj({
 const vrrpInstance = obj({
   doc: 'A keepalived vrrp_instance.',
   fields: {
-    name: str({ doc: 'Instance name (vrrp_instance NAME).', required: true, pattern: INSTANCE, patternText: INSTANCE_TEXT }),
+    name: str({
+      doc: 'Instance name (vrrp_instance NAME).',
+      required: true,
+      pattern: INSTANCE,
+      patternText: INSTANCE_TEXT,
+    }),
     interface: ifRef('Logical interface the adverts go out on.'),
     vrid: int({ doc: 'virtual_router_id.', required: true, min: 1, max: 255 }),
     version: oneOf({ doc: 'VRRP protocol version (vrrp_version).', values: [2, 3], default: 3 }),
     priority: perNode('Priority per node; the highest becomes MASTER. Must differ between nodes.', 1, 254),
-    advert_int: int({ doc: 'Advert interval in milliseconds (VRRPv3: steps of 10 ms; VRRPv2: whole seconds). keepalived writes seconds (advert_int 1); pillars writes milliseconds. The default of 100 ms (1000 ms with version: 2) fails over in about a third of a second.', unit: 'ms', default: 100, min: 10, max: 255000, multipleOf: 10 }),
+    advert_int: int({
+      doc: 'Advert interval in milliseconds (VRRPv3: steps of 10 ms; VRRPv2: whole seconds). keepalived writes seconds (advert_int 1); pillars writes milliseconds. The default of 100 ms (1000 ms with version: 2) fails over in about a third of a second.',
+      unit: 'ms',
+      default: 100,
+      min: 10,
+      max: 255000,
+      multipleOf: 10,
+    }),
     vips: vips('virtual_ipaddress entries (address or address/prefix; a bare address takes the interface prefix).'),
     nopreempt: bool({ doc: 'Do not take MASTER back from a lower-priority node.', default: false }),
-    preempt_delay: int({ doc: 'Seconds to wait before preempting after boot.', unit: 's', default: 0, min: 0, max: 1000 }),
-    unicast_peers: list({ doc: 'Send adverts by unicast to these addresses instead of multicast.', default: [], item: str({ doc: 'Peer address.', format: 'ip' }) }),
-    track_interfaces: list({ doc: 'Go to FAULT when one of these logical interfaces is down.', default: [], item: str({ doc: 'Interface.', pattern: IFNAME, patternText: IFNAME_TEXT }) }),
-    track_scripts: list({ doc: 'Names of vrrp.scripts whose result adjusts the priority.', default: [], item: str({ doc: 'Script name.', pattern: INSTANCE, patternText: INSTANCE_TEXT }) }),
+    preempt_delay: int({
+      doc: 'Seconds to wait before preempting after boot.',
+      unit: 's',
+      default: 0,
+      min: 0,
+      max: 1000,
+    }),
+    unicast_peers: list({
+      doc: 'Send adverts by unicast to these addresses instead of multicast.',
+      default: [],
+      item: str({ doc: 'Peer address.', format: 'ip' }),
+    }),
+    track_interfaces: list({
+      doc: 'Go to FAULT when one of these logical interfaces is down.',
+      default: [],
+      item: str({ doc: 'Interface.', pattern: IFNAME, patternText: IFNAME_TEXT }),
+    }),
+    track_scripts: list({
+      doc: 'Names of vrrp.scripts whose result adjusts the priority.',
+      default: [],
+      item: str({ doc: 'Script name.', pattern: INSTANCE, patternText: INSTANCE_TEXT }),
+    }),
     garp: obj({
       doc: 'Gratuitous ARP after becoming MASTER.',
       default: {},
       fields: {
-        master_delay: int({ doc: 'garp_master_delay: seconds before the second burst.', unit: 's', default: 5, min: 0, max: 255 }),
+        master_delay: int({
+          doc: 'garp_master_delay: seconds before the second burst.',
+          unit: 's',
+          default: 5,
+          min: 0,
+          max: 255,
+        }),
         master_repeat: int({ doc: 'garp_master_repeat: messages per burst.', default: 5, min: 1, max: 255 }),
-        master_refresh: int({ doc: 'garp_master_refresh: seconds between refreshes while MASTER (0: never).', unit: 's', default: 0, min: 0, max: 86400 }),
+        master_refresh: int({
+          doc: 'garp_master_refresh: seconds between refreshes while MASTER (0: never).',
+          unit: 's',
+          default: 0,
+          min: 0,
+          max: 86400,
+        }),
       },
     }),
     auth: obj({
       doc: 'authentication block (VRRPv2 only; RFC 3768).',
       fields: {
         type: oneOf({ doc: 'auth_type.', values: ['PASS', 'AH'], default: 'PASS' }),
-        pass: str({ doc: 'auth_pass: one word of at most 8 bytes (VRRPv2 carries 8 bytes; keepalived cuts a longer one).', required: true, secret: true, format: 'token', minBytes: 1, maxBytes: 8 }),
+        pass: str({
+          doc: 'auth_pass: one word of at most 8 bytes (VRRPv2 carries 8 bytes; keepalived cuts a longer one).',
+          required: true,
+          secret: true,
+          format: 'token',
+          minBytes: 1,
+          maxBytes: 8,
+        }),
       },
     }),
   },
@@ -245,7 +425,12 @@ const vrrp = obj({
         doc: 'A sync group.',
         fields: {
           name: str({ doc: 'Group name.', required: true, pattern: INSTANCE, patternText: INSTANCE_TEXT }),
-          instances: list({ doc: 'Instance names.', required: true, minItems: 2, item: str({ doc: 'Instance.', pattern: INSTANCE, patternText: INSTANCE_TEXT }) }),
+          instances: list({
+            doc: 'Instance names.',
+            required: true,
+            minItems: 2,
+            item: str({ doc: 'Instance.', pattern: INSTANCE, patternText: INSTANCE_TEXT }),
+          }),
         },
       }),
     }),
@@ -258,10 +443,20 @@ const vrrp = obj({
       value: obj({
         doc: 'A tracking script.',
         fields: {
-          script: str({ doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
+          script: str({
+            doc: 'Command to run (exit 0 = good); keepalived runs it without a shell.',
+            required: true,
+            format: 'command',
+            maxBytes: 512,
+          }),
           interval: int({ doc: 'Seconds between runs.', unit: 's', default: 2, min: 1, max: 3600 }),
           timeout: int({ doc: 'Seconds before a run counts as failed.', unit: 's', default: 2, min: 1, max: 3600 }),
-          weight: int({ doc: 'Priority change while failing (negative) or succeeding (positive); 0 = FAULT on failure.', default: 0, min: -253, max: 253 }),
+          weight: int({
+            doc: 'Priority change while failing (negative) or succeeding (positive); 0 = FAULT on failure.',
+            default: 0,
+            min: -253,
+            max: 253,
+          }),
           fall: int({ doc: 'Failures before KO.', default: 2, min: 1, max: 255 }),
           rise: int({ doc: 'Successes before OK.', default: 2, min: 1, max: 255 }),
         },
@@ -283,10 +478,33 @@ const carp = obj({
         fields: {
           interface: ifRef('Logical interface.'),
           vhid: int({ doc: 'Virtual host id (--vhid).', required: true, min: 1, max: 255 }),
-          advbase: int({ doc: 'Advert base interval in whole seconds (--advbase).', unit: 's', default: 1, min: 1, max: 255 }),
-          advskew: perNode('Advert skew per node (--advskew); the lowest becomes MASTER. Must differ between nodes.', 0, 254),
-          dead_ratio: int({ doc: 'Adverts a backup misses before it takes over (--deadratio). ucarp\'s default is 3; 2 fails over one advbase sooner. At least 2, so one late advert never flaps the pair.', default: 3, min: 2, max: 20 }),
-          password: str({ doc: 'Shared password (--passfile), one line of at most 255 bytes.', required: true, secret: true, minBytes: 1, maxBytes: 255, pattern: /^\S(.*\S)?$/, patternText: 'text without leading or trailing spaces' }),
+          advbase: int({
+            doc: 'Advert base interval in whole seconds (--advbase).',
+            unit: 's',
+            default: 1,
+            min: 1,
+            max: 255,
+          }),
+          advskew: perNode(
+            'Advert skew per node (--advskew); the lowest becomes MASTER. Must differ between nodes.',
+            0,
+            254,
+          ),
+          dead_ratio: int({
+            doc: "Adverts a backup misses before it takes over (--deadratio). ucarp's default is 3; 2 fails over one advbase sooner. At least 2, so one late advert never flaps the pair.",
+            default: 3,
+            min: 2,
+            max: 20,
+          }),
+          password: str({
+            doc: 'Shared password (--passfile), one line of at most 255 bytes.',
+            required: true,
+            secret: true,
+            minBytes: 1,
+            maxBytes: 255,
+            pattern: /^\S(.*\S)?$/,
+            patternText: 'text without leading or trailing spaces',
+          }),
           vips: vips('Virtual addresses (ucarp handles one; extra ones are added by its up script).'),
           preempt: bool({ doc: 'Take MASTER back when this node has the lowest skew (--preempt).', default: true }),
         },
@@ -298,7 +516,12 @@ const carp = obj({
 // ---------------------------------------------------------------- director (keepalived virtual_server / IPVS)
 const checkCommon = {
   connect_timeout: int({ doc: 'Seconds before a connection attempt fails.', unit: 's', default: 5, min: 1, max: 3600 }),
-  retry: int({ doc: 'Failed attempts before the real server is taken out (keepalived retry).', default: 1, min: 1, max: 100 }),
+  retry: int({
+    doc: 'Failed attempts before the real server is taken out (keepalived retry).',
+    default: 1,
+    min: 1,
+    max: 100,
+  }),
   delay_before_retry: int({ doc: 'Seconds between attempts.', unit: 's', default: 1, min: 0, max: 3600 }),
   connect_port: int({ doc: 'Port to check (defaults to the real server port).', min: 1, max: 65535 }),
 };
@@ -306,7 +529,11 @@ const url = obj({
   doc: 'A url block.',
   fields: {
     path: str({ doc: 'Path requested.', required: true, format: 'urlPath', maxBytes: 512 }),
-    digest: str({ doc: 'MD5 of the response body (genhash output).', pattern: /^[0-9a-f]{32}$/, patternText: '32 lowercase hex digits (an MD5 digest)' }),
+    digest: str({
+      doc: 'MD5 of the response body (genhash output).',
+      pattern: /^[0-9a-f]{32}$/,
+      patternText: '32 lowercase hex digits (an MD5 digest)',
+    }),
     status_code: int({ doc: 'Expected HTTP status.', min: 100, max: 599 }),
   },
 });
@@ -329,7 +556,12 @@ const check = variant({
     MISC_CHECK: obj({
       doc: 'External script (misc_path); exit 0 = up.',
       fields: {
-        script: str({ doc: 'misc_path: command line; keepalived runs it without a shell.', required: true, format: 'command', maxBytes: 512 }),
+        script: str({
+          doc: 'misc_path: command line; keepalived runs it without a shell.',
+          required: true,
+          format: 'command',
+          maxBytes: 512,
+        }),
         timeout: int({ doc: 'misc_timeout in seconds.', unit: 's', default: 5, min: 1, max: 3600 }),
         dynamic: bool({ doc: 'misc_dynamic: exit code 2-255 sets the weight to code-2.', default: false }),
       },
@@ -339,7 +571,11 @@ const check = variant({
       fields: {
         ...checkCommon,
         name: str({ doc: 'Name queried.', default: '.', format: 'dnsName' }),
-        query_type: oneOf({ doc: 'Query type.', values: ['A', 'AAAA', 'NS', 'SOA', 'MX', 'TXT', 'PTR', 'CNAME'], default: 'SOA' }),
+        query_type: oneOf({
+          doc: 'Query type.',
+          values: ['A', 'AAAA', 'NS', 'SOA', 'MX', 'TXT', 'PTR', 'CNAME'],
+          default: 'SOA',
+        }),
       },
     }),
   },
@@ -374,7 +610,12 @@ const virtualServer = obj({
       },
     }),
     delay_loop: int({ doc: 'Seconds between health-check rounds.', unit: 's', default: 6, min: 1, max: 3600 }),
-    quorum: int({ doc: 'Minimum total weight of live real servers for the service to be up.', default: 1, min: 1, max: 65535 }),
+    quorum: int({
+      doc: 'Minimum total weight of live real servers for the service to be up.',
+      default: 1,
+      min: 1,
+      max: 65535,
+    }),
     hysteresis: int({ doc: 'Weight margin around quorum before changing state.', default: 0, min: 0, max: 65535 }),
     alpha: bool({ doc: 'Start with every real server down until its check succeeds.', default: false }),
     omega: bool({ doc: 'Run the quorum-down action on shutdown too.', default: false }),
@@ -397,7 +638,12 @@ const realserver = obj({
   doc: 'LVS real server for dr/tun pools: the VIPs on lo (dr) or tunl0 (tun) with ARP suppression.',
   fields: {
     forwarding: oneOf({ doc: 'How the director reaches this server.', values: ['dr', 'tun'], default: 'dr' }),
-    vips: list({ doc: 'Virtual addresses served.', required: true, minItems: 1, item: str({ doc: 'A VIP.', format: 'ip' }) }),
+    vips: list({
+      doc: 'Virtual addresses served.',
+      required: true,
+      minItems: 1,
+      item: str({ doc: 'A VIP.', format: 'ip' }),
+    }),
   },
 });
 
@@ -412,19 +658,31 @@ const hbLink = variant({
   tag: 'type',
   variants: {
     bcast: obj({ doc: 'Broadcast on an interface (ha.cf bcast).', fields: { interface: ifRef('Logical interface.') } }),
-    ucast: obj({ doc: 'Unicast to the other node\'s address on the interface (ha.cf ucast; each node sends to its peer).', fields: { interface: ifRef('Logical interface.') } }),
+    ucast: obj({
+      doc: "Unicast to the other node's address on the interface (ha.cf ucast; each node sends to its peer).",
+      fields: { interface: ifRef('Logical interface.') },
+    }),
     mcast: obj({
       doc: 'Multicast (ha.cf mcast dev group port ttl 0).',
       fields: {
         interface: ifRef('Logical interface.'),
-        group: str({ doc: 'Multicast group (heartbeat suggests 239.192.0.0/14).', format: 'ipv4', default: '239.192.0.1' }),
+        group: str({
+          doc: 'Multicast group (heartbeat suggests 239.192.0.0/14).',
+          format: 'ipv4',
+          default: '239.192.0.1',
+        }),
         ttl: int({ doc: 'TTL (1: this subnet).', default: 1, min: 1, max: 255 }),
       },
     }),
     serial: obj({
       doc: 'Null-modem cable between the boxes (ha.cf serial + baud). Never the console port /dev/ttyS0.',
       fields: {
-        device: str({ doc: 'Serial device (the second port; the first is the console).', default: '/dev/ttyS1', pattern: /^\/dev\/tty[A-Za-z0-9]+$/, patternText: 'a serial device such as /dev/ttyS1' }),
+        device: str({
+          doc: 'Serial device (the second port; the first is the console).',
+          default: '/dev/ttyS1',
+          pattern: /^\/dev\/tty[A-Za-z0-9]+$/,
+          patternText: 'a serial device such as /dev/ttyS1',
+        }),
         baud: oneOf({ doc: 'Speed.', values: [9600, 19200, 38400, 57600, 115200, 230400], default: 19200 }),
       },
     }),
@@ -433,35 +691,69 @@ const hbLink = variant({
 const hbAddress = obj({
   doc: 'An address taken over with the group (IPaddr2::address/prefix/interface).',
   fields: {
-    address: str({ doc: 'Address, with prefix length (a bare address takes the interface prefix).', required: true, format: 'ipOrCidr' }),
+    address: str({
+      doc: 'Address, with prefix length (a bare address takes the interface prefix).',
+      required: true,
+      format: 'ipOrCidr',
+    }),
     interface: ifRef('Logical interface the address goes on.'),
   },
 });
 const hbGroup = obj({
   doc: 'A resource group: started in this order on the node that holds it (addresses, DRBD, filesystem, services, mail), stopped in reverse.',
   fields: {
-    name: str({ doc: 'Group name for status output and events.', required: true, pattern: NAME, patternText: NAME_TEXT }),
+    name: str({
+      doc: 'Group name for status output and events.',
+      required: true,
+      pattern: NAME,
+      patternText: NAME_TEXT,
+    }),
     node: nodeName('Preferred node (first word of the haresources line).'),
     addresses: list({ doc: 'IP takeover (IPaddr2).', default: [], item: hbAddress }),
-    drbd: bool({ doc: 'Make the drbd resource primary here (drbddisk::<drbd.resource>) before the filesystem.', default: false }),
+    drbd: bool({
+      doc: 'Make the drbd resource primary here (drbddisk::<drbd.resource>) before the filesystem.',
+      default: false,
+    }),
     filesystem: obj({
       doc: 'Mount a filesystem (Filesystem::device::mountpoint::fstype[::options]).',
       fields: {
-        device: str({ doc: 'Block device; defaults to the DRBD device when drbd is on.', pattern: /^\/dev\/[A-Za-z0-9_./-]+$/, patternText: 'a device path such as /dev/drbd0' }),
-        mountpoint: str({ doc: 'Where it is mounted.', required: true, pattern: /^\/[A-Za-z0-9_./-]*$/, patternText: 'an absolute path of letters, digits, _ . / -' }),
+        device: str({
+          doc: 'Block device; defaults to the DRBD device when drbd is on.',
+          pattern: /^\/dev\/[A-Za-z0-9_./-]+$/,
+          patternText: 'a device path such as /dev/drbd0',
+        }),
+        mountpoint: str({
+          doc: 'Where it is mounted.',
+          required: true,
+          pattern: /^\/[A-Za-z0-9_./-]*$/,
+          patternText: 'an absolute path of letters, digits, _ . / -',
+        }),
         fstype: oneOf({ doc: 'Filesystem type.', values: ['ext4', 'ext3', 'ext2'], default: 'ext4' }),
-        options: str({ doc: 'Mount options (comma separated).', pattern: /^[a-z0-9_=,]+$/, patternText: 'mount options such as noatime,data=ordered' }),
+        options: str({
+          doc: 'Mount options (comma separated).',
+          pattern: /^[a-z0-9_=,]+$/,
+          patternText: 'mount options such as noatime,data=ordered',
+        }),
       },
     }),
     services: list({
       doc: 'Resource scripts (/etc/ha.d/resource.d or /etc/init.d), started in this order after the storage; "name::arg::arg" passes arguments.',
       default: [],
-      item: str({ doc: 'A resource script, optionally with ::arguments.', pattern: /^[A-Za-z][A-Za-z0-9_.-]*(::[A-Za-z0-9_.:/@%+=,-]+)*$/, patternText: 'a resource name such as apache2 or IPsrcaddr::10.0.0.10' }),
+      item: str({
+        doc: 'A resource script, optionally with ::arguments.',
+        pattern: /^[A-Za-z][A-Za-z0-9_.-]*(::[A-Za-z0-9_.:/@%+=,-]+)*$/,
+        patternText: 'a resource name such as apache2 or IPsrcaddr::10.0.0.10',
+      }),
     }),
     mail: obj({
       doc: 'MailTo alert when the group moves (needs the alerts section for the relay).',
       fields: {
-        to: list({ doc: 'Recipients.', required: true, minItems: 1, item: str({ doc: 'Recipient.', format: 'email' }) }),
+        to: list({
+          doc: 'Recipients.',
+          required: true,
+          minItems: 1,
+          item: str({ doc: 'Recipient.', format: 'email' }),
+        }),
         subject: str({ doc: 'Subject prefix (one word).', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
       },
     }),
@@ -472,30 +764,62 @@ const hbKey = obj({
   fields: {
     id: int({ doc: 'Key number (authkeys line "<id> <method> <key>").', required: true, min: 1, max: 15 }),
     method: oneOf({ doc: 'Signature method.', values: ['sha1', 'md5', 'crc'], default: 'sha1' }),
-    key: str({ doc: 'Shared key (sha1/md5: 8-128 bytes, one word; crc takes none).', secret: true, pattern: /^[^\s#]+$/, patternText: 'one word: no whitespace and no #' }),
+    key: str({
+      doc: 'Shared key (sha1/md5: 8-128 bytes, one word; crc takes none).',
+      secret: true,
+      pattern: /^[^\s#]+$/,
+      patternText: 'one word: no whitespace and no #',
+    }),
   },
 });
 const heartbeat = obj({
-  doc: 'Linux-HA heartbeat cluster (ha.cf, haresources, authkeys). Timers in milliseconds; heartbeat\'s rules: deadtime > 2 × keepalive, keepalive < warntime < deadtime, initdead ≥ deadtime.',
+  doc: "Linux-HA heartbeat cluster (ha.cf, haresources, authkeys). Timers in milliseconds; heartbeat's rules: deadtime > 2 × keepalive, keepalive < warntime < deadtime, initdead ≥ deadtime.",
   fields: {
-    keepalive: msTimer('Milliseconds between heartbeats (ha.cf keepalive; written as seconds when whole, else as 500ms).', 2000),
-    deadtime: msTimer('Milliseconds of silence before the peer is declared dead and its resources are taken over.', 30000),
+    keepalive: msTimer(
+      'Milliseconds between heartbeats (ha.cf keepalive; written as seconds when whole, else as 500ms).',
+      2000,
+    ),
+    deadtime: msTimer(
+      'Milliseconds of silence before the peer is declared dead and its resources are taken over.',
+      30000,
+    ),
     warntime: msTimer('Milliseconds of silence before a late-heartbeat warning.', 10000),
     initdead: msTimer('deadtime used at start (links may be slow to come up).', 120000),
     udpport: int({ doc: 'UDP port for bcast/ucast/mcast.', default: 694, min: 1, max: 65535 }),
-    links: list({ doc: 'Heartbeat media; use at least two independent ones (e.g. ucast + serial).', required: true, minItems: 1, item: hbLink }),
+    links: list({
+      doc: 'Heartbeat media; use at least two independent ones (e.g. ucast + serial).',
+      required: true,
+      minItems: 1,
+      item: hbLink,
+    }),
     auto_failback: bool({ doc: 'Move resources back to their preferred node when it returns.', default: true }),
-    ping_nodes: list({ doc: 'ping nodes: addresses whose reachability ipfail compares between the nodes.', default: [], item: str({ doc: 'Address.', format: 'ipv4' }) }),
+    ping_nodes: list({
+      doc: 'ping nodes: addresses whose reachability ipfail compares between the nodes.',
+      default: [],
+      item: str({ doc: 'Address.', format: 'ipv4' }),
+    }),
     ping_groups: map({
       doc: 'ping_group: a named group counts as reachable when any member answers.',
       default: {},
       keyName: '<group>',
       keyPattern: NAME,
       keyText: NAME_TEXT,
-      value: list({ doc: 'Member addresses.', required: true, minItems: 1, item: str({ doc: 'Address.', format: 'ipv4' }) }),
+      value: list({
+        doc: 'Member addresses.',
+        required: true,
+        minItems: 1,
+        item: str({ doc: 'Address.', format: 'ipv4' }),
+      }),
     }),
-    ipfail: bool({ doc: 'Run ipfail (respawn hacluster ipfail): give up resources when the peer reaches more ping nodes. Needs ping_nodes or ping_groups.', default: false }),
-    watchdog: str({ doc: 'Watchdog device heartbeat feeds (softdog is loaded when it is /dev/watchdog).', pattern: /^\/dev\/watchdog[0-9]*$/, patternText: 'a watchdog device such as /dev/watchdog' }),
+    ipfail: bool({
+      doc: 'Run ipfail (respawn hacluster ipfail): give up resources when the peer reaches more ping nodes. Needs ping_nodes or ping_groups.',
+      default: false,
+    }),
+    watchdog: str({
+      doc: 'Watchdog device heartbeat feeds (softdog is loaded when it is /dev/watchdog).',
+      pattern: /^\/dev\/watchdog[0-9]*$/,
+      patternText: 'a watchdog device such as /dev/watchdog',
+    }),
     respawn: list({
       doc: 'respawn lines: programs heartbeat runs and restarts (exit code 100 stops them).',
       default: [],
@@ -503,7 +827,12 @@ const heartbeat = obj({
         doc: 'A respawned program.',
         fields: {
           user: str({ doc: 'User it runs as.', default: 'hacluster', pattern: NAME, patternText: NAME_TEXT }),
-          command: list({ doc: 'Program and arguments, one word each.', required: true, minItems: 1, item: str({ doc: 'A word.', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }) }),
+          command: list({
+            doc: 'Program and arguments, one word each.',
+            required: true,
+            minItems: 1,
+            item: str({ doc: 'A word.', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
+          }),
         },
       }),
     }),
@@ -511,15 +840,29 @@ const heartbeat = obj({
     resources: list({
       doc: 'Classic haresources lines as written for heartbeat: "<node> <resource> <resource>…"; a bare address or IPaddr::addr/prefix/interface takes over an address (interface: a logical name).',
       default: [],
-      item: str({ doc: 'An haresources line.', pattern: /^[A-Za-z0-9_.:/@%+=,-]+([ \t]+[A-Za-z0-9_.:/@%+=,-]+)+$/, patternText: 'a node followed by resources, words of letters, digits and _ . : / @ % + = , -', maxBytes: 1024 }),
+      item: str({
+        doc: 'An haresources line.',
+        pattern: /^[A-Za-z0-9_.:/@%+=,-]+([ \t]+[A-Za-z0-9_.:/@%+=,-]+)+$/,
+        patternText: 'a node followed by resources, words of letters, digits and _ . : / @ % + = , -',
+        maxBytes: 1024,
+      }),
     }),
     authkeys: obj({
       doc: 'authkeys: how heartbeat packets are signed. One key (method + key), or several (keys + active) to rotate keys without downtime.',
       required: true,
       fields: {
         method: oneOf({ doc: 'Signature method of the single key (id 1).', values: ['sha1', 'md5', 'crc'] }),
-        key: str({ doc: 'The single key (sha1/md5: 8-128 bytes, one word; crc takes none).', secret: true, pattern: /^[^\s#]+$/, patternText: 'one word: no whitespace and no #' }),
-        keys: list({ doc: 'Several keys by id; heartbeat accepts every listed key and signs with the active one.', default: [], item: hbKey }),
+        key: str({
+          doc: 'The single key (sha1/md5: 8-128 bytes, one word; crc takes none).',
+          secret: true,
+          pattern: /^[^\s#]+$/,
+          patternText: 'one word: no whitespace and no #',
+        }),
+        keys: list({
+          doc: 'Several keys by id; heartbeat accepts every listed key and signs with the active one.',
+          default: [],
+          item: hbKey,
+        }),
         active: int({ doc: 'Id of the key heartbeat signs with ("auth <id>"; with keys).', min: 1, max: 15 }),
       },
     }),
@@ -530,14 +873,40 @@ const heartbeat = obj({
 const drbd = obj({
   doc: 'DRBD replicated block device under heartbeat (drbd 8.4 resource file). The backing disk is a local disk named by a stable id; it is initialised (metadata + initial sync) only when it is empty.',
   fields: {
-    resource: str({ doc: 'Resource name (drbddisk::<name> in haresources).', default: 'r0', pattern: NAME, patternText: NAME_TEXT }),
+    resource: str({
+      doc: 'Resource name (drbddisk::<name> in haresources).',
+      default: 'r0',
+      pattern: NAME,
+      patternText: NAME_TEXT,
+    }),
     minor: int({ doc: 'Device minor: /dev/drbd<minor>.', default: 0, min: 0, max: 255 }),
-    disk: str({ doc: 'Backing disk by stable name (/dev/disk/by-id/…, by-path/…).', required: true, pattern: /^\/dev\/disk\/by-(id|path|partuuid|partlabel)\/[A-Za-z0-9_.:+@-]+$/, patternText: 'a stable device name under /dev/disk/by-id/ or /dev/disk/by-path/' }),
-    interface: ifRef('Logical interface of the replication link (a crossover cable is best); each node uses its first address there.'),
+    disk: str({
+      doc: 'Backing disk by stable name (/dev/disk/by-id/…, by-path/…).',
+      required: true,
+      pattern: /^\/dev\/disk\/by-(id|path|partuuid|partlabel)\/[A-Za-z0-9_.:+@-]+$/,
+      patternText: 'a stable device name under /dev/disk/by-id/ or /dev/disk/by-path/',
+    }),
+    interface: ifRef(
+      'Logical interface of the replication link (a crossover cable is best); each node uses its first address there.',
+    ),
     port: int({ doc: 'TCP port of the replication link.', default: 7788, min: 1, max: 65535 }),
-    protocol: oneOf({ doc: 'Replication protocol: C acknowledges a write once both disks have it (no acknowledged write lost on failover).', values: ['A', 'B', 'C'], default: 'C' }),
-    sync_rate: str({ doc: 'Resync rate (resync-rate), e.g. 40M.', default: '40M', pattern: /^[1-9][0-9]{0,5}[KMG]$/, patternText: 'a rate such as 40M (K, M or G bytes per second)' }),
-    shared_secret: str({ doc: 'Peer authentication (cram-hmac-alg sha1).', secret: true, pattern: /^[A-Za-z0-9_.:/@%+=,-]{8,64}$/, patternText: '8-64 characters of letters, digits and _ . : / @ % + = , -' }),
+    protocol: oneOf({
+      doc: 'Replication protocol: C acknowledges a write once both disks have it (no acknowledged write lost on failover).',
+      values: ['A', 'B', 'C'],
+      default: 'C',
+    }),
+    sync_rate: str({
+      doc: 'Resync rate (resync-rate), e.g. 40M.',
+      default: '40M',
+      pattern: /^[1-9][0-9]{0,5}[KMG]$/,
+      patternText: 'a rate such as 40M (K, M or G bytes per second)',
+    }),
+    shared_secret: str({
+      doc: 'Peer authentication (cram-hmac-alg sha1).',
+      secret: true,
+      pattern: /^[A-Za-z0-9_.:/@%+=,-]{8,64}$/,
+      patternText: '8-64 characters of letters, digits and _ . : / @ % + = , -',
+    }),
   },
 });
 
@@ -554,12 +923,36 @@ const fencing = obj({
       item: obj({
         doc: 'A power device and the nodes it controls.',
         fields: {
-          type: oneOf({ doc: 'cluster-glue STONITH plugin: external/ipmi (a BMC per node), apcmaster (APC MasterSwitch, telnet), external/rackpdu (SNMP PDU), baytech (RPC), lab (the QEMU lab\'s power controller, plugin external/pillars-lab).', values: FENCE_TYPES, required: true }),
-          address: str({ doc: 'Device address (host or host:port).', required: true, check: (s: string) => (/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s) ? undefined : `must be a host or host:port, got ${JSON.stringify(s)}`) }),
-          login: str({ doc: 'Login (ipmi userid, apcmaster login; rackpdu: SNMP community).', pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
+          type: oneOf({
+            doc: "cluster-glue STONITH plugin: external/ipmi (a BMC per node), apcmaster (APC MasterSwitch, telnet), external/rackpdu (SNMP PDU), baytech (RPC), lab (the QEMU lab's power controller, plugin external/pillars-lab).",
+            values: FENCE_TYPES,
+            required: true,
+          }),
+          address: str({
+            doc: 'Device address (host or host:port).',
+            required: true,
+            check: (s: string) =>
+              /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(s)
+                ? undefined
+                : `must be a host or host:port, got ${JSON.stringify(s)}`,
+          }),
+          login: str({
+            doc: 'Login (ipmi userid, apcmaster login; rackpdu: SNMP community).',
+            pattern: HB_TOKEN,
+            patternText: HB_TOKEN_TEXT,
+          }),
           password: str({ doc: 'Password.', secret: true, pattern: HB_TOKEN, patternText: HB_TOKEN_TEXT }),
-          nodes: list({ doc: 'Nodes this device powers (outlet names are the nodes\' hostnames).', required: true, minItems: 1, item: str({ doc: 'Node.', pattern: NAME, patternText: NAME_TEXT }) }),
-          interface: oneOf({ doc: 'external/ipmi: ipmitool interface.', values: ['lan', 'lanplus'], default: 'lanplus' }),
+          nodes: list({
+            doc: "Nodes this device powers (outlet names are the nodes' hostnames).",
+            required: true,
+            minItems: 1,
+            item: str({ doc: 'Node.', pattern: NAME, patternText: NAME_TEXT }),
+          }),
+          interface: oneOf({
+            doc: 'external/ipmi: ipmitool interface.',
+            values: ['lan', 'lanplus'],
+            default: 'lanplus',
+          }),
         },
       }),
     }),
@@ -570,10 +963,16 @@ const fencing = obj({
 const alerts = obj({
   doc: 'Mail on state changes (keepalived notification_email, heartbeat MailTo).',
   fields: {
-    smtp_server: str({ doc: 'SMTP relay, host or host:port.', required: true, check: (s: string) => {
+    smtp_server: str({
+      doc: 'SMTP relay, host or host:port.',
+      required: true,
+      check: (s: string) => {
         const m = /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(s);
-        return m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535)) ? undefined : `must be a host or host:port (port 1-65535), got ${describe(s)}`;
-      } }),
+        return m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535))
+          ? undefined
+          : `must be a host or host:port (port 1-65535), got ${describe(s)}`;
+      },
+    }),
     from: str({ doc: 'Sender address.', required: true, format: 'email' }),
     to: list({ doc: 'Recipients.', required: true, minItems: 1, item: str({ doc: 'Recipient.', format: 'email' }) }),
   },
@@ -592,13 +991,25 @@ const admin = obj({
       fields: {
         interface: ifRef('Logical interface of the sync/admin network both nodes have an address on (e.g. sync).'),
         port: int({ doc: 'TCP port of the peer channel.', default: 7411, min: 1, max: 65535 }),
-        key: str({ doc: 'Shared key (at least 16 characters; the same on both nodes): every request is signed with HMAC-SHA256 over a time and a nonce.', required: true, secret: true, minLength: 16, maxBytes: 256, pattern: /^\S+$/, patternText: 'one word (no spaces)' }),
+        key: str({
+          doc: 'Shared key (at least 16 characters; the same on both nodes): every request is signed with HMAC-SHA256 over a time and a nonce.',
+          required: true,
+          secret: true,
+          minLength: 16,
+          maxBytes: 256,
+          pattern: /^\S+$/,
+          patternText: 'one word (no spaces)',
+        }),
       },
     }),
     ssh_authorized_keys: list({
       doc: 'SSH public keys allowed to log in as root (ssh is off when empty).',
       default: [],
-      item: str({ doc: 'An authorized_keys line.', pattern: /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, patternText: 'an OpenSSH public key line (ssh-ed25519 AAAA… comment)' }),
+      item: str({
+        doc: 'An authorized_keys line.',
+        pattern: /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/,
+        patternText: 'an OpenSSH public key line (ssh-ed25519 AAAA… comment)',
+      }),
     }),
     ssh_listen: list({
       doc: 'Where SSH (dropbear) listens, as address:port; needed with ssh_authorized_keys, since SSH never listens everywhere by default. Each node binds the entries that are its own addresses (0.0.0.0:port or [::]:port only when written out).',
@@ -629,7 +1040,14 @@ export const pillarsConfig = obj({
       keyText: NAME_TEXT,
       value: node,
     }),
-    interfaces: map({ doc: 'Shared settings per logical interface.', default: {}, keyName: '<interface>', keyPattern: IFNAME, keyText: IFNAME_TEXT, value: sharedInterface }),
+    interfaces: map({
+      doc: 'Shared settings per logical interface.',
+      default: {},
+      keyName: '<interface>',
+      keyPattern: IFNAME,
+      keyText: IFNAME_TEXT,
+      value: sharedInterface,
+    }),
     routes: list({ doc: 'Static routes on both nodes.', default: [], item: route }),
     sysctl: { ...sysctl, default: {} },
     firewall,
@@ -659,6 +1077,8 @@ export type DrbdConfig = NonNullable<PillarsConfig['drbd']>;
 export type FencingConfig = NonNullable<PillarsConfig['fencing']>;
 
 /** The sections each profile's config needs and may have (derived from the role table). */
-export const PROFILE_SECTIONS: Readonly<Record<ProfileName, { needs: readonly string[]; allows: readonly string[] }>> = Object.fromEntries(
-  PROFILES.map((p) => [p, profileSections(p)]),
-) as Record<ProfileName, { needs: string[]; allows: string[] }>;
+export const PROFILE_SECTIONS: Readonly<Record<ProfileName, { needs: readonly string[]; allows: readonly string[] }>> =
+  Object.fromEntries(PROFILES.map((p) => [p, profileSections(p)])) as Record<
+    ProfileName,
+    { needs: string[]; allows: string[] }
+  >;

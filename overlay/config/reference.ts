@@ -4,10 +4,18 @@ import { pillarsConfig } from './model.js';
 
 function typeText(f: Field): string {
   switch (f.kind) {
-    case 'string':
-    {
-      const what = f.format ? `string: ${FORMATS[f.format].text}` : f.patternText ? `string: ${f.patternText}` : 'string';
-      const bytes = f.maxBytes === undefined ? '' : f.minBytes !== undefined ? `, ${f.minBytes}-${f.maxBytes} bytes` : `, at most ${f.maxBytes} bytes`;
+    case 'string': {
+      const what = f.format
+        ? `string: ${FORMATS[f.format].text}`
+        : f.patternText
+          ? `string: ${f.patternText}`
+          : 'string';
+      const bytes =
+        f.maxBytes === undefined
+          ? ''
+          : f.minBytes !== undefined
+            ? `, ${f.minBytes}-${f.maxBytes} bytes`
+            : `, at most ${f.maxBytes} bytes`;
       return what + bytes;
     }
     case 'int':
@@ -25,7 +33,9 @@ function typeText(f: Field): string {
     case 'object':
       return 'map';
     case 'variant':
-      return `map, by \`${f.tag}\`: ${Object.keys(f.variants).map((v) => `\`${v}\``).join(', ')}`;
+      return `map, by \`${f.tag}\`: ${Object.keys(f.variants)
+        .map((v) => `\`${v}\``)
+        .join(', ')}`;
   }
 }
 
@@ -34,7 +44,12 @@ function cell(s: string): string {
 }
 
 function rows(f: Field, path: string, out: string[]): void {
-  const def = f.default !== undefined && !(typeof f.default === 'object' && f.kind === 'object') ? `\`${JSON.stringify(f.default)}\`` : f.required ? '**required**' : '';
+  const def =
+    f.default !== undefined && !(typeof f.default === 'object' && f.kind === 'object')
+      ? `\`${JSON.stringify(f.default)}\``
+      : f.required
+        ? '**required**'
+        : '';
   const secret = f.secret ? ' *(secret: masked by `stick show`)*' : '';
   if (path) out.push(`| \`${path}\` | ${cell(typeText(f))} | ${cell(def)} | ${cell(f.doc)}${secret} |`);
   switch (f.kind) {

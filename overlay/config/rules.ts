@@ -6,7 +6,18 @@ import type { Path, RawIssue } from './decl.js';
 import { CONSOLE_SERIAL, PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
 import { ipResource, parseResourceLine } from './haresources.js';
 import { ROLE_SECTIONS } from '../roles/table.js';
-import { formatIp, inSubnet, lastAddress, network, normalizeMac, parseCidr, parseIp, sameIp, type Cidr, type Ip } from './net.js';
+import {
+  formatIp,
+  inSubnet,
+  lastAddress,
+  network,
+  normalizeMac,
+  parseCidr,
+  parseIp,
+  sameIp,
+  type Cidr,
+  type Ip,
+} from './net.js';
 
 type Node = NodeConfig;
 
@@ -28,7 +39,6 @@ function allNets(node: Node): { ifname: string; net: Cidr }[] {
   return Object.keys(node.interfaces).flatMap((ifname) => nodeNets(node, ifname).map((net) => ({ ifname, net })));
 }
 
-
 export function crossCheck(c: PillarsConfig): RawIssue[] {
   const issues: RawIssue[] = [];
   const add = (path: Path, message: string, at: RawIssue['at'] = 'value') => issues.push({ path, message, at });
@@ -37,9 +47,15 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
 
   // ---- profile ↔ sections
   const prof = PROFILE_SECTIONS[c.profile];
-  for (const s of prof.needs) if (c[s as keyof PillarsConfig] === undefined) add([s], `required by profile ${c.profile}`, 'parent');
+  for (const s of prof.needs)
+    if (c[s as keyof PillarsConfig] === undefined) add([s], `required by profile ${c.profile}`, 'parent');
   for (const s of ROLE_SECTIONS) {
-    if ((c as Record<string, unknown>)[s] !== undefined && !prof.allows.includes(s) && s !== 'admin') add([s], `not used by profile ${c.profile} (it runs: ${prof.allows.filter((x) => x !== 'alerts' && x !== 'admin').join(', ')})`, 'key');
+    if ((c as Record<string, unknown>)[s] !== undefined && !prof.allows.includes(s) && s !== 'admin')
+      add(
+        [s],
+        `not used by profile ${c.profile} (it runs: ${prof.allows.filter((x) => x !== 'alerts' && x !== 'admin').join(', ')})`,
+        'key',
+      );
   }
 
   // ---- nodes
@@ -50,14 +66,24 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   for (const [name, node] of nodes) {
     const h = hostnameOf(name, node);
     const prevHost = hostnames.get(h);
-    if (prevHost) add(['nodes', name, 'hostname'], `hostname ${h} is also the hostname of node ${prevHost}`, node.hostname ? 'value' : 'key');
+    if (prevHost)
+      add(
+        ['nodes', name, 'hostname'],
+        `hostname ${h} is also the hostname of node ${prevHost}`,
+        node.hostname ? 'value' : 'key',
+      );
     else hostnames.set(h, name);
     for (const [ifname, ifc] of Object.entries(node.interfaces)) {
       const shared = own(c.interfaces, ifname);
       const base = ['nodes', name, 'interfaces', ifname];
       if (shared?.vlan) {
-        if (ifc.mac !== undefined) add([...base, 'mac'], `a VLAN interface has no MAC of its own (it is VLAN ${shared.vlan.id} on ${shared.vlan.parent})`);
-        if (!own(node.interfaces, shared.vlan.parent)) add([...base], `VLAN parent interface "${shared.vlan.parent}" is not defined on node ${name}`, 'key');
+        if (ifc.mac !== undefined)
+          add(
+            [...base, 'mac'],
+            `a VLAN interface has no MAC of its own (it is VLAN ${shared.vlan.id} on ${shared.vlan.parent})`,
+          );
+        if (!own(node.interfaces, shared.vlan.parent))
+          add([...base], `VLAN parent interface "${shared.vlan.parent}" is not defined on node ${name}`, 'key');
       } else if (ifc.mac === undefined) {
         add([...base, 'mac'], 'required (a physical interface is found by its MAC address)', 'parent');
       } else {
@@ -77,22 +103,30 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     node.routes.forEach((r, i) => checkRoute(r, ['nodes', name, 'routes', i], [[name, node]]));
   }
   for (const ifname of Object.keys(c.interfaces)) {
-    if (!nodes.some(([, n]) => own(n.interfaces, ifname))) add(['interfaces', ifname], `interface "${ifname}" is not defined on any node`, 'key');
+    if (!nodes.some(([, n]) => own(n.interfaces, ifname)))
+      add(['interfaces', ifname], `interface "${ifname}" is not defined on any node`, 'key');
     const vlan = own(c.interfaces, ifname)?.vlan;
-    if (vlan && own(c.interfaces, vlan.parent)?.vlan) add(['interfaces', ifname, 'vlan', 'parent'], `"${vlan.parent}" is itself a VLAN`);
+    if (vlan && own(c.interfaces, vlan.parent)?.vlan)
+      add(['interfaces', ifname, 'vlan', 'parent'], `"${vlan.parent}" is itself a VLAN`);
   }
   c.routes.forEach((r, i) => checkRoute(r, ['routes', i], nodes));
 
   function checkRoute(r: PillarsConfig['routes'][number], path: Path, on: [string, Node][]) {
     const to = r.to === 'default' ? undefined : parseCidr(r.to);
-    if (r.to !== 'default' && !to) add([...path, 'to'], `must be "default" or a destination with prefix length, got ${JSON.stringify(r.to)}`);
+    if (r.to !== 'default' && !to)
+      add([...path, 'to'], `must be "default" or a destination with prefix length, got ${JSON.stringify(r.to)}`);
     else if (to && network(to) !== to.value)
-      add([...path, 'to'], `${r.to} has host bits set (the network is ${formatIp({ family: to.family, value: network(to) })}/${to.prefix})`);
+      add(
+        [...path, 'to'],
+        `${r.to} has host bits set (the network is ${formatIp({ family: to.family, value: network(to) })}/${to.prefix})`,
+      );
     if (!r.via && !r.interface) add(path, 'needs via or interface');
     for (const [name, node] of on) {
-      if (r.interface && !own(node.interfaces, r.interface)) add([...path, 'interface'], `unknown interface "${r.interface}" on node ${name}`);
+      if (r.interface && !own(node.interfaces, r.interface))
+        add([...path, 'interface'], `unknown interface "${r.interface}" on node ${name}`);
       const via = r.via ? parseIp(r.via) : undefined;
-      if (via && !allNets(node).some((x) => inSubnet(via, x.net))) add([...path, 'via'], `${r.via} is not in a subnet of any interface of node ${name}`);
+      if (via && !allNets(node).some((x) => inSubnet(via, x.net)))
+        add([...path, 'via'], `${r.via} is not in a subnet of any interface of node ${name}`);
     }
   }
 
@@ -112,14 +146,17 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     if (!v) return;
     for (const [name, node] of nodes) {
       const nets = nodeNets(node, ifname);
-      if (nets.some((n) => sameIp(n, v))) return add(path, `${vip} is the address of node ${name} on ${ifname}, not a virtual one`);
+      if (nets.some((n) => sameIp(n, v)))
+        return add(path, `${vip} is the address of node ${name} on ${ifname}, not a virtual one`);
       const net = nets.find((n) => inSubnet(v, n));
       if (!net) return add(path, `${vip} is not in a subnet of interface ${ifname} on node ${name}`);
       // IPv4 subnets of 4 addresses or more have a network and a broadcast address nobody can hold.
       if (net.family === 4 && net.prefix <= 30) {
         const subnet = `${formatIp({ family: 4, value: network(net) })}/${net.prefix}`;
-        if (v.value === network(net)) return add(path, `${vip} is the network address of ${subnet} on ${ifname}, not a host address`);
-        if (v.value === lastAddress(net)) return add(path, `${vip} is the broadcast address of ${subnet} on ${ifname}, not a host address`);
+        if (v.value === network(net))
+          return add(path, `${vip} is the network address of ${subnet} on ${ifname}, not a host address`);
+        if (v.value === lastAddress(net))
+          return add(path, `${vip} is the broadcast address of ${subnet} on ${ifname}, not a host address`);
       }
     }
   };
@@ -129,7 +166,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     const seen = new Map<number, string>();
     for (const [k, v] of Object.entries(m)) {
       const prev = seen.get(v);
-      if (prev) add([...path, k], `same ${what} ${v} as node ${prev}; the nodes of an instance need distinct ${plural}`);
+      if (prev)
+        add([...path, k], `same ${what} ${v} as node ${prev}; the nodes of an instance need distinct ${plural}`);
       else seen.set(v, k);
     }
   };
@@ -150,7 +188,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     const names = new Map<string, number>();
     v.instances.forEach((inst, i) => {
       const p: Path = ['vrrp', 'instances', i];
-      if (names.has(inst.name)) add([...p, 'name'], `instance name ${inst.name} is already used by vrrp.instances[${names.get(inst.name)}]`);
+      if (names.has(inst.name))
+        add([...p, 'name'], `instance name ${inst.name} is already used by vrrp.instances[${names.get(inst.name)}]`);
       else names.set(inst.name, i);
       const ifOk = needIf([...p, 'interface'], inst.interface);
       const vm = `${inst.interface}/${inst.vrid}`;
@@ -158,18 +197,29 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (prevMac) add([...p, 'vrid'], `${inst.vrid} is already used on interface ${inst.interface} by ${prevMac}`);
       else virtualMacs.set(vm, `vrrp instance ${inst.name}`);
       perNodeMap([...p, 'priority'], inst.priority, 'priority', 'priorities');
-      if (inst.version === 2 && inst.advert_int % 1000 !== 0) add([...p, 'advert_int'], `VRRPv2 needs whole seconds (a multiple of 1000 ms), got ${inst.advert_int}`);
-      if (inst.version === 3 && inst.advert_int > 40950) add([...p, 'advert_int'], `VRRPv3 allows at most 40950 ms, got ${inst.advert_int}`);
-      if (inst.auth && inst.version === 3) add([...p, 'auth'], 'authentication exists only in VRRPv2 (set version: 2 or remove auth)', 'key');
+      if (inst.version === 2 && inst.advert_int % 1000 !== 0)
+        add([...p, 'advert_int'], `VRRPv2 needs whole seconds (a multiple of 1000 ms), got ${inst.advert_int}`);
+      if (inst.version === 3 && inst.advert_int > 40950)
+        add([...p, 'advert_int'], `VRRPv3 allows at most 40950 ms, got ${inst.advert_int}`);
+      if (inst.auth && inst.version === 3)
+        add([...p, 'auth'], 'authentication exists only in VRRPv2 (set version: 2 or remove auth)', 'key');
       // keepalived ignores preempt_delay under nopreempt: the admin meant one or the other.
-      if (inst.nopreempt && inst.preempt_delay > 0) add([...p, 'preempt_delay'], `has no effect with nopreempt: true (a node that never preempts has nothing to delay); remove one of them`);
+      if (inst.nopreempt && inst.preempt_delay > 0)
+        add(
+          [...p, 'preempt_delay'],
+          `has no effect with nopreempt: true (a node that never preempts has nothing to delay); remove one of them`,
+        );
       inst.vips.forEach((vip, j) => {
         if (ifOk) vipInSubnet([...p, 'vips', j], vip, inst.interface);
         noteVip([...p, 'vips', j], vip, `vrrp instance ${inst.name}`);
       });
       inst.track_interfaces.forEach((t, j) => {
         // keepalived -t refuses it: the instance's own interface is tracked already.
-        if (t === inst.interface) add([...p, 'track_interfaces', j], `${t} is the instance's own interface, which it tracks already (keepalived refuses it here)`);
+        if (t === inst.interface)
+          add(
+            [...p, 'track_interfaces', j],
+            `${t} is the instance's own interface, which it tracks already (keepalived refuses it here)`,
+          );
         else needIf([...p, 'track_interfaces', j], t);
       });
       inst.track_scripts.forEach((t, j) => {
@@ -194,7 +244,11 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const ifOk = needIf([...p, 'interface'], inst.interface);
       const vm = `${inst.interface}/${inst.vhid}`;
       const prev = virtualMacs.get(vm);
-      if (prev) add([...p, 'vhid'], `${inst.vhid} is already used on interface ${inst.interface} by ${prev} (same virtual MAC)`);
+      if (prev)
+        add(
+          [...p, 'vhid'],
+          `${inst.vhid} is already used on interface ${inst.interface} by ${prev} (same virtual MAC)`,
+        );
       else virtualMacs.set(vm, `carp instance ${i}`);
       perNodeMap([...p, 'advskew'], inst.advskew, 'advskew', 'advskews');
       inst.vips.forEach((vip, j) => {
@@ -211,16 +265,27 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     const t = (ms: number) => `${ms} ms`;
     if (nodes.length !== 2) add(['heartbeat'], `needs exactly 2 nodes, got ${nodes.length}`, 'key');
     // heartbeat's own rules (ha.cf(5)): a peer is dead only after more than two missed keepalives.
-    if (hb.deadtime <= 2 * hb.keepalive) add(['heartbeat', 'deadtime'], `must be greater than 2 × keepalive (${t(2 * hb.keepalive)}), got ${t(hb.deadtime)}`);
+    if (hb.deadtime <= 2 * hb.keepalive)
+      add(
+        ['heartbeat', 'deadtime'],
+        `must be greater than 2 × keepalive (${t(2 * hb.keepalive)}), got ${t(hb.deadtime)}`,
+      );
     else if (hb.warntime <= hb.keepalive || hb.warntime >= hb.deadtime)
-      add(['heartbeat', 'warntime'], `must be between keepalive (${t(hb.keepalive)}) and deadtime (${t(hb.deadtime)}), got ${t(hb.warntime)}`);
-    if (hb.initdead < hb.deadtime) add(['heartbeat', 'initdead'], `must be at least deadtime (${t(hb.deadtime)}), got ${t(hb.initdead)}`);
+      add(
+        ['heartbeat', 'warntime'],
+        `must be between keepalive (${t(hb.keepalive)}) and deadtime (${t(hb.deadtime)}), got ${t(hb.warntime)}`,
+      );
+    if (hb.initdead < hb.deadtime)
+      add(['heartbeat', 'initdead'], `must be at least deadtime (${t(hb.deadtime)}), got ${t(hb.initdead)}`);
     const serials = new Map<string, number>();
     hb.links.forEach((l, i) => {
       const lp: Path = ['heartbeat', 'links', i];
       if (l.type === 'serial') {
         if (l.device === CONSOLE_SERIAL)
-          add([...lp, 'device'], `${CONSOLE_SERIAL} is the console (console=ttyS0) and the test channel; put the heartbeat cable on the second serial port, /dev/ttyS1`);
+          add(
+            [...lp, 'device'],
+            `${CONSOLE_SERIAL} is the console (console=ttyS0) and the test channel; put the heartbeat cable on the second serial port, /dev/ttyS1`,
+          );
         const prev = serials.get(l.device);
         if (prev !== undefined) add([...lp, 'device'], `${l.device} is already heartbeat.links[${prev}]`);
         else serials.set(l.device, i);
@@ -229,7 +294,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (!needIf([...lp, 'interface'], l.interface)) return;
       if (l.type === 'ucast')
         for (const [name, node] of nodes)
-          if (nodeNets(node, l.interface).length === 0) add([...lp, 'interface'], `node ${name} has no address on ${l.interface} for ucast`);
+          if (nodeNets(node, l.interface).length === 0)
+            add([...lp, 'interface'], `node ${name} has no address on ${l.interface} for ucast`);
     });
     if (hb.ipfail && hb.ping_nodes.length === 0 && Object.keys(hb.ping_groups).length === 0)
       add(['heartbeat', 'ipfail'], 'needs ping_nodes or ping_groups (ipfail compares which node reaches more of them)');
@@ -241,11 +307,18 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       if (method === 'crc') {
         if (key !== undefined) add(path, 'crc takes no key (use sha1 for a signed heartbeat)');
       } else if (key === undefined) add(path, `required for ${method}`, 'parent');
-      else if (Buffer.byteLength(key) < 8 || Buffer.byteLength(key) > 128) add(path, `must be 8-128 bytes for ${method}, got ${Buffer.byteLength(key)}`, at);
-      else if (/[\s#]/.test(key) || /^\s|\s$/.test(key)) add(path, 'must not contain whitespace or # (authkeys reads the key as one word)');
+      else if (Buffer.byteLength(key) < 8 || Buffer.byteLength(key) > 128)
+        add(path, `must be 8-128 bytes for ${method}, got ${Buffer.byteLength(key)}`, at);
+      else if (/[\s#]/.test(key) || /^\s|\s$/.test(key))
+        add(path, 'must not contain whitespace or # (authkeys reads the key as one word)');
     };
     if (ak.keys.length > 0) {
-      if (ak.method !== undefined || ak.key !== undefined) add([...akp, ak.method !== undefined ? 'method' : 'key'], 'use either method + key (one key) or keys + active (several), not both', 'key');
+      if (ak.method !== undefined || ak.key !== undefined)
+        add(
+          [...akp, ak.method !== undefined ? 'method' : 'key'],
+          'use either method + key (one key) or keys + active (several), not both',
+          'key',
+        );
       const ids = new Map<number, number>();
       ak.keys.forEach((k, i) => {
         const prev = ids.get(k.id);
@@ -253,17 +326,25 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         else ids.set(k.id, i);
         checkKey(k.method, k.key, [...akp, 'keys', i, 'key']);
       });
-      if (ak.active === undefined) add([...akp, 'active'], `required with keys: the id heartbeat signs with (one of ${[...ids.keys()].join(', ')})`, 'parent');
-      else if (!ids.has(ak.active)) add([...akp, 'active'], `no key with id ${ak.active} (ids: ${[...ids.keys()].join(', ')})`);
+      if (ak.active === undefined)
+        add(
+          [...akp, 'active'],
+          `required with keys: the id heartbeat signs with (one of ${[...ids.keys()].join(', ')})`,
+          'parent',
+        );
+      else if (!ids.has(ak.active))
+        add([...akp, 'active'], `no key with id ${ak.active} (ids: ${[...ids.keys()].join(', ')})`);
     } else {
       if (ak.active !== undefined) add([...akp, 'active'], 'only with keys (the single key is id 1)', 'key');
-      if (ak.method === undefined) add([...akp, 'method'], 'required (sha1, md5 or crc), or give keys + active', 'parent');
+      if (ak.method === undefined)
+        add([...akp, 'method'], 'required (sha1, md5 or crc), or give keys + active', 'parent');
       else checkKey(ak.method, ak.key, [...akp, 'key']);
     }
 
     // ---- resources: groups and classic lines
     const byHost = new Map(nodes.map(([n, node]) => [hostnameOf(n, node), n]));
-    if (hb.groups.length === 0 && hb.resources.length === 0) add(['heartbeat'], 'needs groups or resources (what heartbeat moves between the nodes)', 'key');
+    if (hb.groups.length === 0 && hb.resources.length === 0)
+      add(['heartbeat'], 'needs groups or resources (what heartbeat moves between the nodes)', 'key');
     const groupNames = new Map<string, number>();
     const drbdUsers: Path[] = [];
     hb.groups.forEach((g, i) => {
@@ -285,18 +366,22 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       }
       if (g.filesystem && g.filesystem.device === undefined && !g.drbd)
         add([...gp, 'filesystem'], 'needs a device (or drbd: true to mount the DRBD device)', 'parent');
-      if (g.mail && !c.alerts) add([...gp, 'mail'], 'needs the alerts section (the SMTP relay MailTo sends through)', 'key');
-      if (g.addresses.length === 0 && !g.drbd && !g.filesystem && g.services.length === 0 && !g.mail) add(gp, 'an empty group: give addresses, drbd, filesystem or services');
+      if (g.mail && !c.alerts)
+        add([...gp, 'mail'], 'needs the alerts section (the SMTP relay MailTo sends through)', 'key');
+      if (g.addresses.length === 0 && !g.drbd && !g.filesystem && g.services.length === 0 && !g.mail)
+        add(gp, 'an empty group: give addresses, drbd, filesystem or services');
     });
     hb.resources.forEach((text, i) => {
       const path: Path = ['heartbeat', 'resources', i];
       const line = parseResourceLine(text);
       if (!line) return;
-      if (!own(c.nodes, line.node) && !byHost.has(line.node)) add(path, `unknown node "${line.node}" (the first word is the preferred node)`);
+      if (!own(c.nodes, line.node) && !byHost.has(line.node))
+        add(path, `unknown node "${line.node}" (the first word is the preferred node)`);
       for (const r of line.resources) {
         if (r.name === 'drbddisk') {
           drbdUsers.push(path);
-          if (c.drbd && r.args[0] !== undefined && r.args[0] !== c.drbd.resource) add(path, `drbddisk::${r.args[0]} names no drbd resource (drbd.resource is ${c.drbd.resource})`);
+          if (c.drbd && r.args[0] !== undefined && r.args[0] !== c.drbd.resource)
+            add(path, `drbddisk::${r.args[0]} names no drbd resource (drbd.resource is ${c.drbd.resource})`);
         }
         const ipr = ipResource(r);
         if (ipr === undefined) continue;
@@ -310,28 +395,35 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
           if (needIf(path, ipr.interface)) vipInSubnet(path, vipText, ipr.interface);
         } else {
           for (const [name, node] of nodes)
-            if (!allNets(node).some((x) => inSubnet(ipr.ip, x.net))) add(path, `${ipr.address} is not in a subnet of any interface of node ${name}`);
+            if (!allNets(node).some((x) => inSubnet(ipr.ip, x.net)))
+              add(path, `${ipr.address} is not in a subnet of any interface of node ${name}`);
         }
         noteVip(path, vipText, `heartbeat resource line ${i + 1}`);
       }
     });
-    if (c.drbd && drbdUsers.length === 0) add(['drbd'], 'no heartbeat group uses it (set drbd: true on the group that mounts it)', 'key');
+    if (c.drbd && drbdUsers.length === 0)
+      add(['drbd'], 'no heartbeat group uses it (set drbd: true on the group that mounts it)', 'key');
     if (c.fencing) {
       c.fencing.devices.forEach((d, i) => {
         const dp: Path = ['fencing', 'devices', i];
         d.nodes.forEach((n, j) => {
           if (!own(c.nodes, n)) add([...dp, 'nodes', j], `unknown node "${n}"`);
         });
-        if (d.type === 'external/ipmi' && d.nodes.length !== 1) add([...dp, 'nodes'], 'an IPMI BMC powers exactly one node (give one device per node)');
-        if (d.type !== 'lab' && d.password === undefined && d.type !== 'external/rackpdu') add([...dp, 'password'], `required for ${d.type}`, 'parent');
-        if ((d.type === 'external/ipmi' || d.type === 'apcmaster' || d.type === 'baytech') && d.login === undefined) add([...dp, 'login'], `required for ${d.type}`, 'parent');
+        if (d.type === 'external/ipmi' && d.nodes.length !== 1)
+          add([...dp, 'nodes'], 'an IPMI BMC powers exactly one node (give one device per node)');
+        if (d.type !== 'lab' && d.password === undefined && d.type !== 'external/rackpdu')
+          add([...dp, 'password'], `required for ${d.type}`, 'parent');
+        if ((d.type === 'external/ipmi' || d.type === 'apcmaster' || d.type === 'baytech') && d.login === undefined)
+          add([...dp, 'login'], `required for ${d.type}`, 'parent');
       });
       const fenced = new Set(c.fencing.devices.flatMap((d) => d.nodes));
-      for (const n of nodeNames) if (!fenced.has(n)) add(['fencing', 'devices'], `no device powers node ${n}: its peer could not fence it`);
+      for (const n of nodeNames)
+        if (!fenced.has(n)) add(['fencing', 'devices'], `no device powers node ${n}: its peer could not fence it`);
     }
   } else {
     if (c.drbd) add(['drbd'], 'needs the heartbeat section (heartbeat decides which node is primary)', 'key');
-    if (c.fencing) add(['fencing'], 'needs the heartbeat section (heartbeat fences the peer before taking over)', 'key');
+    if (c.fencing)
+      add(['fencing'], 'needs the heartbeat section (heartbeat fences the peer before taking over)', 'key');
   }
 
   // ---- drbd
@@ -339,7 +431,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     const d = c.drbd;
     if (needIf(['drbd', 'interface'], d.interface))
       for (const [name, node] of nodes)
-        if (!nodeNets(node, d.interface).some((n) => n.family === 4)) add(['drbd', 'interface'], `node ${name} has no IPv4 address on ${d.interface} for the replication link`);
+        if (!nodeNets(node, d.interface).some((n) => n.family === 4))
+          add(['drbd', 'interface'], `node ${name} has no IPv4 address on ${d.interface} for the replication link`);
   }
 
   // ---- statesync
@@ -347,27 +440,38 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     const s = c.statesync;
     if (needIf(['statesync', 'interface'], s.interface))
       for (const [name, node] of nodes)
-        if (nodeNets(node, s.interface).length === 0) add(['statesync', 'interface'], `node ${name} has no address on ${s.interface}`);
+        if (nodeNets(node, s.interface).length === 0)
+          add(['statesync', 'interface'], `node ${name} has no address on ${s.interface}`);
   }
 
   // ---- firewall
   if (c.firewall) {
     const fw = c.firewall;
-    for (const [z, zone] of Object.entries(fw.zones)) zone.interfaces.forEach((ifn, j) => needIf(['firewall', 'zones', z, 'interfaces', j], ifn));
+    for (const [z, zone] of Object.entries(fw.zones))
+      zone.interfaces.forEach((ifn, j) => needIf(['firewall', 'zones', z, 'interfaces', j], ifn));
     fw.rules.forEach((r, i) => {
       for (const end of ['from', 'to'] as const) {
         if (r[end] !== 'self' && !own(fw.zones, r[end])) add(['firewall', 'rules', i, end], `unknown zone "${r[end]}"`);
       }
-      if (r.ports.length > 0 && r.protocol !== 'tcp' && r.protocol !== 'udp') add(['firewall', 'rules', i, 'ports'], `ports need protocol tcp or udp, got ${r.protocol}`, 'key');
-      if (r.from === 'self' && r.to === 'self') add(['firewall', 'rules', i, 'to'], 'from self to self is loopback, which always passes; name a zone on one side');
+      if (r.ports.length > 0 && r.protocol !== 'tcp' && r.protocol !== 'udp')
+        add(['firewall', 'rules', i, 'ports'], `ports need protocol tcp or udp, got ${r.protocol}`, 'key');
+      if (r.from === 'self' && r.to === 'self')
+        add(
+          ['firewall', 'rules', i, 'to'],
+          'from self to self is loopback, which always passes; name a zone on one side',
+        );
     });
     fw.marks.forEach((m, i) => {
-      if (m.ports.length > 0 && m.protocol === 'any') add(['firewall', 'marks', i, 'ports'], 'ports need protocol tcp or udp', 'key');
+      if (m.ports.length > 0 && m.protocol === 'any')
+        add(['firewall', 'marks', i, 'ports'], 'ports need protocol tcp or udp', 'key');
     });
     if (c.director)
       c.director.virtual_servers.forEach((vs, i) => {
         if (vs.fwmark !== undefined && !fw.marks.some((m) => m.mark === vs.fwmark))
-          add(['director', 'virtual_servers', i, 'fwmark'], `nothing sets firewall mark ${vs.fwmark}: add a firewall.marks entry with mark ${vs.fwmark} for the service's addresses and ports`);
+          add(
+            ['director', 'virtual_servers', i, 'fwmark'],
+            `nothing sets firewall mark ${vs.fwmark}: add a firewall.marks entry with mark ${vs.fwmark} for the service's addresses and ports`,
+          );
       });
     fw.masquerade.forEach((m, i) => needIf(['firewall', 'masquerade', i, 'out'], m.out));
     fw.port_forwards.forEach((m, i) => needIf(['firewall', 'port_forwards', i, 'in'], m.in));
@@ -380,7 +484,8 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
       const p: Path = ['director', 'virtual_servers', i];
       let id: string;
       if (vs.fwmark !== undefined) {
-        if (vs.vip !== undefined) add([...p, 'vip'], 'vip and fwmark exclude each other (a fwmark service matches marked packets)', 'key');
+        if (vs.vip !== undefined)
+          add([...p, 'vip'], 'vip and fwmark exclude each other (a fwmark service matches marked packets)', 'key');
         if (vs.port !== undefined) add([...p, 'port'], 'port and fwmark exclude each other', 'key');
         id = `fwmark ${vs.fwmark}`;
       } else {
@@ -411,16 +516,27 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         if (rsSeen.has(key)) add([...rp, 'address'], `${key} is listed twice`);
         rsSeen.add(key);
         if (method !== 'nat' && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port)
-          add([...rp, 'port'], `${method} forwarding cannot change the port (virtual server port ${vs.port}, got ${rs.port})`);
+          add(
+            [...rp, 'port'],
+            `${method} forwarding cannot change the port (virtual server port ${vs.port}, got ${rs.port})`,
+          );
         const ip = parseIp(rs.address);
         const vsVip = vs.vip !== undefined ? parseIp(vs.vip) : undefined;
         const director = ip && addrs.find((a) => sameIp(a.ip, ip));
-        if (ip && vsVip && sameIp(ip, vsVip)) add([...rp, 'address'], `${rs.address} is the virtual address itself (a real server is another host)`);
-        else if (director) add([...rp, 'address'], `${rs.address} is an address of the director itself (${director.where}); a real server is another host`);
+        if (ip && vsVip && sameIp(ip, vsVip))
+          add([...rp, 'address'], `${rs.address} is the virtual address itself (a real server is another host)`);
+        else if (director)
+          add(
+            [...rp, 'address'],
+            `${rs.address} is an address of the director itself (${director.where}); a real server is another host`,
+          );
         else if (ip && method !== 'tun') {
           for (const [name, node] of nodes) {
             if (!allNets(node).some((x) => inSubnet(ip, x.net))) {
-              add([...rp, 'address'], `${rs.address} is not in a subnet of node ${name} (${method} needs the real servers on a network of the director)`);
+              add(
+                [...rp, 'address'],
+                `${rs.address} is not in a subnet of node ${name} (${method} needs the real servers on a network of the director)`,
+              );
               break;
             }
           }
@@ -433,16 +549,26 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
   // ---- admin: SSH only with keys, and only where the config says
   const admin = c.admin;
   if (admin.ssh_authorized_keys.length > 0 && admin.ssh_listen.length === 0)
-    add(['admin', 'ssh_listen'], 'say where SSH listens (e.g. ["192.0.2.2:22"]) — it never listens everywhere by default', 'parent');
-  if (admin.ssh_listen.length > 0 && admin.ssh_authorized_keys.length === 0) add(['admin', 'ssh_listen'], 'no ssh_authorized_keys: SSH would let nobody in', 'key');
+    add(
+      ['admin', 'ssh_listen'],
+      'say where SSH listens (e.g. ["192.0.2.2:22"]) — it never listens everywhere by default',
+      'parent',
+    );
+  if (admin.ssh_listen.length > 0 && admin.ssh_authorized_keys.length === 0)
+    add(['admin', 'ssh_listen'], 'no ssh_authorized_keys: SSH would let nobody in', 'key');
   if (admin.cluster && needIf(['admin', 'cluster', 'interface'], admin.cluster.interface))
     for (const [name, node] of nodes)
-      if (nodeNets(node, admin.cluster.interface).length === 0) add(['admin', 'cluster', 'interface'], `node ${name} has no address on ${admin.cluster.interface}`);
+      if (nodeNets(node, admin.cluster.interface).length === 0)
+        add(['admin', 'cluster', 'interface'], `node ${name} has no address on ${admin.cluster.interface}`);
 
-  function checkCheck(ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>, path: Path) {
+  function checkCheck(
+    ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>,
+    path: Path,
+  ) {
     if (ch.type === 'HTTP_GET' || ch.type === 'SSL_GET')
       ch.urls.forEach((u, k) => {
-        if (u.digest === undefined && u.status_code === undefined) add([...path, 'urls', k], 'needs digest or status_code');
+        if (u.digest === undefined && u.status_code === undefined)
+          add([...path, 'urls', k], 'needs digest or status_code');
       });
   }
 

@@ -133,7 +133,10 @@ export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
   const maxValid = () => Math.max(0, ...candidates.map((c) => c.gen));
   for (const h of history) {
     if (h.valid) candidates.push({ gen: h.gen, body: h.body, source: h.path, rank: 0 });
-    else notes.push(h.unreadable ? unreadableNote(h.path, h.unreadable) : `${h.path} is damaged (checksum mismatch); skipped`);
+    else
+      notes.push(
+        h.unreadable ? unreadableNote(h.path, h.unreadable) : `${h.path} is damaged (checksum mismatch); skipped`,
+      );
   }
   const pendingRead = await readOrUnreadable(fs, PENDING_FILE);
   if (typeof pendingRead === 'object') notes.push(unreadableNote(PENDING_FILE, pendingRead.unreadable));

@@ -45,12 +45,22 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseCliArgs({ args: [...rest], options: spec.options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
+    ({ values, positionals } = parseCliArgs({
+      args: [...rest],
+      options: spec.options,
+      allowPositionals: true,
+      strict: true,
+    }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
   if (positionals.length > spec.maxPositionals) {
-    return { error: spec.maxPositionals === 0 ? `${cmd} takes no arguments besides --json` : `${cmd} takes at most one ${cmd === 'logs' ? 'SERVICE' : 'FILE'}` };
+    return {
+      error:
+        spec.maxPositionals === 0
+          ? `${cmd} takes no arguments besides --json`
+          : `${cmd} takes at most one ${cmd === 'logs' ? 'SERVICE' : 'FILE'}`,
+    };
   }
   if (cmd === 'cluster' && positionals[0] !== 'status') return { error: 'usage: cluster status [--json]' };
   const json = values.json === true;

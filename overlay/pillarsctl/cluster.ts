@@ -14,7 +14,11 @@ type Run = (argv: readonly string[]) => Promise<{ code: number; stdout: string; 
 const runCaptured: Run = (argv) =>
   new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { timeout: 10_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout, stderr: stderr || (err && !stdout ? err.message : '') });
     });
   });
@@ -58,7 +62,8 @@ export function groupHoldings(status: unknown): GroupHolding[] {
   for (const s of (status as StatusJson | undefined)?.services ?? []) {
     for (const [key, v] of Object.entries(s.info ?? {})) {
       const m = /^heartbeat\.(.+)$/.exec(key);
-      if (m && v && typeof v.value === 'string' && typeof v.since === 'number') out.push({ group: m[1]!, state: v.value, since: v.since });
+      if (m && v && typeof v.value === 'string' && typeof v.since === 'number')
+        out.push({ group: m[1]!, state: v.value, since: v.since });
     }
   }
   return out.sort((a, b) => a.group.localeCompare(b.group));
@@ -78,20 +83,30 @@ export interface ClusterView {
   errors: string[];
 }
 
-export async function readCluster(status: unknown, run: Run = runCaptured, readProc: () => Promise<string> = () => readFile('/proc/drbd', 'utf8')): Promise<ClusterView> {
+export async function readCluster(
+  status: unknown,
+  run: Run = runCaptured,
+  readProc: () => Promise<string> = () => readFile('/proc/drbd', 'utf8'),
+): Promise<ClusterView> {
   const me = String((status as StatusJson | undefined)?.config?.node ?? '');
   const errors: string[] = [];
   const peers: PeerLinks[] = [];
   const nodes = await run([CL_STATUS, 'listnodes']);
   if (nodes.code !== 0) errors.push(`cl_status listnodes: exit ${nodes.code}: ${nodes.stderr.trim()}`);
   else {
-    for (const node of nodes.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '')) {
+    for (const node of nodes.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')) {
       const type = await run([CL_STATUS, 'nodetype', node]);
       if (type.stdout.trim() === 'ping') continue;
       const st = await run([CL_STATUS, 'nodestatus', node]);
       const links: PeerLinks['links'] = [];
       const list = await run([CL_STATUS, 'listhblinks', node]);
-      for (const link of list.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '')) {
+      for (const link of list.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '')) {
         const ls = await run([CL_STATUS, 'hblinkstatus', node, link]);
         links.push({ link, state: ls.stdout.trim() || `unknown (exit ${ls.code})` });
       }
@@ -108,10 +123,14 @@ export async function readCluster(status: unknown, run: Run = runCaptured, readP
 }
 
 export function clusterSection(v: ClusterView, now = Date.now()): string[] {
-  const ago = (t: number) => `${new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')} (${Math.max(0, Math.round((now - t) / 1000))} s ago)`;
+  const ago = (t: number) =>
+    `${new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')} (${Math.max(0, Math.round((now - t) / 1000))} s ago)`;
   const lines = ['', 'heartbeat'];
   if (v.groups.length === 0) lines.push('  groups    none held by this node');
-  for (const g of v.groups) lines.push(`  group ${g.group}: ${g.state === 'HELD' ? `held by ${v.node}` : `released by ${v.node}`} since ${ago(g.since)}`);
+  for (const g of v.groups)
+    lines.push(
+      `  group ${g.group}: ${g.state === 'HELD' ? `held by ${v.node}` : `released by ${v.node}`} since ${ago(g.since)}`,
+    );
   for (const p of v.peers) {
     lines.push(`  node ${p.node}: ${p.state}`);
     for (const l of p.links) lines.push(`    link ${l.link}: ${l.state}`);

@@ -26,7 +26,12 @@ export function parseCounters(json: string): RuleCounter[] {
     if (!r || r.table !== FIREWALL_TABLE) continue;
     const counter = r.expr?.find((e) => 'counter' in e)?.counter as { packets?: number; bytes?: number } | undefined;
     if (!counter) continue;
-    out.push({ chain: r.chain ?? '?', comment: r.comment ?? '', packets: counter.packets ?? 0, bytes: counter.bytes ?? 0 });
+    out.push({
+      chain: r.chain ?? '?',
+      comment: r.comment ?? '',
+      packets: counter.packets ?? 0,
+      bytes: counter.bytes ?? 0,
+    });
   }
   return out;
 }
@@ -54,13 +59,19 @@ export function firewallRuns(status: unknown): boolean {
 
 export function readFirewallCounters(): Promise<RuleCounter[] | { error: string }> {
   return new Promise((resolve) => {
-    execFile('nft', ['-j', 'list', 'table', 'inet', FIREWALL_TABLE], { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return resolve({ error: `nft -j list table inet ${FIREWALL_TABLE}: ${(stderr || err.message).trim()}` });
-      try {
-        resolve(parseCounters(stdout));
-      } catch (e) {
-        resolve({ error: `nft -j output: ${e instanceof Error ? e.message : String(e)}` });
-      }
-    });
+    execFile(
+      'nft',
+      ['-j', 'list', 'table', 'inet', FIREWALL_TABLE],
+      { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err)
+          return resolve({ error: `nft -j list table inet ${FIREWALL_TABLE}: ${(stderr || err.message).trim()}` });
+        try {
+          resolve(parseCounters(stdout));
+        } catch (e) {
+          resolve({ error: `nft -j output: ${e instanceof Error ? e.message : String(e)}` });
+        }
+      },
+    );
   });
 }

@@ -43,7 +43,13 @@ export interface PoolService {
   stats?: IpvsStats;
 }
 
-const FORWARD: Record<string, ForwardMethod> = { Masq: 'nat', Route: 'dr', Tunnel: 'tun', Local: 'local', Bypass: 'bypass' };
+const FORWARD: Record<string, ForwardMethod> = {
+  Masq: 'nat',
+  Route: 'dr',
+  Tunnel: 'tun',
+  Local: 'local',
+  Bypass: 'bypass',
+};
 const SERVICE_LINE = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s*(.*)$/;
 const SERVER_LINE = /^\s+->\s+(\S+)\s*(.*)$/;
 
@@ -56,7 +62,9 @@ export function parseCount(word: string): number {
 }
 
 function isHeader(line: string): boolean {
-  return /^IP Virtual Server version/.test(line) || /^Prot LocalAddress/.test(line) || /^\s+-> RemoteAddress/.test(line);
+  return (
+    /^IP Virtual Server version/.test(line) || /^Prot LocalAddress/.test(line) || /^\s+-> RemoteAddress/.test(line)
+  );
 }
 
 /** `ipvsadm -L -n` → services with their real servers (no stats). Unknown lines are skipped. */
@@ -100,13 +108,24 @@ export function parseIpvsList(text: string): PoolService[] {
 
 function parseStatsWords(words: readonly string[]): IpvsStats | undefined {
   if (words.length < 5) return undefined;
-  const [conns, inPkts, outPkts, inBytes, outBytes] = words.slice(0, 5).map(parseCount) as [number, number, number, number, number];
+  const [conns, inPkts, outPkts, inBytes, outBytes] = words.slice(0, 5).map(parseCount) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if ([conns, inPkts, outPkts, inBytes, outBytes].some((n) => Number.isNaN(n))) return undefined;
   return { conns, inPkts, outPkts, inBytes, outBytes };
 }
 
 /** `ipvsadm -L -n --stats` → per service and real server: the counters. Keys as in the list. */
-export function parseIpvsStats(text: string): Array<{ protocol: string; address: string; stats: IpvsStats; realServers: Array<{ address: string; stats: IpvsStats }> }> {
+export function parseIpvsStats(text: string): Array<{
+  protocol: string;
+  address: string;
+  stats: IpvsStats;
+  realServers: Array<{ address: string; stats: IpvsStats }>;
+}> {
   const out: ReturnType<typeof parseIpvsStats> = [];
   for (const line of text.split('\n')) {
     if (!line.trim() || isHeader(line)) continue;
@@ -170,7 +189,11 @@ export function checkStates(info: Record<string, { value: unknown } | unknown>):
 }
 
 /** The list joined with its stats and the check states. */
-export function buildPool(listText: string, statsText?: string, checks: Map<string, Map<string, string>> = new Map()): PoolService[] {
+export function buildPool(
+  listText: string,
+  statsText?: string,
+  checks: Map<string, Map<string, string>> = new Map(),
+): PoolService[] {
   const services = parseIpvsList(listText);
   const stats = statsText ? parseIpvsStats(statsText) : [];
   for (const svc of services) {
@@ -199,7 +222,15 @@ export function addMissingDown(services: PoolService[], checks: Map<string, Map<
     for (const [rsKey, state] of states) {
       if (state === 'UP' || svc.realServers.some((rs) => hostPortKey(rs.address) === rsKey)) continue;
       const [host, port] = rsKey.split('|') as [string, string];
-      svc.realServers.push({ address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, forward: '-', method: undefined, weight: 0, activeConn: 0, inactConn: 0, check: state });
+      svc.realServers.push({
+        address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+        forward: '-',
+        method: undefined,
+        weight: 0,
+        activeConn: 0,
+        inactConn: 0,
+        check: state,
+      });
     }
   }
   return services;
@@ -213,11 +244,20 @@ export function formatPool(services: readonly PoolService[]): string[] {
     '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn  Check  Conns    InPkts   OutPkts',
   ];
   for (const svc of services) {
-    const st = svc.stats ? `  (conns ${svc.stats.conns}, in ${svc.stats.inPkts} pkts, out ${svc.stats.outPkts} pkts)` : '';
+    const st = svc.stats
+      ? `  (conns ${svc.stats.conns}, in ${svc.stats.inPkts} pkts, out ${svc.stats.outPkts} pkts)`
+      : '';
     lines.push(`${svc.protocol.padEnd(4)} ${svc.address} ${svc.scheduler}${svc.flags ? ' ' + svc.flags : ''}${st}`);
     for (const rs of svc.realServers) {
       const s = rs.stats;
-      const cols = [rs.address.padEnd(28), rs.forward.padEnd(7), String(rs.weight).padEnd(6), String(rs.activeConn).padEnd(10), String(rs.inactConn).padEnd(10), (rs.check ?? '-').padEnd(6)];
+      const cols = [
+        rs.address.padEnd(28),
+        rs.forward.padEnd(7),
+        String(rs.weight).padEnd(6),
+        String(rs.activeConn).padEnd(10),
+        String(rs.inactConn).padEnd(10),
+        (rs.check ?? '-').padEnd(6),
+      ];
       if (s) cols.push(String(s.conns).padEnd(8), String(s.inPkts).padEnd(8), String(s.outPkts));
       lines.push(`  -> ${cols.join(' ')}`.trimEnd());
     }

@@ -63,7 +63,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (p.cmd === 'cluster') {
-    process.stdout.write(p.json ? JSON.stringify(result, null, 2) + '\n' : formatCluster(result as unknown as ClusterView).join('\n') + '\n');
+    process.stdout.write(
+      p.json
+        ? JSON.stringify(result, null, 2) + '\n'
+        : formatCluster(result as unknown as ClusterView).join('\n') + '\n',
+    );
     return 0;
   }
   if (p.cmd === 'logs') {

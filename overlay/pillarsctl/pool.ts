@@ -23,7 +23,10 @@ export function directorRuns(status: unknown): boolean {
 }
 
 /** The pool from ipvsadm joined with the check states in the status; an error text when ipvsadm fails. */
-export async function readPool(status: unknown, run: Run = runCaptured): Promise<{ pool: PoolService[] } | { error: string }> {
+export async function readPool(
+  status: unknown,
+  run: Run = runCaptured,
+): Promise<{ pool: PoolService[] } | { error: string }> {
   const list = await run([IPVSADM, '-L', '-n']);
   if (list.code !== 0) return { error: `ipvsadm -L -n: exit ${list.code}: ${list.stderr.trim()}` };
   const stats = await run([IPVSADM, '-L', '-n', '--stats', '--exact']);
@@ -35,7 +38,11 @@ export async function readPool(status: unknown, run: Run = runCaptured): Promise
 
 /** The text section `status` appends. */
 export function poolSection(r: { pool: PoolService[] } | { error: string }): string[] {
-  return ['', 'LVS pool (ipvsadm -L -n --stats; CHECK from the health checks)', ...('error' in r ? [r.error] : formatPool(r.pool))];
+  return [
+    '',
+    'LVS pool (ipvsadm -L -n --stats; CHECK from the health checks)',
+    ...('error' in r ? [r.error] : formatPool(r.pool)),
+  ];
 }
 
 /** `pillarsctl ipvs ARGS…`: ipvsadm with the caller's terminal; resolves with its exit code. */

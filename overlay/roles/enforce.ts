@@ -15,12 +15,13 @@ export interface ImageInfo {
 }
 
 export type Admission =
-  | { ok: true; notes: string[] }
-  | { ok: false; reason: string; issues: { path: string; message: string }[] };
+  { ok: true; notes: string[] } | { ok: false; reason: string; issues: { path: string; message: string }[] };
 
 /** The roles an image of this profile has: its profile's and those of every image. */
 export function imageRoles(image: ImageInfo): RoleName[] {
-  return (ROLE_TABLE as readonly RoleRow[]).filter((r) => r.runs === 'always' || image.roles.includes(r.name)).map((r) => r.name as RoleName);
+  return (ROLE_TABLE as readonly RoleRow[])
+    .filter((r) => r.runs === 'always' || image.roles.includes(r.name))
+    .map((r) => r.name as RoleName);
 }
 
 /**
@@ -36,7 +37,12 @@ export function admitConfig(config: PillarsConfig, image: ImageInfo): Admission 
     return {
       ok: false,
       reason: `the config is for profile ${config.profile}, this is the ${name}`,
-      issues: [{ path: 'profile', message: `${config.profile}: boot the ${config.profile} image with this stick, or set profile: ${image.profile} for this image` }],
+      issues: [
+        {
+          path: 'profile',
+          message: `${config.profile}: boot the ${config.profile} image with this stick, or set profile: ${image.profile} for this image`,
+        },
+      ],
     };
   }
   const has = new Set<string>(imageRoles(image));
@@ -46,15 +52,31 @@ export function admitConfig(config: PillarsConfig, image: ImageInfo): Admission 
     if ((config as Record<string, unknown>)[section] === undefined) continue;
     const role = roleOfSection(section);
     if (role === undefined || has.has(role)) continue;
-    if (section === 'statesync' && config.statesync?.ipvs_sync && has.has('vrrp') && config.vrrp !== undefined && config.firewall === undefined) {
-      notes.push('statesync: IPVS connection sync runs in keepalived; no firewall, so no conntrack state to replicate (conntrackd not in this image)');
+    if (
+      section === 'statesync' &&
+      config.statesync?.ipvs_sync &&
+      has.has('vrrp') &&
+      config.vrrp !== undefined &&
+      config.firewall === undefined
+    ) {
+      notes.push(
+        'statesync: IPVS connection sync runs in keepalived; no firewall, so no conntrack state to replicate (conntrackd not in this image)',
+      );
       continue;
     }
-    refused.push({ path: section, message: `the config has a ${section} section, but the ${name} has no ${role} role to enforce it` });
+    refused.push({
+      path: section,
+      message: `the config has a ${section} section, but the ${name} has no ${role} role to enforce it`,
+    });
   }
   if (refused.length > 0) {
-    return { ok: false, reason: `the ${name} cannot enforce section${refused.length > 1 ? 's' : ''} ${refused.map((r) => r.path).join(', ')} of the config`, issues: refused };
+    return {
+      ok: false,
+      reason: `the ${name} cannot enforce section${refused.length > 1 ? 's' : ''} ${refused.map((r) => r.path).join(', ')} of the config`,
+      issues: refused,
+    };
   }
-  if (config.firewall === undefined) notes.unshift('firewall: none configured (the config has no firewall section: no packet filter)');
+  if (config.firewall === undefined)
+    notes.unshift('firewall: none configured (the config has no firewall section: no packet filter)');
   return { ok: true, notes };
 }

@@ -26,7 +26,20 @@ import { PHASES, roleRow, startOrder } from './table.js';
  * keeps the two in step). A new role is a row in table.ts plus its module here.
  */
 export const ROLES: ReadonlyMap<RoleName, Role> = new Map<RoleName, Role>(
-  [networkRole, nofirewallRole, firewallRole, statesyncRole, vrrpRole, carpRole, drbdRole, heartbeatRole, fencingRole, directorRole, realserverRole, adminRole].map((r) => [r.name, r]),
+  [
+    networkRole,
+    nofirewallRole,
+    firewallRole,
+    statesyncRole,
+    vrrpRole,
+    carpRole,
+    drbdRole,
+    heartbeatRole,
+    fencingRole,
+    directorRole,
+    realserverRole,
+    adminRole,
+  ].map((r) => [r.name, r]),
 );
 
 /** The order roles start in: by the table's phases, within a phase by each module's `after`. */
@@ -69,7 +82,11 @@ export interface RolePlan {
  * it starts after, and every role of a phase after `filter` on the filter phase's services: no
  * failover or service daemon runs before the packet filter is in its configured state.
  */
-export function planRoles(ctx: RoleContext, names: readonly RoleName[], registry: ReadonlyMap<RoleName, Role> = ROLES): RolePlan {
+export function planRoles(
+  ctx: RoleContext,
+  names: readonly RoleName[],
+  registry: ReadonlyMap<RoleName, Role> = ROLES,
+): RolePlan {
   const plan: RolePlan = { roles: [...names], files: [], checks: [], sysctls: {}, services: [] };
   const servicesOf = new Map<RoleName, string[]>();
   const filterPhase = PHASES.indexOf('filter');
@@ -81,9 +98,15 @@ export function planRoles(ctx: RoleContext, names: readonly RoleName[], registry
     plan.checks.push(...role.checks(ctx));
     Object.assign(plan.sysctls, role.sysctls(ctx));
     const phase = PHASES.indexOf(roleRow(name).phase);
-    const before = [...role.after.flatMap((r) => servicesOf.get(r) ?? []), ...(phase > filterPhase ? filterServices : [])];
+    const before = [
+      ...role.after.flatMap((r) => servicesOf.get(r) ?? []),
+      ...(phase > filterPhase ? filterServices : []),
+    ];
     const specs = role.services(ctx).map((s) => ({ ...s, dependsOn: [...new Set([...s.dependsOn, ...before])] }));
-    servicesOf.set(name, specs.map((s) => s.name));
+    servicesOf.set(
+      name,
+      specs.map((s) => s.name),
+    );
     if (phase === filterPhase) filterServices.push(...specs.map((s) => s.name));
     plan.services.push(...specs);
   }
@@ -128,7 +151,11 @@ export interface ApplyResult {
  * mode (so a failed reload leaves the running config's files in place: executable scripts stay
  * executable, secrets stay private) and report. Then the sysctls.
  */
-export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line: string) => void = () => undefined): Promise<ApplyResult> {
+export async function applyRolePlan(
+  plan: RolePlan,
+  sys: RoleSystem,
+  log: (line: string) => void = () => undefined,
+): Promise<ApplyResult> {
   const previous = new Map<string, { content: string; mode: number } | undefined>();
   for (const f of plan.files) previous.set(f.path, await sys.readFile(f.path));
   for (const f of plan.files) {
@@ -140,7 +167,10 @@ export async function applyRolePlan(plan: RolePlan, sys: RoleSystem, log: (line:
     log(`check ${c.what}: ${c.command.join(' ')}`);
     const r = await sys.run(c.command);
     log(`check ${c.what}: exit ${r.code}`);
-    if (r.code !== 0) errors.push(`${c.what}: ${c.command.join(' ')} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`);
+    if (r.code !== 0)
+      errors.push(
+        `${c.what}: ${c.command.join(' ')} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`,
+      );
   }
   if (errors.length > 0) {
     for (const [path, old] of previous) {

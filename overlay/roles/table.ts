@@ -37,19 +37,115 @@ const ALL: readonly ProfileName[] = ['director', 'firewall', 'router', 'heartbea
 const PAIR: readonly ProfileName[] = ['director', 'firewall', 'router'];
 
 export const ROLE_TABLE = [
-  { name: 'network', phase: 'link', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['iproute2'], module: 'network' },
-  { name: 'nofirewall', phase: 'filter', sections: [], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['nftables'], module: 'nofirewall' },
-  { name: 'firewall', phase: 'filter', sections: ['firewall'], runs: 'profile', profiles: { optional: ALL, required: ['firewall'] }, packages: ['nftables'], module: 'firewall' },
-  { name: 'statesync', phase: 'sync', sections: ['statesync'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['conntrackd', 'conntrack'], module: 'statesync' },
-  { name: 'vrrp', phase: 'failover', sections: ['vrrp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['keepalived'], module: 'vrrp' },
-  { name: 'carp', phase: 'failover', sections: ['carp'], runs: 'profile', profiles: { optional: PAIR, required: [] }, packages: ['ucarp'], module: 'carp' },
-  { name: 'drbd', phase: 'sync', sections: ['drbd'], runs: 'profile', profiles: { optional: ['heartbeat'], required: [] }, packages: ['drbd-utils', 'e2fsprogs'], module: 'drbd' },
-  { name: 'heartbeat', phase: 'failover', sections: ['heartbeat'], runs: 'profile', profiles: { optional: ['heartbeat'], required: ['heartbeat'] }, packages: ['heartbeat', 'cluster-glue', 'resource-agents', 'mount'], module: 'heartbeat' },
-  { name: 'fencing', phase: 'failover', sections: ['fencing'], runs: 'profile', profiles: { optional: ['heartbeat'], required: [] }, packages: ['cluster-glue'], module: 'fencing' },
+  {
+    name: 'network',
+    phase: 'link',
+    sections: [],
+    runs: 'always',
+    profiles: { optional: ALL, required: [] },
+    packages: ['iproute2'],
+    module: 'network',
+  },
+  {
+    name: 'nofirewall',
+    phase: 'filter',
+    sections: [],
+    runs: 'always',
+    profiles: { optional: ALL, required: [] },
+    packages: ['nftables'],
+    module: 'nofirewall',
+  },
+  {
+    name: 'firewall',
+    phase: 'filter',
+    sections: ['firewall'],
+    runs: 'profile',
+    profiles: { optional: ALL, required: ['firewall'] },
+    packages: ['nftables'],
+    module: 'firewall',
+  },
+  {
+    name: 'statesync',
+    phase: 'sync',
+    sections: ['statesync'],
+    runs: 'profile',
+    profiles: { optional: PAIR, required: [] },
+    packages: ['conntrackd', 'conntrack'],
+    module: 'statesync',
+  },
+  {
+    name: 'vrrp',
+    phase: 'failover',
+    sections: ['vrrp'],
+    runs: 'profile',
+    profiles: { optional: PAIR, required: [] },
+    packages: ['keepalived'],
+    module: 'vrrp',
+  },
+  {
+    name: 'carp',
+    phase: 'failover',
+    sections: ['carp'],
+    runs: 'profile',
+    profiles: { optional: PAIR, required: [] },
+    packages: ['ucarp'],
+    module: 'carp',
+  },
+  {
+    name: 'drbd',
+    phase: 'sync',
+    sections: ['drbd'],
+    runs: 'profile',
+    profiles: { optional: ['heartbeat'], required: [] },
+    packages: ['drbd-utils', 'e2fsprogs'],
+    module: 'drbd',
+  },
+  {
+    name: 'heartbeat',
+    phase: 'failover',
+    sections: ['heartbeat'],
+    runs: 'profile',
+    profiles: { optional: ['heartbeat'], required: ['heartbeat'] },
+    packages: ['heartbeat', 'cluster-glue', 'resource-agents', 'mount'],
+    module: 'heartbeat',
+  },
+  {
+    name: 'fencing',
+    phase: 'failover',
+    sections: ['fencing'],
+    runs: 'profile',
+    profiles: { optional: ['heartbeat'], required: [] },
+    packages: ['cluster-glue'],
+    module: 'fencing',
+  },
   // heartbeat may hold a director's VIPs (heartbeat + keepalived's checkers, as heartbeat + ldirectord did)
-  { name: 'director', phase: 'services', sections: ['director'], runs: 'profile', profiles: { optional: ['director', 'heartbeat'], required: ['director'] }, packages: ['keepalived', 'ipvsadm'], module: 'director' },
-  { name: 'realserver', phase: 'services', sections: ['realserver'], runs: 'profile', profiles: { optional: ['realserver'], required: ['realserver'] }, packages: [], module: 'realserver' },
-  { name: 'admin', phase: 'services', sections: ['admin'], runs: 'always', profiles: { optional: ALL, required: [] }, packages: ['dropbear-bin'], module: 'admin' },
+  {
+    name: 'director',
+    phase: 'services',
+    sections: ['director'],
+    runs: 'profile',
+    profiles: { optional: ['director', 'heartbeat'], required: ['director'] },
+    packages: ['keepalived', 'ipvsadm'],
+    module: 'director',
+  },
+  {
+    name: 'realserver',
+    phase: 'services',
+    sections: ['realserver'],
+    runs: 'profile',
+    profiles: { optional: ['realserver'], required: ['realserver'] },
+    packages: [],
+    module: 'realserver',
+  },
+  {
+    name: 'admin',
+    phase: 'services',
+    sections: ['admin'],
+    runs: 'always',
+    profiles: { optional: ALL, required: [] },
+    packages: ['dropbear-bin'],
+    module: 'admin',
+  },
 ] as const satisfies readonly RoleRow[];
 
 export type RoleName = (typeof ROLE_TABLE)[number]['name'];
@@ -64,7 +160,9 @@ export function roleRow(name: RoleName): RoleRow {
 }
 
 /** Roles a profile file may name (the others run in every image). */
-export const PROFILE_ROLE_NAMES: readonly RoleName[] = ROLE_TABLE.filter((r) => r.runs === 'profile').map((r) => r.name);
+export const PROFILE_ROLE_NAMES: readonly RoleName[] = ROLE_TABLE.filter((r) => r.runs === 'profile').map(
+  (r) => r.name,
+);
 
 /** Every top-level config section a role enforces, plus the shared ones. */
 export const ROLE_SECTIONS: readonly string[] = [...ROLE_TABLE.flatMap((r) => r.sections), ...SHARED_SECTIONS];
@@ -74,7 +172,12 @@ export function profileSections(profile: ProfileName): { needs: string[]; allows
   const rows: readonly RoleRow[] = ROLE_TABLE;
   return {
     needs: rows.filter((r) => r.profiles.required.includes(profile)).flatMap((r) => r.sections),
-    allows: [...rows.filter((r) => r.profiles.optional.includes(profile) || r.profiles.required.includes(profile)).flatMap((r) => r.sections), ...SHARED_SECTIONS],
+    allows: [
+      ...rows
+        .filter((r) => r.profiles.optional.includes(profile) || r.profiles.required.includes(profile))
+        .flatMap((r) => r.sections),
+      ...SHARED_SECTIONS,
+    ],
   };
 }
 

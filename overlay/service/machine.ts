@@ -125,7 +125,12 @@ export function describeExit(code: number | null, signal: string | null): string
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-function enter(s: ServiceSnapshot, state: ServiceState, now: number, patch: Partial<ServiceSnapshot> = {}): ServiceSnapshot {
+function enter(
+  s: ServiceSnapshot,
+  state: ServiceState,
+  now: number,
+  patch: Partial<ServiceSnapshot> = {},
+): ServiceSnapshot {
   const next: ServiceSnapshot = { ...s, ...patch, state, since: state === s.state ? s.since : now };
   // Fields that only make sense in some states.
   if (!['starting', 'started', 'ready', 'stopping'].includes(state)) delete next.pid;
@@ -146,7 +151,13 @@ function spawnFrom(s: ServiceSnapshot, now: number, patch: Partial<ServiceSnapsh
 }
 
 /** A run ended badly (non-zero exit, crash, spawn error, readiness timeout): backoff or failed. */
-function failure(spec: ServiceSpec, s: ServiceSnapshot, now: number, why: string, exit: ExitInfo | undefined): Transition {
+function failure(
+  spec: ServiceSpec,
+  s: ServiceSnapshot,
+  now: number,
+  why: string,
+  exit: ExitInfo | undefined,
+): Transition {
   const actions: ServiceAction[] = [
     { type: 'clear-timer', timer: 'readiness' },
     { type: 'clear-timer', timer: 'stable' },
@@ -174,7 +185,13 @@ function failure(spec: ServiceSpec, s: ServiceSnapshot, now: number, why: string
   };
 }
 
-function beginStop(spec: ServiceSpec, s: ServiceSnapshot, now: number, afterStop: AfterStop, reason?: string): Transition {
+function beginStop(
+  spec: ServiceSpec,
+  s: ServiceSnapshot,
+  now: number,
+  afterStop: AfterStop,
+  reason?: string,
+): Transition {
   const actions: ServiceAction[] = [
     { type: 'clear-timer', timer: 'readiness' },
     { type: 'clear-timer', timer: 'stable' },
@@ -218,17 +235,24 @@ function becomeReady(spec: ServiceSpec, s: ServiceSnapshot, now: number): Transi
 }
 
 type EventKey = Exclude<ServiceEvent['type'], 'timer'> | `timer:${TimerName}`;
-type EventOf<K extends EventKey> = K extends `timer:${infer T}` ? { type: 'timer'; timer: T } : Extract<ServiceEvent, { type: K }>;
+type EventOf<K extends EventKey> = K extends `timer:${infer T}`
+  ? { type: 'timer'; timer: T }
+  : Extract<ServiceEvent, { type: K }>;
 type Handler<K extends EventKey> = (spec: ServiceSpec, s: ServiceSnapshot, ev: EventOf<K>, now: number) => Transition;
 type Row = { [K in EventKey]?: Handler<K> };
 
 const keyOf = (ev: ServiceEvent): EventKey => (ev.type === 'timer' ? `timer:${ev.timer}` : ev.type);
 
 // Shared cells of the table.
-const toWaitingDeps: Handler<'start'> = (_spec, s, _ev, now) => ({ next: enter(s, 'waiting-deps', now, { failures: 0 }), actions: [] });
+const toWaitingDeps: Handler<'start'> = (_spec, s, _ev, now) => ({
+  next: enter(s, 'waiting-deps', now, { failures: 0 }),
+  actions: [],
+});
 const toDown: Handler<'stop'> = (_spec, s, _ev, now) => ({ next: enter(s, 'down', now), actions: [] });
-const adopt: Handler<'adopted'> = (spec, s, ev, now) => running(spec, { ...s, wasReady: ev.ready }, now, ev.pid, ev.ready);
-const alreadyDone: Handler<'already-done'> = (spec, s, _ev, now) => (spec.type === 'oneshot' ? { next: enter(s, 'done', now, { wasReady: true }), actions: [] } : same(s));
+const adopt: Handler<'adopted'> = (spec, s, ev, now) =>
+  running(spec, { ...s, wasReady: ev.ready }, now, ev.pid, ev.ready);
+const alreadyDone: Handler<'already-done'> = (spec, s, _ev, now) =>
+  spec.type === 'oneshot' ? { next: enter(s, 'done', now, { wasReady: true }), actions: [] } : same(s);
 const stopRunning: Handler<'stop'> = (spec, s, _ev, now) => beginStop(spec, s, now, 'down');
 
 /** A running process exited: a oneshot's exit 0 is done, anything else a failure of the run. */
@@ -240,14 +264,18 @@ const runExited: Handler<'exited'> = (spec, s, ev, now) => {
   if (spec.type === 'oneshot' && clean) {
     return {
       next: enter(s, 'done', now, { lastExit: exit, failures: 0, wasReady: true }),
-      actions: [...(s.state === 'ready' ? [{ type: 'clear-timer', timer: 'stable' } as const] : []), { type: 'log', message: 'finished (exit 0)' }],
+      actions: [
+        ...(s.state === 'ready' ? [{ type: 'clear-timer', timer: 'stable' } as const] : []),
+        { type: 'log', message: 'finished (exit 0)' },
+      ],
     };
   }
   return failure(spec, s, now, spec.type === 'longrun' && clean ? `exited unexpectedly (${what})` : what, exit);
 };
 
 /** A longrun that is started but not ready ran out of time (event or timer). */
-const readinessExpired = (spec: ServiceSpec, s: ServiceSnapshot, now: number): Transition => (spec.type === 'longrun' ? readinessTimedOut(spec, s, now) : same(s));
+const readinessExpired = (spec: ServiceSpec, s: ServiceSnapshot, now: number): Transition =>
+  spec.type === 'longrun' ? readinessTimedOut(spec, s, now) : same(s);
 
 /** The process being stopped exited: down, counted as a failure, or started again. */
 const stopExited: Handler<'exited'> = (spec, s, ev, now) => {
@@ -303,7 +331,10 @@ const TABLE: { readonly [S in ServiceState]: Row } = {
         { type: 'set-timer', timer: 'kill-grace', ms: spec.killGraceMs },
       ],
     }),
-    'spawn-failed': (_spec, s, _ev, now) => ({ next: enter(s, s.afterStop === 'start' ? 'waiting-deps' : 'down', now), actions: [] }),
+    'spawn-failed': (_spec, s, _ev, now) => ({
+      next: enter(s, s.afterStop === 'start' ? 'waiting-deps' : 'down', now),
+      actions: [],
+    }),
     exited: stopExited,
     'timer:kill-grace': (spec, s) =>
       s.pid === undefined
@@ -320,7 +351,10 @@ const TABLE: { readonly [S in ServiceState]: Row } = {
   },
   backoff: {
     'timer:backoff': (_spec, s, _ev, now) => spawnFrom(s, now, { restarts: s.restarts + 1 }),
-    stop: (_spec, s, _ev, now) => ({ next: enter(s, 'down', now), actions: [{ type: 'clear-timer', timer: 'backoff' }] }),
+    stop: (_spec, s, _ev, now) => ({
+      next: enter(s, 'down', now),
+      actions: [{ type: 'clear-timer', timer: 'backoff' }],
+    }),
   },
   failed: { start: toWaitingDeps, stop: toDown },
   done: { stop: toDown },

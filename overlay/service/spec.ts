@@ -58,7 +58,8 @@ export const DEFAULT_NO_RESTART_EXIT_CODE = 125;
 
 /** A spec with defaults filled in; everything the machine needs is then explicit. */
 export function defineService(
-  spec: Pick<ServiceSpec, 'name' | 'command'> & Partial<Omit<ServiceSpec, 'restart'>> & { restart?: Partial<RestartPolicy> },
+  spec: Pick<ServiceSpec, 'name' | 'command'> &
+    Partial<Omit<ServiceSpec, 'restart'>> & { restart?: Partial<RestartPolicy> },
 ): ServiceSpec {
   const type = spec.type ?? 'longrun';
   return {

@@ -67,7 +67,14 @@ function mkdirStep(path: string, mode: number, required: boolean): BootStep {
 }
 
 function symlinkStep(path: string, target: string): BootStep {
-  return { kind: 'symlink', id: `symlink:${path}`, path, target, required: false, describe: () => `link ${path} → ${target}` };
+  return {
+    kind: 'symlink',
+    id: `symlink:${path}`,
+    path,
+    target,
+    required: false,
+    describe: () => `link ${path} → ${target}`,
+  };
 }
 
 export interface EarlyBootOptions {
@@ -107,7 +114,12 @@ export function planEarlyBoot(opts: EarlyBootOptions = {}): BootStep[] {
     steps.push(mountStep('cgroup2', '/sys/fs/cgroup', 'cgroup2', ['nosuid', 'nodev', 'noexec'], false));
   }
   if (opts.modules ?? true) {
-    steps.push({ kind: 'modules', id: 'modules', required: false, describe: () => 'load modules for present hardware (modalias)' });
+    steps.push({
+      kind: 'modules',
+      id: 'modules',
+      required: false,
+      describe: () => 'load modules for present hardware (modalias)',
+    });
   }
   if (opts.hostname) {
     const name = opts.hostname;

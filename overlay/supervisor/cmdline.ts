@@ -72,7 +72,7 @@ export function parseConfigLocator(raw: string): ConfigLocator {
     const value = m[2]!;
     return m[1]!.toUpperCase() === 'LABEL' ? { kind: 'label', label: value } : { kind: 'uuid', uuid: value };
   }
-  if (/^\/dev\/[A-Za-z0-9._\/-]+$/.test(v) && !v.includes('..')) return { kind: 'device', path: v };
+  if (/^\/dev\/[A-Za-z0-9._/-]+$/.test(v) && !v.includes('..')) return { kind: 'device', path: v };
   return {
     kind: 'invalid',
     raw,
@@ -124,12 +124,17 @@ export function parseCmdline(text: string): BootParams {
     if (!key.startsWith('pillars.')) continue;
     const sub = key.slice('pillars.'.length);
     if (!KNOWN.has(sub)) {
-      params.warnings.push(`unknown kernel parameter ${key} (known: ${[...KNOWN].map((k) => 'pillars.' + k).join(', ')})`);
+      params.warnings.push(
+        `unknown kernel parameter ${key} (known: ${[...KNOWN].map((k) => 'pillars.' + k).join(', ')})`,
+      );
       continue;
     }
     switch (sub) {
       case 'config':
-        params.config = value === undefined || value === '' ? { kind: 'invalid', raw: '', message: 'pillars.config needs a value' } : parseConfigLocator(value);
+        params.config =
+          value === undefined || value === ''
+            ? { kind: 'invalid', raw: '', message: 'pillars.config needs a value' }
+            : parseConfigLocator(value);
         break;
       case 'node':
         if (value && NODE_NAME.test(value)) params.node = value;
@@ -137,10 +142,18 @@ export function parseCmdline(text: string): BootParams {
         break;
       case 'stickwait': {
         const secs = value === undefined ? NaN : Number(value);
-        if (value !== undefined && value.trim() !== '' && Number.isFinite(secs) && secs >= 0 && secs * 1000 <= MAX_STICK_WAIT_MS) {
+        if (
+          value !== undefined &&
+          value.trim() !== '' &&
+          Number.isFinite(secs) &&
+          secs >= 0 &&
+          secs * 1000 <= MAX_STICK_WAIT_MS
+        ) {
           explicitWait = Math.round(secs * 1000);
         } else {
-          params.warnings.push(`pillars.stickwait=${value ?? ''}: expected seconds between 0 and ${MAX_STICK_WAIT_MS / 1000}; ignored`);
+          params.warnings.push(
+            `pillars.stickwait=${value ?? ''}: expected seconds between 0 and ${MAX_STICK_WAIT_MS / 1000}; ignored`,
+          );
         }
         break;
       }
@@ -151,7 +164,10 @@ export function parseCmdline(text: string): BootParams {
         params.debug = value === undefined || !['0', 'no', 'false'].includes(value);
         break;
       case 'test':
-        for (const f of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const f of (value ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (!params.test.includes(f)) params.test.push(f);
         }
         break;

@@ -7,7 +7,15 @@
 import { createHash } from 'node:crypto';
 import { selectNode, type NodeConfig, type PillarsConfig, type StickConfig } from '../config/index.js';
 import type { BootParams } from './cmdline.js';
-import { discoverConfig, describeDevice, formatDiscovery, type BlockDevice, type BlockDevices, type DiscoveryClock, type ProviderName } from './discovery.js';
+import {
+  discoverConfig,
+  describeDevice,
+  formatDiscovery,
+  type BlockDevice,
+  type BlockDevices,
+  type DiscoveryClock,
+  type ProviderName,
+} from './discovery.js';
 import type { ConfigIssue } from './safe-state.js';
 
 export const STICK_MOUNT = '/mnt/stick';
@@ -33,7 +41,15 @@ export interface ConfigSource {
 }
 
 export type ConfigOutcome =
-  | { ok: true; config: PillarsConfig; body: string; nodeName: string; node: NodeConfig; how: string; source: ConfigSource }
+  | {
+      ok: true;
+      config: PillarsConfig;
+      body: string;
+      nodeName: string;
+      node: NodeConfig;
+      how: string;
+      source: ConfigSource;
+    }
   | { ok: false; reason: string; issues: ConfigIssue[]; device?: string };
 
 export const checksumOf = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
@@ -48,12 +64,23 @@ export async function loadFromMedium(
   try {
     stick = await deps.load();
   } catch (err) {
-    return { ok: false, reason: `cannot read the config on ${where.device}: ${err instanceof Error ? err.message : String(err)}`, issues: [], device: where.device };
+    return {
+      ok: false,
+      reason: `cannot read the config on ${where.device}: ${err instanceof Error ? err.message : String(err)}`,
+      issues: [],
+      device: where.device,
+    };
   }
-  if (!stick.current || !stick.result) return { ok: false, reason: `no pillars.yaml on ${where.device}`, issues: [], device: where.device };
+  if (!stick.current || !stick.result)
+    return { ok: false, reason: `no pillars.yaml on ${where.device}`, issues: [], device: where.device };
   if (!stick.result.ok) {
     const n = stick.result.issues.length;
-    return { ok: false, reason: `invalid config on ${where.device} (${n} error${n === 1 ? '' : 's'})`, issues: stick.result.issues, device: where.device };
+    return {
+      ok: false,
+      reason: `invalid config on ${where.device} (${n} error${n === 1 ? '' : 's'})`,
+      issues: stick.result.issues,
+      device: where.device,
+    };
   }
   const config = stick.result.config;
   const sel = selectNode(config, deps.macs(), nodeOverride);
@@ -65,13 +92,23 @@ export async function loadFromMedium(
     nodeName: sel.name,
     node: sel.node,
     how: sel.how,
-    source: { ...where, generation: stick.current.gen, checksum: checksumOf(stick.current.body), handEdited: stick.current.handEdited },
+    source: {
+      ...where,
+      generation: stick.current.gen,
+      checksum: checksumOf(stick.current.body),
+      handEdited: stick.current.handEdited,
+    },
   };
 }
 
 /** The whole path: discover → mount read-only → load → validate → node. Says what happens on the console. */
 export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Promise<ConfigOutcome> {
-  const found = await discoverConfig({ ...(params.config ? { config: params.config } : {}), stickWaitMs: params.stickWaitMs, devices: deps.devices, clock: deps.clock });
+  const found = await discoverConfig({
+    ...(params.config ? { config: params.config } : {}),
+    stickWaitMs: params.stickWaitMs,
+    devices: deps.devices,
+    clock: deps.clock,
+  });
   if (found.outcome !== 'found') {
     formatDiscovery(found).forEach((l) => deps.say(l));
     return { ok: false, reason: found.reason, issues: [] };
@@ -80,10 +117,21 @@ export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Pr
     await deps.mountReadOnly(found.device);
   } catch (err) {
     formatDiscovery(found).forEach((l) => deps.say(l));
-    return { ok: false, reason: `cannot mount ${describeDevice(found.device)} read-only: ${err instanceof Error ? err.message : String(err)}`, issues: [], device: found.device.path };
+    return {
+      ok: false,
+      reason: `cannot mount ${describeDevice(found.device)} read-only: ${err instanceof Error ? err.message : String(err)}`,
+      issues: [],
+      device: found.device.path,
+    };
   }
   const out = await loadFromMedium(deps, { provider: found.provider, device: found.device.path }, params.node);
-  formatDiscovery(found, out.ok ? { file: 'pillars.yaml', generation: out.source.generation, checksum: out.source.checksum } : undefined).forEach((l) => deps.say(l));
-  if (out.ok) deps.say(`pillars: node ${out.nodeName} (${out.how})${out.source.handEdited ? '; pillars.yaml was edited by hand (no generation trailer)' : ''}`);
+  formatDiscovery(
+    found,
+    out.ok ? { file: 'pillars.yaml', generation: out.source.generation, checksum: out.source.checksum } : undefined,
+  ).forEach((l) => deps.say(l));
+  if (out.ok)
+    deps.say(
+      `pillars: node ${out.nodeName} (${out.how})${out.source.handEdited ? '; pillars.yaml was edited by hand (no generation trailer)' : ''}`,
+    );
   return out;
 }

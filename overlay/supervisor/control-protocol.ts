@@ -33,8 +33,7 @@ export interface ErrorInfo {
 }
 
 export type Response =
-  | { id: RequestId | null; ok: true; result: unknown }
-  | { id: RequestId | null; ok: false; error: ErrorInfo };
+  { id: RequestId | null; ok: true; result: unknown } | { id: RequestId | null; ok: false; error: ErrorInfo };
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string; id: RequestId | null };
 
@@ -75,7 +74,10 @@ export function decodeRequest(line: string): Decoded<Request> {
   for (const k of Object.keys(v)) {
     if (!['id', 'cmd', 'args'].includes(k)) return { ok: false, error: `unknown field ${k}`, id };
   }
-  return { ok: true, value: { id, cmd: v.cmd as Command, args: (v.args as Record<string, unknown> | undefined) ?? {} } };
+  return {
+    ok: true,
+    value: { id, cmd: v.cmd as Command, args: (v.args as Record<string, unknown> | undefined) ?? {} },
+  };
 }
 
 export function encodeResponse(res: Response): string {
@@ -97,7 +99,8 @@ export function decodeResponse(line: string): Decoded<Response> {
     const e = v.error;
     const error: ErrorInfo = { message: e.message as string };
     if (typeof e.hint === 'string') error.hint = e.hint;
-    if (Array.isArray(e.details) && e.details.every((d) => typeof d === 'string')) error.details = e.details as string[];
+    if (Array.isArray(e.details) && e.details.every((d) => typeof d === 'string'))
+      error.details = e.details as string[];
     return { ok: true, value: { id, ok: false, error } };
   }
   return { ok: false, error: 'a response has ok: true with result, or ok: false with error.message', id };
@@ -137,7 +140,11 @@ export interface ControlServer {
 
 function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof ControlError) {
-    return { message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ? { details: err.details } : {}) };
+    return {
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.details ? { details: err.details } : {}),
+    };
   }
   return { message: err instanceof Error ? err.message : String(err) };
 }
@@ -182,7 +189,9 @@ export function createControlServer(opts: { path?: string; handler: Handler; mod
         });
       },
       () => {
-        sock.end(encodeResponse({ id: null, ok: false, error: { message: `request longer than ${MAX_LINE_BYTES} bytes` } }));
+        sock.end(
+          encodeResponse({ id: null, ok: false, error: { message: `request longer than ${MAX_LINE_BYTES} bytes` } }),
+        );
       },
     );
     sock.on('data', (c) => dec.push(c));
@@ -230,7 +239,11 @@ export interface RequestOptions {
 }
 
 /** One request on a fresh connection; rejects on connection errors, timeouts or garbage. */
-export function sendRequest(cmd: Command, args: Record<string, unknown> = {}, opts: RequestOptions = {}): Promise<Response> {
+export function sendRequest(
+  cmd: Command,
+  args: Record<string, unknown> = {},
+  opts: RequestOptions = {},
+): Promise<Response> {
   const path = opts.path ?? CONTROL_SOCKET;
   const id = opts.id ?? 1;
   const timeoutMs = opts.timeoutMs ?? 30_000;

@@ -73,7 +73,8 @@ function scannable(d: BlockDevice): boolean {
   return !isFloppy(d) && (d.type === 'disk' || d.type === 'part');
 }
 
-const labelIs = (d: BlockDevice, label: string) => d.label !== undefined && d.label.toUpperCase() === label.toUpperCase();
+const labelIs = (d: BlockDevice, label: string) =>
+  d.label !== undefined && d.label.toUpperCase() === label.toUpperCase();
 const isFat = (d: BlockDevice) => d.fsType !== undefined && FAT.has(d.fsType.toLowerCase());
 
 /** A device as the console shows it: "/dev/sdb1 (usb, vfat, label PILLARS, 7.5 MiB)". */
@@ -141,7 +142,9 @@ function floppyMiss(devs: BlockDevice[], label: string): string {
 function usbMiss(devs: BlockDevice[], label: string, waitedMs: number): string {
   const seen = devs.filter(scannable);
   const what = `no FAT device labelled ${label} after waiting ${secs(waitedMs)}`;
-  return seen.length === 0 ? `${what} (no USB/SATA block devices)` : `${what} (seen: ${seen.map((d) => whyNot(d, label)).join('; ')})`;
+  return seen.length === 0
+    ? `${what} (no USB/SATA block devices)`
+    : `${what} (seen: ${seen.map((d) => whyNot(d, label)).join('; ')})`;
 }
 
 /**
@@ -149,7 +152,12 @@ function usbMiss(devs: BlockDevice[], label: string, waitedMs: number): string {
  * something is still enumerating; otherwise only while something is (bounded by `settleMs`).
  * Returns whether another look is worth taking.
  */
-async function settle(devices: BlockDevices, clock: DiscoveryClock, settleMs: number, pollMs: number): Promise<boolean> {
+async function settle(
+  devices: BlockDevices,
+  clock: DiscoveryClock,
+  settleMs: number,
+  pollMs: number,
+): Promise<boolean> {
   if (!devices.enumerating) {
     await clock.sleep(settleMs);
     return true;
@@ -181,11 +189,17 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
   if (loc) {
     const shown = `pillars.config=${describeLocator(loc)}`;
     if (loc.kind === 'invalid') {
-      const reports: ProviderReport[] = [{ provider: 'kernel-parameter', outcome: 'error', detail: loc.message }, ...overridden(`${shown} is set`)];
+      const reports: ProviderReport[] = [
+        { provider: 'kernel-parameter', outcome: 'error', detail: loc.message },
+        ...overridden(`${shown} is set`),
+      ];
       return { outcome: 'error', reason: loc.message, devices: [], waitedMs: 0, reports };
     }
     if (loc.kind === 'none') {
-      const reports: ProviderReport[] = [{ provider: 'kernel-parameter', outcome: 'won', detail: `${shown}: no config by request` }, ...overridden(`${shown} is set`)];
+      const reports: ProviderReport[] = [
+        { provider: 'kernel-parameter', outcome: 'won', detail: `${shown}: no config by request` },
+        ...overridden(`${shown} is set`),
+      ];
       return { outcome: 'none', reason: `${shown} on the kernel command line`, waitedMs: 0, reports };
     }
     let devs: BlockDevice[] = [];
@@ -194,7 +208,10 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
       const hits = dropParents(devs.filter((d) => matchLocator(d, loc)));
       if (hits.length > 1) {
         const reason = `${shown} matches ${hits.length} devices: ${hits.map((d) => d.path).join(', ')} — remove all but one`;
-        const reports: ProviderReport[] = [{ provider: 'kernel-parameter', outcome: 'conflict', detail: reason }, ...overridden(`${shown} is set`)];
+        const reports: ProviderReport[] = [
+          { provider: 'kernel-parameter', outcome: 'conflict', detail: reason },
+          ...overridden(`${shown} is set`),
+        ];
         return { outcome: 'error', reason, devices: hits, waitedMs: waited(), reports };
       }
       if (hits.length === 1) {
@@ -209,7 +226,10 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
       await clock.sleep(Math.min(pollMs, deadline - clock.now()));
     }
     const reason = `${shown}: no such device after waiting ${secs(waited())}`;
-    const reports: ProviderReport[] = [{ provider: 'kernel-parameter', outcome: 'error', detail: reason }, ...overridden(`${shown} is set`)];
+    const reports: ProviderReport[] = [
+      { provider: 'kernel-parameter', outcome: 'error', detail: reason },
+      ...overridden(`${shown} is set`),
+    ];
     return { outcome: 'error', reason, devices: [], waitedMs: waited(), reports };
   }
 
@@ -228,7 +248,11 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
     if (again.all.length >= found.all.length) found = again;
   }
 
-  const kernelSkip: ProviderReport = { provider: 'kernel-parameter', outcome: 'skipped', detail: 'no pillars.config= on the kernel command line' };
+  const kernelSkip: ProviderReport = {
+    provider: 'kernel-parameter',
+    outcome: 'skipped',
+    detail: 'no pillars.config= on the kernel command line',
+  };
   if (found.all.length > 1) {
     const reason = `${found.all.length} media labelled ${label}: ${found.all.map((d) => describeDevice(d)).join(', ')} — remove all but one`;
     const reports: ProviderReport[] = [

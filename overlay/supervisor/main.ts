@@ -13,7 +13,17 @@
  * files name live processes are re-adopted, and the firewall is not touched, so a supervisor crash
  * never drops a VIP.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { release } from 'node:os';
 import { DirectoryStickFs, loadConfig, loadStickConfig, saveConfig } from '../config/index.js';
@@ -29,7 +39,15 @@ import { bb, describeFailure, exec, execOk } from '../system/exec.js';
 import { watchPowerButton } from '../system/power-button.js';
 import { createRoleFiles } from '../system/role-files.js';
 import { createLogTailer, createProcessApi, type LogTailer } from '../system/processes.js';
-import { formatStepResult, parseMounts, planEarlyBoot, runBootPlan, STATE_DIR, type BootExecutor, type BootStep } from './boot-plan.js';
+import {
+  formatStepResult,
+  parseMounts,
+  planEarlyBoot,
+  runBootPlan,
+  STATE_DIR,
+  type BootExecutor,
+  type BootStep,
+} from './boot-plan.js';
 import { parseCmdline, type BootParams } from './cmdline.js';
 import { findConfig, loadFromMedium, STICK_MOUNT, type ConfigOutcome } from './config-source.js';
 import { ControlError, createControlServer, type Request } from './control-protocol.js';
@@ -86,7 +104,13 @@ const bootExecutor: BootExecutor = {
       case 'modules': {
         const alias = readOr(`/lib/modules/${release()}/modules.alias`, '');
         if (!alias) throw new Error(`no /lib/modules/${release()}/modules.alias`);
-        const mods = [...new Set([...modulesFor(collectModaliases(), alias), ...BASE_MODULES, ...(hasFloppyController() ? ['floppy'] : [])])];
+        const mods = [
+          ...new Set([
+            ...modulesFor(collectModaliases(), alias),
+            ...BASE_MODULES,
+            ...(hasFloppyController() ? ['floppy'] : []),
+          ]),
+        ];
         // One modprobe for all (fast under emulation); when it reports a failure, one per module
         // to name the ones that are missing.
         const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
@@ -127,7 +151,11 @@ class Appliance {
   /** Seconds from kernel start to the ready line. */
   private readySeconds: number | undefined;
   /** Timeline, metric rings, snapshots and the peer's view (status page, /metrics, cluster status). */
-  private readonly nodeStatus = createNodeStatus({ status: () => this.statusJson() as StatusJsonLike, bootToReady: () => this.readySeconds, readers: systemReaders });
+  private readonly nodeStatus = createNodeStatus({
+    status: () => this.statusJson() as StatusJsonLike,
+    bootToReady: () => this.readySeconds,
+    readers: systemReaders,
+  });
 
   constructor(private readonly params: BootParams) {}
 
@@ -182,12 +210,17 @@ class Appliance {
   }
 
   /** Admit, plan, check and apply the roles of a validated config; errors on failure. */
-  private async prepare(o: Configured['outcome']): Promise<Configured | { reason: string; errors: { path?: string; message: string }[] }> {
+  private async prepare(
+    o: Configured['outcome'],
+  ): Promise<Configured | { reason: string; errors: { path?: string; message: string }[] }> {
     const image = this.image();
     if (typeof image === 'string') return { reason: image, errors: [] };
     const admitted = admitConfig(o.config, image);
     if (!admitted.ok) return { reason: admitted.reason, errors: admitted.issues };
-    const failed = (errors: string[]) => ({ reason: `the roles for node ${o.nodeName} failed their checks`, errors: errors.map((m) => ({ message: m })) });
+    const failed = (errors: string[]) => ({
+      reason: `the roles for node ${o.nodeName} failed their checks`,
+      errors: errors.map((m) => ({ message: m })),
+    });
     const sel = selectRoles(o.config);
     if (sel.missing.length > 0) return failed([`roles ${sel.missing.join(', ')} are not in this image`]);
     this.debug(`roles: ${sel.run.join(', ')}`);
@@ -213,7 +246,15 @@ class Appliance {
       if (r.code !== 0) return failed([`network: ${describeFailure(script.command, r)}`]);
     }
     this.debug('applying the other roles');
-    const applied = await applyRolePlan({ ...plan, files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)), checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)) }, roleSystem, (l) => this.debug(l));
+    const applied = await applyRolePlan(
+      {
+        ...plan,
+        files: plan.files.filter((f) => !netPlan.files.some((n) => n.path === f.path)),
+        checks: plan.checks.filter((c) => !netPlan.checks.some((n) => n.what === c.what)),
+      },
+      roleSystem,
+      (l) => this.debug(l),
+    );
     if (!applied.ok) return failed(applied.errors);
     // Console login: only with the hash from the config; root stays locked otherwise.
     const hash = o.config.admin?.console_password_hash;
@@ -247,25 +288,38 @@ class Appliance {
       ).catch((err) => this.say(`pillars: WARNING: event FIFO: ${message(err)}`));
     }
 
-    const sup = createSupervisor(c.plan.services, { clock: systemClock, processes: createProcessApi(), store: createFileStateStore() });
+    const sup = createSupervisor(c.plan.services, {
+      clock: systemClock,
+      processes: createProcessApi(),
+      store: createFileStateStore(),
+    });
     this.supervisor = sup;
-    this.tailer = createLogTailer(c.plan.services.map((s) => s.name), (svc, stream, line) => sup.log(svc, stream, line));
+    this.tailer = createLogTailer(
+      c.plan.services.map((s) => s.name),
+      (svc, stream, line) => sup.log(svc, stream, line),
+    );
     const required = c.plan.services.map((s) => s.name);
     const roles = shownRoles(c.plan).join(', ');
     const check = () => {
       const st = sup.status();
-      if (!this.announced && required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))) {
+      if (
+        !this.announced &&
+        required.every((n) => ['ready', 'done'].includes(st.services.find((s) => s.name === n)?.state ?? ''))
+      ) {
         this.announced = true;
         this.readySeconds ??= uptime();
         this.say(`pillars: ready in ${uptime().toFixed(2)}s (node ${c.outcome.nodeName}, roles: ${roles})`);
-        if (!c.outcome.config.admin?.console_password_hash) this.say('pillars: no console login (admin.console_password_hash is not set in the config)');
+        if (!c.outcome.config.admin?.console_password_hash)
+          this.say('pillars: no console login (admin.console_password_hash is not set in the config)');
       }
     };
     sup.subscribe((ev) => this.nodeStatus.onSupervisorEvent(ev));
     sup.subscribe((ev) => {
       if (ev.type === 'state') {
-        if (ev.to === 'failed' || ev.to === 'backoff') this.say(`pillars: service ${ev.service}: ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`);
-        if (ev.from === 'backoff' || (ev.from === 'ready' && ev.to !== 'stopping')) this.say(`pillars: service ${ev.service}: ${ev.from} → ${ev.to}`);
+        if (ev.to === 'failed' || ev.to === 'backoff')
+          this.say(`pillars: service ${ev.service}: ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`);
+        if (ev.from === 'backoff' || (ev.from === 'ready' && ev.to !== 'stopping'))
+          this.say(`pillars: service ${ev.service}: ${ev.from} → ${ev.to}`);
         check();
       }
     });
@@ -303,7 +357,12 @@ class Appliance {
     this.peerChannel?.server.close();
     this.peerChannel = undefined;
     if (!plan) return;
-    const server = startPeerServer({ ...plan.listen, key: plan.key, snapshot: () => this.nodeStatus.snapshot(), log: (l) => this.say(l) });
+    const server = startPeerServer({
+      ...plan.listen,
+      key: plan.key,
+      snapshot: () => this.nodeStatus.snapshot(),
+      log: (l) => this.say(l),
+    });
     this.peerChannel = { key, server };
   }
 
@@ -316,7 +375,12 @@ class Appliance {
     if (!listen) return;
     const server = startStatusPage(
       listen,
-      { node: () => this.running?.outcome.nodeName, text: () => this.statusText().split('\n'), json: () => this.statusJson(), view: this.nodeStatus },
+      {
+        node: () => this.running?.outcome.nodeName,
+        text: () => this.statusText().split('\n'),
+        json: () => this.statusJson(),
+        view: this.nodeStatus,
+      },
       (l) => this.say(l),
     );
     this.statusPage = { listen, server };
@@ -352,9 +416,13 @@ class Appliance {
       case 'logs': {
         const name = typeof args.service === 'string' ? args.service : undefined;
         const n = typeof args.lines === 'number' ? args.lines : 200;
-        if (name === undefined || name === 'supervisor') return { lines: this.bootLog.tail(n).map((l) => ({ ...l, service: 'supervisor' })) };
+        if (name === undefined || name === 'supervisor')
+          return { lines: this.bootLog.tail(n).map((l) => ({ ...l, service: 'supervisor' })) };
         if (!this.supervisor || !this.supervisor.order().includes(name)) {
-          throw new ControlError(`no service ${name}`, `services: supervisor${this.supervisor ? ', ' + this.supervisor.order().join(', ') : ''}`);
+          throw new ControlError(
+            `no service ${name}`,
+            `services: supervisor${this.supervisor ? ', ' + this.supervisor.order().join(', ') : ''}`,
+          );
         }
         return { lines: this.supervisor.logs(name, n).map((l) => ({ ...l, service: name })) };
       }
@@ -381,7 +449,10 @@ class Appliance {
           load: async () => {
             const body = await readFile(file, 'utf8');
             const name = file.slice(file.lastIndexOf('/') + 1);
-            return { current: { body, gen: 0, source: file, handEdited: true, notes: [] }, result: loadConfig(body, name) };
+            return {
+              current: { body, gen: 0, source: file, handEdited: true, notes: [] },
+              result: loadConfig(body, name),
+            };
           },
         },
         { provider: 'kernel-parameter', device: file },
@@ -389,15 +460,29 @@ class Appliance {
       );
     } else {
       const device = this.running?.outcome.source.device ?? '';
-      o = await loadFromMedium({ macs, load: () => loadStickConfig(new DirectoryStickFs(STICK_MOUNT)) }, { provider: this.running?.outcome.source.provider ?? 'usb-sata', device }, this.params.node);
+      o = await loadFromMedium(
+        { macs, load: () => loadStickConfig(new DirectoryStickFs(STICK_MOUNT)) },
+        { provider: this.running?.outcome.source.provider ?? 'usb-sata', device },
+        this.params.node,
+      );
     }
-    if (!o.ok) throw new ControlError(`reload refused, the running config stays: ${o.reason}`, undefined, o.issues.map((i) => formatIssue(i)));
-    if (this.running && o.source.checksum === this.running.outcome.source.checksum) return { message: 'config unchanged' };
+    if (!o.ok)
+      throw new ControlError(
+        `reload refused, the running config stays: ${o.reason}`,
+        undefined,
+        o.issues.map((i) => formatIssue(i)),
+      );
+    if (this.running && o.source.checksum === this.running.outcome.source.checksum)
+      return { message: 'config unchanged' };
     this.nodeStatus.markManual('pillarsctl reload');
     const prepared = await this.prepare(o);
     if ('errors' in prepared) {
       // applyRolePlan has put the running config's files back.
-      throw new ControlError(`reload refused, the running config stays: ${prepared.reason}`, undefined, prepared.errors.map((e) => formatIssue(e)));
+      throw new ControlError(
+        `reload refused, the running config stays: ${prepared.reason}`,
+        undefined,
+        prepared.errors.map((e) => formatIssue(e)),
+      );
     }
     const old = this.supervisor;
     if (old) {
@@ -412,7 +497,9 @@ class Appliance {
     this.announced = false;
     await this.startServices(prepared);
     this.servePeerChannel(o);
-    this.say(`pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`);
+    this.say(
+      `pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`,
+    );
     return { message: `reloaded (generation ${o.source.generation})` };
   }
 
@@ -432,7 +519,10 @@ class Appliance {
       await exec(bb('sync'));
     } finally {
       const back = await exec(bb('mount', '-o', 'remount,ro,async', STICK_MOUNT));
-      if (back.code !== 0) this.say(`pillars: WARNING: stick stays read-write: ${describeFailure(['mount', '-o', 'remount,ro,async', STICK_MOUNT], back)}`);
+      if (back.code !== 0)
+        this.say(
+          `pillars: WARNING: stick stays read-write: ${describeFailure(['mount', '-o', 'remount,ro,async', STICK_MOUNT], back)}`,
+        );
     }
     r.outcome.source.generation = gen;
     this.say(`pillars: saved the running config to ${r.outcome.source.device} as generation ${gen}`);
@@ -522,7 +612,10 @@ async function main(): Promise<void> {
   } catch (err) {
     app.say(`pillars: WARNING: control socket: ${message(err)}`);
   }
-  watchPowerButton(() => void app.shutdown('poweroff', 'power button'), (l) => app.say(`pillars: ${l}`));
+  watchPowerButton(
+    () => void app.shutdown('poweroff', 'power button'),
+    (l) => app.say(`pillars: ${l}`),
+  );
 
   if (!boot.ok) {
     await app.enterSafeState(`early boot failed: ${boot.failures.join('; ')}`, []);
@@ -539,7 +632,6 @@ async function main(): Promise<void> {
   });
   await app.configure(outcome);
 }
-
 
 void main().catch((err) => {
   systemConsole().line(`pillars: supervisor failed: ${message(err)}`);

@@ -38,7 +38,7 @@ export function globToRegExp(glob: string): RegExp {
       if (negate) body = body.slice(1);
       re += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
       i = end;
-    } else re += c.replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&');
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return new RegExp(re + '$');
 }

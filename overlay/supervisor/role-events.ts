@@ -5,7 +5,13 @@
  * pure (`eventEffects`); `openEventFifo` reads the FIFO.
  */
 import { constants, createReadStream, existsSync, openSync } from 'node:fs';
-import { eventService, parseEventLine, splitEventLines, type PillarsEvent, type ServiceAddress } from '../roles/keepalived/events.js';
+import {
+  eventService,
+  parseEventLine,
+  splitEventLines,
+  type PillarsEvent,
+  type ServiceAddress,
+} from '../roles/keepalived/events.js';
 import { BUSYBOX, exec } from '../system/exec.js';
 import type { InfoValue } from './supervisor.js';
 
@@ -23,13 +29,28 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
   const service = eventService(ev);
   switch (ev.type) {
     case 'instance':
-      return { service, ready: true, annotate: { key: `vrrp.${ev.name}`, value: ev.state }, console: `pillars: vrrp ${ev.name} ${ev.state} (priority ${ev.priority})` };
+      return {
+        service,
+        ready: true,
+        annotate: { key: `vrrp.${ev.name}`, value: ev.state },
+        console: `pillars: vrrp ${ev.name} ${ev.state} (priority ${ev.priority})`,
+      };
     case 'instance-priority':
       return { service, ready: true, annotate: { key: `vrrp.${ev.name}.priority`, value: ev.priority } };
     case 'group':
-      return { service, ready: true, annotate: { key: `vrrp-group.${ev.name}`, value: ev.state }, console: `pillars: vrrp group ${ev.name} ${ev.state}` };
+      return {
+        service,
+        ready: true,
+        annotate: { key: `vrrp-group.${ev.name}`, value: ev.state },
+        console: `pillars: vrrp group ${ev.name} ${ev.state}`,
+      };
     case 'virtual-server':
-      return { service, ready: false, annotate: { key: `lvs.${addr(ev.service)}`, value: ev.up ? 'UP' : 'DOWN' }, console: `pillars: lvs ${addr(ev.service)} ${ev.up ? 'UP' : 'DOWN'}` };
+      return {
+        service,
+        ready: false,
+        annotate: { key: `lvs.${addr(ev.service)}`, value: ev.up ? 'UP' : 'DOWN' },
+        console: `pillars: lvs ${addr(ev.service)} ${ev.up ? 'UP' : 'DOWN'}`,
+      };
     case 'real-server':
       return {
         service,
@@ -38,12 +59,27 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
         console: `pillars: lvs ${addr(ev.service)} real server ${addr(ev.server)} ${ev.up ? 'UP' : 'DOWN'}`,
       };
     case 'carp':
-      return { service, ready: true, annotate: { key: `carp.${ev.interface}/${ev.vhid}`, value: ev.state }, console: `pillars: carp ${ev.interface}/${ev.vhid} ${ev.state}` };
+      return {
+        service,
+        ready: true,
+        annotate: { key: `carp.${ev.interface}/${ev.vhid}`, value: ev.state },
+        console: `pillars: carp ${ev.interface}/${ev.vhid} ${ev.state}`,
+      };
     case 'heartbeat-group':
       // The status keeps the time of the change: "heartbeat.web: ACQUIRED since …" is who holds the group since when.
-      return { service, ready: false, annotate: { key: `heartbeat.${ev.name}`, value: ev.state === 'ACQUIRED' ? 'HELD' : 'RELEASED' }, console: `pillars: heartbeat group ${ev.name} ${ev.state}` };
+      return {
+        service,
+        ready: false,
+        annotate: { key: `heartbeat.${ev.name}`, value: ev.state === 'ACQUIRED' ? 'HELD' : 'RELEASED' },
+        console: `pillars: heartbeat group ${ev.name} ${ev.state}`,
+      };
     case 'drbd':
-      return { service, ready: false, annotate: { key: `drbd.${ev.resource}`, value: ev.state }, console: `pillars: drbd ${ev.resource} ${ev.state}` };
+      return {
+        service,
+        ready: false,
+        annotate: { key: `drbd.${ev.resource}`, value: ev.state },
+        console: `pillars: drbd ${ev.resource} ${ev.state}`,
+      };
   }
 }
 
@@ -51,7 +87,11 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
  * Create the FIFO if needed and read it for the life of the supervisor. Opened read-write, so
  * the reader never sees end-of-file when a writer goes away and opening never blocks.
  */
-export async function openEventFifo(path: string, onEvent: (ev: PillarsEvent) => void, log: (line: string) => void): Promise<void> {
+export async function openEventFifo(
+  path: string,
+  onEvent: (ev: PillarsEvent) => void,
+  log: (line: string) => void,
+): Promise<void> {
   if (!existsSync(path)) {
     const r = await exec([BUSYBOX, 'mkfifo', '-m', '0600', path]);
     if (r.code !== 0) throw new Error(`mkfifo ${path}: ${r.stderr.trim()}`);

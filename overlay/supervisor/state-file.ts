@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistedService, StateStore } from './supervisor.js';
-import { isSameLiveProcess, parseProcStat } from '../system/proc-stat.js';
 
 export { isSameLiveProcess, parseProcStat, type ProcStat } from '../system/proc-stat.js';
 
@@ -73,4 +72,3 @@ export function createFileStateStore(dir = SERVICE_STATE_DIR): StateStore {
     },
   };
 }
-

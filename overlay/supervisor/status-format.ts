@@ -22,8 +22,10 @@ function detail(s: ServiceStatus, now: number): string {
   if (s.restarts > 0) parts.push(`${s.restarts} restart${s.restarts === 1 ? '' : 's'}`);
   if (s.lastExit && s.state !== 'done') parts.push(`last ${describeExit(s.lastExit.code, s.lastExit.signal)}`);
   // Role states (vrrp.VI_1=MASTER) with how long ago they last changed.
-  for (const [k, v] of Object.entries(s.info)) parts.push(`${k}=${String(v.value)} for ${formatDuration(now - v.since)}`);
-  if (s.state === 'backoff' && s.nextStartAt !== undefined) parts.push(`next try in ${formatDuration(s.nextStartAt - now + 999)}`);
+  for (const [k, v] of Object.entries(s.info))
+    parts.push(`${k}=${String(v.value)} for ${formatDuration(now - v.since)}`);
+  if (s.state === 'backoff' && s.nextStartAt !== undefined)
+    parts.push(`next try in ${formatDuration(s.nextStartAt - now + 999)}`);
   if (s.reason && s.state !== 'ready' && s.state !== 'done') parts.push(s.reason);
   return parts.join(', ');
 }

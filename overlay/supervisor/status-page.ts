@@ -38,10 +38,16 @@ export async function respond(method: string, url: string, src: StatusSource, ac
       return { status: 200, type: 'application/json', body: JSON.stringify(await src.json()) + '\n' };
     case '/node': {
       const n = src.node();
-      return n ? { status: 200, type: 'text/plain', body: `${n}\n` } : { status: 503, type: 'text/plain', body: 'unconfigured\n' };
+      return n
+        ? { status: 200, type: 'text/plain', body: `${n}\n` }
+        : { status: 503, type: 'text/plain', body: 'unconfigured\n' };
     }
     default:
-      return { status: 404, type: 'text/plain', body: `not found: try /, /status.json${src.view ? ', /metrics, /cluster.json' : ''} or /node\n` };
+      return {
+        status: 404,
+        type: 'text/plain',
+        body: `not found: try /, /status.json${src.view ? ', /metrics, /cluster.json' : ''} or /node\n`,
+      };
   }
 }
 
@@ -57,7 +63,12 @@ export function startStatusPage(listen: string, src: StatusSource, log: (line: s
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     respond(req.method ?? 'GET', req.url ?? '/', src, req.headers.accept).then(
       (r) => {
-        res.writeHead(r.status, { ...r.headers, 'content-type': r.type, 'content-length': Buffer.byteLength(r.body), connection: 'close' });
+        res.writeHead(r.status, {
+          ...r.headers,
+          'content-type': r.type,
+          'content-length': Buffer.byteLength(r.body),
+          connection: 'close',
+        });
         res.end(req.method === 'HEAD' ? undefined : r.body);
       },
       (err: unknown) => {

@@ -24,7 +24,14 @@ export function statusJson(v: ApplianceView): Record<string, unknown> {
   return {
     supervisor: v.supervisor,
     config: r
-      ? { state: 'configured', node: r.outcome.nodeName, how: r.outcome.how, roles: shownRoles(r.plan), notes: [...r.notes], source: r.outcome.source }
+      ? {
+          state: 'configured',
+          node: r.outcome.nodeName,
+          how: r.outcome.how,
+          roles: shownRoles(r.plan),
+          notes: [...r.notes],
+          source: r.outcome.source,
+        }
       : { state: 'unconfigured', reason: v.unconfigured?.reason ?? 'starting', issues: v.unconfigured?.issues ?? [] },
     services: v.services?.services ?? [],
     at: v.at,
@@ -42,7 +49,8 @@ export function statusText(v: ApplianceView): string {
     for (const note of r.notes) lines.push(note);
   } else {
     lines.push(`UNCONFIGURED — ${v.unconfigured?.reason ?? 'starting'}`);
-    for (const l of renderUnconfiguredMessage('', v.unconfigured?.issues ?? []).slice(1, -1)) lines.push(l.replace(/^pillars: {3}/, '  '));
+    for (const l of renderUnconfiguredMessage('', v.unconfigured?.issues ?? []).slice(1, -1))
+      lines.push(l.replace(/^pillars: {3}/, '  '));
     lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
   }
   if (v.services) lines.push('', ...formatStatus(v.services));

@@ -27,10 +27,9 @@ import {
   type ServiceSpec,
   type ServiceState,
   type ServiceType,
-  type Signal,
   type TimerName,
 } from '../service/index.js';
-import type { ProcessApi, SpawnIo, SpawnedProcess } from '../service/process.js';
+import type { ProcessApi } from '../service/process.js';
 
 export type { ProcessApi, SpawnIo, SpawnedProcess } from '../service/process.js';
 
@@ -323,7 +322,11 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
         try {
           processes.kill(a.pid, a.signal);
         } catch (err) {
-          log(name, 'supervisor', `${a.signal} to process group ${a.pid} failed: ${err instanceof Error ? err.message : String(err)}`);
+          log(
+            name,
+            'supervisor',
+            `${a.signal} to process group ${a.pid} failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
         return;
       case 'set-timer':

@@ -42,7 +42,9 @@ export function startTestChannel(device: string, log: (line: string) => void): v
   const split = createLineSplitter((line) => {
     const req = parseRunLine(line);
     if (!req) return;
-    void exec([BUSYBOX, 'sh', '-c', `${req.command} 2>&1`], { timeoutMs: 120_000 }).then((r) => reply(formatReturn(req.id, r.code, r.stdout + r.stderr)));
+    void exec([BUSYBOX, 'sh', '-c', `${req.command} 2>&1`], { timeoutMs: 120_000 }).then((r) =>
+      reply(formatReturn(req.id, r.code, r.stdout + r.stderr)),
+    );
   });
   const stream = createReadStream(device, { encoding: 'utf8' });
   stream.on('data', (d) => split.write(d as string));

@@ -38,7 +38,6 @@ export interface BlockDevices {
   enumerating?(): Promise<boolean>;
 }
 
-
 /** `/dev/sda1: LABEL="PILLARS" UUID="1234-ABCD" TYPE="vfat"` (blkid's default output) → fields. */
 export function parseBlkidLine(line: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -137,7 +136,16 @@ export function usbStoragePending(sys: SysReader = realSys): string[] {
     const hasDisk = sys
       .list(dir)
       .filter((h) => /^host\d+$/.test(h))
-      .some((h) => sys.list(`${dir}/${h}`).filter((t) => t.startsWith('target')).some((t) => sys.list(`${dir}/${h}/${t}`).some((lun) => /^\d+:\d+:\d+:\d+$/.test(lun) && sys.list(`${dir}/${h}/${t}/${lun}/block`).length > 0)));
+      .some((h) =>
+        sys
+          .list(`${dir}/${h}`)
+          .filter((t) => t.startsWith('target'))
+          .some((t) =>
+            sys
+              .list(`${dir}/${h}/${t}`)
+              .some((lun) => /^\d+:\d+:\d+:\d+$/.test(lun) && sys.list(`${dir}/${h}/${t}/${lun}/block`).length > 0),
+          ),
+      );
     if (!hasDisk) pending.push(iface);
   }
   return pending;
@@ -157,9 +165,11 @@ export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: str
         // A drive with no medium (card reader) has size 0: nothing to probe. A floppy drive shows
         // its size only once opened, so it is always probed (and its size read again).
         const floppy = d.bus === 'floppy';
-        const info = d.size > 0 || floppy ? await run([...blkid, '-c', '/dev/null', path], { timeoutMs: 10_000 }) : undefined;
+        const info =
+          d.size > 0 || floppy ? await run([...blkid, '-c', '/dev/null', path], { timeoutMs: 10_000 }) : undefined;
         const f = info && info.code === 0 ? parseBlkidLine(info.stdout.trim().split('\n')[0] ?? '') : {};
-        const size = floppy && d.size === 0 ? Number((sys.read(`/sys/block/${d.name}/size`) ?? '0').trim()) * 512 : d.size;
+        const size =
+          floppy && d.size === 0 ? Number((sys.read(`/sys/block/${d.name}/size`) ?? '0').trim()) * 512 : d.size;
         out.push({
           name: d.name,
           path,

@@ -66,7 +66,11 @@ export const exec: Exec = (argv, opts = {}) =>
   });
 
 /** Run and throw (naming the command) unless it exits 0. */
-export async function execOk(argv: readonly string[], opts?: { input?: string; timeoutMs?: number }, run: Exec = exec): Promise<ExecResult> {
+export async function execOk(
+  argv: readonly string[],
+  opts?: { input?: string; timeoutMs?: number },
+  run: Exec = exec,
+): Promise<ExecResult> {
   const r = await run(argv, opts);
   if (r.code !== 0) throw new Error(describeFailure(argv, r));
   return r;
@@ -76,7 +80,10 @@ export const BUSYBOX = '/usr/bin/busybox';
 export const bb = (applet: string, ...args: string[]): string[] => [BUSYBOX, applet, ...args];
 
 /** Run with the caller's stdin/stdout/stderr; resolves with the exit code (127: cannot start). */
-export function execInherit(argv: readonly string[], onError: (message: string) => void = () => undefined): Promise<number> {
+export function execInherit(
+  argv: readonly string[],
+  onError: (message: string) => void = () => undefined,
+): Promise<number> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, { stdio: 'inherit' });
@@ -92,7 +99,10 @@ export function execInherit(argv: readonly string[], onError: (message: string) 
  * Start a program as the leader of its own process group, its output going to open files, not
  * pipes (a daemon must outlive the supervisor). Throws when it cannot start.
  */
-export function spawnDetached(argv: readonly string[], opts: { stdout: number; stderr: number; env?: Record<string, string>; cwd?: string }): ChildProcess & { pid: number } {
+export function spawnDetached(
+  argv: readonly string[],
+  opts: { stdout: number; stderr: number; env?: Record<string, string>; cwd?: string },
+): ChildProcess & { pid: number } {
   const [cmd, ...args] = argv;
   const child = spawn(cmd!, args, {
     detached: true,

@@ -55,7 +55,9 @@ export function listNics(root = '/sys/class/net'): Nic[] {
       continue;
     }
     try {
-      const mac = readFileSync(join(root, name, 'address'), 'utf8').trim().toLowerCase();
+      const mac = readFileSync(join(root, name, 'address'), 'utf8')
+        .trim()
+        .toLowerCase();
       if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac) && mac !== '00:00:00:00:00:00') out.push({ name, mac });
     } catch {
       /* no address */

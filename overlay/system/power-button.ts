@@ -21,7 +21,11 @@ export function parseInputEvents(buf: Buffer): { events: InputEvent[]; rest: Buf
   const events: InputEvent[] = [];
   let off = 0;
   while (off + INPUT_EVENT_SIZE <= buf.length) {
-    events.push({ type: buf.readUInt16LE(off + 16), code: buf.readUInt16LE(off + 18), value: buf.readInt32LE(off + 20) });
+    events.push({
+      type: buf.readUInt16LE(off + 16),
+      code: buf.readUInt16LE(off + 18),
+      value: buf.readInt32LE(off + 20),
+    });
     off += INPUT_EVENT_SIZE;
   }
   return { events, rest: buf.subarray(off) };

@@ -35,7 +35,12 @@ export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
       const out = openSync(logFile(logDir, spec.name, 'stdout'), 'a', 0o600);
       const err = openSync(logFile(logDir, spec.name, 'stderr'), 'a', 0o600);
       try {
-        const child = spawnDetached(spec.command, { stdout: out, stderr: err, ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+        const child = spawnDetached(spec.command, {
+          stdout: out,
+          stderr: err,
+          ...(spec.env ? { env: spec.env } : {}),
+          ...(spec.cwd ? { cwd: spec.cwd } : {}),
+        });
         const pid = child.pid;
         child.on('error', () => undefined);
         child.on('exit', (code, signal) => listener?.(pid, code, signal));
@@ -80,7 +85,11 @@ export function createLogTailer(
   const files: Array<{ path: string; offset: number; split: LineSplitter }> = [];
   for (const s of services) {
     for (const stream of ['stdout', 'stderr'] as const) {
-      files.push({ path: logFile(logDir, s, stream), offset: 0, split: createLineSplitter((l) => onLine(s, stream, l)) });
+      files.push({
+        path: logFile(logDir, s, stream),
+        offset: 0,
+        split: createLineSplitter((l) => onLine(s, stream, l)),
+      });
     }
   }
   const buf = Buffer.alloc(64 * 1024);

@@ -16,7 +16,9 @@ export class RenderRefused extends Error {
     readonly value: string,
     why: string,
   ) {
-    super(`${language}: refusing to render ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)}: ${why}`);
+    super(
+      `${language}: refusing to render ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)}: ${why}`,
+    );
     this.name = 'RenderRefused';
   }
 }
@@ -49,7 +51,8 @@ export function keepalivedValue(v: unknown): string {
   refuseControl('keepalived', s);
   if (s === '') throw new RenderRefused('keepalived', s, 'an empty value is not allowed');
   if (/[\\{}$]/.test(s)) throw new RenderRefused('keepalived', s, 'backslashes, braces and $ are not allowed');
-  if (s.includes('"') && s.includes("'")) throw new RenderRefused('keepalived', s, 'a value cannot hold both kinds of quote');
+  if (s.includes('"') && s.includes("'"))
+    throw new RenderRefused('keepalived', s, 'a value cannot hold both kinds of quote');
   // A bare word never starts with @ (a conditional line) or ~ (~SEQ, ~LST).
   if (/^[A-Za-z0-9_.:/%+=,-][A-Za-z0-9_.:/@%+=,-]*$/.test(s)) return s;
   return s.includes('"') ? `'${s}'` : `"${s}"`;
@@ -78,7 +81,8 @@ export function nftValue(v: unknown): string {
 export function haToken(v: unknown): string {
   const s = String(v);
   refuseControl('ha', s);
-  if (s === '' || /[\s#]/.test(s)) throw new RenderRefused('ha', s, 'whitespace and # are not allowed in a heartbeat token');
+  if (s === '' || /[\s#]/.test(s))
+    throw new RenderRefused('ha', s, 'whitespace and # are not allowed in a heartbeat token');
   return s;
 }
 
@@ -93,7 +97,16 @@ const ESCAPERS: Readonly<Record<OutputLanguage, (v: unknown) => string>> = {
  * Compile an ejs template whose `<%= %>` outputs are escaped for `language`. The locals are
  * destructured from `it` (strict mode: no `with`), as the existing templates use them.
  */
-export function compileTemplate<T extends Record<string, unknown>>(template: string, language: OutputLanguage, locals: readonly (keyof T & string)[]): (data: T) => string {
-  const fn = ejs.compile(template, { escape: ESCAPERS[language], strict: true, localsName: 'it', destructuredLocals: [...locals] });
+export function compileTemplate<T extends Record<string, unknown>>(
+  template: string,
+  language: OutputLanguage,
+  locals: readonly (keyof T & string)[],
+): (data: T) => string {
+  const fn = ejs.compile(template, {
+    escape: ESCAPERS[language],
+    strict: true,
+    localsName: 'it',
+    destructuredLocals: [...locals],
+  });
   return (data: T) => fn(data);
 }

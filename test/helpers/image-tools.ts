@@ -46,8 +46,13 @@ export function findRootfsTar(pkg: string, dir = rootfsCacheDir()): string | und
 export async function imageRootfs(pkg = 'keepalived', profile?: string): Promise<string> {
   let tar = findRootfsTar(pkg);
   if (!tar) {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', ...(profile ? ['--profile', profile] : [])], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`pillars build failed (exit ${r.status}) while looking for a rootfs with ${pkg}`);
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'pillars.mjs'), 'build', ...(profile ? ['--profile', profile] : [])],
+      { stdio: 'inherit' },
+    );
+    if (r.status !== 0)
+      throw new Error(`pillars build failed (exit ${r.status}) while looking for a rootfs with ${pkg}`);
     tar = findRootfsTar(pkg);
     if (!tar) throw new Error(`no rootfs tar with ${pkg} in ${rootfsCacheDir()} after pillars build`);
   }
@@ -115,7 +120,11 @@ export async function keepalivedConfigTest(conf: string, interfaces: readonly st
   writeFileSync(hostPath, conf);
   try {
     return await withNetns({ interfaces }, async (ns) => {
-      const r: RunResult = await run('ip', ['netns', 'exec', ns, 'chroot', rootfs, 'keepalived', '-t', '-f', `/tmp/${name}`], { allowFailure: true, timeoutMs: 30_000 });
+      const r: RunResult = await run(
+        'ip',
+        ['netns', 'exec', ns, 'chroot', rootfs, 'keepalived', '-t', '-f', `/tmp/${name}`],
+        { allowFailure: true, timeoutMs: 30_000 },
+      );
       return { ok: r.code === 0, code: r.code, output: (r.stderr + r.stdout).trim() };
     });
   } finally {

@@ -27,20 +27,35 @@ describe('boot to ready (director image, TCG)', () => {
   it('kernel + initrd directly', async () => {
     const s = await bootToReady({
       name: 'direct',
-      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+      boot: {
+        kind: 'kernel',
+        kernel: imagePath('director', 'vmlinuz'),
+        initrd: imagePath('director', 'initrd.img'),
+        append: 'console=ttyS0,115200n8 quiet panic=-1',
+      },
     });
     expect(s).toBeGreaterThan(0);
   });
 
   it('ISO as a CD with SeaBIOS (BIOS)', async () => {
-    expect(await bootToReady({ name: 'cd-bios', boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+    expect(
+      await bootToReady({ name: 'cd-bios', boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') } }),
+    ).toBeGreaterThan(0);
   });
 
   it('ISO as a CD with OVMF (UEFI)', async () => {
-    expect(await bootToReady({ name: 'cd-uefi', firmware: 'uefi', boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+    expect(
+      await bootToReady({
+        name: 'cd-uefi',
+        firmware: 'uefi',
+        boot: { kind: 'cdrom', iso: imagePath('director', 'pillars.iso') },
+      }),
+    ).toBeGreaterThan(0);
   });
 
   it('ISO written to a USB stick (BIOS)', async () => {
-    expect(await bootToReady({ name: 'usb-bios', boot: { kind: 'usb-disk', image: imagePath('director', 'pillars.iso') } })).toBeGreaterThan(0);
+    expect(
+      await bootToReady({ name: 'usb-bios', boot: { kind: 'usb-disk', image: imagePath('director', 'pillars.iso') } }),
+    ).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,8 @@ import { imagePath, outRoot, root } from './image.js';
 import type { Manifest } from '../../builder/stages/manifest.js';
 import { readElf } from '../../builder/archive/elf.js';
 
-const pillars = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const pillars = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const manifest = () => JSON.parse(readFileSync(imagePath('director', 'manifest.json'), 'utf8')) as Manifest;
 const cacheDir = process.env.PILLARS_CACHE ?? join(homedir(), '.cache', 'pillars');
 
@@ -39,7 +40,15 @@ describe('image contents', () => {
   });
 
   it('carries the role daemons, Node and a pruned kernel module set', () => {
-    for (const f of ['usr/sbin/keepalived', 'usr/sbin/ipvsadm', 'usr/sbin/nft', 'usr/bin/node', 'usr/bin/busybox', 'usr/sbin/modprobe']) expect(base, f).toContain(f);
+    for (const f of [
+      'usr/sbin/keepalived',
+      'usr/sbin/ipvsadm',
+      'usr/sbin/nft',
+      'usr/bin/node',
+      'usr/bin/busybox',
+      'usr/sbin/modprobe',
+    ])
+      expect(base, f).toContain(f);
     const modules = base.filter((p) => /\.ko(\.xz)?$/.test(p));
     expect(modules.length).toBe(m.kernel.modules);
     expect(modules.some((p) => p.endsWith('/ip_vs_wrr.ko'))).toBe(true);
@@ -59,7 +68,14 @@ describe('image contents', () => {
     expect(m.debian.suite).toBe('trixie');
     expect(m.packages.keepalived).toMatch(/^1:2\.|^2\./);
     expect(Object.keys(m.packages).length).toBeGreaterThan(50);
-    expect(m.artifacts.map((a) => a.path)).toEqual(['initrd.img', 'pillars.iso', 'pxe/boot.ipxe', 'pxe/grub.cfg', 'pxe/pxelinux.cfg/default', 'vmlinuz']);
+    expect(m.artifacts.map((a) => a.path)).toEqual([
+      'initrd.img',
+      'pillars.iso',
+      'pxe/boot.ipxe',
+      'pxe/grub.cfg',
+      'pxe/pxelinux.cfg/default',
+      'vmlinuz',
+    ]);
     expect(m.artifacts.every((a) => /^[0-9a-f]{64}$/.test(a.sha256) && a.bytes > 0)).toBe(true);
   });
 });
@@ -68,7 +84,11 @@ describe('image contents', () => {
 function unpackInitrd(initrd: Buffer, baseSize: number): string {
   const dir = mkdtempSync(join(outRoot, '.test-unpacked-'));
   for (const part of [initrd.subarray(0, baseSize), initrd.subarray(baseSize)]) {
-    const r = spawnSync('sh', ['-c', 'zstd -dc | cpio -idm --quiet --no-absolute-filenames'], { input: part, cwd: dir, maxBuffer: 64 << 20 });
+    const r = spawnSync('sh', ['-c', 'zstd -dc | cpio -idm --quiet --no-absolute-filenames'], {
+      input: part,
+      cwd: dir,
+      maxBuffer: 64 << 20,
+    });
     expect(r.status, r.stderr?.toString()).toBe(0);
   }
   return dir;
@@ -112,7 +132,10 @@ describe('the unpacked image', () => {
 
   it("Node runs with the image's English-only ICU: dates, numbers, collation, time zones", () => {
     const js = `console.log(JSON.stringify([new Date(0).toLocaleString('en-US', { timeZone: 'UTC' }), (1234567.5).toLocaleString(), ['b', 'a', 'ä'].sort((x, y) => x.localeCompare(y)), new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'short' }).format(0), new Intl.NumberFormat('de-DE').format(1.5), [...new Intl.Segmenter('en', { granularity: 'word' }).segment('hello world')].length, new URL('http://bücher.example/').host, process.versions.icu]))`;
-    const r = spawnSync('chroot', [dir, '/usr/bin/node', '-e', js], { encoding: 'utf8', env: { PATH: '/usr/bin:/usr/sbin' } });
+    const r = spawnSync('chroot', [dir, '/usr/bin/node', '-e', js], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/usr/sbin' },
+    });
     expect(r.status, r.stderr).toBe(0);
     const [date, num, sorted, berlin, de, words, idn] = JSON.parse(r.stdout) as unknown[];
     expect(date).toBe('1/1/1970, 12:00:00 AM');
@@ -160,7 +183,11 @@ describe('pillars build', () => {
   });
 
   it.each([
-    [['build', '--profile', 'nope'], 2, /^pillars build: unknown profile 'nope'\nhint: choose one of: director, firewall, heartbeat, realserver, router\n$/],
+    [
+      ['build', '--profile', 'nope'],
+      2,
+      /^pillars build: unknown profile 'nope'\nhint: choose one of: director, firewall, heartbeat, realserver, router\n$/,
+    ],
     [['build', '--frobnicate'], 2, /^pillars build: Unknown option '--frobnicate'/],
     [['frobnicate'], 2, /^pillars: unknown command 'frobnicate'/],
   ])('pillars %j exits %i with one clear line', (args, code, stderr) => {

@@ -10,7 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startDrillLab, firstAnswer, labBoot, masterAndBackup, READY_LINE, writeLabStick, type DrillLab } from '../../builder/drill/drill.js';
+import {
+  startDrillLab,
+  firstAnswer,
+  labBoot,
+  masterAndBackup,
+  READY_LINE,
+  writeLabStick,
+  type DrillLab,
+} from '../../builder/drill/drill.js';
 import { labConfig, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
 import { ALERTS_YAML, DIRECTOR_LAB, DIRECTOR_YAML, tunRealserverConfig } from '../../builder/drill/director-lab.js';
 import { createLogger } from '../../builder/log.js';
@@ -28,7 +36,12 @@ const { vip: VIP, web: WEB, dr: DR, smtp: SMTP, sorry: SORRY, tun: TUN } = DIREC
 const imageDir = () => dirname(imagePath('director', 'initrd.img'));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false | Promise<T | undefined | false>, stepMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  f: () => T | undefined | false | Promise<T | undefined | false>,
+  stepMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (let i = 0; i < 100_000 && Date.now() < end; i++) {
     const v = await f();
@@ -40,7 +53,13 @@ async function until<T>(what: string, timeoutMs: number, f: () => T | undefined 
 
 /** Answers per body for `count` fresh requests to the VIP port. */
 async function spread(dl: DrillLab, port: number, count: number, path = '/'): Promise<Record<string, number>> {
-  const samples = await dl.client.probe({ url: `http://${VIP}:${port}${path}`, intervalMs: 40, timeoutMs: 2000, count, durationMs: count * 40 + 5000 });
+  const samples = await dl.client.probe({
+    url: `http://${VIP}:${port}${path}`,
+    intervalMs: 40,
+    timeoutMs: 2000,
+    count,
+    durationMs: count * 40 + 5000,
+  });
   const out: Record<string, number> = {};
   for (const s of samples) {
     const key = s.ok ? s.body!.trim() : `error:${s.error ?? s.status}`;
@@ -60,7 +79,15 @@ const stickDir = mkdtempSync(join(tmpdir(), 'pillars-director-test-'));
 async function pair(): Promise<{ master: LabVm; backup: LabVm }> {
   const p = await until('one MASTER and one BACKUP', 20_000, () => masterAndBackup(dl!.nodes)).catch(() => undefined);
   if (p) return p;
-  const tail = dl!.nodes.map((n) => `${n.name}:\n` + n.lines.filter((l) => /vrrp|Keepalived_vrrp|Keepalived\[/.test(l.text)).slice(-15).map((l) => `  ${l.text}`).join('\n'));
+  const tail = dl!.nodes.map(
+    (n) =>
+      `${n.name}:\n` +
+      n.lines
+        .filter((l) => /vrrp|Keepalived_vrrp|Keepalived\[/.test(l.text))
+        .slice(-15)
+        .map((l) => `  ${l.text}`)
+        .join('\n'),
+  );
   throw new Error(`no single MASTER and BACKUP:\n${tail.join('\n')}`);
 }
 const master = async (): Promise<LabVm> => (await pair()).master;
@@ -73,10 +100,12 @@ async function sh(vm: LabVm, cmd: string): Promise<string> {
 async function beforeBoot(lab: Lab): Promise<void> {
   const webs = [1, 2, 3].map((i) => lab.host(`web${i}`));
   await Promise.all(webs.map(async (h) => servers90.set(h.name, await h.startHttpServer({ port: 90 }))));
-  await Promise.all(webs.map(async (h) => {
-    const d = h.spawn(process.execPath, agentArgv('conn-server', [h.name, '85']));
-    await d.output.waitFor(/"listening"/, 10_000);
-  }));
+  await Promise.all(
+    webs.map(async (h) => {
+      const d = h.spawn(process.execPath, agentArgv('conn-server', [h.name, '85']));
+      await d.output.waitFor(/"listening"/, 10_000);
+    }),
+  );
   for (const name of ['dr1', 'dr2']) {
     const h = lab.host(name);
     // The realserver profile's own script: VIP on lo, no ARP answers for it.
@@ -86,7 +115,14 @@ async function beforeBoot(lab: Lab): Promise<void> {
   await lab.host('sorry').startHttpServer({ port: 90 });
   smtp = await lab.host('smtp').startSmtpSink({ port: 25 });
   const stick = await writeLabStick(join(stickDir, `${TUN.name}.img`), 'realserver', tunRealserverConfig());
-  rs = await lab.startVm({ name: TUN.name, index: TUN.index, boot: labBoot(dirname(imagePath('realserver', 'initrd.img'))), sticks: [{ image: stick, as: 'usb' }], memoryMiB: 512, nics: [{ segment: 'lan' }] });
+  rs = await lab.startVm({
+    name: TUN.name,
+    index: TUN.index,
+    boot: labBoot(dirname(imagePath('realserver', 'initrd.img'))),
+    sticks: [{ image: stick, as: 'usb' }],
+    memoryMiB: 512,
+    nics: [{ segment: 'lan' }],
+  });
 }
 
 describe('LVS director pair', () => {
@@ -111,7 +147,12 @@ describe('LVS director pair', () => {
     // Every virtual server answers before the behaviour tests start (checks settle after boot).
     await rs!.waitFor(READY_LINE, 300_000);
     for (const port of [81, 82, 83, 84, TUN.port, 90]) {
-      await until(`VIP port ${port} answers`, 60_000, async () => Object.keys(await spread(dl!, port, 3)).every((k) => !k.startsWith('error')), 1000);
+      await until(
+        `VIP port ${port} answers`,
+        60_000,
+        async () => Object.keys(await spread(dl!, port, 3)).every((k) => !k.startsWith('error')),
+        1000,
+      );
     }
   }, 900_000);
 
@@ -155,7 +196,9 @@ describe('LVS director pair', () => {
     const conns = await sh(await master(), `pillarsctl ipvs -L -n -c | grep -E ':0 +${VIP}:83 ' || true`);
     console.log('persistence template:\n' + conns.trimEnd());
     const esc = (a: string) => a.replace(/\./g, '\\.');
-    expect(conns, 'a persistence template client → VIP:83').toMatch(new RegExp(`TCP\\s+\\S+\\s+(NONE|ASSURED)\\s+${esc(dl!.client.address)}:0\\s+${esc(VIP)}:83\\s+\\S+:83`));
+    expect(conns, 'a persistence template client → VIP:83').toMatch(
+      new RegExp(`TCP\\s+\\S+\\s+(NONE|ASSURED)\\s+${esc(dl!.client.address)}:0\\s+${esc(VIP)}:83\\s+\\S+:83`),
+    );
     // It lives for the persistence timeout (60 s) past the last connection.
     const [, mm, ss] = /TCP\s+(\d+):(\d+)/.exec(conns)!;
     const expire = Number(mm) * 60 + Number(ss);
@@ -195,7 +238,10 @@ describe('LVS director pair', () => {
     const status = await sh(await master(), 'pillarsctl status');
     expect(status).toMatch(new RegExp(`${TUN.address.replace(/\./g, '\\.')}:${TUN.port} +Tunnel +1`));
     // On the backend: the VIP sits on tunl0, which received the encapsulated requests.
-    const tunl0 = await sh(rs!, 'ip -4 addr show dev tunl0; cat /sys/class/net/tunl0/statistics/rx_packets; cat /proc/sys/net/ipv4/conf/all/arp_ignore');
+    const tunl0 = await sh(
+      rs!,
+      'ip -4 addr show dev tunl0; cat /sys/class/net/tunl0/statistics/rx_packets; cat /proc/sys/net/ipv4/conf/all/arp_ignore',
+    );
     console.log('rs1 tunl0:\n' + tunl0.trimEnd());
     expect(tunl0).toContain(`inet ${VIP}/32`);
     const [rx, arpIgnore] = tunl0.trim().split('\n').slice(-2).map(Number);
@@ -208,7 +254,10 @@ describe('LVS director pair', () => {
 
   it('health: a stopped backend leaves the pool (status, mail), comes back when started; all down → the sorry server answers', async () => {
     const m = await master();
-    const upLine = (a: string, up: boolean) => new RegExp(`pillars: lvs ${VIP.replace(/\./g, '\\.')}:90/tcp real server ${a.replace(/\./g, '\\.')}:90/tcp ${up ? 'UP' : 'DOWN'}`);
+    const upLine = (a: string, up: boolean) =>
+      new RegExp(
+        `pillars: lvs ${VIP.replace(/\./g, '\\.')}:90/tcp real server ${a.replace(/\./g, '\\.')}:90/tcp ${up ? 'UP' : 'DOWN'}`,
+      );
     const from = m.lines.length;
     const t0 = Date.now();
     servers90.get('web1')!.kill('SIGTERM');
@@ -223,7 +272,11 @@ describe('LVS director pair', () => {
     expect(web2).not.toContain('DOWN');
     const c = await spread(dl!, 90, 10);
     expect(c.web1).toBeUndefined();
-    const mail = await until('a DOWN mail at the SMTP sink', 30_000, () => smtp!.output.lines.map(parseMailLine).find((x): x is Mail => x !== null && /198\.51\.100\.100.*90.*DOWN/i.test(x.subject)));
+    const mail = await until('a DOWN mail at the SMTP sink', 30_000, () =>
+      smtp!.output.lines
+        .map(parseMailLine)
+        .find((x): x is Mail => x !== null && /198\.51\.100\.100.*90.*DOWN/i.test(x.subject)),
+    );
     console.log('mail:', mail.subject);
     expect(mail.to).toEqual(['admin@example.org']);
 
@@ -240,25 +293,46 @@ describe('LVS director pair', () => {
       return s.sorry === 3 ? s : undefined;
     });
     console.log('all down:', JSON.stringify(sorry));
-    await Promise.all(['web1', 'web2', 'web3'].map(async (w) => servers90.set(w, await dl!.lab.host(w).startHttpServer({ port: 90 }))));
+    await Promise.all(
+      ['web1', 'web2', 'web3'].map(async (w) => servers90.set(w, await dl!.lab.host(w).startHttpServer({ port: 90 }))),
+    );
     await until('backends back on :90', 30_000, async () => (await spread(dl!, 90, 3)).sorry === undefined);
   });
 
   it('director failover during 20 long-lived connections: short requests resume, long-lived ones are counted', async () => {
     const { master: m, backup } = await pair();
-    const client = dl!.client.spawn(process.execPath, agentArgv('conn-client', [JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 120_000 })]));
-    const connected = JSON.parse(await client.output.waitFor(/"connected"/, 30_000)) as { connected: number; backends: Record<string, number> };
+    const client = dl!.client.spawn(
+      process.execPath,
+      agentArgv('conn-client', [
+        JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 120_000 }),
+      ]),
+    );
+    const connected = JSON.parse(await client.output.waitFor(/"connected"/, 30_000)) as {
+      connected: number;
+      backends: Record<string, number>;
+    };
     console.log('long-lived:', JSON.stringify(connected));
     expect(connected.connected).toBe(20);
     // Let the sync daemon send the connections to the backup (a connection syncs after 3 packets).
     await sleep(3000);
     const synced = await sh(backup, 'pillarsctl ipvs -L -n -c | grep -c ":85 " || true');
     console.log(`backup ${backup.name} knows ${synced.trim()} connections to :85 before the fault`);
-    const probe = dl!.client.startProbe({ url: `http://${VIP}/`, intervalMs: 50, timeoutMs: 300, durationMs: 60_000, count: 1200 });
+    const probe = dl!.client.startProbe({
+      url: `http://${VIP}/`,
+      intervalMs: 50,
+      timeoutMs: 300,
+      durationMs: 60_000,
+      count: 1200,
+    });
     await sleep(1500);
     const faultAt = Date.now();
     m.kill();
-    const answered = await until('a short request answered after the fault', 15_000, () => firstAnswer(probe.live, faultAt, m.name, true), 20);
+    const answered = await until(
+      'a short request answered after the fault',
+      15_000,
+      () => firstAnswer(probe.live, faultAt, m.name, true),
+      20,
+    );
     const gap = answered.t + answered.ms - faultAt;
     await sleep(8000);
     const samples: ProbeSample[] = await probe.stop();
@@ -268,7 +342,9 @@ describe('LVS director pair', () => {
     expect(conns).not.toBeNull();
     const alive = survivors(conns!, faultAt + gap + 2000);
     const lost = samples.filter((s) => s.t >= faultAt && !s.ok).length;
-    console.log(`failover: short requests resumed after ${Math.round(gap)} ms (${lost} lost); long-lived connections surviving: ${alive.length}/20`);
+    console.log(
+      `failover: short requests resumed after ${Math.round(gap)} ms (${lost} lost); long-lived connections surviving: ${alive.length}/20`,
+    );
     expect(gap).toBeLessThan(5000);
     // The sync daemon told the backup about every connection: all of them survive.
     expect(alive.length).toBe(20);
@@ -277,9 +353,27 @@ describe('LVS director pair', () => {
 
 describe('pillars drill --profile director', () => {
   it('runs end to end and reports a failover under 5000 ms as JSON', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'drill', '--profile', 'director', '--runs', '1', '--json', '--out', dirname(dirname(imagePath('director', 'x')))], { encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin', 'pillars.mjs'),
+        'drill',
+        '--profile',
+        'director',
+        '--runs',
+        '1',
+        '--json',
+        '--out',
+        dirname(dirname(imagePath('director', 'x'))),
+      ],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
-    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { scenario: string; runs: Array<{ failover_ms: number }>; p50_ms: number };
+    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      scenario: string;
+      runs: Array<{ failover_ms: number }>;
+      p50_ms: number;
+    };
     console.log('drill:', JSON.stringify(report));
     expect(report.scenario).toBe('poweroff');
     expect(report.runs).toHaveLength(1);

@@ -29,14 +29,18 @@ describe('failover drill (router pair over CARP)', () => {
     expect(b.output).not.toContain('192.0.2.10/');
   });
 
-  for (const [scenario, runs] of [['linkdown', 1], ['poweroff', 2]] as const) {
+  for (const [scenario, runs] of [
+    ['linkdown', 1],
+    ['poweroff', 2],
+  ] as const) {
     it(`${scenario}: ${runs} run(s), each under ${CARP_BOUND_MS} ms, one MASTER afterwards`, async () => {
       const report = await drillScenario(pair(), scenario, runs, log);
       console.log(JSON.stringify(report));
       expect(report.runs).toHaveLength(runs);
       for (const r of report.runs) expect(r.failover_ms).toBeLessThan(CARP_BOUND_MS);
       const end = Date.now() + 120_000;
-      while (!masterAndBackup(pair().nodes, pair().instance) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      while (!masterAndBackup(pair().nodes, pair().instance) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 200));
       expect(masterAndBackup(pair().nodes, pair().instance)).toBeDefined();
     }, 900_000);
   }

@@ -16,7 +16,8 @@ describe('failover drill (router pair, default timers)', () => {
       console.log(JSON.stringify(report));
       expect(report.runs).toHaveLength(3);
       for (const r of report.runs) expect(r.failover_ms).toBeLessThan(BAR_MS);
-      if (scenario === 'partition') for (const r of report.runs) expect(r.failover_ms, 'one master within 1 s of healing').toBeLessThan(1000);
+      if (scenario === 'partition')
+        for (const r of report.runs) expect(r.failover_ms, 'one master within 1 s of healing').toBeLessThan(1000);
       // settles into exactly one MASTER and one BACKUP again
       const end = Date.now() + 120_000;
       while (!masterAndBackup(pair().nodes) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));

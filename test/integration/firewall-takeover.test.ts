@@ -52,7 +52,8 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
   const spaces = [ns('br'), ns('cl'), ns('sv'), ...nodes.map((n) => n.ns)];
   const daemons: Daemon[] = [];
   const sh = (space: string, argv: string[]) => run('ip', ['netns', 'exec', space, ...argv], { timeoutMs: 30_000 });
-  const img = (space: string, argv: string[]) => run('ip', ['netns', 'exec', space, 'chroot', rootfs, ...argv], { allowFailure: true, timeoutMs: 30_000 });
+  const img = (space: string, argv: string[]) =>
+    run('ip', ['netns', 'exec', space, 'chroot', rootfs, ...argv], { allowFailure: true, timeoutMs: 30_000 });
   const spawnIn = (space: string, argv: string[]) => {
     const d = spawnDaemon('ip', ['netns', 'exec', space, ...argv]);
     daemons.push(d);
@@ -85,7 +86,8 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
       for (const f of n.files) writeFile(rootfs, f);
       for (const ifname of ['lan', 'internal', 'sync']) {
         await plug(n.ns, ifname, ifname);
-        for (const a of n.ctx.node.interfaces[ifname]!.addresses) await run('ip', ['-n', n.ns, 'addr', 'add', a, 'dev', ifname]);
+        for (const a of n.ctx.node.interfaces[ifname]!.addresses)
+          await run('ip', ['-n', n.ns, 'addr', 'add', a, 'dev', ifname]);
       }
       await sh(n.ns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
       const load = await img(n.ns, ['nft', '-f', `${n.ctx.etcDir}/firewall.nft`]);
@@ -95,7 +97,10 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
       if (svc) spawnIn(n.ns, ['chroot', rootfs, ...svc.command]);
     }
     // node1 is MASTER: it holds the VIPs; conntrackd follows as keepalived's hook would make it.
-    const vips = [[F.outsideVip, 'lan'], [F.insideVip, 'internal']] as const;
+    const vips = [
+      [F.outsideVip, 'lan'],
+      [F.insideVip, 'internal'],
+    ] as const;
     for (const [vip, dev] of vips) await run('ip', ['-n', nodes[0]!.ns, 'addr', 'add', `${vip}/24`, 'dev', dev]);
     await sleep(1000);
     if (conntrackd) {
@@ -107,16 +112,29 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
     const clients = [
       [F.server, F.ports.conns],
       [F.outsideVip, F.forward.conns],
-    ].map(([host, port]) => spawnIn(ns('cl'), [process.execPath, ...agentArgv('conn-client', [JSON.stringify({ host, port, count: N, intervalMs: 100, durationMs: 60_000 })])]));
-    for (const c of clients) expect((JSON.parse(await c.out.waitFor(/"connected"/, 20_000)) as { connected: number }).connected).toBe(N);
+    ].map(([host, port]) =>
+      spawnIn(ns('cl'), [
+        process.execPath,
+        ...agentArgv('conn-client', [JSON.stringify({ host, port, count: N, intervalMs: 100, durationMs: 60_000 })]),
+      ]),
+    );
+    for (const c of clients)
+      expect((JSON.parse(await c.out.waitFor(/"connected"/, 20_000)) as { connected: number }).connected).toBe(N);
     await sleep(2000);
     const states = (await img(nodes[1]!.ns, ['conntrack', '-L', '-p', 'tcp'])).stdout;
-    const backupStates = states.split('\n').filter((l) => l.includes('ESTABLISHED') && (l.includes(`dport=${F.ports.conns} `) || l.includes(`dport=${F.forward.conns} `))).length;
+    const backupStates = states
+      .split('\n')
+      .filter(
+        (l) =>
+          l.includes('ESTABLISHED') &&
+          (l.includes(`dport=${F.ports.conns} `) || l.includes(`dport=${F.forward.conns} `)),
+      ).length;
 
     // node1 loses power: its links go down and its conntrackd dies. node2 takes the VIPs (the
     // neighbours learn the move, as keepalived's gratuitous ARP tells them), then runs the hook.
     const faultAt = Date.now();
-    for (const ifname of ['lan', 'internal', 'sync']) await run('ip', ['-n', nodes[0]!.ns, 'link', 'set', ifname, 'down']);
+    for (const ifname of ['lan', 'internal', 'sync'])
+      await run('ip', ['-n', nodes[0]!.ns, 'link', 'set', ifname, 'down']);
     for (const [vip, dev] of vips) await run('ip', ['-n', nodes[1]!.ns, 'addr', 'add', `${vip}/24`, 'dev', dev]);
     for (const s of [ns('cl'), ns('sv')]) await run('ip', ['-n', s, 'neigh', 'flush', 'all']);
     if (conntrackd) await img(nodes[1]!.ns, [statesyncNotifyPath(nodes[1]!.ctx), 'primary']);
@@ -141,16 +159,22 @@ function writeFile(rootfs: string, f: RenderedFile): void {
   chmodSync(p, f.mode ?? 0o644);
 }
 
-describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))('firewall takeover in namespaces (image nft + conntrackd)', () => {
-  it(`with conntrackd all ${2 * N} connections survive the takeover; without it they stall`, async () => {
-    const withSync = await takeover(true);
-    const without = await takeover(false);
-    console.log(`takeover with conntrackd: ${withSync.survived}/${withSync.total} survived (${withSync.resets} reset; node2 held ${withSync.backupStates} of the states before)`);
-    console.log(`takeover without conntrackd: ${without.survived}/${without.total} survived (${without.resets} reset)`);
-    expect(withSync.backupStates).toBe(2 * N);
-    expect(withSync.resets).toBe(0);
-    expect(withSync.survived).toBe(withSync.total);
-    expect(without.survived).toBeLessThan(without.total);
-  }, 240_000);
-});
-
+describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))(
+  'firewall takeover in namespaces (image nft + conntrackd)',
+  () => {
+    it(`with conntrackd all ${2 * N} connections survive the takeover; without it they stall`, async () => {
+      const withSync = await takeover(true);
+      const without = await takeover(false);
+      console.log(
+        `takeover with conntrackd: ${withSync.survived}/${withSync.total} survived (${withSync.resets} reset; node2 held ${withSync.backupStates} of the states before)`,
+      );
+      console.log(
+        `takeover without conntrackd: ${without.survived}/${without.total} survived (${without.resets} reset)`,
+      );
+      expect(withSync.backupStates).toBe(2 * N);
+      expect(withSync.resets).toBe(0);
+      expect(withSync.survived).toBe(withSync.total);
+      expect(without.survived).toBeLessThan(without.total);
+    }, 240_000);
+  },
+);

@@ -9,7 +9,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
-import { startDrillLab, firstAnswer, masterAndBackup, startFirewallConnections, countConnections, type DrillLab } from '../../builder/drill/drill.js';
+import {
+  startDrillLab,
+  firstAnswer,
+  masterAndBackup,
+  startFirewallConnections,
+  countConnections,
+  type DrillLab,
+} from '../../builder/drill/drill.js';
 import { FIREWALL_LAB } from '../../builder/drill/firewall-lab.js';
 import { LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
 import { createLogger } from '../../builder/log.js';
@@ -20,7 +27,12 @@ import { imagePath, requireImage } from './image.js';
 const log = createLogger();
 const F = FIREWALL_LAB;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false | Promise<T | undefined | false>, stepMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  f: () => T | undefined | false | Promise<T | undefined | false>,
+  stepMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (let i = 0; i < 100_000 && Date.now() < end; i++) {
     const v = await f();
@@ -69,7 +81,9 @@ for (let i = 0; i < Number(count); i++) {
 setTimeout(() => { console.log(JSON.stringify(out)); process.exit(0); }, Number(ms) + 200);
 `;
 async function connect(host: string, port: number, ms = 3000): Promise<string> {
-  return (await dl!.client.run(process.execPath, ['-e', CONNECT, host, String(port), String(ms)], { timeoutMs: ms + 10_000 })).stdout.trim();
+  return (
+    await dl!.client.run(process.execPath, ['-e', CONNECT, host, String(port), String(ms)], { timeoutMs: ms + 10_000 })
+  ).stdout.trim();
 }
 async function get(url: string): Promise<string[]> {
   const s = await dl!.client.probe({ url, intervalMs: 100, timeoutMs: 2000, count: 3, durationMs: 8000 });
@@ -79,7 +93,12 @@ async function get(url: string): Promise<string[]> {
 describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
   beforeAll(async () => {
     requireImage('firewall');
-    dl = await startDrillLab({ profile: 'firewall', timers: 'default', imageDir: dirname(imagePath('firewall', 'initrd.img')), log });
+    dl = await startDrillLab({
+      profile: 'firewall',
+      timers: 'default',
+      imageDir: dirname(imagePath('firewall', 'initrd.img')),
+      log,
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -90,7 +109,8 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
   it('both nodes run the firewall, conntrackd and keepalived; the configured ruleset replaced the safe state', async () => {
     for (const n of dl!.nodes) {
       const status = await sh(n, 'pillarsctl status');
-      for (const svc of ['firewall-load', 'firewall', 'conntrackd', 'statesync-resync', 'keepalived']) expect(status, `${n.name}:\n${status}`).toMatch(new RegExp(`\\b${svc}\\b`));
+      for (const svc of ['firewall-load', 'firewall', 'conntrackd', 'statesync-resync', 'keepalived'])
+        expect(status, `${n.name}:\n${status}`).toMatch(new RegExp(`\\b${svc}\\b`));
       expect(status).toContain('firewall counters (packets, bytes, rule):');
       const tables = await sh(n, 'nft list tables');
       expect(tables).toContain('table inet pillars');
@@ -110,18 +130,29 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
     expect(await connect(F.server, F.ports.closed)).toBe('timeout');
     expect(await connect(F.server, F.ports.rejected)).toBe('ECONNREFUSED');
     expect(await counter(master, 'refused with a reset')).toBeGreaterThan(before);
-    await until('the dropped SYN in pillarsctl logs firewall', 20_000, async () => /pillars-drop forward: .*DPT=82/.test(await sh(master, 'pillarsctl logs firewall')), 1000);
+    await until(
+      'the dropped SYN in pillarsctl logs firewall',
+      20_000,
+      async () => /pillars-drop forward: .*DPT=82/.test(await sh(master, 'pillarsctl logs firewall')),
+      1000,
+    );
   });
 
   it('a source address of the inside zone arriving from outside is dropped (anti-spoofing)', async () => {
     const { master } = await pair();
-    const dev = (await dl!.client.run('ip', ['-o', '-4', 'addr', 'show'])).stdout.split('\n').find((l) => l.includes(' 192.0.2.'))!.split(/\s+/)[1]!;
+    const dev = (await dl!.client.run('ip', ['-o', '-4', 'addr', 'show'])).stdout
+      .split('\n')
+      .find((l) => l.includes(' 192.0.2.'))!
+      .split(/\s+/)[1]!;
     const spoofed = LAB_ADDRESSES.backend(0).replace(/\d+$/, '77');
     const before = await counter(master, 'anti-spoofing IPv4');
     await dl!.client.run('ip', ['addr', 'add', `${spoofed}/32`, 'dev', dev]);
     try {
       expect(await connect(F.outsideVip, 8080, 2000)).toBe('connected');
-      const r = await dl!.client.run('ping', ['-n', '-c', '3', '-i', '0.3', '-W', '1', '-I', spoofed, F.outsideVip], { allowFailure: true, timeoutMs: 15_000 });
+      const r = await dl!.client.run('ping', ['-n', '-c', '3', '-i', '0.3', '-W', '1', '-I', spoofed, F.outsideVip], {
+        allowFailure: true,
+        timeoutMs: 15_000,
+      });
       expect(r.stdout).toMatch(/ 0 received/);
     } finally {
       await dl!.client.run('ip', ['addr', 'del', `${spoofed}/32`, 'dev', dev], { allowFailure: true });
@@ -133,8 +164,13 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
     const conns = startFirewallConnections(dl!.client, 1, 30_000);
     try {
       expect(await conns.connected()).toBe(2);
-      const ss = (await dl!.lab.host('web1').run('ss', ['-Htn', 'state', 'established', `( sport = :${F.ports.conns} )`])).stdout;
-      const peers = ss.trim().split('\n').map((l) => l.trim().split(/\s+/).pop()!.replace(/:\d+$/, ''));
+      const ss = (
+        await dl!.lab.host('web1').run('ss', ['-Htn', 'state', 'established', `( sport = :${F.ports.conns} )`])
+      ).stdout;
+      const peers = ss
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).pop()!.replace(/:\d+$/, ''));
       expect(peers).toEqual([F.insideVip, F.insideVip]);
     } finally {
       await conns.stop();
@@ -144,7 +180,9 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
   it('a rate limit cuts in: of 40 simultaneous new connections to the status page only a few get through at once', async () => {
     // A rate limit counts new connections (established ones take the fast path): 40 SYNs at once
     // against 5 a second (burst 5); the others are dropped and would only retry a second later.
-    const r = await dl!.client.run(process.execPath, ['-e', CONNECT_MANY, F.outsideVip, '8080', '40', '800'], { timeoutMs: 20_000 });
+    const r = await dl!.client.run(process.execPath, ['-e', CONNECT_MANY, F.outsideVip, '8080', '40', '800'], {
+      timeoutMs: 20_000,
+    });
     const counts = JSON.parse(r.stdout.trim()) as Record<string, number>;
     console.log(`40 new connections at once against ${F.newConnRate}/s: ${JSON.stringify(counts)} within 800 ms`);
     expect(counts.connected ?? 0).toBeGreaterThan(0);
@@ -159,16 +197,29 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
     expect(await conns.connected()).toBe(2 * N);
     // conntrackd replicates each new connection at once; give it a moment on an emulated box.
     await sleep(3000);
-    const probe = dl!.client.startProbe({ url: `http://${F.outsideVip}:${F.forward.http}/`, intervalMs: 50, timeoutMs: 500, durationMs: 60_000, count: 1200 });
+    const probe = dl!.client.startProbe({
+      url: `http://${F.outsideVip}:${F.forward.http}/`,
+      intervalMs: 50,
+      timeoutMs: 500,
+      durationMs: 60_000,
+      count: 1200,
+    });
     await sleep(1500);
     const faultAt = Date.now();
     master.kill();
-    const answered = await until('a new connection answered after the fault', 15_000, () => firstAnswer(probe.live, faultAt, master.name, true), 20);
+    const answered = await until(
+      'a new connection answered after the fault',
+      15_000,
+      () => firstAnswer(probe.live, faultAt, master.name, true),
+      20,
+    );
     const gap = answered.t + answered.ms - faultAt;
     await sleep(6000);
     await probe.stop();
     const result = countConnections(await conns.stop(), 2 * N, faultAt + gap + 500);
-    console.log(`firewall failover: new connections after ${Math.round(gap)} ms; long-lived connections surviving ${result.survived}/${result.total} (${result.resets} reset); ${backup.name} took over`);
+    console.log(
+      `firewall failover: new connections after ${Math.round(gap)} ms; long-lived connections surviving ${result.survived}/${result.total} (${result.resets} reset); ${backup.name} took over`,
+    );
     expect(gap).toBeLessThan(5000);
     expect(result.resets).toBe(0);
     expect(result.survived).toBe(result.total);

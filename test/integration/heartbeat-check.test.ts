@@ -30,7 +30,11 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
     const rel = `tmp/pillars-check-${randomBytes(4).toString('hex')}.res`;
     writeFileSync(join(dir, rel), res);
     try {
-      return spawnSync('chroot', [dir, DRBDADM_84, '-c', `/${rel}`, 'dump', resource], { encoding: 'utf8', env: { ...process.env, __DRBD_NODE__: host }, timeout: 30_000 });
+      return spawnSync('chroot', [dir, DRBDADM_84, '-c', `/${rel}`, 'dump', resource], {
+        encoding: 'utf8',
+        env: { ...process.env, __DRBD_NODE__: host },
+        timeout: 30_000,
+      });
     } finally {
       rmSync(join(dir, rel), { force: true });
     }
@@ -54,7 +58,11 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
     const good = drbdRole.render(contextFor(c.config, 'ha1')).find((f) => f.path.endsWith('.res'))!.content;
     const broken: [string, string, RegExp][] = [
       ['an unknown protocol', good.replace('protocol C;', 'protocol X;'), /unknown protocol/],
-      ['an unknown option', good.replace('resync-rate 100M;', 'resync-rate 100M;\n    no-such-option 1;'), /Parse error/],
+      [
+        'an unknown option',
+        good.replace('resync-rate 100M;', 'resync-rate 100M;\n    no-such-option 1;'),
+        /Parse error/,
+      ],
       ['no section for this node', good.replace('on ha1 {', 'on ha9 {'), /not defined in your config|ha1/],
     ];
     for (const [what, text, re] of broken) {
@@ -64,23 +72,51 @@ describe.skipIf(!asRoot)('heartbeat files against the heartbeat image', () => {
     }
   });
 
-  it('every haresources resource is a script of the image, and the image has what the role runs', { timeout: 1_200_000 }, async () => {
-    const dir = await rootfs();
-    // The Debian rootfs, and pillars' own files the image adds on top of it (overlay/rootfs).
-    const inImage = (p: string) => existsSync(join(dir, p)) || existsSync(join(overlayRoot, p));
-    for (const p of [HEARTBEAT_BIN, DRBDADM_84, '/usr/libexec/heartbeat/dopd', '/usr/libexec/heartbeat/ipfail', '/usr/bin/cl_status', '/usr/lib/stonith/plugins/external/pillars-lab', '/usr/lib/stonith/plugins/stonith2/apcmaster.so', '/usr/lib/stonith/plugins/external/ipmi', '/usr/sbin/mkfs.ext4', '/usr/bin/mount', '/etc/ha.d/resource.d/drbddisk', '/etc/ha.d/resource.d/IPaddr2', '/etc/ha.d/resource.d/Filesystem'])
-      expect(inImage(p), p).toBe(true);
-    for (const c of heartbeatCases()) {
-      for (const nodeName of Object.keys(c.config.nodes)) {
-        const files = heartbeatRole.render(contextFor(c.config, nodeName));
-        const rendered = new Set(files.filter((f) => f.path.startsWith('/etc/ha.d/resource.d/')).map((f) => basename(f.path)));
-        const exists = (name: string) => rendered.has(name) || inImage(`/etc/ha.d/resource.d/${name}`) || inImage(`/etc/init.d/${name}`);
-        const haCf = checkHaCf(files.find((f) => f.path.endsWith('/ha.cf'))!.content);
-        const missing = checkHaresources(files.find((f) => f.path.endsWith('/haresources'))!.content, haCf.nodes, exists);
-        // The worked example names services of its own (httpd, mysql) the appliance does not carry.
-        const expected = c.name === 'example-heartbeat-pair' ? missing.filter((m) => !/no resource script (httpd|mysql)/.test(m)) : missing;
-        expect(expected, `${c.name} on ${nodeName}`).toEqual([]);
+  it(
+    'every haresources resource is a script of the image, and the image has what the role runs',
+    { timeout: 1_200_000 },
+    async () => {
+      const dir = await rootfs();
+      // The Debian rootfs, and pillars' own files the image adds on top of it (overlay/rootfs).
+      const inImage = (p: string) => existsSync(join(dir, p)) || existsSync(join(overlayRoot, p));
+      for (const p of [
+        HEARTBEAT_BIN,
+        DRBDADM_84,
+        '/usr/libexec/heartbeat/dopd',
+        '/usr/libexec/heartbeat/ipfail',
+        '/usr/bin/cl_status',
+        '/usr/lib/stonith/plugins/external/pillars-lab',
+        '/usr/lib/stonith/plugins/stonith2/apcmaster.so',
+        '/usr/lib/stonith/plugins/external/ipmi',
+        '/usr/sbin/mkfs.ext4',
+        '/usr/bin/mount',
+        '/etc/ha.d/resource.d/drbddisk',
+        '/etc/ha.d/resource.d/IPaddr2',
+        '/etc/ha.d/resource.d/Filesystem',
+      ])
+        expect(inImage(p), p).toBe(true);
+      for (const c of heartbeatCases()) {
+        for (const nodeName of Object.keys(c.config.nodes)) {
+          const files = heartbeatRole.render(contextFor(c.config, nodeName));
+          const rendered = new Set(
+            files.filter((f) => f.path.startsWith('/etc/ha.d/resource.d/')).map((f) => basename(f.path)),
+          );
+          const exists = (name: string) =>
+            rendered.has(name) || inImage(`/etc/ha.d/resource.d/${name}`) || inImage(`/etc/init.d/${name}`);
+          const haCf = checkHaCf(files.find((f) => f.path.endsWith('/ha.cf'))!.content);
+          const missing = checkHaresources(
+            files.find((f) => f.path.endsWith('/haresources'))!.content,
+            haCf.nodes,
+            exists,
+          );
+          // The worked example names services of its own (httpd, mysql) the appliance does not carry.
+          const expected =
+            c.name === 'example-heartbeat-pair'
+              ? missing.filter((m) => !/no resource script (httpd|mysql)/.test(m))
+              : missing;
+          expect(expected, `${c.name} on ${nodeName}`).toEqual([]);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -10,7 +10,8 @@ export function imagePath(profile: string, file: string): string {
 }
 
 export function requireImage(profile: string): void {
-  if (!existsSync(imagePath(profile, 'manifest.json'))) throw new Error(`no ${profile} image under ${outRoot}: setup-image did not build it`);
+  if (!existsSync(imagePath(profile, 'manifest.json')))
+    throw new Error(`no ${profile} image under ${outRoot}: setup-image did not build it`);
 }
 
 /** Boots under TCG are slow and vary with load: every wait below uses these generous limits. */

@@ -62,7 +62,9 @@ describe('lab', () => {
     expect(lab.host('client').address).toBe('192.0.2.100');
     expect(lab.host('web1').address).toBe('192.0.2.101');
     expect(lab.host('web2').address).toBe('198.51.100.21');
-    expect(await netnsNames()).toEqual(expect.arrayContaining([`pillars-lab-${lab.id}`, `pillars-lab-${lab.id}-client`]));
+    expect(await netnsNames()).toEqual(
+      expect.arrayContaining([`pillars-lab-${lab.id}`, `pillars-lab-${lab.id}-client`]),
+    );
     expect(await lab.host('client').ping(lab.host('web1').address)).toBe(true);
     // Different segments are different broadcast domains: nothing routes between them.
     expect(await lab.host('client').ping('198.51.100.21', 1, 1)).toBe(false);
@@ -85,15 +87,25 @@ describe('lab', () => {
   it('serves HTTP from a backend and probes it from the client with a bounded loop', async () => {
     await lab.host('web1').startHttpServer();
     const t0 = performance.now();
-    const samples = await lab.host('client').probe({ url: `http://${lab.host('web1').address}/`, intervalMs: 20, timeoutMs: 300, count: 25, durationMs: 5000 });
-    console.log(`probe: ${samples.length} samples in ${(performance.now() - t0).toFixed(0)} ms, ok ${samples.filter((s) => s.ok).length}`);
+    const samples = await lab.host('client').probe({
+      url: `http://${lab.host('web1').address}/`,
+      intervalMs: 20,
+      timeoutMs: 300,
+      count: 25,
+      durationMs: 5000,
+    });
+    console.log(
+      `probe: ${samples.length} samples in ${(performance.now() - t0).toFixed(0)} ms, ok ${samples.filter((s) => s.ok).length}`,
+    );
     expect(samples).toHaveLength(25);
     expect(samples.every((s) => s.ok && s.body === 'web1')).toBe(true);
     for (let i = 1; i < samples.length; i++) expect(samples[i]!.t).toBeGreaterThan(samples[i - 1]!.t);
 
     // An address nobody holds: every request times out, and the loop still ends on its bounds.
     const t1 = performance.now();
-    const dead = await lab.host('client').probe({ url: 'http://192.0.2.99/', intervalMs: 50, timeoutMs: 200, count: 1000, durationMs: 600 });
+    const dead = await lab
+      .host('client')
+      .probe({ url: 'http://192.0.2.99/', intervalMs: 50, timeoutMs: 200, count: 1000, durationMs: 600 });
     expect(performance.now() - t1).toBeLessThan(5000);
     expect(dead.length).toBeGreaterThan(5);
     expect(dead.length).toBeLessThan(20);
@@ -104,7 +116,12 @@ describe('lab', () => {
     requireImage('director');
     vm = await lab.startVm({
       name: 'node1',
-      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+      boot: {
+        kind: 'kernel',
+        kernel: imagePath('director', 'vmlinuz'),
+        initrd: imagePath('director', 'initrd.img'),
+        append: 'console=ttyS0,115200n8 quiet panic=-1',
+      },
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
     });
     const line = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
@@ -137,7 +154,12 @@ describe('lab', () => {
     // A second, tiny VM with no image is enough to exercise the ruleset: a second set of taps.
     const other = await lab.startVm({
       name: 'node2',
-      boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+      boot: {
+        kind: 'kernel',
+        kernel: imagePath('director', 'vmlinuz'),
+        initrd: imagePath('director', 'initrd.img'),
+        append: 'console=ttyS0,115200n8 quiet panic=-1',
+      },
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
       memoryMiB: 256,
     });
@@ -180,18 +202,31 @@ describe('lab', () => {
     const body = async (l: Lab) => {
       id = l.id;
       await l.host('web').startHttpServer();
-      const p = l.host('client').startProbe({ url: `http://${l.host('web').address}/`, intervalMs: 50, count: 10_000, durationMs: 60_000 });
+      const p = l
+        .host('client')
+        .startProbe({ url: `http://${l.host('web').address}/`, intervalMs: 50, count: 10_000, durationMs: 60_000 });
       probePid = p.daemon.pid;
       const v = await l.startVm({
         name: 'doomed',
-        boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: 'console=ttyS0,115200n8 quiet panic=-1' },
+        boot: {
+          kind: 'kernel',
+          kernel: imagePath('director', 'vmlinuz'),
+          initrd: imagePath('director', 'initrd.img'),
+          append: 'console=ttyS0,115200n8 quiet panic=-1',
+        },
         nics: [{ segment: 'lan' }],
         memoryMiB: 256,
       });
       pid = v.pid;
       throw new Error('the test failed');
     };
-    const l = await Lab.create({ segments: [{ name: 'lan' }], hosts: [{ name: 'client', nics: [{ segment: 'lan' }] }, { name: 'web', nics: [{ segment: 'lan' }] }] });
+    const l = await Lab.create({
+      segments: [{ name: 'lan' }],
+      hosts: [
+        { name: 'client', nics: [{ segment: 'lan' }] },
+        { name: 'web', nics: [{ segment: 'lan' }] },
+      ],
+    });
     labs.push(l);
     await expect(
       (async () => {
@@ -223,11 +258,19 @@ describe('standard appliance lab', () => {
       expect(nodes[1]!.taps.map((t) => t.mac)).toEqual(['52:54:00:00:01:00', '52:54:00:00:01:01', '52:54:00:00:01:02']);
       expect(backends.map((b) => b.address)).toEqual(['198.51.100.100', '198.51.100.101', '198.51.100.102']);
       const ready = await Promise.all(nodes.map((n) => n.waitFor(READY, BOOT_TIMEOUT_MS)));
-      console.log(`two appliances ready after ${ready.map((l) => (l.t / 1000).toFixed(1)).join(' s, ')} s (${((performance.now() - t0) / 1000).toFixed(1)} s with lab setup)`);
+      console.log(
+        `two appliances ready after ${ready.map((l) => (l.t / 1000).toFixed(1)).join(' s, ')} s (${((performance.now() - t0) / 1000).toFixed(1)} s with lab setup)`,
+      );
       // The client is on lan, the backends on internal: only a host on internal reaches them.
       expect(await client.ping(backends[0]!.address, 1, 1)).toBe(false);
       for (const b of backends) {
-        const answers = await backends[0]!.probe({ url: `http://${b.address}/`, intervalMs: 20, count: 3, timeoutMs: 1000, durationMs: 3000 });
+        const answers = await backends[0]!.probe({
+          url: `http://${b.address}/`,
+          intervalMs: 20,
+          count: 3,
+          timeoutMs: 1000,
+          durationMs: 3000,
+        });
         expect(answers.map((a) => a.body)).toEqual([b.name, b.name, b.name]);
       }
       await lab.partition(nodes[0]!, nodes[1]!);
@@ -263,13 +306,26 @@ setInterval(() => {}, 1000);
 `,
       );
       const out = join(bundleDir, 'child.mjs');
-      await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'error' });
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        packages: 'external',
+        outfile: out,
+        logLevel: 'error',
+      });
       bundle = out;
     }
     const child = spawnDaemon(process.execPath, [bundle]);
     child.child.stderr?.resume();
     try {
-      const info = JSON.parse(await new OutputLines(child).waitFor(/"id"/, 60_000)) as { id: string; dir: string; pids: number[] };
+      const info = JSON.parse(await new OutputLines(child).waitFor(/"id"/, 60_000)) as {
+        id: string;
+        dir: string;
+        pids: number[];
+      };
       expect(await listLeftovers(info.id)).toEqual(expect.arrayContaining([`netns pillars-lab-${info.id}`]));
       const t0 = performance.now();
       process.kill(child.pid, signal);

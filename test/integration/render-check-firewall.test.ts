@@ -29,7 +29,10 @@ async function nftCheck(ruleset: string): Promise<{ code: number; output: string
   writeFileSync(join(rootfs, 'tmp', name), ruleset);
   try {
     return await withNetns({ interfaces: [] }, async (ns) => {
-      const r = await run('ip', ['netns', 'exec', ns, 'chroot', rootfs, 'nft', '-c', '-f', `/tmp/${name}`], { allowFailure: true, timeoutMs: 30_000 });
+      const r = await run('ip', ['netns', 'exec', ns, 'chroot', rootfs, 'nft', '-c', '-f', `/tmp/${name}`], {
+        allowFailure: true,
+        timeoutMs: 30_000,
+      });
       return { code: r.code, output: (r.stderr + r.stdout).trim() };
     });
   } finally {
@@ -76,84 +79,144 @@ function writeFiles(rootfs: string, files: RenderedFile[]): void {
 }
 
 // conntrackd is in the firewall profile's image; this runs when that rootfs has been built.
-describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))('rendered conntrackd.conf runs with the image\'s conntrackd', () => {
-  it('a pair replicates a connection into the peer\'s kernel table; the resync brings a lost table back', async () => {
-    const rootfs = await imageRootfs('conntrackd');
-    const config = pairConfig();
-    const id = randomBytes(3).toString('hex');
-    const nodes = ['node1', 'node2'].map((name, i) => {
-      const ctx: RoleContext = { ...contextFor(config, name), etcDir: `/tmp/pillars-ctd-${id}-${i}` };
-      return { name, ctx, ns: `pillars-ctd-${id}-${i}`, files: statesyncRole.render(ctx), services: statesyncRole.services(ctx) };
+describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))(
+  "rendered conntrackd.conf runs with the image's conntrackd",
+  () => {
+    it("a pair replicates a connection into the peer's kernel table; the resync brings a lost table back", async () => {
+      const rootfs = await imageRootfs('conntrackd');
+      const config = pairConfig();
+      const id = randomBytes(3).toString('hex');
+      const nodes = ['node1', 'node2'].map((name, i) => {
+        const ctx: RoleContext = { ...contextFor(config, name), etcDir: `/tmp/pillars-ctd-${id}-${i}` };
+        return {
+          name,
+          ctx,
+          ns: `pillars-ctd-${id}-${i}`,
+          files: statesyncRole.render(ctx),
+          services: statesyncRole.services(ctx),
+        };
+      });
+      const daemons: Daemon[] = [];
+      const logs: string[] = ['', ''];
+      const inNs = (i: number, argv: string[]) =>
+        run('ip', ['netns', 'exec', nodes[i]!.ns, 'chroot', rootfs, ...argv], {
+          allowFailure: true,
+          timeoutMs: 60_000,
+        });
+      try {
+        for (const n of nodes) {
+          writeFiles(rootfs, n.files);
+          await run('ip', ['netns', 'add', n.ns]);
+          await run('ip', ['-n', n.ns, 'link', 'set', 'dev', 'lo', 'up']);
+        }
+        await run('ip', [
+          '-n',
+          nodes[0]!.ns,
+          'link',
+          'add',
+          'name',
+          'sync',
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'sync',
+          'netns',
+          nodes[1]!.ns,
+        ]);
+        for (const n of nodes) {
+          for (const a of n.ctx.node.interfaces.sync!.addresses)
+            await run('ip', ['-n', n.ns, 'addr', 'add', a, 'dev', 'sync']);
+          await run('ip', ['-n', n.ns, 'link', 'set', 'dev', 'sync', 'up']);
+        }
+        nodes.forEach((n, i) => {
+          const svc = n.services.find((s) => s.name === CONNTRACKD_SERVICE)!;
+          const d = spawnDaemon('ip', ['netns', 'exec', n.ns, 'chroot', rootfs, ...svc.command]);
+          d.child.stdout?.on('data', (b: Buffer) => (logs[i] += b.toString()));
+          d.child.stderr?.on('data', (b: Buffer) => (logs[i] += b.toString()));
+          daemons.push(d);
+        });
+        for (let i = 0; i < 100 && !logs.every((l) => l.includes('initialization completed')); i++) await sleep(100);
+        expect(logs.join('\n')).toMatch(/initialization completed[\s\S]*initialization completed/);
+
+        // A connection in node1's table reaches node2's kernel table (DisableExternalCache).
+        const insert = await inNs(0, [
+          'conntrack',
+          '-I',
+          '-p',
+          'tcp',
+          '-s',
+          '192.0.2.100',
+          '-d',
+          '198.51.100.100',
+          '--sport',
+          '40000',
+          '--dport',
+          '85',
+          '--state',
+          'ESTABLISHED',
+          '-t',
+          '300',
+          '-u',
+          'ASSURED',
+        ]);
+        expect(insert.code, insert.stderr).toBe(0);
+        const seen = async (i: number) =>
+          (await inNs(i, ['conntrack', '-L', '-p', 'tcp', '--dport', '85'])).stdout.includes('sport=40000');
+        let ok = false;
+        for (let i = 0; i < 50 && !ok; i++) {
+          ok = await seen(1);
+          if (!ok) await sleep(200);
+        }
+        expect(ok, `node2 never got the state\n--- node1 ---\n${logs[0]}\n--- node2 ---\n${logs[1]}`).toBe(true);
+
+        // node2 loses its table; the boot-time resync asks node1 and gets the state back.
+        await inNs(1, ['conntrack', '-F']);
+        expect(await seen(1)).toBe(false);
+        const resync = nodes[1]!.services.find((s) => s.name === RESYNC_SERVICE)!;
+        const r = await inNs(1, resync.command);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/peer states received/);
+        expect(await seen(1)).toBe(true);
+      } finally {
+        for (const d of daemons) d.kill('SIGTERM');
+        await Promise.all(daemons.map((d) => Promise.race([d.exited, sleep(5000)])));
+        for (const d of daemons) d.kill('SIGKILL');
+        for (const n of nodes) {
+          await run('ip', ['netns', 'del', n.ns], { allowFailure: true });
+          rmSync(join(rootfs, n.ctx.etcDir), { recursive: true, force: true });
+        }
+      }
+    }, 120_000);
+
+    it('the checker is real: conntrackd refuses a config it cannot parse', async () => {
+      const rootfs = await imageRootfs('conntrackd');
+      const config = pairConfig();
+      const ctx: RoleContext = {
+        ...contextFor(config, 'node1'),
+        etcDir: `/tmp/pillars-ctd-bad-${randomBytes(3).toString('hex')}`,
+      };
+      const files = statesyncRole
+        .render(ctx)
+        .map((f) =>
+          f.path.endsWith('/conntrackd.conf')
+            ? { ...f, content: f.content.replace('ResendQueueSize', 'ResendQueueSiz') }
+            : f,
+        );
+      writeFiles(rootfs, files);
+      try {
+        await withNetns({ interfaces: ['sync'] }, async (ns) => {
+          const svc = statesyncRole.services(ctx).find((s) => s.name === CONNTRACKD_SERVICE)!;
+          const r = await run('ip', ['netns', 'exec', ns, 'chroot', rootfs, ...svc.command], {
+            allowFailure: true,
+            timeoutMs: 20_000,
+          });
+          expect(r.code).not.toBe(0);
+          expect(r.stdout + r.stderr).toMatch(/parsing config file|ResendQueueSiz|syntax/i);
+        });
+      } finally {
+        rmSync(join(rootfs, ctx.etcDir), { recursive: true, force: true });
+      }
     });
-    const daemons: Daemon[] = [];
-    const logs: string[] = ['', ''];
-    const inNs = (i: number, argv: string[]) => run('ip', ['netns', 'exec', nodes[i]!.ns, 'chroot', rootfs, ...argv], { allowFailure: true, timeoutMs: 60_000 });
-    try {
-      for (const n of nodes) {
-        writeFiles(rootfs, n.files);
-        await run('ip', ['netns', 'add', n.ns]);
-        await run('ip', ['-n', n.ns, 'link', 'set', 'dev', 'lo', 'up']);
-      }
-      await run('ip', ['-n', nodes[0]!.ns, 'link', 'add', 'name', 'sync', 'type', 'veth', 'peer', 'name', 'sync', 'netns', nodes[1]!.ns]);
-      for (const n of nodes) {
-        for (const a of n.ctx.node.interfaces.sync!.addresses) await run('ip', ['-n', n.ns, 'addr', 'add', a, 'dev', 'sync']);
-        await run('ip', ['-n', n.ns, 'link', 'set', 'dev', 'sync', 'up']);
-      }
-      nodes.forEach((n, i) => {
-        const svc = n.services.find((s) => s.name === CONNTRACKD_SERVICE)!;
-        const d = spawnDaemon('ip', ['netns', 'exec', n.ns, 'chroot', rootfs, ...svc.command]);
-        d.child.stdout?.on('data', (b: Buffer) => (logs[i] += b.toString()));
-        d.child.stderr?.on('data', (b: Buffer) => (logs[i] += b.toString()));
-        daemons.push(d);
-      });
-      for (let i = 0; i < 100 && !logs.every((l) => l.includes('initialization completed')); i++) await sleep(100);
-      expect(logs.join('\n')).toMatch(/initialization completed[\s\S]*initialization completed/);
-
-      // A connection in node1's table reaches node2's kernel table (DisableExternalCache).
-      const insert = await inNs(0, ['conntrack', '-I', '-p', 'tcp', '-s', '192.0.2.100', '-d', '198.51.100.100', '--sport', '40000', '--dport', '85', '--state', 'ESTABLISHED', '-t', '300', '-u', 'ASSURED']);
-      expect(insert.code, insert.stderr).toBe(0);
-      const seen = async (i: number) => (await inNs(i, ['conntrack', '-L', '-p', 'tcp', '--dport', '85'])).stdout.includes('sport=40000');
-      let ok = false;
-      for (let i = 0; i < 50 && !ok; i++) {
-        ok = await seen(1);
-        if (!ok) await sleep(200);
-      }
-      expect(ok, `node2 never got the state\n--- node1 ---\n${logs[0]}\n--- node2 ---\n${logs[1]}`).toBe(true);
-
-      // node2 loses its table; the boot-time resync asks node1 and gets the state back.
-      await inNs(1, ['conntrack', '-F']);
-      expect(await seen(1)).toBe(false);
-      const resync = nodes[1]!.services.find((s) => s.name === RESYNC_SERVICE)!;
-      const r = await inNs(1, resync.command);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/peer states received/);
-      expect(await seen(1)).toBe(true);
-    } finally {
-      for (const d of daemons) d.kill('SIGTERM');
-      await Promise.all(daemons.map((d) => Promise.race([d.exited, sleep(5000)])));
-      for (const d of daemons) d.kill('SIGKILL');
-      for (const n of nodes) {
-        await run('ip', ['netns', 'del', n.ns], { allowFailure: true });
-        rmSync(join(rootfs, n.ctx.etcDir), { recursive: true, force: true });
-      }
-    }
-  }, 120_000);
-
-  it('the checker is real: conntrackd refuses a config it cannot parse', async () => {
-    const rootfs = await imageRootfs('conntrackd');
-    const config = pairConfig();
-    const ctx: RoleContext = { ...contextFor(config, 'node1'), etcDir: `/tmp/pillars-ctd-bad-${randomBytes(3).toString('hex')}` };
-    const files = statesyncRole.render(ctx).map((f) => (f.path.endsWith('/conntrackd.conf') ? { ...f, content: f.content.replace('ResendQueueSize', 'ResendQueueSiz') } : f));
-    writeFiles(rootfs, files);
-    try {
-      await withNetns({ interfaces: ['sync'] }, async (ns) => {
-        const svc = statesyncRole.services(ctx).find((s) => s.name === CONNTRACKD_SERVICE)!;
-        const r = await run('ip', ['netns', 'exec', ns, 'chroot', rootfs, ...svc.command], { allowFailure: true, timeoutMs: 20_000 });
-        expect(r.code).not.toBe(0);
-        expect(r.stdout + r.stderr).toMatch(/parsing config file|ResendQueueSiz|syntax/i);
-      });
-    } finally {
-      rmSync(join(rootfs, ctx.etcDir), { recursive: true, force: true });
-    }
-  });
-});
+  },
+);

@@ -8,7 +8,14 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contextFor, renderCases } from '../fixtures/render/cases.js';
-import { findRootfsTar, imageRootfs, inImage, keepalivedConfigTest, openFifoReader, withNetns } from '../helpers/image-tools.js';
+import {
+  findRootfsTar,
+  imageRootfs,
+  inImage,
+  keepalivedConfigTest,
+  openFifoReader,
+  withNetns,
+} from '../helpers/image-tools.js';
 import { run, spawnDaemon } from '../../builder/exec.js';
 import { vrrpRole } from '../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../overlay/roles/director/index.js';
@@ -45,13 +52,24 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       const c = cases.find((x) => x.name === 'classic-nat-rr');
       if (!c) throw new Error('classic-nat-rr case missing');
       const ctx = contextFor(c.config, 'lvs1');
-      return { conf: keepalivedConf([vrrpRole, directorRole].flatMap((r) => r.render(ctx))), interfaces: Object.keys(ctx.node.interfaces) };
+      return {
+        conf: keepalivedConf([vrrpRole, directorRole].flatMap((r) => r.render(ctx))),
+        interfaces: Object.keys(ctx.node.interfaces),
+      };
     })();
 
     const broken: [string, (conf: string) => string, RegExp][] = [
       ['an unknown scheduler', (s) => s.replace('lb_algo rr', 'lb_algo roundrobin'), /lvs_scheduler 'roundrobin'/],
-      ['a virtual router id out of range', (s) => s.replace('virtual_router_id 51', 'virtual_router_id 300'), /outside range|VRID/],
-      ['an unknown keyword', (s) => s.replace('  router_id lvs1', '  router_id lvs1\n  no_such_keyword 1'), /Unknown keyword 'no_such_keyword'/],
+      [
+        'a virtual router id out of range',
+        (s) => s.replace('virtual_router_id 51', 'virtual_router_id 300'),
+        /outside range|VRID/,
+      ],
+      [
+        'an unknown keyword',
+        (s) => s.replace('  router_id lvs1', '  router_id lvs1\n  no_such_keyword 1'),
+        /Unknown keyword 'no_such_keyword'/,
+      ],
       ['an interface that does not exist', (s) => s.replace('interface ext', 'interface nosuch0'), /nosuch0/],
     ];
 
@@ -66,7 +84,10 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       const ctx = contextFor(c.config, 'r1');
       const conf = keepalivedConf(vrrpRole.render(ctx));
       expect(conf).toContain('script "/usr/bin/busybox ping');
-      const r = await keepalivedConfigTest(conf.replace('"/usr/bin/busybox ping', '"/bin/busybox ping'), Object.keys(ctx.node.interfaces));
+      const r = await keepalivedConfigTest(
+        conf.replace('"/usr/bin/busybox ping', '"/bin/busybox ping'),
+        Object.keys(ctx.node.interfaces),
+      );
       expect(r.ok).toBe(false);
       expect(r.output).toMatch(/insecure/);
     });
@@ -90,7 +111,9 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
  */
 describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
   /** A scratch etc dir and FIFO inside the extracted rootfs; paths in ctx are as seen in the chroot. */
-  async function scratch(pkg = 'keepalived'): Promise<{ rootfs: string; etcDir: string; fifo: string; cleanup: () => void }> {
+  async function scratch(
+    pkg = 'keepalived',
+  ): Promise<{ rootfs: string; etcDir: string; fifo: string; cleanup: () => void }> {
     const rootfs = await imageRootfs(pkg);
     const id = randomBytes(4).toString('hex');
     const etcDir = `/tmp/pillars-kt-${id}`;
@@ -142,9 +165,11 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
         daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
         daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
         try {
-          await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000).catch((e: Error) => {
-            throw new Error(`${e.message}\n--- keepalived ---\n${log}`);
-          });
+          await reader
+            .waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000)
+            .catch((e: Error) => {
+              throw new Error(`${e.message}\n--- keepalived ---\n${log}`);
+            });
           expect(reader.lines[0]).toBe('INSTANCE "VI_DOWN" BACKUP 200');
           expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
         } finally {
@@ -157,7 +182,11 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
         expect(await addrs(ns, 'down')).not.toContain('10.1.0.1/');
         const events = reader.lines.map(parseEventLine);
         expect(events.filter((e) => !e.ok)).toEqual([]);
-        expect(events.map((e) => e.ok && e.event.type === 'instance' && e.event.state)).toEqual(['BACKUP', 'MASTER', 'STOP']);
+        expect(events.map((e) => e.ok && e.event.type === 'instance' && e.event.state)).toEqual([
+          'BACKUP',
+          'MASTER',
+          'STOP',
+        ]);
       });
     } finally {
       reader.close();
@@ -195,7 +224,12 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
         expect(a).not.toContain('198.51.100.4/');
         expect(a).toContain('198.51.100.2/29');
         await reader.waitFor((l) => l.length >= 4, 5000);
-        expect(reader.lines).toEqual(['CARP "up/20" MASTER', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP', 'CARP "up/20" BACKUP']);
+        expect(reader.lines).toEqual([
+          'CARP "up/20" MASTER',
+          'CARP "up/20" MASTER',
+          'CARP "up/20" BACKUP',
+          'CARP "up/20" BACKUP',
+        ]);
         expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
       });
     } finally {
@@ -205,43 +239,48 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
   });
 
   // ucarp is in the router profile's image; this runs when that rootfs has been built.
-  it.skipIf(!findRootfsTar('ucarp'))('ucarp as the carp service runs it: BACKUP at start, MASTER alone with the VIPs, BACKUP and no VIPs after SIGTERM', async () => {
-    const s = await scratch('ucarp');
-    const c = renderCases().find((x) => x.name === 'carp')!;
-    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
-    const reader = await openFifoReader(join(s.rootfs, s.fifo));
-    try {
-      writeFiles(s.rootfs, carpRole.render(ctx));
-      const svc = carpRole.services(ctx).find((x) => x.name === 'ucarp-up-20')!;
-      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
-        await addNodeAddresses(ns, ctx);
-        const [cmd, args] = inImage(ns, s.rootfs, svc.command);
-        const daemon = spawnDaemon(cmd, args);
-        let log = '';
-        daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-        daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-        try {
-          // advbase 1 s: MASTER after three silent adverts.
-          await reader.waitFor((l) => l.includes('CARP "up/20" MASTER'), 15_000).catch((e: Error) => {
-            throw new Error(`${e.message}\n--- ucarp ---\n${log}`);
-          });
-          expect(reader.lines[0]).toBe('CARP "up/20" BACKUP');
-          const a = await addrs(ns, 'up');
-          expect(a).toContain('198.51.100.1/29');
-          expect(a).toContain('198.51.100.4/29');
-        } finally {
-          daemon.kill('SIGTERM');
-          const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
-          await daemon.exited;
-          clearTimeout(killer);
-        }
-        await reader.waitFor((l) => l.length >= 3, 5000);
-        expect(reader.lines).toEqual(['CARP "up/20" BACKUP', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP']);
-        expect(await addrs(ns, 'up')).not.toContain('198.51.100.1/');
-      });
-    } finally {
-      reader.close();
-      s.cleanup();
-    }
-  });
+  it.skipIf(!findRootfsTar('ucarp'))(
+    'ucarp as the carp service runs it: BACKUP at start, MASTER alone with the VIPs, BACKUP and no VIPs after SIGTERM',
+    async () => {
+      const s = await scratch('ucarp');
+      const c = renderCases().find((x) => x.name === 'carp')!;
+      const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
+      const reader = await openFifoReader(join(s.rootfs, s.fifo));
+      try {
+        writeFiles(s.rootfs, carpRole.render(ctx));
+        const svc = carpRole.services(ctx).find((x) => x.name === 'ucarp-up-20')!;
+        await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
+          await addNodeAddresses(ns, ctx);
+          const [cmd, args] = inImage(ns, s.rootfs, svc.command);
+          const daemon = spawnDaemon(cmd, args);
+          let log = '';
+          daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+          daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+          try {
+            // advbase 1 s: MASTER after three silent adverts.
+            await reader
+              .waitFor((l) => l.includes('CARP "up/20" MASTER'), 15_000)
+              .catch((e: Error) => {
+                throw new Error(`${e.message}\n--- ucarp ---\n${log}`);
+              });
+            expect(reader.lines[0]).toBe('CARP "up/20" BACKUP');
+            const a = await addrs(ns, 'up');
+            expect(a).toContain('198.51.100.1/29');
+            expect(a).toContain('198.51.100.4/29');
+          } finally {
+            daemon.kill('SIGTERM');
+            const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+            await daemon.exited;
+            clearTimeout(killer);
+          }
+          await reader.waitFor((l) => l.length >= 3, 5000);
+          expect(reader.lines).toEqual(['CARP "up/20" BACKUP', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP']);
+          expect(await addrs(ns, 'up')).not.toContain('198.51.100.1/');
+        });
+      } finally {
+        reader.close();
+        s.cleanup();
+      }
+    },
+  );
 });

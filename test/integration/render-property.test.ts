@@ -31,10 +31,63 @@ const base = parse(readFileSync(new URL('../fixtures/property/rich.yaml', import
 
 /** String formats that hold free text (as opposed to addresses and names other keys refer to). */
 const FREE_FORMATS = new Set(['text', 'command', 'token', 'dnsName', 'urlPath', 'email', 'host']);
-const isFree = (f: Field & { kind: 'string' }) => f.secret === true || (f.format !== undefined && FREE_FORMATS.has(f.format));
+const isFree = (f: Field & { kind: 'string' }) =>
+  f.secret === true || (f.format !== undefined && FREE_FORMATS.has(f.format));
 
 /** Pieces hostile text is made of. */
-const PIECES = ['a', 'b', 'Z', '0', '7', ' ', '  ', '/', '.', '-', '_', '@', ':', ',', '=', '+', '%', '"', "'", '\\', '$', '$(', ')', '`', ';', '&', '|', '<', '>', '{', '}', '#', '!', '*', '?', '~', '[', ']', '\n', '\t', '\r', '\u0000', '\u2028', 'é', 'ü', '✓', '日本', '😀', 'global_defs', 'virtual_server', 'include'];
+const PIECES = [
+  'a',
+  'b',
+  'Z',
+  '0',
+  '7',
+  ' ',
+  '  ',
+  '/',
+  '.',
+  '-',
+  '_',
+  '@',
+  ':',
+  ',',
+  '=',
+  '+',
+  '%',
+  '"',
+  "'",
+  '\\',
+  '$',
+  '$(',
+  ')',
+  '`',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  '{',
+  '}',
+  '#',
+  '!',
+  '*',
+  '?',
+  '~',
+  '[',
+  ']',
+  '\n',
+  '\t',
+  '\r',
+  '\u0000',
+  '\u2028',
+  'é',
+  'ü',
+  '✓',
+  '日本',
+  '😀',
+  'global_defs',
+  'virtual_server',
+  'include',
+];
 const hostile: fc.Arbitrary<string> = fc.oneof(
   fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 12 }).map((p) => p.join('')),
   fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme' }),
@@ -42,13 +95,38 @@ const hostile: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Hostile shapes close to a format, so its filter accepts some (random text is never an e-mail). */
-const near = (pieces: string[]) => fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
+const near = (pieces: string[]) =>
+  fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
 const LABEL = ['a', 'Z', '0', '-', '_', 'é', ' ', '#', '{', '$', '"', 'include', 'global_defs'];
 const NEAR: Partial<Record<string, fc.Arbitrary<string>>> = {
   email: fc.tuple(near([...LABEL, '.', '%', '+', "'"]), near(LABEL), near(LABEL)).map(([l, d, t]) => `${l}@${d}.${t}`),
   dnsName: fc.tuple(near(LABEL), near(LABEL), fc.constantFrom('', '.')).map(([a, b, dot]) => `${a}.${b}${dot}`),
   host: fc.tuple(near(LABEL), near(LABEL)).map(([a, b]) => `${a}.${b}`),
-  urlPath: near(['/', 'a', '.', '~', '!', '&', '(', ')', '*', '+', ',', ';', '=', ':', '@', '%', '?', '-', ' ', '$', '"', '{', '#']).map((p) => `/${p}`),
+  urlPath: near([
+    '/',
+    'a',
+    '.',
+    '~',
+    '!',
+    '&',
+    '(',
+    ')',
+    '*',
+    '+',
+    ',',
+    ';',
+    '=',
+    ':',
+    '@',
+    '%',
+    '?',
+    '-',
+    ' ',
+    '$',
+    '"',
+    '{',
+    '#',
+  ]).map((p) => `/${p}`),
 };
 
 /** Does `v` pass `field` on its own (type, format, pattern, bytes, check)? */
@@ -69,8 +147,14 @@ function vary(field: Field, value: unknown): fc.Arbitrary<unknown> {
     case 'string': {
       if (!isFree(field)) return fc.constant(value);
       // A command runs a program the image has (keepalived -t checks it exists and is secure).
-      const gen = field.format === 'command' ? hostile.map((h) => `/usr/bin/busybox true ${h}`) : (NEAR[field.format ?? ''] ?? hostile);
-      return fc.oneof({ weight: 1, arbitrary: fc.constant(value) }, { weight: 3, arbitrary: gen.filter((s) => fits(field, s)) });
+      const gen =
+        field.format === 'command'
+          ? hostile.map((h) => `/usr/bin/busybox true ${h}`)
+          : (NEAR[field.format ?? ''] ?? hostile);
+      return fc.oneof(
+        { weight: 1, arbitrary: fc.constant(value) },
+        { weight: 3, arbitrary: gen.filter((s) => fits(field, s)) },
+      );
     }
     case 'int': {
       const min = field.min ?? -1000;
@@ -82,18 +166,24 @@ function vary(field: Field, value: unknown): fc.Arbitrary<unknown> {
     case 'bool':
       return fc.oneof({ weight: 9, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: fc.boolean() });
     case 'enum':
-      return fc.oneof({ weight: 9, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: fc.constantFrom(...field.values) });
+      return fc.oneof(
+        { weight: 9, arbitrary: fc.constant(value) },
+        { weight: 1, arbitrary: fc.constantFrom(...field.values) },
+      );
     case 'scalar':
       return fc.constant(value);
     case 'list':
       return fc.tuple(...(value as unknown[]).map((v) => vary(field.item, v)));
     case 'map': {
       const entries = Object.entries(value as Record<string, unknown>);
-      return fc.tuple(...entries.map(([, v]) => vary(field.value, v))).map((vs) => Object.fromEntries(entries.map(([k], i) => [k, vs[i]])));
+      return fc
+        .tuple(...entries.map(([, v]) => vary(field.value, v)))
+        .map((vs) => Object.fromEntries(entries.map(([k], i) => [k, vs[i]])));
     }
     case 'object':
     case 'variant': {
-      const fields = field.kind === 'object' ? field.fields : field.variants[(value as Record<string, string>)[field.tag]!]!.fields;
+      const fields =
+        field.kind === 'object' ? field.fields : field.variants[(value as Record<string, string>)[field.tag]!]!.fields;
       const entries = Object.entries(value as Record<string, unknown>);
       return fc
         .tuple(...entries.map(([k, v]) => (Object.hasOwn(fields, k) ? vary(fields[k]!, v) : fc.constant(v))))
@@ -117,7 +207,8 @@ function freeTexts(field: Field, value: unknown, out: string[] = []): string[] {
       break;
     case 'object':
     case 'variant': {
-      const fields = field.kind === 'object' ? field.fields : field.variants[(value as Record<string, string>)[field.tag]!]!.fields;
+      const fields =
+        field.kind === 'object' ? field.fields : field.variants[(value as Record<string, string>)[field.tag]!]!.fields;
       for (const [k, f] of Object.entries(fields)) freeTexts(f, (value as Record<string, unknown>)[k], out);
       break;
     }
@@ -136,7 +227,8 @@ function renderAll(config: PillarsConfig, nodeName: string): RenderedFile[] {
  * nothing about quoting and are skipped.
  */
 function unquotedAt(text: string, value: string, baseText: string): number | undefined {
-  if (/^[A-Za-z0-9_.:/%+=,-][A-Za-z0-9_.:/@%+=,-]*$/.test(value) || value.length < 3 || baseText.includes(value)) return undefined;
+  if (/^[A-Za-z0-9_.:/%+=,-][A-Za-z0-9_.:/@%+=,-]*$/.test(value) || value.length < 3 || baseText.includes(value))
+    return undefined;
   for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
     const before = text[i - 1];
     if (before !== '"' && before !== "'") return i;
@@ -144,59 +236,70 @@ function unquotedAt(text: string, value: string, baseText: string): number | und
   return undefined;
 }
 
-describe.skipIf(!asRoot || !findRootfsTar('keepalived'))('every accepted config renders to files the daemons accept', () => {
-  it(`${RUNS} generated configs: keepalived -t, sh -n, nothing unquoted`, async () => {
-    const rootfs = await imageRootfs('keepalived');
-    const start = loadConfig(stringify(base));
-    expect(start.ok ? [] : start.issues).toEqual([]);
-    if (!start.ok) return;
-    const baseFiles = new Map(Object.keys(start.config.nodes).flatMap((n) => renderAll(start.config, n).map((f) => [`${n}:${f.path}`, f.content] as const)));
-    const interfaces = ['ext', 'int'];
-    let accepted = 0;
-    let rejected = 0;
-    let checked = 0;
-    await withNetns({ interfaces }, async (ns) => {
-      await fc.assert(
-        fc.asyncProperty(vary(pillarsConfig, base), async (data) => {
-          const r = loadConfig(stringify(data));
-          if (!r.ok) rejected++;
-          fc.pre(r.ok);
-          if (!r.ok) return;
-          accepted++;
-          const free = freeTexts(pillarsConfig, r.config);
-          for (const nodeName of Object.keys(r.config.nodes)) {
-            const files = renderAll(r.config, nodeName);
-            for (const f of files.filter((x) => x.path.endsWith('.conf') || x.path.endsWith('.sh'))) {
-              const baseText = baseFiles.get(`${nodeName}:${f.path}`) ?? '';
-              for (const v of free) {
-                const at = unquotedAt(f.content, v, baseText);
-                expect(at, `${f.path} holds ${JSON.stringify(v)} unquoted at ${at}:\n${f.content}`).toBeUndefined();
+describe.skipIf(!asRoot || !findRootfsTar('keepalived'))(
+  'every accepted config renders to files the daemons accept',
+  () => {
+    it(`${RUNS} generated configs: keepalived -t, sh -n, nothing unquoted`, async () => {
+      const rootfs = await imageRootfs('keepalived');
+      const start = loadConfig(stringify(base));
+      expect(start.ok ? [] : start.issues).toEqual([]);
+      if (!start.ok) return;
+      const baseFiles = new Map(
+        Object.keys(start.config.nodes).flatMap((n) =>
+          renderAll(start.config, n).map((f) => [`${n}:${f.path}`, f.content] as const),
+        ),
+      );
+      const interfaces = ['ext', 'int'];
+      let accepted = 0;
+      let rejected = 0;
+      let checked = 0;
+      await withNetns({ interfaces }, async (ns) => {
+        await fc.assert(
+          fc.asyncProperty(vary(pillarsConfig, base), async (data) => {
+            const r = loadConfig(stringify(data));
+            if (!r.ok) rejected++;
+            fc.pre(r.ok);
+            if (!r.ok) return;
+            accepted++;
+            const free = freeTexts(pillarsConfig, r.config);
+            for (const nodeName of Object.keys(r.config.nodes)) {
+              const files = renderAll(r.config, nodeName);
+              for (const f of files.filter((x) => x.path.endsWith('.conf') || x.path.endsWith('.sh'))) {
+                const baseText = baseFiles.get(`${nodeName}:${f.path}`) ?? '';
+                for (const v of free) {
+                  const at = unquotedAt(f.content, v, baseText);
+                  expect(at, `${f.path} holds ${JSON.stringify(v)} unquoted at ${at}:\n${f.content}`).toBeUndefined();
+                }
+              }
+              for (const f of files.filter((x) => x.path.endsWith('.sh'))) {
+                const sh = await run('sh', ['-n', '-c', f.content], { allowFailure: true, timeoutMs: 30_000 });
+                expect(sh.code, `${f.path}: ${sh.stderr}\n${f.content}`).toBe(0);
+              }
+              const conf = files.find((x) => x.path.endsWith('/keepalived.conf'));
+              if (!conf) continue;
+              const name = `pillars-prop-${randomBytes(4).toString('hex')}.conf`;
+              writeFileSync(join(rootfs, 'tmp', name), conf.content);
+              try {
+                const [cmd, args] = inImage(ns, rootfs, ['keepalived', '-t', '-f', `/tmp/${name}`]);
+                const k = await run(cmd, args, { allowFailure: true, timeoutMs: 30_000 });
+                checked++;
+                expect(k.code, `keepalived -t on ${nodeName}: ${(k.stderr + k.stdout).trim()}\n${conf.content}`).toBe(
+                  0,
+                );
+              } finally {
+                rmSync(join(rootfs, 'tmp', name), { force: true });
               }
             }
-            for (const f of files.filter((x) => x.path.endsWith('.sh'))) {
-              const sh = await run('sh', ['-n', '-c', f.content], { allowFailure: true, timeoutMs: 30_000 });
-              expect(sh.code, `${f.path}: ${sh.stderr}\n${f.content}`).toBe(0);
-            }
-            const conf = files.find((x) => x.path.endsWith('/keepalived.conf'));
-            if (!conf) continue;
-            const name = `pillars-prop-${randomBytes(4).toString('hex')}.conf`;
-            writeFileSync(join(rootfs, 'tmp', name), conf.content);
-            try {
-              const [cmd, args] = inImage(ns, rootfs, ['keepalived', '-t', '-f', `/tmp/${name}`]);
-              const k = await run(cmd, args, { allowFailure: true, timeoutMs: 30_000 });
-              checked++;
-              expect(k.code, `keepalived -t on ${nodeName}: ${(k.stderr + k.stdout).trim()}\n${conf.content}`).toBe(0);
-            } finally {
-              rmSync(join(rootfs, 'tmp', name), { force: true });
-            }
-          }
-        }),
-        { numRuns: RUNS, maxSkipsPerRun: 50, endOnFailure: true },
+          }),
+          { numRuns: RUNS, maxSkipsPerRun: 50, endOnFailure: true },
+        );
+      });
+      // The generator must mostly produce configs the validator accepts, or the test proves little.
+      console.log(
+        `render-property: ${accepted} configs accepted and checked, ${rejected} generated ones refused by the validator, ${checked} keepalived -t runs`,
       );
-    });
-    // The generator must mostly produce configs the validator accepts, or the test proves little.
-    console.log(`render-property: ${accepted} configs accepted and checked, ${rejected} generated ones refused by the validator, ${checked} keepalived -t runs`);
-    expect(accepted).toBe(RUNS);
-    expect(checked).toBe(RUNS * 2);
-  }, 600_000);
-});
+      expect(accepted).toBe(RUNS);
+      expect(checked).toBe(RUNS * 2);
+    }, 600_000);
+  },
+);

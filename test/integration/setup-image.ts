@@ -10,7 +10,11 @@ import { outRoot, root } from './image.js';
 export default function setup(): void {
   const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,firewall,heartbeat').split(',');
   for (const profile of profiles) {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'build', '--profile', profile, '--out', outRoot], { stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'pillars.mjs'), 'build', '--profile', profile, '--out', outRoot],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error(`pillars build --profile ${profile} failed (exit ${r.status})`);
   }
 }

@@ -43,7 +43,10 @@ describe('config discovery at boot (director image, TCG)', () => {
   it('stick as a USB disk: provider line, node by MAC, ready line with node and roles', async () => {
     const vm = bootVm({ name: 'sup-usb', sticks: [{ image: usb, as: 'usb' }] });
     vms.push(vm);
-    const provider = await vm.waitFor(/pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/, BOOT_TIMEOUT_MS);
+    const provider = await vm.waitFor(
+      /pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/,
+      BOOT_TIMEOUT_MS,
+    );
     expect(provider.text).toMatch(/generation 1, sha256 [0-9a-f]{12}/);
     await vm.waitFor(/pillars: {3}floppy: skipped \S+ /, 30_000);
     await vm.waitFor(/pillars: node lb1 \(matched by MAC address on wan, lan\)/, 30_000);
@@ -63,7 +66,9 @@ describe('config discovery at boot (director image, TCG)', () => {
     expect(Object.keys(states).sort()).toEqual(['keepalived', 'netmon', 'network', 'nofirewall']);
     expect(states).toMatchObject({ network: 'done', netmon: 'ready', nofirewall: 'done' });
     // No firewall section: no packet filter, and the status says so.
-    expect(st.config).toMatchObject({ notes: ['firewall: none configured (the config has no firewall section: no packet filter)'] });
+    expect(st.config).toMatchObject({
+      notes: ['firewall: none configured (the config has no firewall section: no packet filter)'],
+    });
     // keepalived is ready once its first VRRP state arrives on the event FIFO
     expect(['started', 'ready']).toContain(states.keepalived);
     // The firewall of the safe state is gone once the config is applied (the nofirewall role's nft -f).
@@ -74,7 +79,10 @@ describe('config discovery at boot (director image, TCG)', () => {
   it('stick as a floppy', async () => {
     const vm = bootVm({ name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
     vms.push(vm);
-    await vm.waitFor(/pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/, BOOT_TIMEOUT_MS);
+    await vm.waitFor(
+      /pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/,
+      BOOT_TIMEOUT_MS,
+    );
     await vm.waitFor(/pillars: {3}usb-sata: skipped \S+ no FAT device labelled PILLARS/, 30_000);
     const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
     expect(ready.text).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
@@ -93,7 +101,19 @@ describe('config discovery at boot (director image, TCG)', () => {
     await writeRawConfig(
       bad,
       tmp.dir,
-      ['version: 1', 'profile: director', 'nodes:', '  lb1:', '    interfaces:', '      wan:', '        mac: "52:54:00:00:01:01"', '        adresses: [192.0.2.2/24]', 'sysctl:', '  net.ipv4.ip_forward: [1]', ''].join('\n'),
+      [
+        'version: 1',
+        'profile: director',
+        'nodes:',
+        '  lb1:',
+        '    interfaces:',
+        '      wan:',
+        '        mac: "52:54:00:00:01:01"',
+        '        adresses: [192.0.2.2/24]',
+        'sysctl:',
+        '  net.ipv4.ip_forward: [1]',
+        '',
+      ].join('\n'),
     );
     const vm = bootVm({ name: 'sup-invalid', sticks: [{ image: bad, as: 'usb' }] });
     vms.push(vm);
@@ -106,7 +126,13 @@ describe('config discovery at boot (director image, TCG)', () => {
 
   it('two sticks: UNCONFIGURED, never a guess', async () => {
     const second = await makeStick(`${tmp.dir}/second.img`, 'usb');
-    const vm = bootVm({ name: 'sup-two', sticks: [{ image: usb, as: 'usb' }, { image: second, as: 'usb' }] });
+    const vm = bootVm({
+      name: 'sup-two',
+      sticks: [
+        { image: usb, as: 'usb' },
+        { image: second, as: 'usb' },
+      ],
+    });
     vms.push(vm);
     const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
     expect(line.text).toMatch(/2 media labelled PILLARS: \/dev\/sd\w+ .*, \/dev\/sd\w+ .* \S+ remove all but one/);

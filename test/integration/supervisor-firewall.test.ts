@@ -15,11 +15,19 @@ let client: LabHost;
 
 beforeAll(async () => {
   requireImage('director');
-  lab = await Lab.create({ segments: [{ name: 'lan', cidr: '192.0.2.0/24' }], hosts: [{ name: 'client', nics: [{ segment: 'lan', address: '192.0.2.100' }] }] });
+  lab = await Lab.create({
+    segments: [{ name: 'lan', cidr: '192.0.2.0/24' }],
+    hosts: [{ name: 'client', nics: [{ segment: 'lan', address: '192.0.2.100' }] }],
+  });
   client = lab.host('client');
   vm = await lab.startVm({
     name: 'sup-fw',
-    boot: { kind: 'kernel', kernel: imagePath('director', 'vmlinuz'), initrd: imagePath('director', 'initrd.img'), append: kernelAppend('pillars.stickwait=1') },
+    boot: {
+      kind: 'kernel',
+      kernel: imagePath('director', 'vmlinuz'),
+      initrd: imagePath('director', 'initrd.img'),
+      append: kernelAppend('pillars.stickwait=1'),
+    },
     nics: [{ segment: 'lan', mac: MAC }],
   });
   await vm.vm.waitFor(READY, BOOT_TIMEOUT_MS);

@@ -25,7 +25,14 @@ const pillars = (args: string[]) => run(process.execPath, [join(root, 'bin', 'pi
 
 /** A director starter stick: a floppy image or an 8 MiB USB image. */
 export async function makeStick(path: string, as: 'usb' | 'floppy'): Promise<string> {
-  await pillars(['stick', 'init', path, '--profile', 'director', ...(as === 'floppy' ? ['--floppy'] : ['--size', '8'])]);
+  await pillars([
+    'stick',
+    'init',
+    path,
+    '--profile',
+    'director',
+    ...(as === 'floppy' ? ['--floppy'] : ['--size', '8']),
+  ]);
   return path;
 }
 
@@ -82,7 +89,13 @@ export interface ServiceJson {
 
 export interface StatusJson {
   supervisor: { pid: number };
-  config: { state: string; node?: string; roles?: string[]; reason?: string; source?: { generation: number; checksum: string; device: string } };
+  config: {
+    state: string;
+    node?: string;
+    roles?: string[];
+    reason?: string;
+    source?: { generation: number; checksum: string; device: string };
+  };
   services: ServiceJson[];
 }
 

@@ -32,7 +32,11 @@ describe('supervisor lifecycle (director image, TCG)', () => {
     expect(before.state).toBe('ready');
     expect(before.restarts).toBe(0);
     expect((await guest(vm, `kill -9 ${before.pid}`)).code).toBe(0);
-    const after = await waitStatus(vm, (s) => svc(s, 'netmon').state === 'ready' && svc(s, 'netmon').pid !== before.pid, 60_000);
+    const after = await waitStatus(
+      vm,
+      (s) => svc(s, 'netmon').state === 'ready' && svc(s, 'netmon').pid !== before.pid,
+      60_000,
+    );
     expect(svc(after, 'netmon').restarts).toBe(1);
     const text = await guest(vm, 'pillarsctl status');
     expect(text.output).toMatch(/^netmon\s+ready\s+.*1 restart/m);
@@ -46,7 +50,11 @@ describe('supervisor lifecycle (director image, TCG)', () => {
     await vm.waitFor(READY, 120_000, from);
     const after = await status(vm);
     expect(after.supervisor.pid).not.toBe(before.supervisor.pid);
-    expect(svc(after, 'netmon')).toMatchObject({ state: 'ready', pid: svc(before, 'netmon').pid, restarts: svc(before, 'netmon').restarts });
+    expect(svc(after, 'netmon')).toMatchObject({
+      state: 'ready',
+      pid: svc(before, 'netmon').pid,
+      restarts: svc(before, 'netmon').restarts,
+    });
     expect(svc(after, 'network').state).toBe('done');
     // Re-adopted, so the network was not set up a second time and the firewall was left alone.
     expect(vm.lines.slice(from).some((l) => /firewall closed/.test(l.text))).toBe(false);
@@ -83,7 +91,10 @@ describe('supervisor lifecycle (director image, TCG)', () => {
     const from = vm.lines.length;
     await vm.powerdown();
     const t0 = Date.now();
-    const code = await Promise.race([vm.proc.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 10_000))]);
+    const code = await Promise.race([
+      vm.proc.exited,
+      new Promise<string>((r) => setTimeout(() => r('timeout'), 10_000)),
+    ]);
     const took = Date.now() - t0;
     console.log(`power button → QEMU exit in ${(took / 1000).toFixed(1)}s`);
     expect(code).not.toBe('timeout');

@@ -23,40 +23,52 @@ afterAll(async () => {
 });
 
 async function validate(image: string): Promise<{ ok: boolean; generation: number; text: string }> {
-  const r = await run(process.execPath, [join(root, 'bin', 'pillars.mjs'), 'stick', '-s', image, 'validate', '--json'], { allowFailure: true });
+  const r = await run(
+    process.execPath,
+    [join(root, 'bin', 'pillars.mjs'), 'stick', '-s', image, 'validate', '--json'],
+    { allowFailure: true },
+  );
   const gen = /"generation":\s*(\d+)/.exec(r.stdout);
   return { ok: r.code === 0, generation: gen ? Number(gen[1]) : -1, text: r.stdout + r.stderr };
 }
 
 describe('power cut during save (TCG)', () => {
-  it(`${ROUNDS} rounds: the stick always yields a valid config afterwards`, async () => {
-    const stick = await makeStick(`${tmp.dir}/usb.img`, 'usb');
-    let lastGen = 1;
-    for (let round = 1; round <= ROUNDS; round++) {
-      vm = bootVm({ name: `sup-cut${round}`, sticks: [{ image: stick, as: 'usb' }] });
-      const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
-      expect(ready.text, `round ${round}: boots configured from the stick`).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
-      const from = vm.lines.length;
-      vm.proc.child.stdin!.write(encodeRun(`cut${round}`, 'pillarsctl save'));
-      await vm.waitFor(/pillars: saving the running config to/, 120_000, from);
-      // A save takes about 0.5–0.7 s under TCG: most cuts land inside it.
-      const delay = Math.floor(Math.random() * 800);
-      await new Promise((r) => setTimeout(r, delay));
-      vm.kill();
-      await vm.proc.exited;
-      const saved = vm.lines.slice(from).some((l) => /pillars: saved the running config/.test(l.text));
-      vm = undefined;
-      const v = await validate(stick);
-      console.log(`round ${round}: cut ${delay} ms into the save (${saved ? 'after' : 'before'} it finished), stick holds generation ${v.generation}`);
-      if (!v.ok) {
-        // Keep the broken stick for a post-mortem (mdir -i, fsck.fat -n).
-        const kept = join(outRoot, 'test-failures', `powercut-round-${round}.img`);
-        mkdirSync(dirname(kept), { recursive: true });
-        copyFileSync(stick, kept);
-        expect.fail(`round ${round}: no valid config on the stick after the cut (kept as ${kept}): ${v.text}`);
+  it(
+    `${ROUNDS} rounds: the stick always yields a valid config afterwards`,
+    async () => {
+      const stick = await makeStick(`${tmp.dir}/usb.img`, 'usb');
+      let lastGen = 1;
+      for (let round = 1; round <= ROUNDS; round++) {
+        vm = bootVm({ name: `sup-cut${round}`, sticks: [{ image: stick, as: 'usb' }] });
+        const ready = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+        expect(ready.text, `round ${round}: boots configured from the stick`).toMatch(
+          /\(node lb1, roles: network, vrrp, director\)$/,
+        );
+        const from = vm.lines.length;
+        vm.proc.child.stdin!.write(encodeRun(`cut${round}`, 'pillarsctl save'));
+        await vm.waitFor(/pillars: saving the running config to/, 120_000, from);
+        // A save takes about 0.5–0.7 s under TCG: most cuts land inside it.
+        const delay = Math.floor(Math.random() * 800);
+        await new Promise((r) => setTimeout(r, delay));
+        vm.kill();
+        await vm.proc.exited;
+        const saved = vm.lines.slice(from).some((l) => /pillars: saved the running config/.test(l.text));
+        vm = undefined;
+        const v = await validate(stick);
+        console.log(
+          `round ${round}: cut ${delay} ms into the save (${saved ? 'after' : 'before'} it finished), stick holds generation ${v.generation}`,
+        );
+        if (!v.ok) {
+          // Keep the broken stick for a post-mortem (mdir -i, fsck.fat -n).
+          const kept = join(outRoot, 'test-failures', `powercut-round-${round}.img`);
+          mkdirSync(dirname(kept), { recursive: true });
+          copyFileSync(stick, kept);
+          expect.fail(`round ${round}: no valid config on the stick after the cut (kept as ${kept}): ${v.text}`);
+        }
+        expect([lastGen, lastGen + 1, lastGen + 2]).toContain(v.generation);
+        lastGen = Math.max(lastGen, v.generation);
       }
-      expect([lastGen, lastGen + 1, lastGen + 2]).toContain(v.generation);
-      lastGen = Math.max(lastGen, v.generation);
-    }
-  }, ROUNDS * BOOT_TIMEOUT_MS);
+    },
+    ROUNDS * BOOT_TIMEOUT_MS,
+  );
 });

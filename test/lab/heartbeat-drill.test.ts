@@ -23,7 +23,12 @@ for (const autoFailback of [false, true]) {
     };
     beforeAll(async () => {
       requireImage('heartbeat');
-      hl = await startHeartbeatLab({ imageDir: dirname(imagePath('heartbeat', 'initrd.img')), timers: 'fast', autoFailback, log: (m) => log.info(`lab: ${m}`) });
+      hl = await startHeartbeatLab({
+        imageDir: dirname(imagePath('heartbeat', 'initrd.img')),
+        timers: 'fast',
+        autoFailback,
+        log: (m) => log.info(`lab: ${m}`),
+      });
     }, 900_000);
     afterAll(async () => {
       const lab = hl?.lab;
@@ -43,7 +48,10 @@ for (const autoFailback of [false, true]) {
         expect(r.failover_ms).toBeLessThan(5000);
         // The fenced node is booted again and rejoins as secondary: never two primaries.
         await new Promise((res) => setTimeout(res, 30_000));
-        const primaries = pair().nodes.filter((n) => n.vm.lines.some((l) => /pillars: heartbeat group records ACQUIRED/.test(l.text)) && activeNode([n]) === n);
+        const primaries = pair().nodes.filter(
+          (n) =>
+            n.vm.lines.some((l) => /pillars: heartbeat group records ACQUIRED/.test(l.text)) && activeNode([n]) === n,
+        );
         expect(primaries.length).toBe(1);
       });
       it('crash of heartbeat: the group ends on one node, nothing acknowledged is lost', async () => {
@@ -55,7 +63,8 @@ for (const autoFailback of [false, true]) {
 
     it(`poweroff and return: the group ${autoFailback ? 'moves back to' : 'stays away from'} the preferred node`, async () => {
       const preferred = pair().nodes[0]!;
-      if (activeNode(pair().nodes) !== preferred) throw new Error('the preferred node does not hold the group at the start');
+      if (activeNode(pair().nodes) !== preferred)
+        throw new Error('the preferred node does not hold the group at the start');
       const r = await heartbeatDrillRun(pair(), 'poweroff', log); // powers node1 off, then boots it again
       expect(r.lost_probes).toBe(0);
       expect(r.failover_ms).toBeLessThan(5000);

@@ -37,7 +37,11 @@ describe('heartbeat pair', () => {
 
   beforeAll(async () => {
     requireImage('heartbeat');
-    hl = await startHeartbeatLab({ imageDir: dirname(imagePath('heartbeat', 'initrd.img')), timers: 'fast', log: (m) => createLogger().info(`lab: ${m}`) });
+    hl = await startHeartbeatLab({
+      imageDir: dirname(imagePath('heartbeat', 'initrd.img')),
+      timers: 'fast',
+      log: (m) => createLogger().info(`lab: ${m}`),
+    });
   }, 900_000);
   afterAll(async () => {
     const lab = hl?.lab;
@@ -50,7 +54,10 @@ describe('heartbeat pair', () => {
     expect(await sh(a, `ip -4 -o addr show dev lan`)).toContain(`${VIP}/24`);
     expect(await sh(a, 'cat /proc/drbd')).toMatch(/cs:Connected ro:Primary\/Secondary ds:UpToDate\/UpToDate/);
     expect(await sh(a, 'grep " /srv/data " /proc/mounts')).toMatch(/^\/dev\/drbd0 \/srv\/data ext4/);
-    const r = await pair().client.run(process.execPath, ['-e', `fetch('${BASE}/').then(r => r.text()).then(t => process.stdout.write(t))`]);
+    const r = await pair().client.run(process.execPath, [
+      '-e',
+      `fetch('${BASE}/').then(r => r.text()).then(t => process.stdout.write(t))`,
+    ]);
     expect(r.stdout.trim()).toBe(a.name);
     const b = other(a);
     expect(await sh(b, `ip -4 -o addr show dev lan`)).not.toContain(`${VIP}/`);
@@ -85,7 +92,8 @@ describe('heartbeat pair', () => {
     const cut = Date.now();
     a.kill(); // SIGKILL of QEMU: the power cord
     const until = Date.now() + 60_000;
-    while (!writer.acks().some((x) => x.node === b.name) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (!writer.acks().some((x) => x.node === b.name) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
     const first = writer.acks().find((x) => x.node === b.name);
     expect(first, `no write acknowledged by ${b.name} within 60 s of the power cut`).toBeDefined();
     const failoverMs = first!.acked - cut;

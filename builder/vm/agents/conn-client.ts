@@ -41,7 +41,15 @@ export function main(argv: readonly string[]): void {
   const finish = (by: string) => {
     if (finished) return;
     finished = true;
-    const report = conns.map(({ id, backend, sent, received, lastReplyAt, closed, error }) => ({ id, backend, sent, received, lastReplyAt, closed, error }));
+    const report = conns.map(({ id, backend, sent, received, lastReplyAt, closed, error }) => ({
+      id,
+      backend,
+      sent,
+      received,
+      lastReplyAt,
+      closed,
+      error,
+    }));
     emit({ done: true, by, conns: report }, () => process.exit(0));
   };
   const announce = () => {

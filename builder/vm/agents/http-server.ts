@@ -12,7 +12,11 @@ export function main(argv: readonly string[]): void {
   const [name = '', port = '80', bind] = argv;
   const server = createServer((_req, res) => {
     const body = answerBody(name);
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   });
   server.keepAliveTimeout = 1;

@@ -35,7 +35,15 @@ export function agentArgv(name: AgentName, args: readonly string[]): string[] {
 function bundleFromSource(entry: string, name: string): string {
   // esbuild is a dependency of the image build already; required lazily, only from sources.
   const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  const out = esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'error' });
+  const out = esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'error',
+  });
   const code = out.outputFiles[0]!.contents;
   const dir = join(tmpdir(), 'pillars-agents');
   const file = join(dir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);

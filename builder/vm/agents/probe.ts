@@ -26,10 +26,13 @@ export function main(argv: readonly string[]): void {
     emit({ done: true, sent });
     process.exit(0);
   };
-  setTimeout(() => {
-    emit({ done: true, sent, watchdog: true });
-    process.exit(0);
-  }, cfg.durationMs + cfg.timeoutMs + 2000).unref();
+  setTimeout(
+    () => {
+      emit({ done: true, sent, watchdog: true });
+      process.exit(0);
+    },
+    cfg.durationMs + cfg.timeoutMs + 2000,
+  ).unref();
 
   const one = () => {
     const t = epochNow();

@@ -29,7 +29,9 @@ function isWildcard(host: string): boolean {
  * names (left to dropbear). An entry for the peer's address is the peer's business and skipped.
  */
 export function listenFor(listen: readonly string[], node: NodeConfig): string[] {
-  const own = Object.values(node.interfaces).flatMap((i) => i.addresses.map((a) => parseCidr(a)).filter((c) => c !== undefined));
+  const own = Object.values(node.interfaces).flatMap((i) =>
+    i.addresses.map((a) => parseCidr(a)).filter((c) => c !== undefined),
+  );
   return listen.filter((entry) => {
     const hp = parseHostPort(entry);
     if (!hp) return false;
@@ -43,11 +45,21 @@ export function renderAuthorizedKeys(keys: readonly string[]): string {
   return keys.map((k) => `${k.trim()}\n`).join('');
 }
 
-const hostkeyScript = compileTemplate<{ authorizedKeys: string; hostkeyDir: string; hostkey: string; dropbearkey: string }>(hostkeyTemplate, 'shell', ['authorizedKeys', 'hostkeyDir', 'hostkey', 'dropbearkey']);
+const hostkeyScript = compileTemplate<{
+  authorizedKeys: string;
+  hostkeyDir: string;
+  hostkey: string;
+  dropbearkey: string;
+}>(hostkeyTemplate, 'shell', ['authorizedKeys', 'hostkeyDir', 'hostkey', 'dropbearkey']);
 
 /** Creates the host key in RAM when missing; tightens /root/.ssh, which dropbear checks (overlay/templates/dropbear-hostkey.sh.ejs). */
 export function renderHostkeyScript(): string {
-  return hostkeyScript({ authorizedKeys: AUTHORIZED_KEYS, hostkeyDir: HOSTKEY_DIR, hostkey: HOSTKEY, dropbearkey: DROPBEARKEY });
+  return hostkeyScript({
+    authorizedKeys: AUTHORIZED_KEYS,
+    hostkeyDir: HOSTKEY_DIR,
+    hostkey: HOSTKEY,
+    dropbearkey: DROPBEARKEY,
+  });
 }
 
 /** dropbear in the foreground, logging to stderr, keys only, on exactly these addresses. */

@@ -13,10 +13,30 @@ import { vipWithPrefix } from '../keepalived/view.js';
 
 type CarpInstance = NonNullable<PillarsConfig['carp']>['instances'][number];
 
-type ScriptLocals = { action: 'up' | 'down'; state: string; vhid: number; ifname: string; node: string; fifo: string; vips: { cidr: string; address: string; family: 4 | 6 }[]; line: string; lock: string };
+type ScriptLocals = {
+  action: 'up' | 'down';
+  state: string;
+  vhid: number;
+  ifname: string;
+  node: string;
+  fifo: string;
+  vips: { cidr: string; address: string; family: 4 | 6 }[];
+  line: string;
+  lock: string;
+};
 
 /** Every `<%= %>` of the up/down scripts is one shell word (quoted where needed). */
-const compiled = compileTemplate<ScriptLocals>(template, 'shell', ['action', 'state', 'vhid', 'ifname', 'node', 'fifo', 'vips', 'line', 'lock']);
+const compiled = compileTemplate<ScriptLocals>(template, 'shell', [
+  'action',
+  'state',
+  'vhid',
+  'ifname',
+  'node',
+  'fifo',
+  'vips',
+  'line',
+  'lock',
+]);
 
 /** Single-quote for /bin/sh. */
 export function shQuote(text: string): string {
@@ -56,7 +76,17 @@ function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
   const vips = vipsOf(ctx, inst);
   const script = (action: 'up' | 'down'): string => {
     const state = action === 'up' ? 'MASTER' : 'BACKUP';
-    return compiled({ action, state, vhid: inst.vhid, ifname: inst.interface, node: ctx.nodeName, fifo: ctx.eventFifo, vips, line: carpEventLine(inst.interface, inst.vhid, state), lock: paths.lock });
+    return compiled({
+      action,
+      state,
+      vhid: inst.vhid,
+      ifname: inst.interface,
+      node: ctx.nodeName,
+      fifo: ctx.eventFifo,
+      vips,
+      line: carpEventLine(inst.interface, inst.vhid, state),
+      lock: paths.lock,
+    });
   };
   return [
     { path: paths.passfile, content: `${inst.password}\n`, mode: 0o600 },
@@ -68,7 +98,8 @@ function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
 export function ucarpService(ctx: RoleContext, inst: CarpInstance): ServiceSpec {
   const paths = carpPaths(ctx, inst);
   const skew = inst.advskew[ctx.nodeName];
-  if (skew === undefined) throw new Error(`carp vhid ${inst.vhid} on ${inst.interface} has no advskew for node ${ctx.nodeName}`);
+  if (skew === undefined)
+    throw new Error(`carp vhid ${inst.vhid} on ${inst.interface} has no advskew for node ${ctx.nodeName}`);
   const addr = vipsOf(ctx, inst).find((v) => v.family === 4);
   if (!addr) throw new Error(`carp vhid ${inst.vhid} on ${inst.interface}: ucarp needs an IPv4 VIP`);
   return defineService({

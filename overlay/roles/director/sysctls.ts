@@ -7,7 +7,12 @@ import type { PillarsConfig } from '../../config/index.js';
 export function directorSysctls(config: PillarsConfig): Record<string, string> {
   const director = config.director;
   if (!director) return {};
-  const methods = new Set(director.virtual_servers.flatMap((vs) => [vs.forwarding, ...vs.real_servers.map((rs) => rs.forwarding ?? vs.forwarding)]));
+  const methods = new Set(
+    director.virtual_servers.flatMap((vs) => [
+      vs.forwarding,
+      ...vs.real_servers.map((rs) => rs.forwarding ?? vs.forwarding),
+    ]),
+  );
   const nat = methods.has('nat');
   const persistent = director.virtual_servers.some((vs) => vs.persistence);
   const out: Record<string, string> = {

@@ -11,7 +11,9 @@ import { LAB_STONITH_PLUGIN } from '../heartbeat/view.js';
 export const STONITH = '/usr/sbin/stonith';
 
 export function fencingChecks(ctx: RoleContext): RoleCheck[] {
-  const types = [...new Set((ctx.config.fencing?.devices ?? []).map((d) => (d.type === 'lab' ? LAB_STONITH_PLUGIN : d.type)))];
+  const types = [
+    ...new Set((ctx.config.fencing?.devices ?? []).map((d) => (d.type === 'lab' ? LAB_STONITH_PLUGIN : d.type))),
+  ];
   return types.map((t) => ({ what: `STONITH plugin ${t}`, command: [STONITH, '-t', t, '-n'] }));
 }
 

@@ -10,12 +10,24 @@ import { defineService } from '../../supervisor/service-machine.js';
 import type { Role, RoleContext } from '../role.js';
 import { firewallView, type FirewallView } from './view.js';
 
-export { firewallView, pairTraffic, gatewayVip, ruleChain, FIREWALL_TABLE, DROP_LOG_PREFIX, type FirewallView } from './view.js';
+export {
+  firewallView,
+  pairTraffic,
+  gatewayVip,
+  ruleChain,
+  FIREWALL_TABLE,
+  DROP_LOG_PREFIX,
+  type FirewallView,
+} from './view.js';
 
 export const FIREWALL_LOAD_SERVICE = 'firewall-load';
 export const FIREWALL_LOG_SERVICE = 'firewall';
 
-const compiled = compileTemplate<{ node: string; table: string; chains: FirewallView['chains'] }>(template, 'nft', ['node', 'table', 'chains']);
+const compiled = compileTemplate<{ node: string; table: string; chains: FirewallView['chains'] }>(template, 'nft', [
+  'node',
+  'table',
+  'chains',
+]);
 
 export function renderFirewallView(view: FirewallView): string {
   return compiled({ node: view.node, table: view.table, chains: view.chains });
@@ -28,8 +40,12 @@ export function firewallPath(ctx: Pick<RoleContext, 'etcDir'>): string {
 export const firewallRole: Role = {
   name: 'firewall',
   after: ['network'],
-  render: (ctx) => (ctx.config.firewall ? [{ path: firewallPath(ctx), content: renderFirewallView(firewallView(ctx)), mode: 0o600 }] : []),
-  checks: (ctx) => (ctx.config.firewall ? [{ what: 'firewall.nft', command: ['nft', '-c', '-f', firewallPath(ctx)] }] : []),
+  render: (ctx) =>
+    ctx.config.firewall
+      ? [{ path: firewallPath(ctx), content: renderFirewallView(firewallView(ctx)), mode: 0o600 }]
+      : [],
+  checks: (ctx) =>
+    ctx.config.firewall ? [{ what: 'firewall.nft', command: ['nft', '-c', '-f', firewallPath(ctx)] }] : [],
   // A stateful firewall: a TCP segment of a connection the box never saw set up is INVALID (and
   // dropped), not picked up mid-stream as established. That is what makes the state sync matter:
   // after a failover only connections whose state was replicated pass.
@@ -37,7 +53,11 @@ export const firewallRole: Role = {
   sysctls: (ctx): Record<string, string> => {
     if (!ctx.config.firewall) return {};
     const v6 = Object.values(ctx.node.interfaces).some((i) => i.addresses.some((a) => a.includes(':')));
-    return { 'net.netfilter.nf_conntrack_tcp_loose': '0', 'net.ipv4.ip_forward': '1', ...(v6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}) };
+    return {
+      'net.netfilter.nf_conntrack_tcp_loose': '0',
+      'net.ipv4.ip_forward': '1',
+      ...(v6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}),
+    };
   },
   services: (ctx) =>
     ctx.config.firewall

@@ -75,18 +75,25 @@ function l4(protocol: string): string | undefined {
 }
 
 /** The address families a rule needs a line for: one per family its addresses name, or none (family-free). */
-function families(sources: readonly string[], destinations: readonly string[], protocol: string): (Family | undefined)[] {
+function families(
+  sources: readonly string[],
+  destinations: readonly string[],
+  protocol: string,
+): (Family | undefined)[] {
   const fs = new Set<Family>();
   for (const a of [...sources, ...destinations]) {
     const f = famOf(a);
     if (f) fs.add(f);
   }
   if (fs.size === 0) return protocol === 'icmp' ? [4] : protocol === 'icmpv6' ? [6] : [undefined];
-  return [...fs].sort().filter((f) => (protocol === 'icmp' ? f === 4 : protocol === 'icmpv6' ? f === 6 : true)).filter((f) => {
-    // A side that names addresses but none of this family cannot match in this family.
-    const ok = (list: readonly string[]) => list.length === 0 || list.some((a) => famOf(a) === f);
-    return ok(sources) && ok(destinations);
-  });
+  return [...fs]
+    .sort()
+    .filter((f) => (protocol === 'icmp' ? f === 4 : protocol === 'icmpv6' ? f === 6 : true))
+    .filter((f) => {
+      // A side that names addresses but none of this family cannot match in this family.
+      const ok = (list: readonly string[]) => list.length === 0 || list.some((a) => famOf(a) === f);
+      return ok(sources) && ok(destinations);
+    });
 }
 
 function addrMatch(f: Family | undefined, dir: 'saddr' | 'daddr', list: readonly string[]): string[] {
@@ -134,7 +141,13 @@ function configRule(fw: Firewall, r: Rule, index: number): NftRule[] {
       ...outIf,
       ...addrMatch(f, 'saddr', r.sources),
       ...addrMatch(f, 'daddr', r.destinations),
-      ...(f !== undefined && r.sources.length === 0 && r.destinations.length === 0 && r.protocol !== 'icmp' && r.protocol !== 'icmpv6' ? [`meta nfproto ipv${f}`] : []),
+      ...(f !== undefined &&
+      r.sources.length === 0 &&
+      r.destinations.length === 0 &&
+      r.protocol !== 'icmp' &&
+      r.protocol !== 'icmpv6'
+        ? [`meta nfproto ipv${f}`]
+        : []),
       ...protoMatch(r.protocol, r.ports),
       ...(r.rate_limit ? [`limit rate ${nftValue(r.rate_limit)}`] : []),
       'counter',
@@ -155,11 +168,23 @@ export interface PairTraffic {
 export function pairTraffic(config: PillarsConfig): PairTraffic[] {
   const out: PairTraffic[] = [];
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
-  if (config.vrrp) out.push({ what: 'VRRP adverts', interfaces: uniq(config.vrrp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
-  if (config.carp) out.push({ what: 'CARP adverts', interfaces: uniq(config.carp.instances.map((i) => i.interface)), match: 'meta l4proto 112' });
+  if (config.vrrp)
+    out.push({
+      what: 'VRRP adverts',
+      interfaces: uniq(config.vrrp.instances.map((i) => i.interface)),
+      match: 'meta l4proto 112',
+    });
+  if (config.carp)
+    out.push({
+      what: 'CARP adverts',
+      interfaces: uniq(config.carp.instances.map((i) => i.interface)),
+      match: 'meta l4proto 112',
+    });
   const ss = config.statesync;
-  if (ss?.conntrackd && config.firewall) out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
-  if (ss?.ipvs_sync && config.director && config.vrrp) out.push({ what: 'IPVS connection sync', interfaces: [ss.interface], match: 'udp dport 8848' });
+  if (ss?.conntrackd && config.firewall)
+    out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
+  if (ss?.ipvs_sync && config.director && config.vrrp)
+    out.push({ what: 'IPVS connection sync', interfaces: [ss.interface], match: 'udp dport 8848' });
   const hb = config.heartbeat;
   if (hb) {
     const udp = hb.links.filter((l) => l.type !== 'serial').map((l) => (l as { interface: string }).interface);
@@ -179,11 +204,19 @@ export function gatewayVip(config: PillarsConfig, ifname: string, f: Family): st
 
 const ICMP_ESSENTIAL_V4 = 'icmp type { destination-unreachable, time-exceeded, parameter-problem }';
 const ICMP_ESSENTIAL_V6 = 'icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem }';
-const ND = 'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report, mld2-listener-report }';
+const ND =
+  'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report, mld2-listener-report }';
 
 function policyLog(fw: Firewall, chain: string, policy: string): NftRule[] {
   if (!fw.log_drops || policy !== 'drop') return [];
-  return [line([`limit rate ${nftValue(fw.log_rate)}`, 'counter', `log prefix ${q(`${DROP_LOG_PREFIX} ${chain}: `)} level warn`, `comment ${q(`${chain} policy drop`)}`])];
+  return [
+    line([
+      `limit rate ${nftValue(fw.log_rate)}`,
+      'counter',
+      `log prefix ${q(`${DROP_LOG_PREFIX} ${chain}: `)} level warn`,
+      `comment ${q(`${chain} policy drop`)}`,
+    ]),
+  ];
 }
 
 export function firewallView(args: FirewallInput): FirewallView {
@@ -202,8 +235,24 @@ export function firewallView(args: FirewallInput): FirewallView {
       head: 'type filter hook prerouting priority raw; policy accept;',
       note: 'Anti-spoofing: a source that is not routed back out of the interface it came in on is dropped.',
       rules: [
-        line([`iifname ${ifset(zoneIfs)}`, 'meta nfproto ipv4', 'fib saddr . iif oif missing', 'counter', ...logPart, 'drop', `comment ${q('anti-spoofing IPv4')}`]),
-        line([`iifname ${ifset(zoneIfs)}`, 'ip6 saddr != { ::, fe80::/10 }', 'fib saddr . iif oif missing', 'counter', ...logPart, 'drop', `comment ${q('anti-spoofing IPv6')}`]),
+        line([
+          `iifname ${ifset(zoneIfs)}`,
+          'meta nfproto ipv4',
+          'fib saddr . iif oif missing',
+          'counter',
+          ...logPart,
+          'drop',
+          `comment ${q('anti-spoofing IPv4')}`,
+        ]),
+        line([
+          `iifname ${ifset(zoneIfs)}`,
+          'ip6 saddr != { ::, fe80::/10 }',
+          'fib saddr . iif oif missing',
+          'counter',
+          ...logPart,
+          'drop',
+          `comment ${q('anti-spoofing IPv6')}`,
+        ]),
       ],
     });
   }
@@ -216,7 +265,13 @@ export function firewallView(args: FirewallInput): FirewallView {
       note: 'Firewall marks (director fwmark virtual servers match on them).',
       rules: fw.marks.flatMap((m, i) =>
         families([], m.destinations, 'any').map((f) =>
-          line([...addrMatch(f, 'daddr', m.destinations), ...protoMatch(m.protocol, m.ports), 'counter', `meta mark set ${m.mark}`, `comment ${q(m.comment ?? `marks[${i}]`)}`]),
+          line([
+            ...addrMatch(f, 'daddr', m.destinations),
+            ...protoMatch(m.protocol, m.ports),
+            'counter',
+            `meta mark set ${m.mark}`,
+            `comment ${q(m.comment ?? `marks[${i}]`)}`,
+          ]),
         ),
       ),
     });
@@ -257,7 +312,13 @@ export function firewallView(args: FirewallInput): FirewallView {
     line([ICMP_ESSENTIAL_V4, 'counter', 'accept', `comment ${q('ICMP errors (PMTU)')}`]),
     line([ICMP_ESSENTIAL_V6, 'counter', 'accept', `comment ${q('ICMPv6 errors (PMTU)')}`]),
     line([ND, 'ip6 hoplimit 255', 'counter', 'accept', `comment ${q('ICMPv6 neighbour discovery')}`]),
-    line(['ip6 saddr fe80::/10', 'icmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report }', 'counter', 'accept', `comment ${q('MLD')}`]),
+    line([
+      'ip6 saddr fe80::/10',
+      'icmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report }',
+      'counter',
+      'accept',
+      `comment ${q('MLD')}`,
+    ]),
     ...pair.map((p) => line([`iifname ${ifset(p.interfaces)}`, p.match, 'counter', 'accept', `comment ${q(p.what)}`])),
   ];
   // With an accepting output policy the essentials need no rule of their own; the config's
@@ -270,7 +331,9 @@ export function firewallView(args: FirewallInput): FirewallView {
           line([ICMP_ESSENTIAL_V4, 'counter', 'accept', `comment ${q('ICMP errors (PMTU)')}`]),
           line([ICMP_ESSENTIAL_V6, 'counter', 'accept', `comment ${q('ICMPv6 errors (PMTU)')}`]),
           line([ND, 'counter', 'accept', `comment ${q('ICMPv6 neighbour discovery')}`]),
-          ...pair.map((p) => line([`oifname ${ifset(p.interfaces)}`, p.match, 'counter', 'accept', `comment ${q(p.what)}`])),
+          ...pair.map((p) =>
+            line([`oifname ${ifset(p.interfaces)}`, p.match, 'counter', 'accept', `comment ${q(p.what)}`]),
+          ),
         ]
       : [];
   const forward: NftRule[] = [
@@ -280,7 +343,16 @@ export function firewallView(args: FirewallInput): FirewallView {
     line([ICMP_ESSENTIAL_V6, 'counter', 'accept', `comment ${q('ICMPv6 errors (PMTU)')}`]),
     ...forwards.map(({ pf, ip, host, port, comment }) => {
       const f = ip.family as Family;
-      return line([`iifname ${q(pf.in)}`, ...addrMatch(f, 'saddr', pf.sources), `${ipKw(f)} daddr ${nftValue(host)}`, `${pf.protocol} dport ${port}`, 'ct status dnat', 'counter', 'accept', `comment ${q(comment)}`]);
+      return line([
+        `iifname ${q(pf.in)}`,
+        ...addrMatch(f, 'saddr', pf.sources),
+        `${ipKw(f)} daddr ${nftValue(host)}`,
+        `${pf.protocol} dport ${port}`,
+        'ct status dnat',
+        'counter',
+        'accept',
+        `comment ${q(comment)}`,
+      ]);
     }),
   ];
   fw.rules.forEach((r, i) => {
@@ -291,9 +363,24 @@ export function firewallView(args: FirewallInput): FirewallView {
   forward.push(...policyLog(fw, 'forward', fw.forward_policy));
   output.push(...policyLog(fw, 'output', fw.output_policy));
   chains.push(
-    { name: 'input', head: `type filter hook input priority filter; policy ${fw.input_policy};`, note: 'To the appliance.', rules: input },
-    { name: 'forward', head: `type filter hook forward priority filter; policy ${fw.forward_policy};`, note: 'Through the appliance.', rules: forward },
-    { name: 'output', head: `type filter hook output priority filter; policy ${fw.output_policy};`, note: 'From the appliance.', rules: output },
+    {
+      name: 'input',
+      head: `type filter hook input priority filter; policy ${fw.input_policy};`,
+      note: 'To the appliance.',
+      rules: input,
+    },
+    {
+      name: 'forward',
+      head: `type filter hook forward priority filter; policy ${fw.forward_policy};`,
+      note: 'Through the appliance.',
+      rules: forward,
+    },
+    {
+      name: 'output',
+      head: `type filter hook output priority filter; policy ${fw.output_policy};`,
+      note: 'From the appliance.',
+      rules: output,
+    },
   );
 
   // ---- masquerade
@@ -301,9 +388,10 @@ export function firewallView(args: FirewallInput): FirewallView {
     chains.push({
       name: 'nat_postrouting',
       head: 'type nat hook postrouting priority srcnat; policy accept;',
-      note: 'Masquerade: to the pair\'s address on the outgoing interface when it has one (so the peer can take the connections over), else to the interface address.',
+      note: "Masquerade: to the pair's address on the outgoing interface when it has one (so the peer can take the connections over), else to the interface address.",
       rules: fw.masquerade.flatMap((m, i) => {
-        const fams: Family[] = m.sources.length > 0 ? [...new Set(m.sources.map(famOf).filter((f): f is Family => !!f))].sort() : [4, 6];
+        const fams: Family[] =
+          m.sources.length > 0 ? [...new Set(m.sources.map(famOf).filter((f): f is Family => !!f))].sort() : [4, 6];
         return fams.map((f) => {
           const vip = gatewayVip(config, m.out, f);
           const own = nodeNets(node, m.out).some((n) => n.family === f);

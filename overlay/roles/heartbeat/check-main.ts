@@ -32,7 +32,8 @@ function main(argv: readonly string[]): number {
   if (haresources instanceof Error) errors.push(`haresources: ${haresources.message}`);
   else {
     const root = argv[1] ?? '/';
-    const exists = (name: string) => existsSync(join(root, dir, 'resource.d', name)) || existsSync(join(root, 'etc/init.d', name));
+    const exists = (name: string) =>
+      existsSync(join(root, dir, 'resource.d', name)) || existsSync(join(root, 'etc/init.d', name));
     errors.push(...checkHaresources(haresources, nodes, exists, join(dir, 'haresources')));
   }
   for (const e of errors) process.stderr.write(`${e}\n`);

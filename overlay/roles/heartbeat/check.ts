@@ -11,13 +11,58 @@ import { haresourcesLines, parseResourceLine } from '../../config/haresources.js
 
 /** ha.cf directives heartbeat 3 knows (Directives[] and WLdirectives[] of config.c, and the media/ping plugins). */
 const DIRECTIVES = new Set([
-  'node', 'hopfudge', 'keepalive', 'deadtime', 'deadping', 'initdead', 'warntime', 'watchdog', 'baud', 'udpport', 'logfacility', 'logfile',
-  'debugfile', 'nice_failback', 'auto_failback', 'rtprio', 'generation_method', 'realtime', 'debug', 'msgfmt', 'use_logd', 'conn_logd_time',
-  'use_apphbd', 'badpack_warn', 'coredumps', 'coreroot', 'crm', 'pacemaker', 'autojoin', 'uuidfrom', 'compression', 'compression_threshold',
-  'traditional_compression', 'env', 'max_rexmit_delay', 'record_config_changes', 'record_pengine_inputs', 'enable_config_writes',
-  'stonith', 'stonith_host', 'apiauth', 'respawn',
+  'node',
+  'hopfudge',
+  'keepalive',
+  'deadtime',
+  'deadping',
+  'initdead',
+  'warntime',
+  'watchdog',
+  'baud',
+  'udpport',
+  'logfacility',
+  'logfile',
+  'debugfile',
+  'nice_failback',
+  'auto_failback',
+  'rtprio',
+  'generation_method',
+  'realtime',
+  'debug',
+  'msgfmt',
+  'use_logd',
+  'conn_logd_time',
+  'use_apphbd',
+  'badpack_warn',
+  'coredumps',
+  'coreroot',
+  'crm',
+  'pacemaker',
+  'autojoin',
+  'uuidfrom',
+  'compression',
+  'compression_threshold',
+  'traditional_compression',
+  'env',
+  'max_rexmit_delay',
+  'record_config_changes',
+  'record_pengine_inputs',
+  'enable_config_writes',
+  'stonith',
+  'stonith_host',
+  'apiauth',
+  'respawn',
   // media and ping plugins (HBcomm)
-  'bcast', 'mcast', 'mcast6', 'ucast', 'ucast6', 'serial', 'ping', 'ping6', 'ping_group',
+  'bcast',
+  'mcast',
+  'mcast6',
+  'ucast',
+  'ucast6',
+  'serial',
+  'ping',
+  'ping6',
+  'ping_group',
 ]);
 const TIME = /^(\d+)(\.\d+)?(ms|us|s)?$/;
 const BAUDS = new Set(['9600', '19200', '38400', '57600', '115200', '230400', '460800']);
@@ -37,7 +82,11 @@ export interface HaCfFacts {
 }
 
 function words(line: string): string[] {
-  return line.replace(/#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
+  return line
+    .replace(/#.*$/, '')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 export function checkHaCf(text: string, file = 'ha.cf'): HaCfFacts {
@@ -63,16 +112,19 @@ export function checkHaCf(text: string, file = 'ha.cf'): HaCfFacts {
       case 'deadping': {
         if (args.length !== 1) return err(n, `${key} takes one time value`);
         const v = haMs(args[0]!);
-        if (v === undefined || v <= 0) return err(n, `${key}: "${args[0]}" is not a time (seconds, or a number with ms)`);
+        if (v === undefined || v <= 0)
+          return err(n, `${key}: "${args[0]}" is not a time (seconds, or a number with ms)`);
         ms[key] = v;
         return;
       }
       case 'udpport':
-        if (args.length !== 1 || !/^\d+$/.test(args[0]!) || Number(args[0]) < 1 || Number(args[0]) > 65535) return err(n, 'udpport takes one port 1-65535');
+        if (args.length !== 1 || !/^\d+$/.test(args[0]!) || Number(args[0]) < 1 || Number(args[0]) > 65535)
+          return err(n, 'udpport takes one port 1-65535');
         udpportSeen = true;
         return;
       case 'baud':
-        if (args.length !== 1 || !BAUDS.has(args[0]!)) return err(n, `baud: "${args.join(' ')}" is not a serial speed heartbeat knows`);
+        if (args.length !== 1 || !BAUDS.has(args[0]!))
+          return err(n, `baud: "${args.join(' ')}" is not a serial speed heartbeat knows`);
         baudSeen = true;
         return;
       case 'bcast':
@@ -81,25 +133,29 @@ export function checkHaCf(text: string, file = 'ha.cf'): HaCfFacts {
         media++;
         return;
       case 'ucast':
-        if (args.length !== 2 || !IPV4.test(args[1]!)) return err(n, 'ucast takes an interface and the peer\'s IPv4 address');
+        if (args.length !== 2 || !IPV4.test(args[1]!))
+          return err(n, "ucast takes an interface and the peer's IPv4 address");
         if (!udpportSeen) err(n, 'udpport must come before ucast');
         media++;
         return;
       case 'mcast':
         if (args.length !== 5) return err(n, 'mcast takes: interface group port ttl loop');
-        if (!IPV4.test(args[1]!) || Number(args[1]!.split('.')[0]) < 224 || Number(args[1]!.split('.')[0]) > 239) err(n, `mcast: ${args[1]} is not a multicast group`);
+        if (!IPV4.test(args[1]!) || Number(args[1]!.split('.')[0]) < 224 || Number(args[1]!.split('.')[0]) > 239)
+          err(n, `mcast: ${args[1]} is not a multicast group`);
         if (!/^\d+$/.test(args[3]!) || Number(args[3]) < 1 || Number(args[3]) > 255) err(n, 'mcast: ttl must be 1-255');
         if (args[4] !== '0' && args[4] !== '1') err(n, 'mcast: loop must be 0 or 1');
         media++;
         return;
       case 'serial':
         if (!need(1, 'a device')) return;
-        if (!baudSeen) err(n, 'baud must come before serial (heartbeat opens the port with the speed it has read so far)');
+        if (!baudSeen)
+          err(n, 'baud must come before serial (heartbeat opens the port with the speed it has read so far)');
         for (const dev of args) if (!/^\/dev\//.test(dev)) err(n, `serial: ${dev} is not a device path`);
         media++;
         return;
       case 'auto_failback':
-        if (args.length !== 1 || !['on', 'off', 'legacy', 'yes', 'no', 'true', 'false'].includes(args[0]!)) err(n, 'auto_failback takes on, off or legacy');
+        if (args.length !== 1 || !['on', 'off', 'legacy', 'yes', 'no', 'true', 'false'].includes(args[0]!))
+          err(n, 'auto_failback takes on, off or legacy');
         return;
       case 'node':
         if (!need(1, 'a node name')) return;
@@ -119,7 +175,8 @@ export function checkHaCf(text: string, file = 'ha.cf'): HaCfFacts {
         return;
       case 'apiauth':
         if (!need(2, 'an API group and uid=/gid=')) return;
-        for (const a of args.slice(1)) if (!/^(uid|gid)=[A-Za-z0-9_,-]+$/.test(a)) err(n, `apiauth: "${a}" is not uid=… or gid=…`);
+        for (const a of args.slice(1))
+          if (!/^(uid|gid)=[A-Za-z0-9_,-]+$/.test(a)) err(n, `apiauth: "${a}" is not uid=… or gid=…`);
         return;
       case 'stonith_host':
         if (!need(2, 'a host (or *) and a STONITH type')) return;
@@ -135,17 +192,25 @@ export function checkHaCf(text: string, file = 'ha.cf'): HaCfFacts {
   if (nodes.length === 0) errors.push(`${file}: no nodes defined (node …)`);
   const keepalive = ms.keepalive ?? 1000;
   const deadtime = ms.deadtime ?? 30000;
-  if (deadtime <= 2 * keepalive) errors.push(`${file}: deadtime (${deadtime} ms) is too small compared to keepalive (${keepalive} ms): it must be more than twice keepalive`);
+  if (deadtime <= 2 * keepalive)
+    errors.push(
+      `${file}: deadtime (${deadtime} ms) is too small compared to keepalive (${keepalive} ms): it must be more than twice keepalive`,
+    );
   const warntime = ms.warntime;
-  if (warntime !== undefined && (warntime <= keepalive || warntime >= deadtime)) errors.push(`${file}: warntime (${warntime} ms) must lie between keepalive and deadtime`);
+  if (warntime !== undefined && (warntime <= keepalive || warntime >= deadtime))
+    errors.push(`${file}: warntime (${warntime} ms) must lie between keepalive and deadtime`);
   const initdead = ms.initdead;
-  if (initdead !== undefined && initdead < deadtime) errors.push(`${file}: initdead (${initdead} ms) is smaller than deadtime (${deadtime} ms)`);
+  if (initdead !== undefined && initdead < deadtime)
+    errors.push(`${file}: initdead (${initdead} ms) is smaller than deadtime (${deadtime} ms)`);
   return { nodes, errors };
 }
 
 export function checkAuthkeys(text: string, mode: number | undefined, file = 'authkeys'): string[] {
   const errors: string[] = [];
-  if (mode !== undefined && (mode & 0o077) !== 0) errors.push(`${file}: mode ${(mode & 0o777).toString(8)}: heartbeat refuses an authkeys file readable by group or others (needs 600)`);
+  if (mode !== undefined && (mode & 0o077) !== 0)
+    errors.push(
+      `${file}: mode ${(mode & 0o777).toString(8)}: heartbeat refuses an authkeys file readable by group or others (needs 600)`,
+    );
   let active: { id: string; line: number } | undefined;
   const keys = new Map<string, number>();
   text.split('\n').forEach((raw, i) => {
@@ -160,10 +225,12 @@ export function checkAuthkeys(text: string, mode: number | undefined, file = 'au
       return;
     }
     const [id, method, key, ...extra] = w;
-    if (!/^\d+$/.test(id!)) return errors.push(`${file}:${n}: expected "<number> <method> [key]", got "${w.join(' ')}"`);
+    if (!/^\d+$/.test(id!))
+      return errors.push(`${file}:${n}: expected "<number> <method> [key]", got "${w.join(' ')}"`);
     if (keys.has(id!)) errors.push(`${file}:${n}: key ${id} is already defined on line ${keys.get(id!)}`);
     keys.set(id!, n);
-    if (method !== 'sha1' && method !== 'md5' && method !== 'crc') return errors.push(`${file}:${n}: unknown method "${method ?? ''}" (sha1, md5 or crc)`);
+    if (method !== 'sha1' && method !== 'md5' && method !== 'crc')
+      return errors.push(`${file}:${n}: unknown method "${method ?? ''}" (sha1, md5 or crc)`);
     if (method === 'crc' && key !== undefined) errors.push(`${file}:${n}: crc takes no key`);
     if (method !== 'crc' && key === undefined) errors.push(`${file}:${n}: ${method} needs a key`);
     if (extra.length > 0) errors.push(`${file}:${n}: the key must be one word`);
@@ -177,7 +244,12 @@ export function checkAuthkeys(text: string, mode: number | undefined, file = 'au
  * haresources: every line's first word is a node of ha.cf, every resource script exists (heartbeat
  * looks in /etc/ha.d/resource.d, then /etc/init.d), and an address resource is readable.
  */
-export function checkHaresources(text: string, nodes: readonly string[], scriptExists: (name: string) => boolean, file = 'haresources'): string[] {
+export function checkHaresources(
+  text: string,
+  nodes: readonly string[],
+  scriptExists: (name: string) => boolean,
+  file = 'haresources',
+): string[] {
   const errors: string[] = [];
   const lines = haresourcesLines(text);
   if (lines.length === 0) errors.push(`${file}: no resource groups`);
@@ -187,14 +259,23 @@ export function checkHaresources(text: string, nodes: readonly string[], scriptE
       errors.push(`${file}:${l.line}: a line needs a node and at least one resource`);
       continue;
     }
-    if (!nodes.includes(parsed.node.toLowerCase())) errors.push(`${file}:${l.line}: ${parsed.node} is not a node of ha.cf (${nodes.join(', ')})`);
+    if (!nodes.includes(parsed.node.toLowerCase()))
+      errors.push(`${file}:${l.line}: ${parsed.node} is not a node of ha.cf (${nodes.join(', ')})`);
     for (const r of parsed.resources) {
-      if (!scriptExists(r.name)) errors.push(`${file}:${l.line}: no resource script ${r.name} (in /etc/ha.d/resource.d or /etc/init.d)`);
-      if ((r.name === 'IPaddr' || r.name === 'IPaddr2') && !/^[0-9a-fA-F.:]+(\/\d+)?(\/[A-Za-z][A-Za-z0-9_.-]*)?(\/[0-9.]+)?$/.test(r.args[0] ?? ''))
+      if (!scriptExists(r.name))
+        errors.push(`${file}:${l.line}: no resource script ${r.name} (in /etc/ha.d/resource.d or /etc/init.d)`);
+      if (
+        (r.name === 'IPaddr' || r.name === 'IPaddr2') &&
+        !/^[0-9a-fA-F.:]+(\/\d+)?(\/[A-Za-z][A-Za-z0-9_.-]*)?(\/[0-9.]+)?$/.test(r.args[0] ?? '')
+      )
         errors.push(`${file}:${l.line}: ${r.text}: expected ${r.name}::address[/prefix[/interface]]`);
-      if (r.name === 'Filesystem' && (r.args.length < 3 || !r.args[0]!.startsWith('/dev/') || !r.args[1]!.startsWith('/')))
+      if (
+        r.name === 'Filesystem' &&
+        (r.args.length < 3 || !r.args[0]!.startsWith('/dev/') || !r.args[1]!.startsWith('/'))
+      )
         errors.push(`${file}:${l.line}: ${r.text}: expected Filesystem::device::mountpoint::fstype[::options]`);
-      if (r.name === 'drbddisk' && r.args.length > 1) errors.push(`${file}:${l.line}: ${r.text}: drbddisk takes one resource name`);
+      if (r.name === 'drbddisk' && r.args.length > 1)
+        errors.push(`${file}:${l.line}: ${r.text}: drbddisk takes one resource name`);
     }
   }
   return errors;

@@ -24,13 +24,33 @@ export const DRBDADM_84 = '/lib/drbd/drbdadm-84';
 export const HEARTBEAT_SERVICE = 'heartbeat';
 export const DRBD_SERVICE = 'drbd';
 
-const runScript = compileTemplate<{ heartbeat: string; watchdog: string | undefined; mountpoints: string[] }>(runTemplate, 'shell', ['heartbeat', 'watchdog', 'mountpoints']);
-const eventScript = compileTemplate<{ fifo: string; stateDir: string }>(eventTemplate, 'shell', ['fifo', 'stateDir']);
-const drbdUp = compileTemplate<{ resource: string; node: string; disk: string; minor: number; fifo: string; waitSeconds: number; connectSeconds: number; initialSyncSource: boolean; fstype: string }>(
-  drbdUpTemplate,
+const runScript = compileTemplate<{ heartbeat: string; watchdog: string | undefined; mountpoints: string[] }>(
+  runTemplate,
   'shell',
-  ['resource', 'node', 'disk', 'minor', 'fifo', 'waitSeconds', 'connectSeconds', 'initialSyncSource', 'fstype'],
+  ['heartbeat', 'watchdog', 'mountpoints'],
 );
+const eventScript = compileTemplate<{ fifo: string; stateDir: string }>(eventTemplate, 'shell', ['fifo', 'stateDir']);
+const drbdUp = compileTemplate<{
+  resource: string;
+  node: string;
+  disk: string;
+  minor: number;
+  fifo: string;
+  waitSeconds: number;
+  connectSeconds: number;
+  initialSyncSource: boolean;
+  fstype: string;
+}>(drbdUpTemplate, 'shell', [
+  'resource',
+  'node',
+  'disk',
+  'minor',
+  'fifo',
+  'waitSeconds',
+  'connectSeconds',
+  'initialSyncSource',
+  'fstype',
+]);
 
 export function drbdResPath(config: PillarsConfig): string {
   return `/etc/drbd.d/${config.drbd!.resource}.res`;
@@ -55,8 +75,20 @@ export function heartbeatFiles(ctx: RoleContext): RenderedFile[] {
     { path: `${HA_D}/ha.cf`, content: out.haCf, mode: 0o600 },
     { path: `${HA_D}/haresources`, content: out.haresources, mode: 0o644 },
     { path: `${HA_D}/authkeys`, content: out.authkeys, mode: 0o600 },
-    { path: heartbeatRunPath(ctx), content: runScript({ heartbeat: HEARTBEAT_BIN, watchdog: config.heartbeat?.watchdog, mountpoints: (config.heartbeat?.groups ?? []).flatMap((g) => (g.filesystem ? [g.filesystem.mountpoint] : [])) }), mode: 0o755 },
-    { path: `${HA_D}/resource.d/${EVENT_RESOURCE}`, content: eventScript({ fifo: ctx.eventFifo, stateDir: '/run/pillars/heartbeat' }), mode: 0o755 },
+    {
+      path: heartbeatRunPath(ctx),
+      content: runScript({
+        heartbeat: HEARTBEAT_BIN,
+        watchdog: config.heartbeat?.watchdog,
+        mountpoints: (config.heartbeat?.groups ?? []).flatMap((g) => (g.filesystem ? [g.filesystem.mountpoint] : [])),
+      }),
+      mode: 0o755,
+    },
+    {
+      path: `${HA_D}/resource.d/${EVENT_RESOURCE}`,
+      content: eventScript({ fifo: ctx.eventFifo, stateDir: '/run/pillars/heartbeat' }),
+      mode: 0o755,
+    },
   ];
   return files;
 }
@@ -91,7 +123,9 @@ export function drbdFiles(ctx: RoleContext): RenderedFile[] {
 
 export function drbdChecks(ctx: RoleContext): RoleCheck[] {
   const d = ctx.config.drbd;
-  return d ? [{ what: `${d.resource}.res`, command: [DRBDADM_84, '-c', drbdResPath(ctx.config), 'dump', d.resource] }] : [];
+  return d
+    ? [{ what: `${d.resource}.res`, command: [DRBDADM_84, '-c', drbdResPath(ctx.config), 'dump', d.resource] }]
+    : [];
 }
 
 export function drbdServices(ctx: RoleContext): ServiceSpec[] {

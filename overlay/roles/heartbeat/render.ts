@@ -14,11 +14,16 @@ const haCf = compileTemplate<{ directives: Directive[] }>(haCfTemplate, 'ha', ['
 const haresources = compileTemplate<{ lines: HaResourcesLine[] }>(haresourcesTemplate, 'ha', ['lines']);
 const authkeys = compileTemplate<HeartbeatView['authkeys']>(authkeysTemplate, 'ha', ['active', 'keys']);
 // drbd.conf words are validated to one token without ; { } " (patterns in the model); the ha escaper refuses whitespace and #.
-const drbdRes = compileTemplate<{ resource: string; protocol: string; syncRate: string; secret: string | undefined; outdatePeer: string | undefined; minor: number; port: number; hosts: { host: string; disk: string; address: string }[] }>(
-  drbdTemplate,
-  'ha',
-  ['resource', 'protocol', 'syncRate', 'secret', 'outdatePeer', 'minor', 'port', 'hosts'],
-);
+const drbdRes = compileTemplate<{
+  resource: string;
+  protocol: string;
+  syncRate: string;
+  secret: string | undefined;
+  outdatePeer: string | undefined;
+  minor: number;
+  port: number;
+  hosts: { host: string; disk: string; address: string }[];
+}>(drbdTemplate, 'ha', ['resource', 'protocol', 'syncRate', 'secret', 'outdatePeer', 'minor', 'port', 'hosts']);
 
 /** DRBD's fence-peer handler for heartbeat: ask the peer's dopd (over heartbeat's links) to outdate its disk. */
 export const DRBD_PEER_OUTDATER = '/usr/libexec/heartbeat/drbd-peer-outdater -t 5';

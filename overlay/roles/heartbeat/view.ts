@@ -46,9 +46,14 @@ function hostOf(config: PillarsConfig, node: string): string {
 }
 
 /** The IPv4 address of each node on a logical interface (ucast peers, DRBD peers). */
-export function nodeAddresses(config: PillarsConfig, ifname: string): { node: string; host: string; address: string }[] {
+export function nodeAddresses(
+  config: PillarsConfig,
+  ifname: string,
+): { node: string; host: string; address: string }[] {
   return Object.entries(config.nodes).flatMap(([name, node]) => {
-    const address = (node.interfaces[ifname]?.addresses ?? []).map((a) => a.split('/')[0]!).find((a) => parseIp(a)?.family === 4);
+    const address = (node.interfaces[ifname]?.addresses ?? [])
+      .map((a) => a.split('/')[0]!)
+      .find((a) => parseIp(a)?.family === 4);
     return address ? [{ node: name, host: hostnameOf(name, node), address }] : [];
   });
 }
@@ -58,13 +63,20 @@ function stonithArgs(config: PillarsConfig, d: NonNullable<PillarsConfig['fencin
   // stonith_host <from-host|*> <type> <parameters in the plugin's order>
   switch (d.type) {
     case 'external/ipmi':
-      return [{ key: 'stonith_host', args: ['*', 'external/ipmi', hosts[0]!, d.address, d.login ?? '', d.password ?? '', d.interface] }];
+      return [
+        {
+          key: 'stonith_host',
+          args: ['*', 'external/ipmi', hosts[0]!, d.address, d.login ?? '', d.password ?? '', d.interface],
+        },
+      ];
     case 'apcmaster':
       return [{ key: 'stonith_host', args: ['*', 'apcmaster', d.address, d.login ?? '', d.password ?? ''] }];
     case 'baytech':
       return [{ key: 'stonith_host', args: ['*', 'baytech', d.address, d.login ?? '', d.password ?? ''] }];
     case 'external/rackpdu':
-      return [{ key: 'stonith_host', args: ['*', 'external/rackpdu', hosts.join(','), d.login ?? 'private', d.address] }];
+      return [
+        { key: 'stonith_host', args: ['*', 'external/rackpdu', hosts.join(','), d.login ?? 'private', d.address] },
+      ];
     case 'lab':
       return [{ key: 'stonith_host', args: ['*', LAB_STONITH_PLUGIN, hosts.join(','), d.address] }];
   }
@@ -99,15 +111,28 @@ function classicLine(config: PillarsConfig, text: string, i: number): HaResource
   // Kept as written; a bare address (or IPaddr::address) without an interface: IPaddr finds the interface by subnet.
   const line = parseResourceLine(text)!;
   const name = `line${i + 1}`;
-  return { name, node: config.nodes[line.node] ? hostOf(config, line.node) : line.node, resources: [...line.resources.map((r) => r.text), `${EVENT_RESOURCE}::${name}`] };
+  return {
+    name,
+    node: config.nodes[line.node] ? hostOf(config, line.node) : line.node,
+    resources: [...line.resources.map((r) => r.text), `${EVENT_RESOURCE}::${name}`],
+  };
 }
 
 export function heartbeatView(config: PillarsConfig): HeartbeatView {
   const hb: HeartbeatConfig = config.heartbeat!;
   const d: Directive[] = [];
   // Logging goes to the console the supervisor captures; no logd.
-  d.push({ key: 'use_logd', args: ['no'] }, { key: 'logfile', args: ['/dev/stderr'] }, { key: 'debugfile', args: ['/dev/null'] });
-  d.push({ key: 'keepalive', args: [haTime(hb.keepalive)] }, { key: 'warntime', args: [haTime(hb.warntime)] }, { key: 'deadtime', args: [haTime(hb.deadtime)] }, { key: 'initdead', args: [haTime(hb.initdead)] });
+  d.push(
+    { key: 'use_logd', args: ['no'] },
+    { key: 'logfile', args: ['/dev/stderr'] },
+    { key: 'debugfile', args: ['/dev/null'] },
+  );
+  d.push(
+    { key: 'keepalive', args: [haTime(hb.keepalive)] },
+    { key: 'warntime', args: [haTime(hb.warntime)] },
+    { key: 'deadtime', args: [haTime(hb.deadtime)] },
+    { key: 'initdead', args: [haTime(hb.initdead)] },
+  );
   d.push({ key: 'udpport', args: [String(hb.udpport)] });
   const serials = hb.links.filter((l) => l.type === 'serial');
   if (serials.length > 0) d.push({ key: 'baud', args: [String(serials[0]!.baud)] });
@@ -121,7 +146,8 @@ export function heartbeatView(config: PillarsConfig): HeartbeatView {
         break;
       case 'ucast':
         // Identical on both nodes: heartbeat ignores a ucast to its own address.
-        for (const peer of nodeAddresses(config, l.interface)) d.push({ key: 'ucast', args: [l.interface, peer.address] });
+        for (const peer of nodeAddresses(config, l.interface))
+          d.push({ key: 'ucast', args: [l.interface, peer.address] });
         break;
       case 'serial':
         d.push({ key: 'serial', args: [l.device] });
@@ -132,20 +158,33 @@ export function heartbeatView(config: PillarsConfig): HeartbeatView {
   d.push({ key: 'auto_failback', args: [hb.auto_failback ? 'on' : 'off'] });
   for (const p of hb.ping_nodes) d.push({ key: 'ping', args: [p] });
   for (const [name, members] of Object.entries(hb.ping_groups)) d.push({ key: 'ping_group', args: [name, ...members] });
-  if (hb.ipfail) d.push({ key: 'respawn', args: ['hacluster', IPFAIL] }, { key: 'apiauth', args: ['ipfail', 'gid=haclient', 'uid=hacluster'] });
+  if (hb.ipfail)
+    d.push(
+      { key: 'respawn', args: ['hacluster', IPFAIL] },
+      { key: 'apiauth', args: ['ipfail', 'gid=haclient', 'uid=hacluster'] },
+    );
   if (config.drbd) {
     // dopd: DRBD's outdate-peer daemon, so a secondary cut off from its primary is marked Outdated and never promoted.
-    d.push({ key: 'respawn', args: ['hacluster', DOPD] }, { key: 'apiauth', args: ['dopd', 'gid=haclient', 'uid=hacluster'] });
+    d.push(
+      { key: 'respawn', args: ['hacluster', DOPD] },
+      { key: 'apiauth', args: ['dopd', 'gid=haclient', 'uid=hacluster'] },
+    );
   }
   for (const r of hb.respawn) d.push({ key: 'respawn', args: [r.user, ...r.command] });
   for (const dev of config.fencing?.devices ?? []) d.push(...stonithArgs(config, dev));
   for (const [name, node] of Object.entries(config.nodes)) d.push({ key: 'node', args: [hostnameOf(name, node)] });
 
   const ak = hb.authkeys;
-  const keys = ak.keys.length > 0 ? ak.keys.map((k) => ({ id: k.id, method: k.method, key: k.key })) : [{ id: 1, method: ak.method ?? 'sha1', key: ak.key }];
+  const keys =
+    ak.keys.length > 0
+      ? ak.keys.map((k) => ({ id: k.id, method: k.method, key: k.key }))
+      : [{ id: 1, method: ak.method ?? 'sha1', key: ak.key }];
   return {
     haCf: d,
-    haresources: [...hb.groups.map((g) => groupLine(config, g)), ...hb.resources.map((t, i) => classicLine(config, t, i))],
-    authkeys: { active: ak.keys.length > 0 ? ak.active ?? keys[0]!.id : 1, keys },
+    haresources: [
+      ...hb.groups.map((g) => groupLine(config, g)),
+      ...hb.resources.map((t, i) => classicLine(config, t, i)),
+    ],
+    authkeys: { active: ak.keys.length > 0 ? (ak.active ?? keys[0]!.id) : 1, keys },
   };
 }

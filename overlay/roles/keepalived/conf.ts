@@ -3,28 +3,64 @@
  */
 import template from '../../templates/keepalived.conf.ejs';
 import { compileTemplate } from '../../templates/escape.js';
-import { keepalivedView, VRRP_RLIMIT_RTTIME_US, VRRP_RT_PRIORITY, type KeepalivedView, type ViewInput } from './view.js';
+import {
+  keepalivedView,
+  VRRP_RLIMIT_RTTIME_US,
+  VRRP_RT_PRIORITY,
+  type KeepalivedView,
+  type ViewInput,
+} from './view.js';
 
 type Locals = {
   g: KeepalivedView['global'];
   scripts: KeepalivedView['scripts'];
   syncGroups: KeepalivedView['syncGroups'];
-  instances: (Omit<KeepalivedView['instances'][number], 'vips' | 'excludedVips'> & { vips: string[][]; excludedVips: string[][] })[];
-  virtualServers: (Omit<KeepalivedView['virtualServers'][number], 'address' | 'sorryServer'> & { address: string[]; sorryServer?: string[] })[];
+  instances: (Omit<KeepalivedView['instances'][number], 'vips' | 'excludedVips'> & {
+    vips: string[][];
+    excludedVips: string[][];
+  })[];
+  virtualServers: (Omit<KeepalivedView['virtualServers'][number], 'address' | 'sorryServer'> & {
+    address: string[];
+    sorryServer?: string[];
+  })[];
   rtPriority: number;
   rtTimeUs: number;
 };
 
 /** Every `<%= %>` goes through the keepalived escaper: one word each, quoted where needed. */
-const compiled = compileTemplate<Locals>(template, 'keepalived', ['g', 'scripts', 'syncGroups', 'instances', 'virtualServers', 'rtPriority', 'rtTimeUs']);
+const compiled = compileTemplate<Locals>(template, 'keepalived', [
+  'g',
+  'scripts',
+  'syncGroups',
+  'instances',
+  'virtualServers',
+  'rtPriority',
+  'rtTimeUs',
+]);
 
 /** The view's several-word values ("192.0.2.10/24 dev lan", "192.0.2.10 80"), as word lists. */
 const words = (text: string): string[] => text.split(' ');
 
 export function renderKeepalivedView(view: KeepalivedView): string {
-  const instances = view.instances.map((i) => ({ ...i, vips: i.vips.map(words), excludedVips: i.excludedVips.map(words) }));
-  const virtualServers = view.virtualServers.map(({ sorryServer, ...vs }) => ({ ...vs, address: words(vs.address), ...(sorryServer ? { sorryServer: words(sorryServer) } : {}) }));
-  return compiled({ g: view.global, scripts: view.scripts, syncGroups: view.syncGroups, instances, virtualServers, rtPriority: VRRP_RT_PRIORITY, rtTimeUs: VRRP_RLIMIT_RTTIME_US });
+  const instances = view.instances.map((i) => ({
+    ...i,
+    vips: i.vips.map(words),
+    excludedVips: i.excludedVips.map(words),
+  }));
+  const virtualServers = view.virtualServers.map(({ sorryServer, ...vs }) => ({
+    ...vs,
+    address: words(vs.address),
+    ...(sorryServer ? { sorryServer: words(sorryServer) } : {}),
+  }));
+  return compiled({
+    g: view.global,
+    scripts: view.scripts,
+    syncGroups: view.syncGroups,
+    instances,
+    virtualServers,
+    rtPriority: VRRP_RT_PRIORITY,
+    rtTimeUs: VRRP_RLIMIT_RTTIME_US,
+  });
 }
 
 export function renderKeepalivedConf(input: ViewInput): string {

@@ -22,7 +22,8 @@ const VRRP_STATES: readonly string[] = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'DE
 const VRRP_PRIORITY_EVENTS: readonly string[] = ['MASTER_RX_LOWER_PRI', 'MASTER_PRIORITY', 'BACKUP_PRIORITY'];
 
 /** A service address as keepalived prints it: `[addr]:proto:port`, or a fwmark. */
-export type ServiceAddress = { kind: 'ip'; address: string; protocol: string; port: number } | { kind: 'fwmark'; mark: number };
+export type ServiceAddress =
+  { kind: 'ip'; address: string; protocol: string; port: number } | { kind: 'fwmark'; mark: number };
 
 export type PillarsEvent =
   | { source: 'keepalived'; type: 'instance'; name: string; state: VrrpState; priority: number }
@@ -87,9 +88,13 @@ export function parseEventLine(input: string): ParseResult {
     }
     if (prio === undefined) return bad('INSTANCE line without a priority');
     const priority = Number(prio);
-    if (VRRP_STATES.includes(state)) return { ok: true, event: { source: 'keepalived', type: 'instance', name, state: state as VrrpState, priority } };
+    if (VRRP_STATES.includes(state))
+      return { ok: true, event: { source: 'keepalived', type: 'instance', name, state: state as VrrpState, priority } };
     if (VRRP_PRIORITY_EVENTS.includes(state))
-      return { ok: true, event: { source: 'keepalived', type: 'instance-priority', name, event: state as VrrpPriorityEvent, priority } };
+      return {
+        ok: true,
+        event: { source: 'keepalived', type: 'instance-priority', name, event: state as VrrpPriorityEvent, priority },
+      };
     return bad(`unknown instance state ${state}`);
   }
 

@@ -1,7 +1,26 @@
 /** The keepalived.conf shared by the vrrp and director roles, its service, and the event FIFO parser. */
-export { keepalivedView, syncInstance, vipWithPrefix, secondsText, kaQuote, mergedUsrCommand, REALTIME_BELOW_ADVERT_MS, VRRP_RT_PRIORITY, type KeepalivedView, type ViewInput } from './view.js';
+export {
+  keepalivedView,
+  syncInstance,
+  vipWithPrefix,
+  secondsText,
+  kaQuote,
+  mergedUsrCommand,
+  REALTIME_BELOW_ADVERT_MS,
+  VRRP_RT_PRIORITY,
+  type KeepalivedView,
+  type ViewInput,
+} from './view.js';
 export { renderKeepalivedConf, renderKeepalivedView } from './conf.js';
-export { keepalivedOwner, keepalivedConfPath, keepalivedFiles, keepalivedCheck, keepalivedService, KEEPALIVED_SERVICE, type KeepalivedOwner } from './service.js';
+export {
+  keepalivedOwner,
+  keepalivedConfPath,
+  keepalivedFiles,
+  keepalivedCheck,
+  keepalivedService,
+  KEEPALIVED_SERVICE,
+  type KeepalivedOwner,
+} from './service.js';
 export {
   parseEventLine,
   splitEventLines,

@@ -51,7 +51,14 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
   return defineService({
     name: KEEPALIVED_SERVICE,
     type: 'longrun',
-    command: ['keepalived', '--dont-fork', '--log-console', '--log-detail', ...subsystems, `--use-file=${keepalivedConfPath(ctx)}`],
+    command: [
+      'keepalived',
+      '--dont-fork',
+      '--log-console',
+      '--log-detail',
+      ...subsystems,
+      `--use-file=${keepalivedConfPath(ctx)}`,
+    ],
     readiness: vrrp ? { kind: 'notify', timeoutMs: 30_000 } : { kind: 'none', timeoutMs: 10_000 },
     // keepalived releases its VIPs and IPVS table on SIGTERM; give it time to send priority-0 adverts.
     killGraceMs: 5000,

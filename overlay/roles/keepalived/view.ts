@@ -8,7 +8,18 @@
  * keepalived runs both as children of one parent, and the IPVS sync daemon is bound to a VRRP
  * instance, so the two halves cannot live in separate daemons.
  */
-import { hostnameOf, nodeNets, parseIp, type Check, type Cidr, type NodeConfig, type PillarsConfig, type RealServer, type VirtualServer, type VrrpInstance } from '../../config/index.js';
+import {
+  hostnameOf,
+  nodeNets,
+  parseIp,
+  type Check,
+  type Cidr,
+  type NodeConfig,
+  type PillarsConfig,
+  type RealServer,
+  type VirtualServer,
+  type VrrpInstance,
+} from '../../config/index.js';
 
 /** keepalived runs its VRRP child under real-time scheduling, never swapped, for advert intervals below this (ms). */
 export const REALTIME_BELOW_ADVERT_MS = 1000;
@@ -83,7 +94,12 @@ export interface KaInstance {
 }
 
 export type KaChecker =
-  | { kind: 'HTTP_GET' | 'SSL_GET'; urls: { path: string; digest?: string; statusCode?: number }[]; virtualhost?: string; common: KaCheckCommon }
+  | {
+      kind: 'HTTP_GET' | 'SSL_GET';
+      urls: { path: string; digest?: string; statusCode?: number }[];
+      virtualhost?: string;
+      common: KaCheckCommon;
+    }
   | { kind: 'TCP_CHECK'; common: KaCheckCommon }
   | { kind: 'DNS_CHECK'; type: string; name: string; common: KaCheckCommon }
   | { kind: 'MISC_CHECK'; path: string; timeout: number; dynamic: boolean };
@@ -208,14 +224,16 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
   const own = new Set(ownAddresses(node, inst.interface));
   const peers = inst.unicast_peers.filter((p) => !own.has(p));
   const peerFamily = peers.length > 0 ? familyOf(peers[0]!) : undefined;
-  const unicastSrc = peers.length > 0 ? ownAddresses(node, inst.interface).find((a) => familyOf(a) === peerFamily) : undefined;
+  const unicastSrc =
+    peers.length > 0 ? ownAddresses(node, inst.interface).find((a) => familyOf(a) === peerFamily) : undefined;
   return {
     name: inst.name,
     interface: inst.interface,
     vrid: inst.vrid,
     version: inst.version,
     priority,
-    advertInt: inst.version === 3 ? secondsText(inst.advert_int) : String(Math.max(1, Math.round(inst.advert_int / 1000))),
+    advertInt:
+      inst.version === 3 ? secondsText(inst.advert_int) : String(Math.max(1, Math.round(inst.advert_int / 1000))),
     vips: all.filter((v) => familyOf(v) === family).map((v) => `${v} dev ${inst.interface}`),
     excludedVips: all.filter((v) => familyOf(v) !== family).map((v) => `${v} dev ${inst.interface}`),
     ...(unicastSrc ? { unicastSrc } : {}),
@@ -232,7 +250,12 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
 }
 
 function checkerView(ch: Check): KaChecker {
-  const common = (c: { connect_timeout: number; retry: number; delay_before_retry: number; connect_port?: number | undefined }): KaCheckCommon => ({
+  const common = (c: {
+    connect_timeout: number;
+    retry: number;
+    delay_before_retry: number;
+    connect_port?: number | undefined;
+  }): KaCheckCommon => ({
     connectTimeout: c.connect_timeout,
     retry: c.retry,
     delayBeforeRetry: c.delay_before_retry,
@@ -243,7 +266,11 @@ function checkerView(ch: Check): KaChecker {
     case 'SSL_GET':
       return {
         kind: ch.type,
-        urls: ch.urls.map((u) => ({ path: u.path, ...(u.digest ? { digest: u.digest } : {}), ...(u.status_code !== undefined ? { statusCode: u.status_code } : {}) })),
+        urls: ch.urls.map((u) => ({
+          path: u.path,
+          ...(u.digest ? { digest: u.digest } : {}),
+          ...(u.status_code !== undefined ? { statusCode: u.status_code } : {}),
+        })),
         ...(ch.virtualhost ? { virtualhost: ch.virtualhost } : {}),
         common: common(ch),
       };
@@ -278,7 +305,9 @@ function virtualServerView(vs: VirtualServer, smtp: boolean): KaVirtualServer {
     scheduler: vs.scheduler,
     method: METHOD[vs.forwarding]!,
     ...(vs.fwmark === undefined ? { protocol: vs.protocol.toUpperCase() } : {}),
-    ...(vs.persistence ? { persistence: { timeout: vs.persistence.timeout, granularity: vs.persistence.netmask } } : {}),
+    ...(vs.persistence
+      ? { persistence: { timeout: vs.persistence.timeout, granularity: vs.persistence.netmask } }
+      : {}),
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
     alpha: vs.alpha,
@@ -302,7 +331,12 @@ export function syncInstance(config: PillarsConfig): VrrpInstance | undefined {
   for (const vs of director.virtual_servers) {
     if (vs.vip === undefined) continue;
     const ip = parseIp(vs.vip);
-    const inst = vrrp.instances.find((i) => i.vips.some((v) => { const p = parseIp(v.split('/')[0]!); return !!p && !!ip && p.family === ip.family && p.value === ip.value; }));
+    const inst = vrrp.instances.find((i) =>
+      i.vips.some((v) => {
+        const p = parseIp(v.split('/')[0]!);
+        return !!p && !!ip && p.family === ip.family && p.value === ip.value;
+      }),
+    );
     if (inst) return inst;
   }
   return vrrp.instances[0];
@@ -319,25 +353,44 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
   const scripts: KaScript[] = vrrp
     ? Object.entries(vrrp.scripts)
         .filter(([name]) => usedScripts.has(name))
-        .map(([name, s]) => ({ name, script: mergedUsrCommand(s.script), interval: s.interval, timeout: s.timeout, weight: s.weight, fall: s.fall, rise: s.rise }))
+        .map(([name, s]) => ({
+          name,
+          script: mergedUsrCommand(s.script),
+          interval: s.interval,
+          timeout: s.timeout,
+          weight: s.weight,
+          fall: s.fall,
+          rise: s.rise,
+        }))
     : [];
   const weighted = new Set(scripts.filter((s) => s.weight !== 0).map((s) => s.name));
 
   const notify = statesyncNotify(input);
   const grouped = new Set(vrrp ? vrrp.sync_groups.flatMap((g) => g.instances) : []);
-  const instances = vrrp ? vrrp.instances.map((i) => ({ ...instanceView(i, input, smtp), ...(notify && !grouped.has(i.name) ? { notify } : {}) })) : [];
+  const instances = vrrp
+    ? vrrp.instances.map((i) => ({
+        ...instanceView(i, input, smtp),
+        ...(notify && !grouped.has(i.name) ? { notify } : {}),
+      }))
+    : [];
   const syncGroups: KaSyncGroup[] = vrrp
     ? vrrp.sync_groups.map((g) => ({
         name: g.name,
         ...(notify ? { notify } : {}),
         instances: [...g.instances],
         smtpAlert: smtp,
-        trackingWeight: vrrp.instances.some((i) => g.instances.includes(i.name) && i.track_scripts.some((t) => weighted.has(t))),
+        trackingWeight: vrrp.instances.some(
+          (i) => g.instances.includes(i.name) && i.track_scripts.some((t) => weighted.has(t)),
+        ),
       }))
     : [];
 
   const fast = !!vrrp && vrrp.instances.some((i) => i.advert_int < REALTIME_BELOW_ADVERT_MS);
-  const usesMisc = !!director && director.virtual_servers.some((vs) => vs.check?.type === 'MISC_CHECK' || vs.real_servers.some((rs) => rs.check?.type === 'MISC_CHECK'));
+  const usesMisc =
+    !!director &&
+    director.virtual_servers.some(
+      (vs) => vs.check?.type === 'MISC_CHECK' || vs.real_servers.some((rs) => rs.check?.type === 'MISC_CHECK'),
+    );
   const sync = syncInstance(config);
   const ipvsSync = config.statesync?.ipvs_sync ?? true;
   const smtpHost = alerts ? splitHostPort(alerts.smtp_server) : undefined;
@@ -347,10 +400,21 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
       routerId: hostnameOf(nodeName, node),
       notifyFifo: input.eventFifo,
       scriptSecurity: scripts.length > 0 || usesMisc || !!notify,
-      ...(alerts && smtpHost ? { smtp: { server: smtpHost.host, ...(smtpHost.port ? { port: smtpHost.port } : {}), from: alerts.from, to: [...alerts.to] } } : {}),
+      ...(alerts && smtpHost
+        ? {
+            smtp: {
+              server: smtpHost.host,
+              ...(smtpHost.port ? { port: smtpHost.port } : {}),
+              from: alerts.from,
+              to: [...alerts.to],
+            },
+          }
+        : {}),
       fast,
       checkerNoSwap: fast && !!director,
-      ...(sync && ipvsSync ? { lvsSync: { interface: config.statesync?.interface ?? sync.interface, instance: sync.name } } : {}),
+      ...(sync && ipvsSync
+        ? { lvsSync: { interface: config.statesync?.interface ?? sync.interface, instance: sync.name } }
+        : {}),
     },
     scripts,
     syncGroups,

@@ -11,7 +11,6 @@ import type { Role, RoleContext } from '../role.js';
 import { compileTemplate } from '../../templates/escape.js';
 import template from '../../templates/network.sh.ejs';
 
-
 interface Link {
   name: string;
   mac?: string;
@@ -37,23 +36,40 @@ export function nodeLinks(config: PillarsConfig, node: NodeConfig): Link[] {
 
 export function networkSysctls(config: PillarsConfig, node: NodeConfig): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...config.sysctl, ...(node.sysctl ?? {}) })) out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  for (const [k, v] of Object.entries({ ...config.sysctl, ...(node.sysctl ?? {}) }))
+    out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   return out;
 }
 
-const networkScript = compileTemplate<{ nodeName: string; phys: Link[]; vlans: Link[]; links: Link[]; routes: PillarsConfig['routes'] }>(template, 'shell', ['nodeName', 'phys', 'vlans', 'links', 'routes']);
+const networkScript = compileTemplate<{
+  nodeName: string;
+  phys: Link[];
+  vlans: Link[];
+  links: Link[];
+  routes: PillarsConfig['routes'];
+}>(template, 'shell', ['nodeName', 'phys', 'vlans', 'links', 'routes']);
 
 /** The node's network as a shell script (overlay/templates/network.sh.ejs; every value shell-quoted). */
 export function renderNetworkScript(config: PillarsConfig, nodeName: string, node: NodeConfig): string {
   const links = nodeLinks(config, node);
-  return networkScript({ nodeName, phys: links.filter((l) => l.mac), vlans: links.filter((l) => l.vlan), links, routes: [...config.routes, ...(node.routes ?? [])] });
+  return networkScript({
+    nodeName,
+    phys: links.filter((l) => l.mac),
+    vlans: links.filter((l) => l.vlan),
+    links,
+    routes: [...config.routes, ...(node.routes ?? [])],
+  });
 }
 
 export const networkRole: Role = {
   name: 'network',
   after: [],
-  render: (ctx: RoleContext) => [{ path: `${ctx.etcDir}/network.sh`, content: renderNetworkScript(ctx.config, ctx.nodeName, ctx.node), mode: 0o755 }],
-  checks: (ctx: RoleContext) => [{ what: 'network.sh', command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/network.sh`] }],
+  render: (ctx: RoleContext) => [
+    { path: `${ctx.etcDir}/network.sh`, content: renderNetworkScript(ctx.config, ctx.nodeName, ctx.node), mode: 0o755 },
+  ],
+  checks: (ctx: RoleContext) => [
+    { what: 'network.sh', command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/network.sh`] },
+  ],
   sysctls: (ctx: RoleContext) => networkSysctls(ctx.config, ctx.node),
   services: (ctx: RoleContext) => [
     defineService({

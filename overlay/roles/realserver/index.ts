@@ -16,7 +16,11 @@ import template from '../../templates/realserver.sh.ejs';
 
 export const REALSERVER_SCRIPT = 'realserver.sh';
 
-const realserverScript = compileTemplate<{ forwarding: 'dr' | 'tun'; dev: string; vips: readonly string[] }>(template, 'shell', ['forwarding', 'dev', 'vips']);
+const realserverScript = compileTemplate<{ forwarding: 'dr' | 'tun'; dev: string; vips: readonly string[] }>(
+  template,
+  'shell',
+  ['forwarding', 'dev', 'vips'],
+);
 
 /** The realserver script (overlay/templates/realserver.sh.ejs; every value shell-quoted). */
 export function renderRealserverScript(forwarding: 'dr' | 'tun', vips: readonly string[]): string {
@@ -29,10 +33,18 @@ export const realserverRole: Role = {
   render(ctx: RoleContext) {
     const rs = ctx.config.realserver;
     if (!rs) return [];
-    return [{ path: `${ctx.etcDir}/${REALSERVER_SCRIPT}`, content: renderRealserverScript(rs.forwarding, rs.vips), mode: 0o755 }];
+    return [
+      {
+        path: `${ctx.etcDir}/${REALSERVER_SCRIPT}`,
+        content: renderRealserverScript(rs.forwarding, rs.vips),
+        mode: 0o755,
+      },
+    ];
   },
   checks(ctx) {
-    return ctx.config.realserver ? [{ what: REALSERVER_SCRIPT, command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/${REALSERVER_SCRIPT}`] }] : [];
+    return ctx.config.realserver
+      ? [{ what: REALSERVER_SCRIPT, command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/${REALSERVER_SCRIPT}`] }]
+      : [];
   },
   sysctls(ctx): Record<string, string> {
     return ctx.config.realserver ? { 'net.ipv4.conf.all.arp_ignore': '1', 'net.ipv4.conf.all.arp_announce': '2' } : {};

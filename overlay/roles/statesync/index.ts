@@ -26,9 +26,25 @@ export const CONNTRACKD_SERVICE = 'conntrackd';
 export const RESYNC_SERVICE = 'statesync-resync';
 
 // conntrackd.conf is a word language like keepalived.conf (blocks in braces, # comments): same escaper.
-const conf = compileTemplate<Omit<StatesyncView, 'commitOnTakeover'>>(confTemplate, 'keepalived', ['node', 'mode', 'transport', 'lockFile', 'socket', 'ignore4', 'ignore6']);
-const notify = compileTemplate<{ node: string; conf: string; commit: boolean }>(notifyTemplate, 'shell', ['node', 'conf', 'commit']);
-const resync = compileTemplate<{ node: string; conf: string; timeout: number }>(resyncTemplate, 'shell', ['node', 'conf', 'timeout']);
+const conf = compileTemplate<Omit<StatesyncView, 'commitOnTakeover'>>(confTemplate, 'keepalived', [
+  'node',
+  'mode',
+  'transport',
+  'lockFile',
+  'socket',
+  'ignore4',
+  'ignore6',
+]);
+const notify = compileTemplate<{ node: string; conf: string; commit: boolean }>(notifyTemplate, 'shell', [
+  'node',
+  'conf',
+  'commit',
+]);
+const resync = compileTemplate<{ node: string; conf: string; timeout: number }>(resyncTemplate, 'shell', [
+  'node',
+  'conf',
+  'timeout',
+]);
 
 const dir = (ctx: Pick<RoleContext, 'etcDir'>) => ctx.etcDir.replace(/\/+$/, '');
 export const conntrackdConfPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/conntrackd.conf`;
@@ -45,7 +61,15 @@ export function runsConntrackd(ctx: Pick<RoleContext, 'config'>): boolean {
 }
 
 export function renderStatesyncView(v: StatesyncView): string {
-  return conf({ node: v.node, mode: v.mode, transport: v.transport, lockFile: v.lockFile, socket: v.socket, ignore4: v.ignore4, ignore6: v.ignore6 });
+  return conf({
+    node: v.node,
+    mode: v.mode,
+    transport: v.transport,
+    lockFile: v.lockFile,
+    socket: v.socket,
+    ignore4: v.ignore4,
+    ignore6: v.ignore6,
+  });
 }
 
 function view(ctx: RoleContext): StatesyncView {
@@ -61,8 +85,16 @@ export const statesyncRole: Role = {
     const timeout = ctx.config.statesync!.resync_timeout;
     return [
       { path: conntrackdConfPath(ctx), content: renderStatesyncView(v), mode: 0o644 },
-      { path: statesyncNotifyPath(ctx), content: notify({ node: v.node, conf: conntrackdConfPath(ctx), commit: v.commitOnTakeover }), mode: 0o755 },
-      { path: statesyncResyncPath(ctx), content: resync({ node: v.node, conf: conntrackdConfPath(ctx), timeout }), mode: 0o755 },
+      {
+        path: statesyncNotifyPath(ctx),
+        content: notify({ node: v.node, conf: conntrackdConfPath(ctx), commit: v.commitOnTakeover }),
+        mode: 0o755,
+      },
+      {
+        path: statesyncResyncPath(ctx),
+        content: resync({ node: v.node, conf: conntrackdConfPath(ctx), timeout }),
+        mode: 0o755,
+      },
     ];
   },
   // conntrackd has no config check mode: it is started against the file in the render check
@@ -79,24 +111,28 @@ export const statesyncRole: Role = {
     if (!runsConntrackd(ctx)) return [];
     const v = view(ctx);
     return [
-          defineService({
-            name: CONNTRACKD_SERVICE,
-            type: 'longrun',
-            // Without -d conntrackd stays in the foreground and logs to the console the supervisor
-            // captures. It refuses to start while its lock file exists, which a killed run leaves behind.
-            command: ['/bin/sh', '-c', `rm -f ${shellWord(v.lockFile)} ${shellWord(v.socket)}; exec conntrackd -C ${shellWord(conntrackdConfPath(ctx))}`],
-            readiness: { kind: 'none', timeoutMs: 10_000 },
-            killGraceMs: 3000,
-            description: 'conntrackd (connection state sync)',
-          }),
-          defineService({
-            name: RESYNC_SERVICE,
-            type: 'oneshot',
-            command: [statesyncResyncPath(ctx)],
-            dependsOn: [CONNTRACKD_SERVICE],
-            readiness: { kind: 'none', timeoutMs: (ctx.config.statesync!.resync_timeout + 30) * 1000 },
-            description: 'ask the peer for its connection states before becoming eligible for MASTER',
-          }),
+      defineService({
+        name: CONNTRACKD_SERVICE,
+        type: 'longrun',
+        // Without -d conntrackd stays in the foreground and logs to the console the supervisor
+        // captures. It refuses to start while its lock file exists, which a killed run leaves behind.
+        command: [
+          '/bin/sh',
+          '-c',
+          `rm -f ${shellWord(v.lockFile)} ${shellWord(v.socket)}; exec conntrackd -C ${shellWord(conntrackdConfPath(ctx))}`,
+        ],
+        readiness: { kind: 'none', timeoutMs: 10_000 },
+        killGraceMs: 3000,
+        description: 'conntrackd (connection state sync)',
+      }),
+      defineService({
+        name: RESYNC_SERVICE,
+        type: 'oneshot',
+        command: [statesyncResyncPath(ctx)],
+        dependsOn: [CONNTRACKD_SERVICE],
+        readiness: { kind: 'none', timeoutMs: (ctx.config.statesync!.resync_timeout + 30) * 1000 },
+        description: 'ask the peer for its connection states before becoming eligible for MASTER',
+      }),
     ];
   },
 };

@@ -42,16 +42,23 @@ export function statesyncView(input: StatesyncInput): StatesyncView {
   const ss = config.statesync;
   if (!ss) throw new Error('statesyncView: the config has no statesync section');
   const local = firstV4(node, ss.interface);
-  if (!local) throw new Error(`statesync: node ${nodeName} has no IPv4 address on ${ss.interface} (conntrackd syncs over IPv4)`);
+  if (!local)
+    throw new Error(`statesync: node ${nodeName} has no IPv4 address on ${ss.interface} (conntrackd syncs over IPv4)`);
   let transport: SyncTransport;
   if (ss.transport === 'udp') {
-    const peers = Object.entries(config.nodes).filter(([n]) => n !== nodeName).map(([, nd]) => firstV4(nd, ss.interface)).filter((a): a is string => !!a);
-    if (peers.length === 0) throw new Error(`statesync: udp transport needs the other node's IPv4 address on ${ss.interface}`);
+    const peers = Object.entries(config.nodes)
+      .filter(([n]) => n !== nodeName)
+      .map(([, nd]) => firstV4(nd, ss.interface))
+      .filter((a): a is string => !!a);
+    if (peers.length === 0)
+      throw new Error(`statesync: udp transport needs the other node's IPv4 address on ${ss.interface}`);
     transport = { kind: 'udp', local, peer: peers[0]!, port: ss.port, interface: ss.interface };
   } else {
     transport = { kind: 'multicast', group: ss.multicast_group, port: ss.port, local, interface: ss.interface };
   }
-  const own = Object.values(config.nodes).flatMap((nd) => Object.values(nd.interfaces).flatMap((i) => i.addresses.map((a) => a.split('/')[0]!)));
+  const own = Object.values(config.nodes).flatMap((nd) =>
+    Object.values(nd.interfaces).flatMap((i) => i.addresses.map((a) => a.split('/')[0]!)),
+  );
   const v4 = [...new Set(['127.0.0.1', ...own.filter((a) => parseIp(a)?.family === 4)])];
   const v6 = [...new Set(['::1', ...own.filter((a) => parseIp(a)?.family === 6)])];
   const dir = runDir.replace(/\/+$/, '');

@@ -52,7 +52,9 @@ describe('newc header encoding', () => {
   });
 
   it('refuses a field cpio-stream would clamp', async () => {
-    await expect(cpioToBuffer([{ path: 'big', type: 'dir', mode: 0o755, uid: 2 ** 32, gid: 0 }])).rejects.toThrow(/uid 4294967296 out of range/);
+    await expect(cpioToBuffer([{ path: 'big', type: 'dir', mode: 0o755, uid: 2 ** 32, gid: 0 }])).rejects.toThrow(
+      /uid 4294967296 out of range/,
+    );
   });
 });
 
@@ -126,7 +128,9 @@ describe('cpio round trip', async () => {
 
   it('rejects duplicates and unsorted hardlinks', async () => {
     await expect(cpioToBuffer([file('a', '1'), file('a', '2')])).rejects.toThrow(/duplicate/);
-    await expect(cpioToBuffer([hardlink('a', 'b'), file('b', '1', { nlink: 2 })])).rejects.toThrow(/anchor not written/);
+    await expect(cpioToBuffer([hardlink('a', 'b'), file('b', '1', { nlink: 2 })])).rejects.toThrow(
+      /anchor not written/,
+    );
   });
 });
 

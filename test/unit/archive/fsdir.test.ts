@@ -20,8 +20,15 @@ describe('recordsFromDir', () => {
     sh('mkfifo', [join(root, 'etc/fifo')]);
     const recs = await recordsFromDir(root, { prefix: 'opt/ov', includePrefix: true });
     expect(recs.map((r) => `${r.path}:${r.type}`)).toEqual([
-      'opt:dir', 'opt/ov:dir', 'opt/ov/etc:dir', 'opt/ov/etc/a:file', 'opt/ov/etc/fifo:fifo',
-      'opt/ov/etc/init:dir', 'opt/ov/etc/init/b:file', 'opt/ov/etc/link:symlink', 'opt/ov/etc/z:hardlink',
+      'opt:dir',
+      'opt/ov:dir',
+      'opt/ov/etc:dir',
+      'opt/ov/etc/a:file',
+      'opt/ov/etc/fifo:fifo',
+      'opt/ov/etc/init:dir',
+      'opt/ov/etc/init/b:file',
+      'opt/ov/etc/link:symlink',
+      'opt/ov/etc/z:hardlink',
     ]);
     expect(recs.every((r) => r.uid === 0 && r.gid === 0)).toBe(true);
     expect(recs.find((r) => r.path === 'opt/ov/etc/a')).toMatchObject({ mode: 0o600, nlink: 2, size: 1 });

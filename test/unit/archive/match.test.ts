@@ -30,7 +30,10 @@ describe('path patterns', () => {
   ])('%s → strip=%s', (path, want) => expect(strip(path)).toBe(want));
 
   it('excludePaths keeps hardlink data when the anchor is stripped', () => {
-    const out = excludePaths([file('usr/share/doc/x', 'DATA'), hardlink('usr/bin/x', 'usr/share/doc/x')], ['usr/share/doc/**']);
+    const out = excludePaths(
+      [file('usr/share/doc/x', 'DATA'), hardlink('usr/bin/x', 'usr/share/doc/x')],
+      ['usr/share/doc/**'],
+    );
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ path: 'usr/bin/x', type: 'file' });
     expect(out[0]?.body?.toString()).toBe('DATA');

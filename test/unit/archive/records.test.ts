@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { dedup, inodes, reproducible, withParents } from '../../../builder/archive/decorators.js';
-import { comparePaths, filterRecords, mergeSorted, normalizePath, sortRecords, type ArchiveRecord, type RecordWriter } from '../../../builder/archive/records.js';
+import {
+  comparePaths,
+  filterRecords,
+  mergeSorted,
+  normalizePath,
+  sortRecords,
+  type ArchiveRecord,
+  type RecordWriter,
+} from '../../../builder/archive/records.js';
 import { dir, file, hardlink, symlink } from './helpers.js';
 
 function sink(): RecordWriter & { recs: ArchiveRecord[]; closed: boolean } {
-  const s = { recs: [] as ArchiveRecord[], closed: false, write: async (r: ArchiveRecord) => void s.recs.push(r), close: async () => void (s.closed = true) };
+  const s = {
+    recs: [] as ArchiveRecord[],
+    closed: false,
+    write: async (r: ArchiveRecord) => void s.recs.push(r),
+    close: async () => void (s.closed = true),
+  };
   return s;
 }
 
@@ -23,7 +36,11 @@ describe('paths', () => {
 });
 
 describe('hardlink groups', () => {
-  const group = [file('z/anchor', 'DATA', { mode: 0o755 }), hardlink('a/second', 'z/anchor'), hardlink('m/third', 'a/second')];
+  const group = [
+    file('z/anchor', 'DATA', { mode: 0o755 }),
+    hardlink('a/second', 'z/anchor'),
+    hardlink('m/third', 'a/second'),
+  ];
 
   it('sortRecords moves the data to the first member in path order', () => {
     const out = sortRecords(group);
@@ -60,7 +77,10 @@ describe('hardlink groups', () => {
 
 describe('mergeSorted', () => {
   it('later source wins, result is sorted', () => {
-    const out = mergeSorted([file('etc/a', 'root'), file('etc/b', 'root'), dir('etc')], [file('etc/a', 'overlay'), symlink('etc/c', 'a')]);
+    const out = mergeSorted(
+      [file('etc/a', 'root'), file('etc/b', 'root'), dir('etc')],
+      [file('etc/a', 'overlay'), symlink('etc/c', 'a')],
+    );
     expect(out.map((r) => r.path)).toEqual(['etc', 'etc/a', 'etc/b', 'etc/c']);
     expect(out[1]?.body?.toString()).toBe('overlay');
   });
@@ -88,7 +108,11 @@ describe('decorators', () => {
       ['usr/lib/x/z', 'file', 0o644, 0],
     ]);
     expect(s.closed).toBe(true);
-    await expect(withParents(sink()).write(file('a', '')).then(() => undefined)).resolves.toBeUndefined();
+    await expect(
+      withParents(sink())
+        .write(file('a', ''))
+        .then(() => undefined),
+    ).resolves.toBeUndefined();
     const w2 = withParents(sink());
     await w2.write(file('a', ''));
     await expect(w2.write(file('a/b', ''))).rejects.toThrow(/not a directory/);
@@ -109,7 +133,8 @@ describe('decorators', () => {
   it('inodes numbers in write order and shares them within a hardlink group', async () => {
     const s = sink();
     const w = inodes(s, { start: 10 });
-    for (const r of sortRecords([dir('d'), file('d/f', 'x'), hardlink('d/g', 'd/f'), symlink('d/s', 'f')])) await w.write(r);
+    for (const r of sortRecords([dir('d'), file('d/f', 'x'), hardlink('d/g', 'd/f'), symlink('d/s', 'f')]))
+      await w.write(r);
     await w.close();
     expect(s.recs.map((r) => [r.path, r.ino, r.nlink, r.size])).toEqual([
       ['d', 10, 2, 0],

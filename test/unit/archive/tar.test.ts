@@ -1,4 +1,14 @@
-import { createReadStream, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, linkSync, chmodSync, utimesSync } from 'node:fs';
+import {
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  linkSync,
+  chmodSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpioToBuffer } from '../../../builder/archive/cpio.js';
@@ -37,7 +47,14 @@ describe('tar → records → cpio', () => {
     expect(byPath.get('etc/perl-link')).toMatchObject({ type: 'symlink', linkTarget: '../usr/bin/zz-perl' });
     const link = [...byPath.values()].find((r) => r.type === 'hardlink');
     expect(link && ['usr/bin/aa-perl5', 'usr/bin/zz-perl']).toContain(link?.linkTarget);
-    expect(byPath.get('etc/suid')).toMatchObject({ type: 'file', mode: 0o4711, uid: 0, gid: 0, mtime: 1_600_000_000, size: 1 });
+    expect(byPath.get('etc/suid')).toMatchObject({
+      type: 'file',
+      mode: 0o4711,
+      uid: 0,
+      gid: 0,
+      mtime: 1_600_000_000,
+      size: 1,
+    });
     expect(byPath.get('dev/tty0')).toMatchObject({ type: 'char', mode: 0o620, devMajor: 4, devMinor: 0 });
     expect(byPath.get('dev/loop7')).toMatchObject({ type: 'block', mode: 0o660, devMajor: 7, devMinor: 7 });
     expect(byPath.get('dev/fifo')?.type).toBe('fifo');
@@ -72,7 +89,16 @@ describe('tar → records → cpio', () => {
     const build = async (): Promise<Buffer> => {
       const reader = readTar(createReadStream(tarPath));
       const root = await collect(reader.records);
-      const overlay = [{ path: 'usr/bin/zz-perl', type: 'file' as const, mode: 0o755, uid: 0, gid: 0, body: Buffer.from('replaced\n') }];
+      const overlay = [
+        {
+          path: 'usr/bin/zz-perl',
+          type: 'file' as const,
+          mode: 0o755,
+          uid: 0,
+          gid: 0,
+          body: Buffer.from('replaced\n'),
+        },
+      ];
       const merged = mergeSorted(root, overlay);
       const buf = await cpioToBuffer(merged, { mtime: 1_700_000_000 });
       await reader.dispose();

@@ -15,11 +15,17 @@ function usageError(argv: string[]): UserError {
 
 describe('the command-line parser', () => {
   it('takes long, short and --name=value options anywhere', () => {
-    expect(parseCli(['set', '-s', 'a.img', 'x', '--json', '--size=4'], OPTS, 'usage: x')).toEqual({ values: { stick: 'a.img', json: true, size: '4' }, positionals: ['set', 'x'] });
+    expect(parseCli(['set', '-s', 'a.img', 'x', '--json', '--size=4'], OPTS, 'usage: x')).toEqual({
+      values: { stick: 'a.img', json: true, size: '4' },
+      positionals: ['set', 'x'],
+    });
   });
 
   it('negative numbers are values, not options', () => {
-    expect(parseCli(['set', 'x', '-5', '--size', '-1.5'], OPTS, 'usage: x')).toEqual({ values: { size: '-1.5' }, positionals: ['set', 'x', '-5'] });
+    expect(parseCli(['set', 'x', '-5', '--size', '-1.5'], OPTS, 'usage: x')).toEqual({
+      values: { size: '-1.5' },
+      positionals: ['set', 'x', '-5'],
+    });
   });
 
   it('everything after -- is positional', () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bootEntries, grubConfig, grubEarlyConfig, isoDate, volumeId, xorrisoArgs, GRUB_BIOS_MODULES, GRUB_EFI_MODULES } from '../../../builder/stages/iso.js';
+import {
+  bootEntries,
+  grubConfig,
+  grubEarlyConfig,
+  isoDate,
+  volumeId,
+  xorrisoArgs,
+  GRUB_BIOS_MODULES,
+  GRUB_EFI_MODULES,
+} from '../../../builder/stages/iso.js';
 import { netbootFiles } from '../../../builder/stages/netboot.js';
 import { qemuArgs } from '../../../builder/vm/qemu.js';
 import { missingPackages, installCommand, BUILD_TOOLS } from '../../../builder/stages/preflight.js';
@@ -29,7 +38,9 @@ describe('GRUB menu', () => {
   });
 
   it('the embedded early config finds the medium by its marker file', () => {
-    expect(grubEarlyConfig('.pillars-abc')).toBe('search --no-floppy --set=root --file /.pillars-abc\nset prefix=($root)/boot/grub\n');
+    expect(grubEarlyConfig('.pillars-abc')).toBe(
+      'search --no-floppy --set=root --file /.pillars-abc\nset prefix=($root)/boot/grub\n',
+    );
   });
 
   it('embeds only the modules it needs', () => {
@@ -79,14 +90,26 @@ describe('QEMU plan', () => {
     expect(a).not.toContain('-bios');
   });
   it('UEFI adds OVMF; USB boot and sticks add xhci once', () => {
-    const a = qemuArgs({ name: 'vm', firmware: 'uefi', boot: { kind: 'usb-disk', image: '/o/p.iso' }, sticks: [{ image: '/s.img', as: 'usb' }, { image: '/f.img', as: 'floppy' }] });
+    const a = qemuArgs({
+      name: 'vm',
+      firmware: 'uefi',
+      boot: { kind: 'usb-disk', image: '/o/p.iso' },
+      sticks: [
+        { image: '/s.img', as: 'usb' },
+        { image: '/f.img', as: 'floppy' },
+      ],
+    });
     expect(a[a.indexOf('-bios') + 1]).toBe('/usr/share/ovmf/OVMF.fd');
     expect(a.filter((x) => x.startsWith('qemu-xhci'))).toHaveLength(1);
     expect(a).toContain('if=floppy,index=1,format=raw,file=/f.img');
     expect(a.join(' ')).toContain('usb-storage,bus=xhci.0,drive=usbboot,bootindex=0');
   });
   it('NICs get their fixed MACs and taps', () => {
-    const a = qemuArgs({ name: 'vm', boot: { kind: 'kernel', kernel: 'k', initrd: 'i', append: 'x' }, nics: [{ mac: '52:54:00:00:00:01', tap: 'tap0' }] });
+    const a = qemuArgs({
+      name: 'vm',
+      boot: { kind: 'kernel', kernel: 'k', initrd: 'i', append: 'x' },
+      nics: [{ mac: '52:54:00:00:00:01', tap: 'tap0' }],
+    });
     expect(a).toContain('tap,id=net0,ifname=tap0,script=no,downscript=no');
     expect(a).toContain('virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01');
   });
@@ -96,7 +119,9 @@ describe('host tools', () => {
   it('names the Debian packages of missing tools once each, sorted', () => {
     const missing = missingPackages(BUILD_TOOLS, (p) => !['mkfs.fat', 'mcopy', 'xorriso'].includes(p));
     expect(missing).toEqual(['dosfstools', 'mtools', 'xorriso']);
-    expect(installCommand(missing)).toBe('apt-get update && apt-get install -y --no-install-recommends dosfstools mtools xorriso');
+    expect(installCommand(missing)).toBe(
+      'apt-get update && apt-get install -y --no-install-recommends dosfstools mtools xorriso',
+    );
   });
 });
 
@@ -105,16 +130,31 @@ describe('image skeleton and manifest helpers', () => {
     const s = imageSkeleton();
     expect(s.find((r) => r.path === 'init')).toMatchObject({ type: 'symlink', linkTarget: 'usr/bin/busybox' });
     expect(s.find((r) => r.path === 'dev/console')).toMatchObject({ type: 'char', devMajor: 5, devMinor: 1 });
-    for (const d of ['proc', 'sys', 'run', 'tmp', 'mnt/stick']) expect(s.some((r) => r.path === d && r.type === 'dir'), d).toBe(true);
+    for (const d of ['proc', 'sys', 'run', 'tmp', 'mnt/stick'])
+      expect(
+        s.some((r) => r.path === d && r.type === 'dir'),
+        d,
+      ).toBe(true);
   });
   it('reads installed package versions from dpkg status', () => {
-    const text = 'Package: b\nStatus: install ok installed\nVersion: 2\n\nPackage: a\nStatus: install ok installed\nVersion: 1:1.0\n\nPackage: c\nStatus: deinstall ok config-files\nVersion: 3\n';
+    const text =
+      'Package: b\nStatus: install ok installed\nVersion: 2\n\nPackage: a\nStatus: install ok installed\nVersion: 1:1.0\n\nPackage: c\nStatus: deinstall ok config-files\nVersion: 3\n';
     expect(parseDpkgStatus(text)).toEqual({ a: '1:1.0', b: '2' });
   });
   it('compares artifacts by hash, listing differences and missing files', () => {
-    const a = [{ path: 'x', bytes: 1, sha256: 'aa' }, { path: 'y', bytes: 1, sha256: 'bb' }];
-    const b = [{ path: 'x', bytes: 1, sha256: 'aa' }, { path: 'y', bytes: 1, sha256: 'cc' }, { path: 'z', bytes: 1, sha256: 'dd' }];
+    const a = [
+      { path: 'x', bytes: 1, sha256: 'aa' },
+      { path: 'y', bytes: 1, sha256: 'bb' },
+    ];
+    const b = [
+      { path: 'x', bytes: 1, sha256: 'aa' },
+      { path: 'y', bytes: 1, sha256: 'cc' },
+      { path: 'z', bytes: 1, sha256: 'dd' },
+    ];
     expect(compareArtifacts(a, a)).toEqual([]);
-    expect(compareArtifacts(a, b)).toEqual([{ path: 'y', first: 'bb', second: 'cc' }, { path: 'z', second: 'dd' }]);
+    expect(compareArtifacts(a, b)).toEqual([
+      { path: 'y', first: 'bb', second: 'cc' },
+      { path: 'z', second: 'dd' },
+    ]);
   });
 });

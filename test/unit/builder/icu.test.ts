@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { findCommonData, icuDataNames, keepIcuItem, parseCommonData, reduceCommonData, writeCommonData, type IcuPackage } from '../../../builder/stages/icu.js';
+import {
+  findCommonData,
+  icuDataNames,
+  keepIcuItem,
+  parseCommonData,
+  reduceCommonData,
+  writeCommonData,
+  type IcuPackage,
+} from '../../../builder/stages/icu.js';
 
 function header(): Buffer {
   const h = Buffer.alloc(32);
@@ -9,7 +17,10 @@ function header(): Buffer {
   h.write('CmnD', 12, 'latin1');
   return h;
 }
-const pkg = (names: string[]): IcuPackage => ({ header: header(), items: names.map((name, i) => ({ name, data: Buffer.alloc(5 + i, i + 1) })) });
+const pkg = (names: string[]): IcuPackage => ({
+  header: header(),
+  items: names.map((name, i) => ({ name, data: Buffer.alloc(5 + i, i + 1) })),
+});
 
 describe('ICU common data', () => {
   it('round-trips a package: items 16-byte aligned, data unchanged', () => {
@@ -30,8 +41,33 @@ describe('ICU common data', () => {
   });
 
   it('keeps English, root and locale-independent data; drops other locales, converters, transliterators, segmentation dictionaries', () => {
-    const keep = ['icudt76l/en.res', 'icudt76l/en_US_POSIX.res', 'icudt76l/root.res', 'icudt76l/res_index.res', 'icudt76l/curr/pool.res', 'icudt76l/zoneinfo64.res', 'icudt76l/metaZones.res', 'icudt76l/coll/ucadata.icu', 'icudt76l/brkitr/word.brk', 'icudt76l/brkitr/line.brk', 'icudt76l/uts46.nrm', 'icudt76l/nfkc.nrm', 'icudt76l/zone/tzdbNames.res'];
-    const drop = ['icudt76l/de.res', 'icudt76l/zh_Hant_TW.res', 'icudt76l/coll/de__PHONEBOOK.res', 'icudt76l/ibm-943_P15A-2003.cnv', 'icudt76l/translit/root.res', 'icudt76l/lang/fr.res', 'icudt76l/brkitr/cjdict.dict', 'icudt76l/brkitr/line_loose_cj.brk', 'icudt76l/unames.icu', 'icudt76l/rfc3491.spp'];
+    const keep = [
+      'icudt76l/en.res',
+      'icudt76l/en_US_POSIX.res',
+      'icudt76l/root.res',
+      'icudt76l/res_index.res',
+      'icudt76l/curr/pool.res',
+      'icudt76l/zoneinfo64.res',
+      'icudt76l/metaZones.res',
+      'icudt76l/coll/ucadata.icu',
+      'icudt76l/brkitr/word.brk',
+      'icudt76l/brkitr/line.brk',
+      'icudt76l/uts46.nrm',
+      'icudt76l/nfkc.nrm',
+      'icudt76l/zone/tzdbNames.res',
+    ];
+    const drop = [
+      'icudt76l/de.res',
+      'icudt76l/zh_Hant_TW.res',
+      'icudt76l/coll/de__PHONEBOOK.res',
+      'icudt76l/ibm-943_P15A-2003.cnv',
+      'icudt76l/translit/root.res',
+      'icudt76l/lang/fr.res',
+      'icudt76l/brkitr/cjdict.dict',
+      'icudt76l/brkitr/line_loose_cj.brk',
+      'icudt76l/unames.icu',
+      'icudt76l/rfc3491.spp',
+    ];
     for (const n of keep) expect(keepIcuItem(n), n).toBe(true);
     for (const n of drop) expect(keepIcuItem(n), n).toBe(false);
     expect(reduceCommonData(pkg([...keep, ...drop])).items.map((i) => i.name)).toEqual(keep);

@@ -5,8 +5,22 @@ import type { ElfInfo } from '../../../builder/archive/elf.js';
 import type { ArchiveRecord } from '../../../builder/archive/records.js';
 import { dropLibraries, planLibraries, resolveInImage } from '../../../builder/stages/libraries.js';
 
-const file = (path: string): ArchiveRecord => ({ path, type: 'file', mode: 0o755, uid: 0, gid: 0, body: Buffer.alloc(0) });
-const link = (path: string, linkTarget: string): ArchiveRecord => ({ path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkTarget });
+const file = (path: string): ArchiveRecord => ({
+  path,
+  type: 'file',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  body: Buffer.alloc(0),
+});
+const link = (path: string, linkTarget: string): ArchiveRecord => ({
+  path,
+  type: 'symlink',
+  mode: 0o777,
+  uid: 0,
+  gid: 0,
+  linkTarget,
+});
 const L = 'usr/lib/x86_64-linux-gnu';
 
 describe('ELF reader', () => {
@@ -57,7 +71,8 @@ describe('shared library plan', () => {
     expect(plan.missing).toEqual([]);
     expect(plan.drop).toEqual([`${L}/libunused.so.3`, `${L}/libunused.so.3.1`]);
     const kept = dropLibraries(records, plan).map((r) => r.path);
-    for (const p of [`${L}/libused.so.1`, `${L}/libdep.so.2`, `${L}/libplugdep.so.1`, `${L}/libnss_files.so.2`]) expect(kept).toContain(p);
+    for (const p of [`${L}/libused.so.1`, `${L}/libdep.so.2`, `${L}/libplugdep.so.1`, `${L}/libnss_files.so.2`])
+      expect(kept).toContain(p);
   });
 
   it('reports a program whose library is not in the image', () => {
@@ -71,7 +86,10 @@ describe('shared library plan', () => {
   it('resolves symlinks in any path component, and refuses loops', () => {
     const byPath = new Map(records.map((r) => [r.path, r]));
     expect(resolveInImage(byPath, 'lib/x86_64-linux-gnu/libused.so.1')).toBe(`${L}/libused.so.1.0`);
-    const loop = new Map([['a', link('a', 'b')], ['b', link('b', 'a')]]);
+    const loop = new Map([
+      ['a', link('a', 'b')],
+      ['b', link('b', 'a')],
+    ]);
     expect(resolveInImage(loop, 'a')).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseModulesDep, planRootfs, selectModules, stripPatterns, modulePatternMatcher, hashOf } from '../../../builder/plan.js';
+import {
+  parseModulesDep,
+  planRootfs,
+  selectModules,
+  stripPatterns,
+  modulePatternMatcher,
+  hashOf,
+} from '../../../builder/plan.js';
 import { compileMatcher } from '../../../builder/archive/index.js';
 import type { Profile } from '../../../builder/profile.js';
 
@@ -40,7 +47,11 @@ describe('mmdebstrap plan', () => {
 
   it('has a cache key that changes with the package set but not the output path', () => {
     const other = planRootfs(profile(), { aptCache: '/x', hookDir: '/y', output: '/z.tar' });
-    const more = planRootfs(profile({ packages: ['busybox', 'keepalived', 'nodejs', 'ucarp'] }), { aptCache: '/c/apt', hookDir: '/p/hooks', output: '/c/rootfs.tar' });
+    const more = planRootfs(profile({ packages: ['busybox', 'keepalived', 'nodejs', 'ucarp'] }), {
+      aptCache: '/c/apt',
+      hookDir: '/p/hooks',
+      output: '/c/rootfs.tar',
+    });
     expect(other.key).toBe(plan.key);
     expect(more.key).not.toBe(plan.key);
   });
@@ -116,7 +127,15 @@ describe('kernel module selection', () => {
     for (const s of ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh']) {
       expect(m(`kernel/net/netfilter/ipvs/ip_vs_${s}.ko.xz`), s).toBe(true);
     }
-    for (const mod of ['drivers/net/ethernet/intel/e1000e/e1000e', 'drivers/net/ethernet/realtek/r8169', 'drivers/usb/storage/usb-storage', 'drivers/block/floppy', 'fs/fat/vfat', 'net/8021q/8021q', 'drivers/net/bonding/bonding']) {
+    for (const mod of [
+      'drivers/net/ethernet/intel/e1000e/e1000e',
+      'drivers/net/ethernet/realtek/r8169',
+      'drivers/usb/storage/usb-storage',
+      'drivers/block/floppy',
+      'fs/fat/vfat',
+      'net/8021q/8021q',
+      'drivers/net/bonding/bonding',
+    ]) {
       expect(m(`kernel/${mod}.ko.xz`), mod).toBe(true);
     }
     expect(m('kernel/sound/pci/hda/snd-hda-intel.ko.xz')).toBe(false);

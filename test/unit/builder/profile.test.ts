@@ -30,11 +30,17 @@ describe('profiles', () => {
   });
 
   it.each([
-    ['name: x\nroles: [vrrp]\npackagez: [a]\n', 'p.yaml:3:1: packagez: unknown key \'packagez\''],
-    ['name: x\nroles: [vrp]\n', "p.yaml:2:9: roles[0]: unknown role 'vrp', expected one of firewall, statesync, vrrp, carp, drbd, heartbeat, fencing, director, realserver"],
+    ['name: x\nroles: [vrrp]\npackagez: [a]\n', "p.yaml:3:1: packagez: unknown key 'packagez'"],
+    [
+      'name: x\nroles: [vrp]\n',
+      "p.yaml:2:9: roles[0]: unknown role 'vrp', expected one of firewall, statesync, vrrp, carp, drbd, heartbeat, fencing, director, realserver",
+    ],
     ['name: x\npackages: [Keepalived]\n', "p.yaml:2:12: packages[0]: 'Keepalived' is not a Debian package name"],
     ['name: x\npackages: keepalived\n', 'p.yaml:2:11: packages: must be a list'],
-    ['name: x\nmodules: [/abs/path]\n', "p.yaml:2:11: modules[0]: '/abs/path' is not a module path pattern like drivers/net/virtio_net or net/netfilter/**"],
+    [
+      'name: x\nmodules: [/abs/path]\n',
+      "p.yaml:2:11: modules[0]: '/abs/path' is not a module path pattern like drivers/net/virtio_net or net/netfilter/**",
+    ],
     ['name: x\nkeep: [ruby]\n', "p.yaml:2:8: keep[0]: unknown 'ruby', expected one of perl, python"],
     ['roles: [vrrp]\n', 'p.yaml:1:1: name: is required'],
     ['name: x\nname: y\n', 'p.yaml:2:1: (syntax): Map keys must be unique'],

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { ArchiveRecord } from '../../../builder/archive/records.js';
 import { formatSizeReport, ownersFromLists, sizeReport } from '../../../builder/stages/sizes.js';
 
-const file = (path: string, bytes: number): ArchiveRecord => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, body: Buffer.alloc(bytes) });
+const file = (path: string, bytes: number): ArchiveRecord => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  body: Buffer.alloc(bytes),
+});
 
 describe('size report', () => {
   const owners = ownersFromLists(
@@ -39,6 +46,12 @@ describe('size report', () => {
       { path: 'usr/bin', bytes: 700 },
     ]);
     expect(r.directories.some((d) => d.path.split('/').length > 3)).toBe(false);
-    expect(formatSizeReport(r, 1)).toEqual(['unpacked initramfs base: 0.0 MiB', 'largest packages:', '     0.0 MiB  libnode115 (1 files)', 'largest directories:', '     0.0 MiB  usr/']);
+    expect(formatSizeReport(r, 1)).toEqual([
+      'unpacked initramfs base: 0.0 MiB',
+      'largest packages:',
+      '     0.0 MiB  libnode115 (1 files)',
+      'largest directories:',
+      '     0.0 MiB  usr/',
+    ]);
   });
 });

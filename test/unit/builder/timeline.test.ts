@@ -32,7 +32,12 @@ describe('boot timeline', () => {
     const a = [{ name: 'ready', at: 6 }];
     const m = medianTimeline([a, [{ name: 'ready', at: 8 }], [{ name: 'ready', at: 7 }]]);
     expect(m).toEqual([{ name: 'ready', at: 7, n: 3 }]);
-    expect(formatTimeline([{ name: 'x', at: 1 }, { name: 'ready', at: 2.5 }])).toEqual(['  1.00 s  (+1.00)  x', '  2.50 s  (+1.50)  ready']);
+    expect(
+      formatTimeline([
+        { name: 'x', at: 1 },
+        { name: 'ready', at: 2.5 },
+      ]),
+    ).toEqual(['  1.00 s  (+1.00)  x', '  2.50 s  (+1.50)  ready']);
   });
 
   it('refuses a console without the ready line', () => {

@@ -8,9 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 test('overlay/config bundles with esbuild, importing only yaml and node built-ins', async () => {
   const entry = fileURLToPath(new URL('../../../overlay/config/index.ts', import.meta.url));
-  const r = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, packages: 'external', logLevel: 'silent' });
+  const r = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    packages: 'external',
+    logLevel: 'silent',
+  });
   const imports = new Set<string>();
-  for (const input of Object.values(r.metafile.inputs)) for (const i of input.imports) if (i.external) imports.add(i.path);
+  for (const input of Object.values(r.metafile.inputs))
+    for (const i of input.imports) if (i.external) imports.add(i.path);
   expect([...imports].filter((p) => p !== 'yaml' && !p.startsWith('node:'))).toEqual([]);
   const files = Object.keys(r.metafile.inputs);
   expect(files.filter((f) => !f.startsWith('overlay/config/'))).toEqual(['overlay/roles/table.ts']);

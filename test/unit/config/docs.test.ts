@@ -26,7 +26,10 @@ describe('starter configs', () => {
 
 describe('worked examples (docs/config-examples.md)', () => {
   const md = read('docs/config-examples.md');
-  const blocks = [...md.matchAll(/<!-- fixture: (\S+) -->\n```yaml\n([\s\S]*?)```\n/g)].map((m) => ({ path: m[1]!, text: m[2]! }));
+  const blocks = [...md.matchAll(/<!-- fixture: (\S+) -->\n```yaml\n([\s\S]*?)```\n/g)].map((m) => ({
+    path: m[1]!,
+    text: m[2]!,
+  }));
   const dir = 'test/fixtures/config/examples/';
   const files = readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.yaml'));
 
@@ -35,7 +38,8 @@ describe('worked examples (docs/config-examples.md)', () => {
   });
   for (const f of files) {
     test(`${f} parses and validates`, () => expect(issues(read(dir + f), f)).toEqual([]));
-    test(`${f} is identical in the markdown`, () => expect(blocks.find((b) => b.path === dir + f)?.text).toBe(read(dir + f)));
+    test(`${f} is identical in the markdown`, () =>
+      expect(blocks.find((b) => b.path === dir + f)?.text).toBe(read(dir + f)));
   }
   test('the classic setups are all there', () => {
     const http = loadConfig(read(dir + 'keepalived-http-get.yaml'));
@@ -78,8 +82,18 @@ describe('generated reference and schema', () => {
     const vs = s.properties.director!.properties.virtual_servers!.items;
     expect(vs.additionalProperties).toBe(false);
     expect(vs.properties.scheduler!.enum).toEqual([...SCHEDULERS]);
-    expect(vs.properties.check!.oneOf.map((o) => o.properties.type!.const)).toEqual(['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'MISC_CHECK', 'DNS_CHECK']);
-    expect(s.properties.vrrp!.properties.instances!.items.properties.priority!.additionalProperties).toMatchObject({ type: 'integer', minimum: 1, maximum: 254 });
+    expect(vs.properties.check!.oneOf.map((o) => o.properties.type!.const)).toEqual([
+      'HTTP_GET',
+      'SSL_GET',
+      'TCP_CHECK',
+      'MISC_CHECK',
+      'DNS_CHECK',
+    ]);
+    expect(s.properties.vrrp!.properties.instances!.items.properties.priority!.additionalProperties).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 254,
+    });
   });
   test('the schema patterns are valid regular expressions', () => {
     const walk = (v: unknown): void => {

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { getValue, maskSecrets, parsePath, parseValueText, setValue, unsetValue, MASK } from '../../../overlay/config/edit.js';
+import {
+  getValue,
+  maskSecrets,
+  parsePath,
+  parseValueText,
+  setValue,
+  unsetValue,
+  MASK,
+} from '../../../overlay/config/edit.js';
 import { loadConfig } from '../../../overlay/config/load.js';
 
 const text = `# top comment
@@ -53,7 +61,10 @@ describe('get / set / unset keep the rest of the file', () => {
   });
   test('values are read as YAML, except where a string is declared', () => {
     expect(parseValueText(parsePath('vrrp.instances[0].vrid'), '51')).toBe(51);
-    expect(parseValueText(parsePath('vrrp.instances[0].vips'), '[192.0.2.10/24, 192.0.2.11/24]')).toEqual(['192.0.2.10/24', '192.0.2.11/24']);
+    expect(parseValueText(parsePath('vrrp.instances[0].vips'), '[192.0.2.10/24, 192.0.2.11/24]')).toEqual([
+      '192.0.2.10/24',
+      '192.0.2.11/24',
+    ]);
     expect(parseValueText(parsePath('vrrp.instances[0].auth.pass'), '12345678')).toBe('12345678');
     const out = setValue(text, parsePath('vrrp.instances[0].auth.pass'), '12345678');
     expect(getValue(out, parsePath('vrrp.instances[0].auth.pass'))).toBe('12345678');

@@ -3,7 +3,11 @@ import type { Field } from '../../../overlay/config/decl.js';
 import { pillarsConfig } from '../../../overlay/config/model.js';
 
 /** Every string field of the declaration table, with its path. */
-function strings(f: Field, path: string, out: [string, Field & { kind: 'string' }][] = []): [string, Field & { kind: 'string' }][] {
+function strings(
+  f: Field,
+  path: string,
+  out: [string, Field & { kind: 'string' }][] = [],
+): [string, Field & { kind: 'string' }][] {
   switch (f.kind) {
     case 'string':
       out.push([path, f]);
@@ -26,11 +30,15 @@ function strings(f: Field, path: string, out: [string, Field & { kind: 'string' 
 
 describe('the declaration table', () => {
   test('every string field says what it may hold (a format, a pattern or a check)', () => {
-    const loose = strings(pillarsConfig, '').filter(([, f]) => !f.format && !f.pattern && !f.check).map(([p]) => p);
+    const loose = strings(pillarsConfig, '')
+      .filter(([, f]) => !f.format && !f.pattern && !f.check)
+      .map(([p]) => p);
     expect(loose).toEqual([]);
   });
   test('secrets are limited in bytes where the daemon counts bytes', () => {
-    const secrets = strings(pillarsConfig, '').filter(([, f]) => f.secret && f.maxLength !== undefined).map(([p]) => p);
+    const secrets = strings(pillarsConfig, '')
+      .filter(([, f]) => f.secret && f.maxLength !== undefined)
+      .map(([p]) => p);
     expect(secrets).toEqual([]);
   });
 });

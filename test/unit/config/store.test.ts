@@ -50,7 +50,11 @@ describe('save and read', () => {
     const fs = new MemoryStickFs();
     await saveConfig(fs, cfg(1), { now });
     fs.files.set('pillars.yaml', 'version: 1\n# edited in notepad\n');
-    expect(await readCurrent(fs)).toMatchObject({ body: 'version: 1\n# edited in notepad\n', handEdited: true, gen: 1 });
+    expect(await readCurrent(fs)).toMatchObject({
+      body: 'version: 1\n# edited in notepad\n',
+      handEdited: true,
+      gen: 1,
+    });
     expect(await saveConfig(fs, cfg(3), { now })).toBe(3);
     expect((await listHistory(fs)).map((h) => [h.gen, h.body])).toEqual([
       [1, cfg(1)],
@@ -62,7 +66,11 @@ describe('save and read', () => {
     const fs = new MemoryStickFs();
     await saveConfig(fs, cfg(1), { now });
     fs.files.set('pillars.yaml', fs.files.get('pillars.yaml')!.replace('body 1', 'body one'));
-    expect(await readCurrent(fs)).toMatchObject({ body: 'version: 1\n# generation body one\n', handEdited: true, gen: 1 });
+    expect(await readCurrent(fs)).toMatchObject({
+      body: 'version: 1\n# generation body one\n',
+      handEdited: true,
+      gen: 1,
+    });
   });
   test('a damaged history entry is skipped and reported', async () => {
     const fs = new MemoryStickFs();
@@ -140,19 +148,28 @@ async function memFrom(files: Map<string, string>, renameReplaces: boolean): Pro
 describe('a power cut at every step of a save leaves the old or the new config', () => {
   const starts: [string, (fs: StickFs) => Promise<string | undefined>][] = [
     ['empty stick', async () => undefined],
-    ['after three saves', async (fs) => {
-      for (let i = 1; i <= 3; i++) await saveConfig(fs, cfg(i), { now });
-      return cfg(3);
-    }],
-    ['hand-edited pillars.yaml', async (fs) => {
-      await fs.write('pillars.yaml', 'version: 1\n# by hand\n');
-      await fs.sync();
-      return 'version: 1\n# by hand\n';
-    }],
-    ['history full (pruning)', async (fs) => {
-      for (let i = 1; i <= 20; i++) await saveConfig(fs, cfg(i), { now });
-      return cfg(20);
-    }],
+    [
+      'after three saves',
+      async (fs) => {
+        for (let i = 1; i <= 3; i++) await saveConfig(fs, cfg(i), { now });
+        return cfg(3);
+      },
+    ],
+    [
+      'hand-edited pillars.yaml',
+      async (fs) => {
+        await fs.write('pillars.yaml', 'version: 1\n# by hand\n');
+        await fs.sync();
+        return 'version: 1\n# by hand\n';
+      },
+    ],
+    [
+      'history full (pruning)',
+      async (fs) => {
+        for (let i = 1; i <= 20; i++) await saveConfig(fs, cfg(i), { now });
+        return cfg(20);
+      },
+    ],
   ];
   for (const renameReplaces of [false, true])
     for (const [name, setup] of starts)
@@ -190,7 +207,8 @@ describe('unreadable files (a FAT entry left pointing at free clusters by a powe
   class BrokenFs extends MemoryStickFs {
     readonly broken = new Set<string>();
     override async read(path: string): Promise<string | undefined> {
-      if (this.broken.has(path)) throw new Error(`cannot read ${path} from usb.img: Fat problem while decoding 60 0\nmore`);
+      if (this.broken.has(path))
+        throw new Error(`cannot read ${path} from usb.img: Fat problem while decoding 60 0\nmore`);
       return super.read(path);
     }
   }
@@ -202,7 +220,10 @@ describe('unreadable files (a FAT entry left pointing at free clusters by a powe
     const cur = await readCurrent(fs);
     expect(cur?.body).toBe(cfg(3));
     expect(cur?.gen).toBe(3);
-    expect(cur?.notes).toEqual(['pillars.yaml is unreadable (cannot read pillars.yaml from usb.img: Fat problem while decoding 60 0); skipped', 'using generation 3 from history/gen-000003.yaml']);
+    expect(cur?.notes).toEqual([
+      'pillars.yaml is unreadable (cannot read pillars.yaml from usb.img: Fat problem while decoding 60 0); skipped',
+      'using generation 3 from history/gen-000003.yaml',
+    ]);
   });
 
   test('an unreadable history file or pillars.new is skipped, and the next save still works', async () => {
@@ -213,8 +234,12 @@ describe('unreadable files (a FAT entry left pointing at free clusters by a powe
     fs.broken.add('pillars.new');
     const cur = await readCurrent(fs);
     expect(cur?.body).toBe(cfg(3));
-    expect(cur?.notes).toContain('history/gen-000003.yaml is unreadable (cannot read history/gen-000003.yaml from usb.img: Fat problem while decoding 60 0); skipped');
-    expect(cur?.notes).toContain('pillars.new is unreadable (cannot read pillars.new from usb.img: Fat problem while decoding 60 0); skipped');
+    expect(cur?.notes).toContain(
+      'history/gen-000003.yaml is unreadable (cannot read history/gen-000003.yaml from usb.img: Fat problem while decoding 60 0); skipped',
+    );
+    expect(cur?.notes).toContain(
+      'pillars.new is unreadable (cannot read pillars.new from usb.img: Fat problem while decoding 60 0); skipped',
+    );
     expect(await saveConfig(fs, cfg(4), { now })).toBe(4);
     fs.broken.clear();
     expect((await readCurrent(fs))?.body).toBe(cfg(4));
@@ -250,6 +275,9 @@ describe('loadStickConfig', () => {
     await saveConfig(fs, 'version: 1\nnodes: {}\n', { now });
     const r = await loadStickConfig(fs);
     expect(r.current?.gen).toBe(1);
-    expect(r.result).toEqual({ ok: false, issues: [{ file: 'pillars.yaml', line: 2, column: 8, path: 'nodes', message: 'must have at least 1 entry' }] });
+    expect(r.result).toEqual({
+      ok: false,
+      issues: [{ file: 'pillars.yaml', line: 2, column: 8, path: 'nodes', message: 'must have at least 1 entry' }],
+    });
   });
 });

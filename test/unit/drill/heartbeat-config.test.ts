@@ -12,14 +12,24 @@ describe('heartbeat lab config', () => {
         if (!r.ok) throw new Error(r.issues.map((i) => i.message).join('\n'));
         expect(r.config.heartbeat!.deadtime).toBe(HEARTBEAT_TIMERS[timers].deadtime);
         const node = r.config.nodes.node1!;
-        const files = heartbeatRole.render({ config: r.config, nodeName: 'node1', node, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' });
+        const files = heartbeatRole.render({
+          config: r.config,
+          nodeName: 'node1',
+          node,
+          etcDir: '/run/pillars/etc',
+          eventFifo: '/run/pillars/events',
+        });
         const haCf = files.find((f) => f.path.endsWith('/ha.cf'))!.content;
         const facts = checkHaCf(haCf);
         expect(facts.errors).toEqual([]);
         expect(haCf).toContain('serial /dev/ttyS1');
         expect(haCf).toMatch(/^stonith_host \* external\/pillars-lab node1,node2 192\.0\.2\.250:8090$/m);
         const scripts = new Set(['IPaddr2', 'drbddisk', 'Filesystem', 'pillars-records', 'PillarsEvent']);
-        expect(checkHaresources(files.find((f) => f.path.endsWith('/haresources'))!.content, facts.nodes, (n) => scripts.has(n))).toEqual([]);
+        expect(
+          checkHaresources(files.find((f) => f.path.endsWith('/haresources'))!.content, facts.nodes, (n) =>
+            scripts.has(n),
+          ),
+        ).toEqual([]);
       });
     }
   }

@@ -9,7 +9,10 @@ describe('lab pair config', () => {
       it(`${profile} with ${timers} timers validates and each VM finds itself by MAC`, () => {
         const r = loadConfig(labConfig({ profile, timers }), 'pillars.yaml');
         if (!r.ok) throw new Error(formatIssues(r.issues));
-        expect(selectNode(r.config, ['52:54:00:00:00:00', '52:54:00:00:00:01']).ok && (selectNode(r.config, ['52:54:00:00:00:00']) as { name: string }).name).toBe('node1');
+        expect(
+          selectNode(r.config, ['52:54:00:00:00:00', '52:54:00:00:00:01']).ok &&
+            (selectNode(r.config, ['52:54:00:00:00:00']) as { name: string }).name,
+        ).toBe('node1');
         expect((selectNode(r.config, ['52:54:00:00:01:02']) as { name: string }).name).toBe('node2');
         const vi = r.config.vrrp!.instances[0]!;
         expect(vi.advert_int).toBe(timers === 'fast' ? FAST_ADVERT_MS : 100);
@@ -23,7 +26,11 @@ describe('CARP lab pair', () => {
     const r = loadConfig(labConfig({ profile: 'router', failover: 'carp' }), 'pillars.yaml');
     if (!r.ok) throw new Error(formatIssues(r.issues));
     expect(r.config.vrrp).toBeUndefined();
-    expect(r.config.carp!.instances.map((i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`)).toEqual(['lan/51 0<20 1s', 'internal/52 0<20 1s']);
+    expect(
+      r.config.carp!.instances.map(
+        (i) => `${i.interface}/${i.vhid} ${i.advskew.node1}<${i.advskew.node2} ${i.advbase}s`,
+      ),
+    ).toEqual(['lan/51 0<20 1s', 'internal/52 0<20 1s']);
     expect(watchedInstance('carp')).toBe('lan/51');
     expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'carp']);
   });
@@ -36,10 +43,22 @@ describe('CARP lab pair', () => {
 describe('director lab config of the LVS tests', () => {
   it('validates, with every virtual server and the alerts', async () => {
     const { ALERTS_YAML, DIRECTOR_YAML } = await import('../../../builder/drill/director-lab.js');
-    const r = loadConfig(labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML }), 'pillars.yaml');
+    const r = loadConfig(
+      labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML }),
+      'pillars.yaml',
+    );
     if (!r.ok) throw new Error(formatIssues(r.issues));
     const vss = r.config.director!.virtual_servers;
-    expect(vss.map((v) => `${v.port} ${v.scheduler} ${v.forwarding}`)).toEqual(['80 rr nat', '81 wrr nat', '82 sh nat', '83 rr nat', '84 rr dr', '86 rr tun', '85 rr nat', '90 rr nat']);
+    expect(vss.map((v) => `${v.port} ${v.scheduler} ${v.forwarding}`)).toEqual([
+      '80 rr nat',
+      '81 wrr nat',
+      '82 sh nat',
+      '83 rr nat',
+      '84 rr dr',
+      '86 rr tun',
+      '85 rr nat',
+      '90 rr nat',
+    ]);
     expect(vss[1]!.real_servers.map((s) => s.weight)).toEqual([3, 3, 1]);
     expect(vss[7]!.sorry_server).toBe('198.51.100.120:90');
     expect(r.config.alerts?.smtp_server).toBe('192.0.2.125:25');
@@ -56,7 +75,16 @@ describe('the LVS-TUN backend of the director lab', () => {
     expect((selectNode(r.config, ['52:54:00:00:02:00']) as { name: string }).name).toBe('rs1');
     expect(r.config.admin.status_page?.listen).toBe(`0.0.0.0:${DIRECTOR_LAB.tun.port}`);
     expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'realserver']);
-    const plan = planRoles({ config: r.config, nodeName: 'rs1', node: r.config.nodes.rs1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' }, ['realserver']);
+    const plan = planRoles(
+      {
+        config: r.config,
+        nodeName: 'rs1',
+        node: r.config.nodes.rs1!,
+        etcDir: '/run/pillars/etc',
+        eventFifo: '/run/pillars/events',
+      },
+      ['realserver'],
+    );
     expect(plan.files[0]!.content).toContain(`ip -4 addr replace ${DIRECTOR_LAB.vip}/32 dev tunl0 scope host`);
   });
 });

@@ -8,7 +8,12 @@ describe('drill report', () => {
     expect(percentile(xs, 95)).toBe(1000);
     expect(percentile([42], 95)).toBe(42);
     expect(Number.isNaN(percentile([], 50))).toBe(true);
-    expect(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 95)).toBe(19);
+    expect(
+      percentile(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        95,
+      ),
+    ).toBe(19);
   });
 
   it('summarizes into the JSON shape scripts read', () => {
@@ -19,11 +24,18 @@ describe('drill report', () => {
     ]);
     expect(r).toMatchObject({ scenario: 'poweroff', profile: 'router', p50_ms: 340, p95_ms: 390, max_ms: 390 });
     expect(r.runs).toHaveLength(3);
-    expect(JSON.parse(JSON.stringify(r)).runs[0]).toEqual({ failover_ms: 340.4, lost_probes: 16, from: 'lb1', to: 'lb2' });
+    expect(JSON.parse(JSON.stringify(r)).runs[0]).toEqual({
+      failover_ms: 340.4,
+      lost_probes: 16,
+      from: 'lb1',
+      to: 'lb2',
+    });
   });
 
   it('prints a readable table', () => {
-    const t = formatReport(summarize('crash', 'director', [{ failover_ms: 1200, lost_probes: 60, from: 'lb1', to: 'lb2' }]));
+    const t = formatReport(
+      summarize('crash', 'director', [{ failover_ms: 1200, lost_probes: 60, from: 'lb1', to: 'lb2' }]),
+    );
     expect(t).toContain('scenario crash');
     expect(t).toMatch(/1\s+1200 ms\s+60\s+lb1 → lb2/);
     expect(t).toContain('p50 1200 ms · p95 1200 ms · max 1200 ms');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clusterSection, groupHoldings, heartbeatRuns, parseProcDrbd, readCluster } from '../../../overlay/pillarsctl/cluster.js';
+import {
+  clusterSection,
+  groupHoldings,
+  heartbeatRuns,
+  parseProcDrbd,
+  readCluster,
+} from '../../../overlay/pillarsctl/cluster.js';
 
 const PROC_DRBD = `version: 8.4.11 (api:1/proto:86-101)
 srcversion: 8B5E4C1B7A2E3A5D6C7F8E9
@@ -9,12 +15,16 @@ srcversion: 8B5E4C1B7A2E3A5D6C7F8E9
 
 const status = {
   config: { roles: ['network', 'heartbeat'], node: 'ha1' },
-  services: [{ name: 'heartbeat', info: { 'heartbeat.web': { value: 'HELD', since: Date.UTC(2026, 0, 1, 12, 0, 0) } } }],
+  services: [
+    { name: 'heartbeat', info: { 'heartbeat.web': { value: 'HELD', since: Date.UTC(2026, 0, 1, 12, 0, 0) } } },
+  ],
 };
 
 describe('pillarsctl status: heartbeat', () => {
   it('reads DRBD 8.4 state from /proc/drbd', () => {
-    expect(parseProcDrbd(PROC_DRBD)).toEqual([{ minor: 0, connection: 'Connected', roles: 'Primary/Secondary', disks: 'UpToDate/UpToDate' }]);
+    expect(parseProcDrbd(PROC_DRBD)).toEqual([
+      { minor: 0, connection: 'Connected', roles: 'Primary/Secondary', disks: 'UpToDate/UpToDate' },
+    ]);
   });
   it('knows which groups this node holds since when', () => {
     expect(heartbeatRuns(status)).toBe(true);
@@ -35,7 +45,11 @@ describe('pillarsctl status: heartbeat', () => {
       'hblinkstatus ha1 lan': 'up',
       'hblinkstatus ha1 /dev/ttyS1': 'up',
     };
-    const run = async (argv: readonly string[]) => ({ code: 0, stdout: answers[argv.slice(1).join(' ')] ?? '', stderr: '' });
+    const run = async (argv: readonly string[]) => ({
+      code: 0,
+      stdout: answers[argv.slice(1).join(' ')] ?? '',
+      stderr: '',
+    });
     const view = await readCluster(status, run, async () => PROC_DRBD);
     expect(view.peers.map((p) => p.node)).toEqual(['ha1', 'ha2']);
     const text = clusterSection(view, Date.UTC(2026, 0, 1, 12, 0, 30)).join('\n');

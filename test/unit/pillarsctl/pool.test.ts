@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directorRuns, IPVSADM, poolSection, readPool } from '../../../overlay/pillarsctl/pool.js';
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'ipvsadm', name), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'ipvsadm', name), 'utf8');
 const status = {
   config: { roles: ['network', 'vrrp', 'director'] },
-  services: [{ name: 'keepalived', info: { 'lvs.192.0.2.10:80/tcp.198.51.100.102:80/tcp': { value: 'DOWN', since: 1 } } }],
+  services: [
+    { name: 'keepalived', info: { 'lvs.192.0.2.10:80/tcp.198.51.100.102:80/tcp': { value: 'DOWN', since: 1 } } },
+  ],
 };
 
 describe('pillarsctl status pool section', () => {
@@ -26,7 +29,11 @@ describe('pillarsctl status pool section', () => {
     expect(text).toMatch(/198\.51\.100\.102:80 +Masq +1 +0 +9 +DOWN/);
   });
   it('says why when ipvsadm fails', async () => {
-    const r = await readPool(status, async () => ({ code: 2, stdout: '', stderr: "Can't initialize ipvs: Protocol not available\n" }));
+    const r = await readPool(status, async () => ({
+      code: 2,
+      stdout: '',
+      stderr: "Can't initialize ipvs: Protocol not available\n",
+    }));
     expect(poolSection(r).join('\n')).toContain("ipvsadm -L -n: exit 2: Can't initialize ipvs");
   });
 });

@@ -12,7 +12,13 @@ const base = readFileSync(join(import.meta.dirname, '../../fixtures/config/base-
 function ctxFor(admin: string, nodeName = 'a'): RoleContext {
   const r = loadConfig(`${base}${admin}`);
   if (!r.ok) throw new Error(formatIssues(r.issues));
-  return { config: r.config, nodeName, node: r.config.nodes[nodeName]!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events.fifo' };
+  return {
+    config: r.config,
+    nodeName,
+    node: r.config.nodes[nodeName]!,
+    etcDir: '/run/pillars/etc',
+    eventFifo: '/run/pillars/events.fifo',
+  };
 }
 
 describe('admin role (SSH)', () => {
@@ -32,30 +38,60 @@ describe('admin role (SSH)', () => {
       { path: '/root/.ssh/authorized_keys', content: `${KEY}\n`, mode: 0o600 },
       { path: '/run/pillars/etc/dropbear-hostkey.sh', content: renderHostkeyScript(), mode: 0o755 },
     ]);
-    expect(adminRole.checks(ctx)).toEqual([{ what: 'dropbear-hostkey.sh', command: ['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/dropbear-hostkey.sh'] }]);
+    expect(adminRole.checks(ctx)).toEqual([
+      {
+        what: 'dropbear-hostkey.sh',
+        command: ['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/dropbear-hostkey.sh'],
+      },
+    ]);
     const [hostkey, ssh] = adminRole.services(ctx);
-    expect(hostkey).toMatchObject({ name: 'ssh-hostkey', type: 'oneshot', command: ['/usr/bin/busybox', 'sh', '/run/pillars/etc/dropbear-hostkey.sh'] });
+    expect(hostkey).toMatchObject({
+      name: 'ssh-hostkey',
+      type: 'oneshot',
+      command: ['/usr/bin/busybox', 'sh', '/run/pillars/etc/dropbear-hostkey.sh'],
+    });
     // Node a binds its own address only; 10.0.0.3 is node b's.
     expect(ssh).toMatchObject({ name: 'ssh', type: 'longrun', dependsOn: ['ssh-hostkey'] });
-    expect(ssh!.command).toEqual(['/usr/sbin/dropbear', '-F', '-E', '-s', '-r', '/run/pillars/dropbear/ed25519_host_key', '-p', '10.0.0.2:22']);
-    expect(adminRole.services(ctxFor(`admin:\n  ssh_authorized_keys: ["${KEY}"]\n  ssh_listen: ["10.0.0.2:22", "10.0.0.3:22"]\n`, 'b'))[1]!.command.slice(-2)).toEqual(['-p', '10.0.0.3:22']);
+    expect(ssh!.command).toEqual([
+      '/usr/sbin/dropbear',
+      '-F',
+      '-E',
+      '-s',
+      '-r',
+      '/run/pillars/dropbear/ed25519_host_key',
+      '-p',
+      '10.0.0.2:22',
+    ]);
+    expect(
+      adminRole
+        .services(
+          ctxFor(`admin:\n  ssh_authorized_keys: ["${KEY}"]\n  ssh_listen: ["10.0.0.2:22", "10.0.0.3:22"]\n`, 'b'),
+        )[1]!
+        .command.slice(-2),
+    ).toEqual(['-p', '10.0.0.3:22']);
   });
 
   it('starts after the network', () => {
     const ctx = ctxFor(`admin:\n  ssh_authorized_keys: ["${KEY}"]\n  ssh_listen: ["10.0.0.2:2222"]\n`);
     const plan = planRoles(ctx, selectRoles(ctx.config).run);
-    expect(plan.services.find((s) => s.name === 'ssh')!.dependsOn).toEqual(expect.arrayContaining(['ssh-hostkey', 'network']));
+    expect(plan.services.find((s) => s.name === 'ssh')!.dependsOn).toEqual(
+      expect.arrayContaining(['ssh-hostkey', 'network']),
+    );
   });
 
   it('the host key is made in RAM once; /root/.ssh tightened for dropbear', () => {
     const s = renderHostkeyScript();
     expect(s).toContain('chmod 700 /root/.ssh\nchmod 600 /root/.ssh/authorized_keys');
-    expect(s).toContain('[ -s /run/pillars/dropbear/ed25519_host_key ] || /usr/bin/dropbearkey -t ed25519 -f /run/pillars/dropbear/ed25519_host_key');
+    expect(s).toContain(
+      '[ -s /run/pillars/dropbear/ed25519_host_key ] || /usr/bin/dropbearkey -t ed25519 -f /run/pillars/dropbear/ed25519_host_key',
+    );
   });
 
   it('binds own addresses, written-out wildcards and names; skips the peer and a list with no match', () => {
     const node = ctxFor('').node;
-    expect(listenFor(['10.0.0.2:22', '192.0.2.2:2222', '10.0.0.3:22', '0.0.0.0:22', '[::]:22', 'lb1.example:22'], node)).toEqual(['10.0.0.2:22', '192.0.2.2:2222', '0.0.0.0:22', '[::]:22', 'lb1.example:22']);
+    expect(
+      listenFor(['10.0.0.2:22', '192.0.2.2:2222', '10.0.0.3:22', '0.0.0.0:22', '[::]:22', 'lb1.example:22'], node),
+    ).toEqual(['10.0.0.2:22', '192.0.2.2:2222', '0.0.0.0:22', '[::]:22', 'lb1.example:22']);
     expect(dropbearArgv([])).not.toContain('-p');
     const onlyPeer = ctxFor(`admin:\n  ssh_authorized_keys: ["${KEY}"]\n  ssh_listen: ["10.0.0.3:22"]\n`);
     expect(adminRole.services(onlyPeer)).toEqual([]);

@@ -20,7 +20,10 @@ const firewall = { profile: 'firewall', roles: ['firewall', 'statesync', 'vrrp']
 
 describe('fail closed: what an image admits', () => {
   it('a config without a firewall section: admitted, and the admin reads that there is no packet filter', () => {
-    expect(admitConfig(load(starter('director')), director)).toEqual({ ok: true, notes: ['firewall: none configured (the config has no firewall section: no packet filter)'] });
+    expect(admitConfig(load(starter('director')), director)).toEqual({
+      ok: true,
+      notes: ['firewall: none configured (the config has no firewall section: no packet filter)'],
+    });
   });
 
   it('a config for another profile is refused, naming both', () => {
@@ -33,18 +36,29 @@ describe('fail closed: what an image admits', () => {
     expect(r).toEqual({
       ok: false,
       reason: 'the router image cannot enforce section firewall of the config',
-      issues: [{ path: 'firewall', message: 'the config has a firewall section, but the router image has no firewall role to enforce it' }],
+      issues: [
+        {
+          path: 'firewall',
+          message: 'the config has a firewall section, but the router image has no firewall role to enforce it',
+        },
+      ],
     });
-    expect(admitConfig(load(starter('realserver')), realserver)).toMatchObject({ ok: false, reason: 'the realserver image cannot enforce section firewall of the config' });
+    expect(admitConfig(load(starter('realserver')), realserver)).toMatchObject({
+      ok: false,
+      reason: 'the realserver image cannot enforce section firewall of the config',
+    });
   });
 
   it('names every section it cannot enforce', () => {
     const r = admitConfig(load(starter('realserver')), { profile: 'realserver', roles: [] });
-    expect(r).toMatchObject({ ok: false, reason: 'the realserver image cannot enforce sections firewall, realserver of the config' });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'the realserver image cannot enforce sections firewall, realserver of the config',
+    });
     if (!r.ok) expect(r.issues.map((i) => i.path)).toEqual(['firewall', 'realserver']);
   });
 
-  it("statesync on the director: its IPVS half runs in keepalived, so it is admitted (no firewall, no conntrack state); with a firewall section it is not", () => {
+  it('statesync on the director: its IPVS half runs in keepalived, so it is admitted (no firewall, no conntrack state); with a firewall section it is not', () => {
     const lab = load(labConfig({ profile: 'director' }));
     expect(admitConfig(lab, director)).toEqual({
       ok: true,
@@ -54,7 +68,10 @@ describe('fail closed: what an image admits', () => {
       ],
     });
     const noIpvs = load(labConfig({ profile: 'director' }).replace('ipvs_sync: true', 'ipvs_sync: false'));
-    expect(admitConfig(noIpvs, director)).toMatchObject({ ok: false, reason: 'the director image cannot enforce section statesync of the config' });
+    expect(admitConfig(noIpvs, director)).toMatchObject({
+      ok: false,
+      reason: 'the director image cannot enforce section statesync of the config',
+    });
   });
 
   it('an image with the roles admits their sections', () => {

@@ -5,8 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, formatIssues, type PillarsConfig } from '../../../overlay/config/index.js';
-import { firewallRole, firewallView, pairTraffic, renderFirewallView, FIREWALL_LOAD_SERVICE, FIREWALL_LOG_SERVICE } from '../../../overlay/roles/firewall/index.js';
-import { statesyncRole, statesyncView, CONNTRACKD_SERVICE, RESYNC_SERVICE } from '../../../overlay/roles/statesync/index.js';
+import {
+  firewallRole,
+  firewallView,
+  pairTraffic,
+  renderFirewallView,
+  FIREWALL_LOAD_SERVICE,
+  FIREWALL_LOG_SERVICE,
+} from '../../../overlay/roles/firewall/index.js';
+import {
+  statesyncRole,
+  statesyncView,
+  CONNTRACKD_SERVICE,
+  RESYNC_SERVICE,
+} from '../../../overlay/roles/statesync/index.js';
 import { vrrpRole } from '../../../overlay/roles/vrrp/index.js';
 import { planRoles, selectRoles } from '../../../overlay/roles/index.js';
 import { firewallSection, parseCounters } from '../../../overlay/pillarsctl/firewall.js';
@@ -80,7 +92,9 @@ describe('firewall ruleset', () => {
     const reject = fwd.findIndex((l) => l.includes('tcp dport 81'));
     expect(web).toBeGreaterThan(1);
     expect(reject).toBeGreaterThan(web);
-    expect(fwd[web]).toBe('iifname "out" oifname "in" ip daddr 198.51.100.10 tcp dport { 80, 1000-2000 } counter accept comment "web"');
+    expect(fwd[web]).toBe(
+      'iifname "out" oifname "in" ip daddr 198.51.100.10 tcp dport { 80, 1000-2000 } counter accept comment "web"',
+    );
     for (const l of fwd.slice(1)) expect(l).toMatch(/ counter .*comment "/);
   });
 
@@ -92,17 +106,26 @@ describe('firewall ruleset', () => {
 
   it('splits a rule naming IPv4 and IPv6 sources into one line per family', () => {
     const fwd = chain(nft(config()), 'forward').filter((l) => l.endsWith('comment "rules[3]"'));
-    expect(fwd).toEqual(['iifname "in" oifname "out" ip saddr 198.51.100.0/24 counter accept comment "rules[3]"', 'iifname "in" oifname "out" ip6 saddr 2001:db8:1::/64 counter accept comment "rules[3]"']);
+    expect(fwd).toEqual([
+      'iifname "in" oifname "out" ip saddr 198.51.100.0/24 counter accept comment "rules[3]"',
+      'iifname "in" oifname "out" ip6 saddr 2001:db8:1::/64 counter accept comment "rules[3]"',
+    ]);
   });
 
   it('a rate limit lets packets above it fall through to the policy', () => {
-    expect(chain(nft(config()), 'input')).toContain('iifname "out" meta l4proto icmp limit rate 3/second counter accept comment "rules[4]"');
+    expect(chain(nft(config()), 'input')).toContain(
+      'iifname "out" meta l4proto icmp limit rate 3/second counter accept comment "rules[4]"',
+    );
   });
 
   it('a port forward is a DNAT plus the forward accept of the translated connection', () => {
     const text = nft(config());
-    expect(chain(text, 'nat_prerouting')).toContain('iifname "out" ip daddr 192.0.2.1 tcp dport 8080 counter dnat ip to 198.51.100.10:80 comment "port_forwards[0]"');
-    expect(chain(text, 'forward')).toContain('iifname "out" ip daddr 198.51.100.10 tcp dport 80 ct status dnat counter accept comment "port_forwards[0]"');
+    expect(chain(text, 'nat_prerouting')).toContain(
+      'iifname "out" ip daddr 192.0.2.1 tcp dport 8080 counter dnat ip to 198.51.100.10:80 comment "port_forwards[0]"',
+    );
+    expect(chain(text, 'forward')).toContain(
+      'iifname "out" ip daddr 198.51.100.10 tcp dport 80 ct status dnat counter accept comment "port_forwards[0]"',
+    );
   });
 
   it('masquerade translates to the VIP of the outgoing interface (the peer can take over), else to the interface address', () => {
@@ -113,69 +136,115 @@ describe('firewall ruleset', () => {
     ]);
   });
 
-  it('allows the pair\'s own traffic only on the interfaces that carry it', () => {
+  it("allows the pair's own traffic only on the interfaces that carry it", () => {
     const input = chain(nft(config()), 'input');
     expect(input).toContain('iifname { "in", "out" } meta l4proto 112 counter accept comment "VRRP adverts"');
     expect(input).toContain('iifname "sync" udp dport 3780 counter accept comment "conntrackd state sync"');
-    expect(pairTraffic(load(BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, conntrackd: false }') + FW)).map((p) => p.what)).toEqual(['VRRP adverts']);
+    expect(
+      pairTraffic(
+        load(BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, conntrackd: false }') + FW),
+      ).map((p) => p.what),
+    ).toEqual(['VRRP adverts']);
   });
 
   it('anti-spoofing on the zone interfaces, logged; off when asked', () => {
-    expect(chain(nft(config()), 'raw_prerouting')[1]).toBe('iifname { "in", "out" } meta nfproto ipv4 fib saddr . iif oif missing counter log prefix "pillars-drop spoofed: " level warn drop comment "anti-spoofing IPv4"');
-    expect(nft(load(BASE + FW.replace('firewall:\n', 'firewall:\n  anti_spoofing: false\n')))).not.toContain('fib saddr');
+    expect(chain(nft(config()), 'raw_prerouting')[1]).toBe(
+      'iifname { "in", "out" } meta nfproto ipv4 fib saddr . iif oif missing counter log prefix "pillars-drop spoofed: " level warn drop comment "anti-spoofing IPv4"',
+    );
+    expect(nft(load(BASE + FW.replace('firewall:\n', 'firewall:\n  anti_spoofing: false\n')))).not.toContain(
+      'fib saddr',
+    );
   });
 
   it('output policy drop keeps the essentials and the pair traffic; drop policies log rate-limited', () => {
-    const text = nft(load(BASE + FW.replace('firewall:\n', 'firewall:\n  output_policy: drop\n  log_rate: 2/minute\n')));
+    const text = nft(
+      load(BASE + FW.replace('firewall:\n', 'firewall:\n  output_policy: drop\n  log_rate: 2/minute\n')),
+    );
     const out = chain(text, 'output');
     expect(out[0]).toBe('type filter hook output priority filter; policy drop;');
     expect(out).toContain('oifname { "in", "out" } meta l4proto 112 counter accept comment "VRRP adverts"');
-    expect(out.at(-1)).toBe('limit rate 2/minute counter log prefix "pillars-drop output: " level warn comment "output policy drop"');
+    expect(out.at(-1)).toBe(
+      'limit rate 2/minute counter log prefix "pillars-drop output: " level warn comment "output policy drop"',
+    );
   });
 
   it('firewall marks for director fwmark services; a fwmark service without a mark is refused', () => {
-    const text = nft(load(BASE + FW + '  marks: [{ mark: 7, destinations: [192.0.2.1], ports: [80, 443], comment: web pool }]\n'));
-    expect(chain(text, 'mangle_prerouting')).toContain('ip daddr 192.0.2.1 tcp dport { 80, 443 } counter meta mark set 7 comment "web pool"');
-    const director = BASE.replace('profile: firewall', 'profile: director').replace(/statesync:.*\n/, '') +
+    const text = nft(
+      load(BASE + FW + '  marks: [{ mark: 7, destinations: [192.0.2.1], ports: [80, 443], comment: web pool }]\n'),
+    );
+    expect(chain(text, 'mangle_prerouting')).toContain(
+      'ip daddr 192.0.2.1 tcp dport { 80, 443 } counter meta mark set 7 comment "web pool"',
+    );
+    const director =
+      BASE.replace('profile: firewall', 'profile: director').replace(/statesync:.*\n/, '') +
       'firewall:\n  zones: { net: { interfaces: [out] } }\ndirector:\n  virtual_servers:\n    - { fwmark: 7, real_servers: [{ address: 198.51.100.10 }] }\n';
-    expect(issuesOf(director)).toEqual(['director.virtual_servers[0].fwmark: nothing sets firewall mark 7: add a firewall.marks entry with mark 7 for the service\'s addresses and ports']);
+    expect(issuesOf(director)).toEqual([
+      "director.virtual_servers[0].fwmark: nothing sets firewall mark 7: add a firewall.marks entry with mark 7 for the service's addresses and ports",
+    ]);
   });
 
   it('refuses a comment that could break out of the nft string, and from self to self', () => {
-    expect(issuesOf(BASE + FW.replace('comment: web', 'comment: \'x" accept\''))[0]).toMatch(/rules\[0\]\.comment/);
-    expect(issuesOf(BASE + FW.replace('  masquerade:', '    - { from: self, to: self }\n  masquerade:'))[0]).toMatch(/rules\[5\]\.to: from self to self/);
+    expect(issuesOf(BASE + FW.replace('comment: web', "comment: 'x\" accept'"))[0]).toMatch(/rules\[0\]\.comment/);
+    expect(issuesOf(BASE + FW.replace('  masquerade:', '    - { from: self, to: self }\n  masquerade:'))[0]).toMatch(
+      /rules\[5\]\.to: from self to self/,
+    );
   });
 
   it('strict TCP tracking: no mid-stream pickup, so only replicated states pass after a failover', () => {
-    expect(firewallRole.sysctls(contextFor(config(), 'fw1'))).toEqual({ 'net.netfilter.nf_conntrack_tcp_loose': '0', 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
+    expect(firewallRole.sysctls(contextFor(config(), 'fw1'))).toEqual({
+      'net.netfilter.nf_conntrack_tcp_loose': '0',
+      'net.ipv4.ip_forward': '1',
+      'net.ipv6.conf.all.forwarding': '1',
+    });
   });
 
   it('role: the check is nft -c -f on the file, the load a oneshot, the kernel log a service after it', () => {
     const ctx = contextFor(config(), 'fw1');
-    expect(firewallRole.checks(ctx)).toEqual([{ what: 'firewall.nft', command: ['nft', '-c', '-f', '/run/pillars/etc/firewall.nft'] }]);
+    expect(firewallRole.checks(ctx)).toEqual([
+      { what: 'firewall.nft', command: ['nft', '-c', '-f', '/run/pillars/etc/firewall.nft'] },
+    ]);
     const [load_, log] = firewallRole.services(ctx);
-    expect(load_).toMatchObject({ name: FIREWALL_LOAD_SERVICE, type: 'oneshot', command: ['nft', '-f', '/run/pillars/etc/firewall.nft'] });
+    expect(load_).toMatchObject({
+      name: FIREWALL_LOAD_SERVICE,
+      type: 'oneshot',
+      command: ['nft', '-f', '/run/pillars/etc/firewall.nft'],
+    });
     expect(log).toMatchObject({ name: FIREWALL_LOG_SERVICE, type: 'longrun', dependsOn: [FIREWALL_LOAD_SERVICE] });
   });
 });
 
 describe('statesync (conntrackd)', () => {
-  it('FTFW over multicast with the external cache disabled: states land in the backup\'s kernel table', () => {
+  it("FTFW over multicast with the external cache disabled: states land in the backup's kernel table", () => {
     const files = statesyncRole.render(contextFor(config(), 'fw1'));
     const conf = files.find((f) => f.path.endsWith('/conntrackd.conf'))!.content;
     expect(conf).toContain('Mode FTFW {');
     expect(conf).toContain('DisableExternalCache on');
-    expect(conf).toMatch(/Multicast \{\n\t\tIPv4_address 225\.0\.0\.50\n\t\tGroup 3780\n\t\tIPv4_interface 203\.0\.113\.1\n\t\tInterface sync/);
+    expect(conf).toMatch(
+      /Multicast \{\n\t\tIPv4_address 225\.0\.0\.50\n\t\tGroup 3780\n\t\tIPv4_interface 203\.0\.113\.1\n\t\tInterface sync/,
+    );
     const notify = files.find((f) => f.path.endsWith('/statesync-notify.sh'))!.content;
     expect(notify).not.toContain('-c\n');
   });
 
   it('UDP to the other node; ALARM commits the external cache on takeover', () => {
-    const c = load(BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, transport: udp, mode: alarm, port: 3781 }') + FW);
+    const c = load(
+      BASE.replace(
+        'statesync: { interface: sync }',
+        'statesync: { interface: sync, transport: udp, mode: alarm, port: 3781 }',
+      ) + FW,
+    );
     const v = statesyncView({ config: c, nodeName: 'fw2', node: c.nodes.fw2!, runDir: '/run/pillars/etc' });
-    expect(v.transport).toEqual({ kind: 'udp', local: '203.0.113.2', peer: '203.0.113.1', port: 3781, interface: 'sync' });
+    expect(v.transport).toEqual({
+      kind: 'udp',
+      local: '203.0.113.2',
+      peer: '203.0.113.1',
+      port: 3781,
+      interface: 'sync',
+    });
     expect(v.commitOnTakeover).toBe(true);
-    const notify = statesyncRole.render(contextFor(c, 'fw2')).find((f) => f.path.endsWith('/statesync-notify.sh'))!.content;
+    const notify = statesyncRole
+      .render(contextFor(c, 'fw2'))
+      .find((f) => f.path.endsWith('/statesync-notify.sh'))!.content;
     expect(notify).toContain('conntrackd -C "$CONF" -c');
   });
 
@@ -183,17 +252,23 @@ describe('statesync (conntrackd)', () => {
     const c = config();
     const ctx = contextFor(c, 'fw1');
     const ka = vrrpRole.render(ctx)[0]!.content;
-    expect(ka).toMatch(/vrrp_sync_group VG \{[\s\S]*notify_master "\/run\/pillars\/etc\/statesync-notify.sh primary"[\s\S]*notify_backup "\/run\/pillars\/etc\/statesync-notify.sh backup"/);
+    expect(ka).toMatch(
+      /vrrp_sync_group VG \{[\s\S]*notify_master "\/run\/pillars\/etc\/statesync-notify.sh primary"[\s\S]*notify_backup "\/run\/pillars\/etc\/statesync-notify.sh backup"/,
+    );
     expect(ka).toContain('enable_script_security');
     const plan = planRoles(ctx, selectRoles(c).run);
     expect(plan.roles).toEqual(['network', 'firewall', 'statesync', 'vrrp']);
     const svc = (n: string) => plan.services.find((s) => s.name === n)!;
     expect(svc(RESYNC_SERVICE).dependsOn).toContain(CONNTRACKD_SERVICE);
-    expect(svc('keepalived').dependsOn).toEqual(expect.arrayContaining([RESYNC_SERVICE, CONNTRACKD_SERVICE, FIREWALL_LOAD_SERVICE]));
+    expect(svc('keepalived').dependsOn).toEqual(
+      expect.arrayContaining([RESYNC_SERVICE, CONNTRACKD_SERVICE, FIREWALL_LOAD_SERVICE]),
+    );
   });
 
   it('conntrackd: false runs no conntrackd and no hook', () => {
-    const c = load(BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, conntrackd: false }') + FW);
+    const c = load(
+      BASE.replace('statesync: { interface: sync }', 'statesync: { interface: sync, conntrackd: false }') + FW,
+    );
     const ctx = contextFor(c, 'fw1');
     expect(statesyncRole.render(ctx)).toEqual([]);
     expect(statesyncRole.services(ctx)).toEqual([]);
@@ -206,8 +281,24 @@ describe('firewall counters in pillarsctl status', () => {
     nftables: [
       { metainfo: { version: '1.1.3' } },
       { table: { family: 'inet', name: 'pillars' } },
-      { rule: { family: 'inet', table: 'pillars', chain: 'input', comment: 'loopback', expr: [{ match: {} }, { counter: { packets: 3, bytes: 180 } }, { accept: null }] } },
-      { rule: { family: 'inet', table: 'pillars', chain: 'forward', comment: 'web', expr: [{ counter: { packets: 12, bytes: 3400 } }, { accept: null }] } },
+      {
+        rule: {
+          family: 'inet',
+          table: 'pillars',
+          chain: 'input',
+          comment: 'loopback',
+          expr: [{ match: {} }, { counter: { packets: 3, bytes: 180 } }, { accept: null }],
+        },
+      },
+      {
+        rule: {
+          family: 'inet',
+          table: 'pillars',
+          chain: 'forward',
+          comment: 'web',
+          expr: [{ counter: { packets: 12, bytes: 3400 } }, { accept: null }],
+        },
+      },
       { rule: { family: 'inet', table: 'pillars', chain: 'forward', expr: [{ accept: null }] } },
     ],
   });
@@ -217,7 +308,13 @@ describe('firewall counters in pillarsctl status', () => {
       { chain: 'input', comment: 'loopback', packets: 3, bytes: 180 },
       { chain: 'forward', comment: 'web', packets: 12, bytes: 3400 },
     ]);
-    expect(firewallSection(c)).toEqual(['firewall counters (packets, bytes, rule):', '  input:', '             3          180  loopback', '  forward:', '            12         3400  web']);
+    expect(firewallSection(c)).toEqual([
+      'firewall counters (packets, bytes, rule):',
+      '  input:',
+      '             3          180  loopback',
+      '  forward:',
+      '            12         3400  web',
+    ]);
   });
 });
 
@@ -229,7 +326,21 @@ describe('firewall lab', () => {
     }
   });
   it('counts surviving connections and resets', () => {
-    const c = (id: number, lastReplyAt: number, error: string | null = null) => ({ id, backend: 'web1', sent: 1, received: 1, lastReplyAt, closed: error !== null, error });
-    expect(countConnections({ masquerade: [c(0, 200), c(1, 50, 'read ECONNRESET')], forward: [c(2, 300), c(3, 90)] }, 4, 100)).toEqual({ survived: 2, total: 4, resets: 1 });
+    const c = (id: number, lastReplyAt: number, error: string | null = null) => ({
+      id,
+      backend: 'web1',
+      sent: 1,
+      received: 1,
+      lastReplyAt,
+      closed: error !== null,
+      error,
+    });
+    expect(
+      countConnections(
+        { masquerade: [c(0, 200), c(1, 50, 'read ECONNRESET')], forward: [c(2, 300), c(3, 90)] },
+        4,
+        100,
+      ),
+    ).toEqual({ survived: 2, total: 4, resets: 1 });
   });
 });

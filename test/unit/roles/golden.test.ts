@@ -22,7 +22,16 @@ describe('golden renders', () => {
     for (const nodeName of Object.keys(c.config.nodes)) {
       it(`${c.name} on ${nodeName}`, () => {
         const ctx = contextFor(c.config, nodeName);
-        const files = [networkRole, vrrpRole, directorRole, carpRole, realserverRole, adminRole, firewallRole, statesyncRole].flatMap((r) => r.render(ctx));
+        const files = [
+          networkRole,
+          vrrpRole,
+          directorRole,
+          carpRole,
+          realserverRole,
+          adminRole,
+          firewallRole,
+          statesyncRole,
+        ].flatMap((r) => r.render(ctx));
         expect(files.length).toBeGreaterThan(0);
         for (const f of files) {
           const golden = join(goldenDir, c.name, nodeName, basename(f.path));

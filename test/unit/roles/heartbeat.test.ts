@@ -25,7 +25,18 @@ import { tmpdir } from 'node:os';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 /** Resource scripts of the image's heartbeat, resource-agents and drbd-utils packages, plus the one pillars renders. */
-const SCRIPTS = new Set(['IPaddr', 'IPaddr2', 'Filesystem', 'drbddisk', 'MailTo', 'PillarsEvent', 'apache2', 'httpd', 'mysql', 'pillars-records']);
+const SCRIPTS = new Set([
+  'IPaddr',
+  'IPaddr2',
+  'Filesystem',
+  'drbddisk',
+  'MailTo',
+  'PillarsEvent',
+  'apache2',
+  'httpd',
+  'mysql',
+  'pillars-records',
+]);
 const exists = (n: string) => SCRIPTS.has(n);
 
 describe('heartbeat golden renders', () => {
@@ -78,7 +89,9 @@ describe('the lab pair', () => {
     expect(haCf).toMatch(/^auto_failback off$/m);
   });
   it('the group is IP + drbddisk + Filesystem + service, then the event hook', () => {
-    expect(files.get('haresources')).toContain('ha1 IPaddr2::192.0.2.10/24/lan drbddisk::r0 Filesystem::/dev/drbd0::/srv/data::ext4::noatime pillars-records PillarsEvent::web\n');
+    expect(files.get('haresources')).toContain(
+      'ha1 IPaddr2::192.0.2.10/24/lan drbddisk::r0 Filesystem::/dev/drbd0::/srv/data::ext4::noatime pillars-records PillarsEvent::web\n',
+    );
   });
   it('authkeys signs with the new key and still accepts the old one', () => {
     expect(files.get('authkeys')).toMatch(/^auth 2\n1 sha1 old-cluster-key\n2 sha1 new-cluster-key\n$/m);
@@ -94,7 +107,10 @@ describe('the lab pair', () => {
     const hb = plan.services.find((s) => s.name === 'heartbeat')!;
     expect(hb.command).toEqual(['/run/pillars/etc/heartbeat-run.sh']);
     expect(hb.dependsOn).toContain('drbd');
-    expect([drbdRole, heartbeatRole].flatMap((r) => r.checks(ctx)).map((x) => x.command[0])).toEqual(['/lib/drbd/drbdadm-84', '/usr/sbin/pillars-hacheck']);
+    expect([drbdRole, heartbeatRole].flatMap((r) => r.checks(ctx)).map((x) => x.command[0])).toEqual([
+      '/lib/drbd/drbdadm-84',
+      '/usr/sbin/pillars-hacheck',
+    ]);
   });
   it('heartbeat and director run together (heartbeat holds the VIP, keepalived checks)', () => {
     const d = heartbeatCases().find((x) => x.name === 'heartbeat-director')!;
@@ -103,15 +119,36 @@ describe('the lab pair', () => {
 });
 
 describe('the check reads files as heartbeat does', () => {
-  const good = 'udpport 694\nkeepalive 500ms\ndeadtime 2\nwarntime 1\ninitdead 10\nbcast eth1\nbaud 19200\nserial /dev/ttyS1\nnode a\nnode b\n';
+  const good =
+    'udpport 694\nkeepalive 500ms\ndeadtime 2\nwarntime 1\ninitdead 10\nbcast eth1\nbaud 19200\nserial /dev/ttyS1\nnode a\nnode b\n';
   it('accepts a good ha.cf', () => expect(checkHaCf(good).errors).toEqual([]));
   it.each([
-    ['deadtime not above 2 × keepalive', good.replace('deadtime 2', 'deadtime 1'), /deadtime \(1000 ms\) is too small compared to keepalive \(500 ms\)/],
-    ['initdead below deadtime', good.replace('initdead 10', 'initdead 1500ms'), /initdead \(1500 ms\) is smaller than deadtime/],
-    ['a time that is not one', good.replace('keepalive 500ms', 'keepalive fast'), /^ha.cf:2: keepalive: "fast" is not a time/],
+    [
+      'deadtime not above 2 × keepalive',
+      good.replace('deadtime 2', 'deadtime 1'),
+      /deadtime \(1000 ms\) is too small compared to keepalive \(500 ms\)/,
+    ],
+    [
+      'initdead below deadtime',
+      good.replace('initdead 10', 'initdead 1500ms'),
+      /initdead \(1500 ms\) is smaller than deadtime/,
+    ],
+    [
+      'a time that is not one',
+      good.replace('keepalive 500ms', 'keepalive fast'),
+      /^ha.cf:2: keepalive: "fast" is not a time/,
+    ],
     ['an unknown directive', good + 'keepalve 1\n', /^ha.cf:11: unknown directive "keepalve"/],
-    ['serial before baud', good.replace('baud 19200\nserial /dev/ttyS1', 'serial /dev/ttyS1\nbaud 19200'), /^ha.cf:7: baud must come before serial/],
-    ['bcast before udpport', good.replace('udpport 694\n', '').replace('bcast eth1', 'bcast eth1\nudpport 694'), /bcast/],
+    [
+      'serial before baud',
+      good.replace('baud 19200\nserial /dev/ttyS1', 'serial /dev/ttyS1\nbaud 19200'),
+      /^ha.cf:7: baud must come before serial/,
+    ],
+    [
+      'bcast before udpport',
+      good.replace('udpport 694\n', '').replace('bcast eth1', 'bcast eth1\nudpport 694'),
+      /bcast/,
+    ],
     ['no nodes', good.replace(/node .\n/g, ''), /no nodes defined/],
     ['no media', good.replace('bcast eth1\n', '').replace('serial /dev/ttyS1\n', ''), /no heartbeat media/],
   ])('rejects %s', (_name, text, re) => {
@@ -121,20 +158,33 @@ describe('the check reads files as heartbeat does', () => {
     expect(checkAuthkeys('auth 1\n1 sha1 secretkey\n', 0o100644)[0]).toMatch(/mode 644: heartbeat refuses/);
     expect(checkAuthkeys('1 sha1 secretkey\nauth 1\n', 0o600)).toEqual(['authkeys:2: auth must come before the keys']);
     expect(checkAuthkeys('auth 3\n1 sha1 secretkey\n', 0o600)).toEqual(['authkeys:1: auth 3 names no key in the file']);
-    expect(checkAuthkeys('auth 1\n1 sha256 secretkey\n', 0o600)).toEqual(['authkeys:2: unknown method "sha256" (sha1, md5 or crc)']);
+    expect(checkAuthkeys('auth 1\n1 sha256 secretkey\n', 0o600)).toEqual([
+      'authkeys:2: unknown method "sha256" (sha1, md5 or crc)',
+    ]);
     expect(checkAuthkeys('auth 1\n1 crc secret\n', 0o600)).toEqual(['authkeys:2: crc takes no key']);
   });
   it('haresources: known nodes, existing scripts, readable resources, continuation lines', () => {
-    expect(checkHaresources('a 10.0.0.1 \\\n  drbddisk::r0 Filesystem::/dev/drbd0::/data::ext4 # web\n', ['a', 'b'], exists)).toEqual([]);
-    expect(checkHaresources('c 10.0.0.1\n', ['a', 'b'], exists)).toEqual(['haresources:1: c is not a node of ha.cf (a, b)']);
-    expect(checkHaresources('a nosuchd\n', ['a', 'b'], exists)).toEqual(['haresources:1: no resource script nosuchd (in /etc/ha.d/resource.d or /etc/init.d)']);
-    expect(checkHaresources('a Filesystem::/data\n', ['a'], exists)[0]).toMatch(/expected Filesystem::device::mountpoint::fstype/);
+    expect(
+      checkHaresources('a 10.0.0.1 \\\n  drbddisk::r0 Filesystem::/dev/drbd0::/data::ext4 # web\n', ['a', 'b'], exists),
+    ).toEqual([]);
+    expect(checkHaresources('c 10.0.0.1\n', ['a', 'b'], exists)).toEqual([
+      'haresources:1: c is not a node of ha.cf (a, b)',
+    ]);
+    expect(checkHaresources('a nosuchd\n', ['a', 'b'], exists)).toEqual([
+      'haresources:1: no resource script nosuchd (in /etc/ha.d/resource.d or /etc/init.d)',
+    ]);
+    expect(checkHaresources('a Filesystem::/data\n', ['a'], exists)[0]).toMatch(
+      /expected Filesystem::device::mountpoint::fstype/,
+    );
   });
 });
 
 describe('values cannot change the structure of the files', () => {
   it('a respawn word with a space is refused by the validator with file:line', () => {
-    const text = readFileSync(join(goldenDir, 'configs', 'heartbeat-drbd-lab.yaml'), 'utf8').replace('  watchdog: /dev/watchdog\n', '  respawn: [{ command: ["/bin/x y"] }]\n');
+    const text = readFileSync(join(goldenDir, 'configs', 'heartbeat-drbd-lab.yaml'), 'utf8').replace(
+      '  watchdog: /dev/watchdog\n',
+      '  respawn: [{ command: ["/bin/x y"] }]\n',
+    );
     const r = loadConfig(text, 'pillars.yaml');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0]!.line).toBe(26);
@@ -155,11 +205,22 @@ describe('group transitions reach the supervisor', () => {
       writeFileSync(script, hook.content.replaceAll('/run/pillars/heartbeat', join(dir, 'state')));
       chmodSync(script, 0o755);
       // Read the FIFO from a shell so the hook's write completes; bounded by timeouts.
-      const r = spawnSync('sh', ['-c', `exec 3<>${fifo}; ${script} web start; ${script} web stop; timeout 5 head -n 2 <&3`], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(
+        'sh',
+        ['-c', `exec 3<>${fifo}; ${script} web start; ${script} web stop; timeout 5 head -n 2 <&3`],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
       const lines = r.stdout.trim().split('\n');
       expect(lines).toEqual(['HEARTBEAT "web" ACQUIRED', 'HEARTBEAT "web" RELEASED']);
-      const fx = lines.map((l) => { const p = parseEventLine(l); if (!p.ok) throw new Error(p.error); return eventEffects(p.event); });
-      expect(fx.map((f) => f.console)).toEqual(['pillars: heartbeat group web ACQUIRED', 'pillars: heartbeat group web RELEASED']);
+      const fx = lines.map((l) => {
+        const p = parseEventLine(l);
+        if (!p.ok) throw new Error(p.error);
+        return eventEffects(p.event);
+      });
+      expect(fx.map((f) => f.console)).toEqual([
+        'pillars: heartbeat group web ACQUIRED',
+        'pillars: heartbeat group web RELEASED',
+      ]);
       expect(fx[0]!.annotate).toEqual({ key: 'heartbeat.web', value: 'HELD' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,9 @@ describe('realserver role', () => {
   it('DR: VIPs as /32 on lo with ARP suppression', () => {
     const s = renderRealserverScript('dr', ['192.0.2.10', '192.0.2.11']);
     expect(s).toContain('w net/ipv4/conf/all/arp_ignore 1\nw net/ipv4/conf/all/arp_announce 2');
-    expect(s).toContain('ip -4 addr replace 192.0.2.10/32 dev lo scope host\nip -4 addr replace 192.0.2.11/32 dev lo scope host');
+    expect(s).toContain(
+      'ip -4 addr replace 192.0.2.10/32 dev lo scope host\nip -4 addr replace 192.0.2.11/32 dev lo scope host',
+    );
     expect(s).not.toContain('tunl0');
   });
 
@@ -24,10 +26,24 @@ describe('realserver role', () => {
     const r = loadConfig(readFileSync(join(import.meta.dirname, '../../../profiles/realserver.starter.yaml'), 'utf8'));
     if (!r.ok) throw new Error(formatIssues(r.issues));
     const node = Object.keys(r.config.nodes)[0]!;
-    const ctx: RoleContext = { config: r.config, nodeName: node, node: r.config.nodes[node]!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events.fifo' };
+    const ctx: RoleContext = {
+      config: r.config,
+      nodeName: node,
+      node: r.config.nodes[node]!,
+      etcDir: '/run/pillars/etc',
+      eventFifo: '/run/pillars/events.fifo',
+    };
     expect(realserverRole.render(ctx).map((f) => f.path)).toEqual(['/run/pillars/etc/realserver.sh']);
     expect(realserverRole.services(ctx)[0]).toMatchObject({ name: 'realserver', type: 'oneshot' });
-    expect(realserverRole.sysctls(ctx)).toEqual({ 'net.ipv4.conf.all.arp_ignore': '1', 'net.ipv4.conf.all.arp_announce': '2' });
-    expect(realserverRole.checks(ctx)[0]!.command).toEqual(['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/realserver.sh']);
+    expect(realserverRole.sysctls(ctx)).toEqual({
+      'net.ipv4.conf.all.arp_ignore': '1',
+      'net.ipv4.conf.all.arp_announce': '2',
+    });
+    expect(realserverRole.checks(ctx)[0]!.command).toEqual([
+      '/usr/bin/busybox',
+      'sh',
+      '-n',
+      '/run/pillars/etc/realserver.sh',
+    ]);
   });
 });

@@ -9,7 +9,17 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const program = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'overlay', 'roles', 'heartbeat', 'records-main.js');
+const program = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'dist',
+  'overlay',
+  'roles',
+  'heartbeat',
+  'records-main.js',
+);
 
 describe.skipIf(!existsSync(program))('pillars-records', () => {
   let dir: string;

@@ -6,8 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, formatIssues, type PillarsConfig } from '../../../overlay/config/index.js';
 import { vrrpRole } from '../../../overlay/roles/vrrp/index.js';
 import { directorRole } from '../../../overlay/roles/director/index.js';
-import { carpRole, carpPaths, shQuote } from '../../../overlay/roles/carp/index.js';
-import { keepalivedOwner, keepalivedView, secondsText, vipWithPrefix, kaQuote, mergedUsrCommand } from '../../../overlay/roles/keepalived/index.js';
+import { carpRole, carpPaths } from '../../../overlay/roles/carp/index.js';
+import {
+  keepalivedOwner,
+  keepalivedView,
+  secondsText,
+  vipWithPrefix,
+  kaQuote,
+  mergedUsrCommand,
+} from '../../../overlay/roles/keepalived/index.js';
 import { parseCidr } from '../../../overlay/config/net.js';
 import { contextFor, renderCases } from '../../fixtures/render/cases.js';
 import type { Role } from '../../../overlay/roles/role.js';
@@ -36,7 +43,11 @@ describe('one keepalived for vrrp + director', () => {
       const wants = !!(config.vrrp || config.director);
       expect(services).toHaveLength(wants ? 1 : 0);
       expect(files).toHaveLength(wants ? 1 : 0);
-      expect(checks).toEqual(wants ? [{ what: 'keepalived.conf', command: ['keepalived', '-t', '-f', '/run/pillars/etc/keepalived.conf'] }] : []);
+      expect(checks).toEqual(
+        wants
+          ? [{ what: 'keepalived.conf', command: ['keepalived', '-t', '-f', '/run/pillars/etc/keepalived.conf'] }]
+          : [],
+      );
     }
   });
 
@@ -46,7 +57,13 @@ describe('one keepalived for vrrp + director', () => {
     expect(directorRole.services(ctx)).toEqual([]);
     expect(directorRole.render(ctx)).toEqual([]);
     const [svc] = vrrpRole.services(ctx);
-    expect(svc!.command).toEqual(['keepalived', '--dont-fork', '--log-console', '--log-detail', '--use-file=/run/pillars/etc/keepalived.conf']);
+    expect(svc!.command).toEqual([
+      'keepalived',
+      '--dont-fork',
+      '--log-console',
+      '--log-detail',
+      '--use-file=/run/pillars/etc/keepalived.conf',
+    ]);
     expect(svc!.readiness.kind).toBe('notify');
     const conf = vrrpRole.render(ctx)[0]!;
     expect(conf.mode).toBe(0o600); // auth_pass
@@ -100,10 +117,12 @@ describe('keepalived view', () => {
     expect(v2.global.fast).toBe(false);
   });
 
-  it('fast timers: the real-time VRRP child gets 1 s of RT CPU between blocking calls, not keepalived\'s 10 ms', () => {
+  it("fast timers: the real-time VRRP child gets 1 s of RT CPU between blocking calls, not keepalived's 10 ms", () => {
     const fastConf = vrrpRole.render(contextFor(caseConfig('unicast-fast'), 'r1'))[0]!.content;
     expect(fastConf).toMatch(/vrrp_rt_priority 50\n\s+vrrp_rlimit_rttime 1000000\n/);
-    expect(vrrpRole.render(contextFor(caseConfig('classic-nat-rr'), 'lvs1'))[0]!.content).not.toContain('vrrp_rlimit_rttime');
+    expect(vrrpRole.render(contextFor(caseConfig('classic-nat-rr'), 'lvs1'))[0]!.content).not.toContain(
+      'vrrp_rlimit_rttime',
+    );
   });
 
   it('unicast: the peer list without this node, the source address of this node', () => {
@@ -133,7 +152,9 @@ describe('keepalived view', () => {
 
   it('weighted tracking scripts in a sync group are kept (sync_group_tracking_weight)', () => {
     const v = keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1'));
-    expect(v.syncGroups).toEqual([{ name: 'VG_EDGE', instances: ['VI_UP', 'VI_DOWN'], smtpAlert: false, trackingWeight: true }]);
+    expect(v.syncGroups).toEqual([
+      { name: 'VG_EDGE', instances: ['VI_UP', 'VI_DOWN'], smtpAlert: false, trackingWeight: true },
+    ]);
     expect(v.global.scriptSecurity).toBe(true);
   });
 
@@ -146,8 +167,17 @@ describe('keepalived view', () => {
 
   it('alerts: smtp server and port, recipients, smtp_alert everywhere', () => {
     const v = keepalivedView(contextFor(caseConfig('classic-nat-rr'), 'lvs1'));
-    expect(v.global.smtp).toEqual({ server: '192.168.1.25', port: 25, from: 'lvs@example.com', to: ['sysadmin@example.com', 'oncall@example.com'] });
-    expect(v.instances.every((i) => i.smtpAlert) && v.syncGroups.every((g) => g.smtpAlert) && v.virtualServers.every((s) => s.smtpAlert)).toBe(true);
+    expect(v.global.smtp).toEqual({
+      server: '192.168.1.25',
+      port: 25,
+      from: 'lvs@example.com',
+      to: ['sysadmin@example.com', 'oncall@example.com'],
+    });
+    expect(
+      v.instances.every((i) => i.smtpAlert) &&
+        v.syncGroups.every((g) => g.smtpAlert) &&
+        v.virtualServers.every((s) => s.smtpAlert),
+    ).toBe(true);
   });
 
   it('virtual servers: fwmark, per-real-server method, default check inherited, sorry server', () => {
@@ -169,7 +199,9 @@ describe('keepalived view', () => {
     expect(mergedUsrCommand('/bin/pidof haproxy')).toBe('/usr/bin/pidof haproxy');
     expect(mergedUsrCommand('/sbin/ip link')).toBe('/usr/sbin/ip link');
     expect(mergedUsrCommand('/usr/local/bin/x /bin/y')).toBe('/usr/local/bin/x /bin/y');
-    expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe('/usr/bin/busybox ping -c 1 -W 1 198.51.100.1');
+    expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe(
+      '/usr/bin/busybox ping -c 1 -W 1 198.51.100.1',
+    );
   });
 
   it('quotes strings for keepalived', () => {
@@ -180,7 +212,10 @@ describe('keepalived view', () => {
 
 describe('sysctls', () => {
   it('vrrp: non-local bind for services on the VIP', () => {
-    expect(vrrpRole.sysctls(contextFor(caseConfig('starter-router'), 'r1'))).toEqual({ 'net.ipv4.ip_nonlocal_bind': '1', 'net.ipv6.ip_nonlocal_bind': '1' });
+    expect(vrrpRole.sysctls(contextFor(caseConfig('starter-router'), 'r1'))).toEqual({
+      'net.ipv4.ip_nonlocal_bind': '1',
+      'net.ipv6.ip_nonlocal_bind': '1',
+    });
   });
   it('director NAT: forwarding, no redirects, expire dead connections and quiescent templates', () => {
     expect(directorRole.sysctls(contextFor(caseConfig('example-keepalived-http-get'), 'lvs1'))).toEqual({
@@ -204,7 +239,7 @@ describe('carp role', () => {
   const config = caseConfig('carp');
   const ctx = contextFor(config, 'r2');
 
-  it('one ucarp per instance with this node\'s skew and source address, password from a file', () => {
+  it("one ucarp per instance with this node's skew and source address, password from a file", () => {
     const services = carpRole.services(ctx);
     expect(services.map((s) => s.name)).toEqual(['ucarp-up-20', 'ucarp-down-21']);
     expect(services[0]!.command).toEqual([

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PHASES, PROFILE_ROLE_NAMES, profileSections, ROLE_TABLE, roleOfSection, rolesWithoutModule, startOrder, type RoleName, type RoleRow } from '../../../overlay/roles/table.js';
+import {
+  PHASES,
+  PROFILE_ROLE_NAMES,
+  profileSections,
+  ROLE_TABLE,
+  roleOfSection,
+  rolesWithoutModule,
+  startOrder,
+  type RoleName,
+  type RoleRow,
+} from '../../../overlay/roles/table.js';
 import { ROLE_ORDER, ROLES } from '../../../overlay/roles/index.js';
 import { PROFILE_SECTIONS, PROFILES } from '../../../overlay/config/model.js';
 import { assertBuildable, listProfiles, loadProfile, roleTableIssues } from '../../../builder/profile.js';
@@ -23,29 +33,52 @@ describe('role table', () => {
   });
 
   it('starts roles phase by phase: link → filter → sync → failover → services', () => {
-    expect(ROLE_ORDER).toEqual(['network', 'nofirewall', 'firewall', 'statesync', 'drbd', 'vrrp', 'carp', 'heartbeat', 'fencing', 'director', 'realserver', 'admin']);
+    expect(ROLE_ORDER).toEqual([
+      'network',
+      'nofirewall',
+      'firewall',
+      'statesync',
+      'drbd',
+      'vrrp',
+      'carp',
+      'heartbeat',
+      'fencing',
+      'director',
+      'realserver',
+      'admin',
+    ]);
     const phase = (n: RoleName) => PHASES.indexOf(rows.find((r) => r.name === n)!.phase);
-    for (let i = 1; i < ROLE_ORDER.length; i++) expect(phase(ROLE_ORDER[i - 1]!)).toBeLessThanOrEqual(phase(ROLE_ORDER[i]!));
+    for (let i = 1; i < ROLE_ORDER.length; i++)
+      expect(phase(ROLE_ORDER[i - 1]!)).toBeLessThanOrEqual(phase(ROLE_ORDER[i]!));
   });
 
   it("a module's `after` never names a role of a later phase", () => {
     const phase = (n: string) => PHASES.indexOf(rows.find((r) => r.name === n)!.phase);
-    for (const [name, role] of ROLES) for (const a of role.after) expect(phase(a), `${name} after ${a}`).toBeLessThanOrEqual(phase(name));
+    for (const [name, role] of ROLES)
+      for (const a of role.after) expect(phase(a), `${name} after ${a}`).toBeLessThanOrEqual(phase(name));
   });
 
   it('orders roles of one phase by `after`, and names a cycle', () => {
     // carp after vrrp turns the table order of the failover phase around.
     const order = startOrder((n) => (n === 'vrrp' ? ['carp'] : []));
     expect(order.indexOf('carp')).toBeLessThan(order.indexOf('vrrp'));
-    expect(() => startOrder((n) => (n === 'vrrp' ? ['carp'] : n === 'carp' ? ['vrrp'] : []))).toThrow(/vrrp, carp.*cycle/);
+    expect(() => startOrder((n) => (n === 'vrrp' ? ['carp'] : n === 'carp' ? ['vrrp'] : []))).toThrow(
+      /vrrp, carp.*cycle/,
+    );
   });
 
   it('derives the sections each profile needs and may have', () => {
     expect(PROFILE_SECTIONS).toEqual({
-      director: { needs: ['director'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'admin', 'alerts'] },
+      director: {
+        needs: ['director'],
+        allows: ['firewall', 'statesync', 'vrrp', 'carp', 'director', 'admin', 'alerts'],
+      },
       firewall: { needs: ['firewall'], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'admin', 'alerts'] },
       router: { needs: [], allows: ['firewall', 'statesync', 'vrrp', 'carp', 'admin', 'alerts'] },
-      heartbeat: { needs: ['heartbeat'], allows: ['firewall', 'drbd', 'heartbeat', 'fencing', 'director', 'admin', 'alerts'] },
+      heartbeat: {
+        needs: ['heartbeat'],
+        allows: ['firewall', 'drbd', 'heartbeat', 'fencing', 'director', 'admin', 'alerts'],
+      },
       realserver: { needs: ['realserver'], allows: ['firewall', 'realserver', 'admin', 'alerts'] },
     });
     for (const p of PROFILES) expect(profileSections(p)).toEqual(PROFILE_SECTIONS[p]);
@@ -54,7 +87,17 @@ describe('role table', () => {
   });
 
   it('lets profile files name only the roles that are not run by every image', () => {
-    expect(PROFILE_ROLE_NAMES).toEqual(['firewall', 'statesync', 'vrrp', 'carp', 'drbd', 'heartbeat', 'fencing', 'director', 'realserver']);
+    expect(PROFILE_ROLE_NAMES).toEqual([
+      'firewall',
+      'statesync',
+      'vrrp',
+      'carp',
+      'drbd',
+      'heartbeat',
+      'fencing',
+      'director',
+      'realserver',
+    ]);
   });
 });
 
@@ -69,8 +112,12 @@ describe('profiles against the role table', () => {
   });
 
   it('refuses a role whose sections the profile may not have, and a missing required role', () => {
-    expect(roleTableIssues('realserver', ['realserver', 'vrrp'])).toEqual(['role vrrp: a realserver config may not have its section (vrrp); see overlay/roles/table.ts']);
-    expect(roleTableIssues('director', ['vrrp'])).toEqual(['must list role director (every director config has its section)']);
+    expect(roleTableIssues('realserver', ['realserver', 'vrrp'])).toEqual([
+      'role vrrp: a realserver config may not have its section (vrrp); see overlay/roles/table.ts',
+    ]);
+    expect(roleTableIssues('director', ['vrrp'])).toEqual([
+      'must list role director (every director config has its section)',
+    ]);
   });
 
   it('a profile naming a role without a module cannot be built, with the file and the role', () => {
@@ -82,7 +129,11 @@ describe('profiles against the role table', () => {
       const p = loadProfile(profilesDir, name);
       const missing = p.roles.filter((r) => unbuildable.includes(r));
       if (missing.length === 0) continue;
-      expect(() => assertBuildable(p), name).toThrow(new RegExp(`^profiles/${name}\\.yaml: roles? ${missing.join(', ')} ha(s|ve) no module in overlay/roles yet; this profile cannot be built$`));
+      expect(() => assertBuildable(p), name).toThrow(
+        new RegExp(
+          `^profiles/${name}\\.yaml: roles? ${missing.join(', ')} ha(s|ve) no module in overlay/roles yet; this profile cannot be built$`,
+        ),
+      );
     }
   });
 });

@@ -73,9 +73,11 @@ describe('service machine: every state × every event', () => {
           else expect(t.next.since).toBe(1000);
           // Timers never outlive the state that armed them.
           const cleared = (timer: string) => t.actions.some((a) => a.type === 'clear-timer' && a.timer === timer);
-          if (state === 'started' && spec === probed && t.next.state !== 'started') expect(cleared('readiness')).toBe(true);
+          if (state === 'started' && spec === probed && t.next.state !== 'started')
+            expect(cleared('readiness')).toBe(true);
           if (state === 'ready' && t.next.state !== 'ready') expect(cleared('stable')).toBe(true);
-          if (state === 'stopping' && ev.type === 'exited' && t.next.state !== 'stopping') expect(cleared('kill-grace')).toBe(true);
+          if (state === 'stopping' && ev.type === 'exited' && t.next.state !== 'stopping')
+            expect(cleared('kill-grace')).toBe(true);
           if (state === 'backoff' && t.next.state === 'down') expect(cleared('backoff')).toBe(true);
           // Entering stopping with a known pid always signals it and arms the grace timer.
           if (t.next.state === 'stopping' && state !== 'stopping' && t.next.pid !== undefined) {
@@ -100,8 +102,14 @@ interface Row {
 }
 
 const table: [string, Row][] = [
-  ['start from down waits for deps', { spec: longrun, from: snap('down'), ev: { type: 'start' }, to: 'waiting-deps', actions: [] }],
-  ['deps ready spawns', { spec: longrun, from: snap('waiting-deps'), ev: { type: 'deps-ready' }, to: 'starting', actions: ['spawn'] }],
+  [
+    'start from down waits for deps',
+    { spec: longrun, from: snap('down'), ev: { type: 'start' }, to: 'waiting-deps', actions: [] },
+  ],
+  [
+    'deps ready spawns',
+    { spec: longrun, from: snap('waiting-deps'), ev: { type: 'deps-ready' }, to: 'starting', actions: ['spawn'] },
+  ],
   ['stop while waiting', { spec: longrun, from: snap('waiting-deps'), ev: { type: 'stop' }, to: 'down', actions: [] }],
   [
     'spawned, no readiness check → ready with a stable timer',
@@ -128,8 +136,20 @@ const table: [string, Row][] = [
       check: (_n, a) => expect(a).toContainEqual({ type: 'set-timer', timer: 'readiness', ms: 2000 }),
     },
   ],
-  ['oneshot spawned → started (ready only at exit 0)', { spec: oneshot, from: snap('starting'), ev: { type: 'spawned', pid: 7 }, to: 'started', actions: [] }],
-  ['oneshot exit 0 → done', { spec: oneshot, from: snap('started'), ev: { type: 'exited', pid: PID, code: 0, signal: null }, to: 'done', actions: ['log'] }],
+  [
+    'oneshot spawned → started (ready only at exit 0)',
+    { spec: oneshot, from: snap('starting'), ev: { type: 'spawned', pid: 7 }, to: 'started', actions: [] },
+  ],
+  [
+    'oneshot exit 0 → done',
+    {
+      spec: oneshot,
+      from: snap('started'),
+      ev: { type: 'exited', pid: PID, code: 0, signal: null },
+      to: 'done',
+      actions: ['log'],
+    },
+  ],
   [
     'oneshot exit 1 → backoff 1 s',
     {
@@ -149,7 +169,13 @@ const table: [string, Row][] = [
   ],
   [
     'probe passes → ready',
-    { spec: probed, from: snap('started'), ev: { type: 'ready' }, to: 'ready', actions: ['clear-timer', 'unwatch-readiness', 'set-timer'] },
+    {
+      spec: probed,
+      from: snap('started'),
+      ev: { type: 'ready' },
+      to: 'ready',
+      actions: ['clear-timer', 'unwatch-readiness', 'set-timer'],
+    },
   ],
   [
     'readiness timer → stopping with SIGTERM, counted as a failure later',
@@ -166,7 +192,16 @@ const table: [string, Row][] = [
       },
     },
   ],
-  ['readiness-timeout event does the same', { spec: probed, from: snap('started'), ev: { type: 'readiness-timeout' }, to: 'stopping', actions: ['log', 'clear-timer', 'clear-timer', 'unwatch-readiness', 'kill', 'set-timer'] }],
+  [
+    'readiness-timeout event does the same',
+    {
+      spec: probed,
+      from: snap('started'),
+      ev: { type: 'readiness-timeout' },
+      to: 'stopping',
+      actions: ['log', 'clear-timer', 'clear-timer', 'unwatch-readiness', 'kill', 'set-timer'],
+    },
+  ],
   [
     'ready process crashes → immediate restart (it had been ready)',
     {
@@ -225,13 +260,45 @@ const table: [string, Row][] = [
       check: (n) => expect(n.reason).toBe('exit 1: gave up after 3 consecutive failures'),
     },
   ],
-  ['spawn failure → backoff', { spec: longrun, from: snap('starting'), ev: { type: 'spawn-failed', error: 'ENOENT' }, to: 'backoff', actions: ['clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'set-timer'] }],
-  ['stable timer resets failures', { spec: longrun, from: snap('ready', { failures: 4 }), ev: { type: 'timer', timer: 'stable' }, to: 'ready', actions: [], check: (n) => expect(n.failures).toBe(0) }],
+  [
+    'spawn failure → backoff',
+    {
+      spec: longrun,
+      from: snap('starting'),
+      ev: { type: 'spawn-failed', error: 'ENOENT' },
+      to: 'backoff',
+      actions: ['clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'set-timer'],
+    },
+  ],
+  [
+    'stable timer resets failures',
+    {
+      spec: longrun,
+      from: snap('ready', { failures: 4 }),
+      ev: { type: 'timer', timer: 'stable' },
+      to: 'ready',
+      actions: [],
+      check: (n) => expect(n.failures).toBe(0),
+    },
+  ],
   [
     'backoff timer respawns and counts a restart',
-    { spec: longrun, from: snap('backoff', { restarts: 2 }), ev: { type: 'timer', timer: 'backoff' }, to: 'starting', actions: ['spawn'], check: (n) => { expect(n.restarts).toBe(3); expect(n.lastSpawnAt).toBe(1000); } },
+    {
+      spec: longrun,
+      from: snap('backoff', { restarts: 2 }),
+      ev: { type: 'timer', timer: 'backoff' },
+      to: 'starting',
+      actions: ['spawn'],
+      check: (n) => {
+        expect(n.restarts).toBe(3);
+        expect(n.lastSpawnAt).toBe(1000);
+      },
+    },
   ],
-  ['stop in backoff cancels the timer', { spec: longrun, from: snap('backoff'), ev: { type: 'stop' }, to: 'down', actions: ['clear-timer'] }],
+  [
+    'stop in backoff cancels the timer',
+    { spec: longrun, from: snap('backoff'), ev: { type: 'stop' }, to: 'down', actions: ['clear-timer'] },
+  ],
   [
     'stop when ready → SIGTERM to the group + grace timer',
     {
@@ -248,21 +315,115 @@ const table: [string, Row][] = [
   ],
   [
     'grace over → SIGKILL',
-    { spec: longrun, from: snap('stopping'), ev: { type: 'timer', timer: 'kill-grace' }, to: 'stopping', actions: ['kill', 'log'], check: (_n, a) => expect(a[0]).toEqual({ type: 'kill', pid: PID, signal: 'SIGKILL' }) },
+    {
+      spec: longrun,
+      from: snap('stopping'),
+      ev: { type: 'timer', timer: 'kill-grace' },
+      to: 'stopping',
+      actions: ['kill', 'log'],
+      check: (_n, a) => expect(a[0]).toEqual({ type: 'kill', pid: PID, signal: 'SIGKILL' }),
+    },
   ],
-  ['exit while stopping → down', { spec: longrun, from: snap('stopping'), ev: { type: 'exited', pid: PID, code: null, signal: 'SIGTERM' }, to: 'down', actions: ['clear-timer'], check: (n) => expect(n.lastExit?.signal).toBe('SIGTERM') }],
-  ['exit after readiness timeout → backoff', { spec: probed, from: snap('stopping', { afterStop: 'fail', reason: 'not ready within 2.0s' }), ev: { type: 'exited', pid: PID, code: null, signal: 'SIGTERM' }, to: 'backoff', actions: ['clear-timer', 'clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'set-timer'], check: (n) => expect(n.reason).toBe('not ready within 2.0s; restarting in 1.0s') }],
-  ['start while stopping → start again after the exit', { spec: longrun, from: snap('stopping'), ev: { type: 'start' }, to: 'stopping', actions: [], check: (n) => expect(n.afterStop).toBe('start') }],
-  ['…and the exit then leads to waiting-deps', { spec: longrun, from: snap('stopping', { afterStop: 'start' }), ev: { type: 'exited', pid: PID, code: 0, signal: null }, to: 'waiting-deps', actions: ['clear-timer'] }],
-  ['stop while the spawn is in flight', { spec: longrun, from: snap('starting'), ev: { type: 'stop' }, to: 'stopping', actions: [] }],
-  ['…then the pid arrives and is killed', { spec: longrun, from: snap('stopping', { pid: undefined }), ev: { type: 'spawned', pid: 9 }, to: 'stopping', actions: ['kill', 'set-timer'], check: (n) => expect(n.pid).toBe(9) }],
-  ['failed + start → tries again', { spec: longrun, from: snap('failed', { failures: 5 }), ev: { type: 'start' }, to: 'waiting-deps', actions: [], check: (n) => expect(n.failures).toBe(0) }],
+  [
+    'exit while stopping → down',
+    {
+      spec: longrun,
+      from: snap('stopping'),
+      ev: { type: 'exited', pid: PID, code: null, signal: 'SIGTERM' },
+      to: 'down',
+      actions: ['clear-timer'],
+      check: (n) => expect(n.lastExit?.signal).toBe('SIGTERM'),
+    },
+  ],
+  [
+    'exit after readiness timeout → backoff',
+    {
+      spec: probed,
+      from: snap('stopping', { afterStop: 'fail', reason: 'not ready within 2.0s' }),
+      ev: { type: 'exited', pid: PID, code: null, signal: 'SIGTERM' },
+      to: 'backoff',
+      actions: ['clear-timer', 'clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'set-timer'],
+      check: (n) => expect(n.reason).toBe('not ready within 2.0s; restarting in 1.0s'),
+    },
+  ],
+  [
+    'start while stopping → start again after the exit',
+    {
+      spec: longrun,
+      from: snap('stopping'),
+      ev: { type: 'start' },
+      to: 'stopping',
+      actions: [],
+      check: (n) => expect(n.afterStop).toBe('start'),
+    },
+  ],
+  [
+    '…and the exit then leads to waiting-deps',
+    {
+      spec: longrun,
+      from: snap('stopping', { afterStop: 'start' }),
+      ev: { type: 'exited', pid: PID, code: 0, signal: null },
+      to: 'waiting-deps',
+      actions: ['clear-timer'],
+    },
+  ],
+  [
+    'stop while the spawn is in flight',
+    { spec: longrun, from: snap('starting'), ev: { type: 'stop' }, to: 'stopping', actions: [] },
+  ],
+  [
+    '…then the pid arrives and is killed',
+    {
+      spec: longrun,
+      from: snap('stopping', { pid: undefined }),
+      ev: { type: 'spawned', pid: 9 },
+      to: 'stopping',
+      actions: ['kill', 'set-timer'],
+      check: (n) => expect(n.pid).toBe(9),
+    },
+  ],
+  [
+    'failed + start → tries again',
+    {
+      spec: longrun,
+      from: snap('failed', { failures: 5 }),
+      ev: { type: 'start' },
+      to: 'waiting-deps',
+      actions: [],
+      check: (n) => expect(n.failures).toBe(0),
+    },
+  ],
   ['done + start stays done', { spec: oneshot, from: snap('done'), ev: { type: 'start' }, to: 'done', actions: [] }],
   ['done + stop → down', { spec: oneshot, from: snap('done'), ev: { type: 'stop' }, to: 'down', actions: [] }],
-  ['adopt a ready process', { spec: probed, from: snap('down'), ev: { type: 'adopted', pid: 5, ready: true }, to: 'ready', actions: ['clear-timer', 'unwatch-readiness', 'set-timer'], check: (n) => expect(n.pid).toBe(5) }],
-  ['adopt a not-yet-ready process → watch it', { spec: probed, from: snap('down'), ev: { type: 'adopted', pid: 5, ready: false }, to: 'started', actions: ['watch-readiness', 'set-timer'] }],
-  ['oneshot already done in this boot', { spec: oneshot, from: snap('down'), ev: { type: 'already-done' }, to: 'done', actions: [] }],
-  ['ready event for a oneshot is ignored', { spec: oneshot, from: snap('started'), ev: { type: 'ready' }, to: 'started', actions: [] }],
+  [
+    'adopt a ready process',
+    {
+      spec: probed,
+      from: snap('down'),
+      ev: { type: 'adopted', pid: 5, ready: true },
+      to: 'ready',
+      actions: ['clear-timer', 'unwatch-readiness', 'set-timer'],
+      check: (n) => expect(n.pid).toBe(5),
+    },
+  ],
+  [
+    'adopt a not-yet-ready process → watch it',
+    {
+      spec: probed,
+      from: snap('down'),
+      ev: { type: 'adopted', pid: 5, ready: false },
+      to: 'started',
+      actions: ['watch-readiness', 'set-timer'],
+    },
+  ],
+  [
+    'oneshot already done in this boot',
+    { spec: oneshot, from: snap('down'), ev: { type: 'already-done' }, to: 'done', actions: [] },
+  ],
+  [
+    'ready event for a oneshot is ignored',
+    { spec: oneshot, from: snap('started'), ev: { type: 'ready' }, to: 'started', actions: [] },
+  ],
 ];
 
 describe('service machine: transitions', () => {
@@ -275,7 +436,11 @@ describe('service machine: transitions', () => {
 });
 
 describe('backoff', () => {
-  const policy = defineService({ name: 'x', command: ['x'], restart: { minDelayMs: 1000, maxDelayMs: 8000, factor: 2 } }).restart;
+  const policy = defineService({
+    name: 'x',
+    command: ['x'],
+    restart: { minDelayMs: 1000, maxDelayMs: 8000, factor: 2 },
+  }).restart;
   it.each([
     [1, false, 1000],
     [2, false, 2000],

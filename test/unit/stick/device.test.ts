@@ -24,7 +24,18 @@ describe('what a medium holds', () => {
     ['pillars FAT12', bootSector('FAT12', 'PILLARS'), 'pillars'],
     ['pillars FAT32', bootSector('FAT32', 'PILLARS', true), 'pillars'],
     ['another FAT', bootSector('FAT16', 'NO NAME'), 'fat'],
-    ['an MBR with partitions', (() => { const b = new Uint8Array(512); b[446] = 0x80; b[450] = 0x83; b[510] = 0x55; b[511] = 0xaa; return b; })(), 'other'],
+    [
+      'an MBR with partitions',
+      (() => {
+        const b = new Uint8Array(512);
+        b[446] = 0x80;
+        b[450] = 0x83;
+        b[510] = 0x55;
+        b[511] = 0xaa;
+        return b;
+      })(),
+      'other',
+    ],
     ['ext4 or anything else', new Uint8Array(512).fill(7), 'other'],
   ] as const)('%s', (_n, head, want) => expect(classifyContent(head)).toBe(want));
 });
@@ -32,18 +43,28 @@ describe('what a medium holds', () => {
 describe('never format the wrong disk', () => {
   const dev = (content: TargetInfo['content']): TargetInfo => ({ path: '/dev/sdb', kind: 'device', content });
   test('a non-removable device is refused unless --force', () => {
-    expect(() => checkFormatSafe(dev('empty'), { removable: false, mounted: [] }, false)).toThrow('/dev/sdb is not a removable device; refusing to format it');
+    expect(() => checkFormatSafe(dev('empty'), { removable: false, mounted: [] }, false)).toThrow(
+      '/dev/sdb is not a removable device; refusing to format it',
+    );
     expect(() => checkFormatSafe(dev('empty'), { removable: false, mounted: [] }, true)).not.toThrow();
-    expect(() => checkFormatSafe(dev('empty'), { removable: undefined, mounted: [] }, false)).toThrow(/not a removable/);
+    expect(() => checkFormatSafe(dev('empty'), { removable: undefined, mounted: [] }, false)).toThrow(
+      /not a removable/,
+    );
   });
   test('a device holding other data is refused unless --force', () => {
-    expect(() => checkFormatSafe(dev('other'), { removable: true, mounted: [] }, false)).toThrow('/dev/sdb holds other data (a partition table or filesystem); refusing to overwrite it');
-    expect(() => checkFormatSafe(dev('fat'), { removable: true, mounted: [] }, false)).toThrow(/a FAT filesystem not labelled PILLARS/);
+    expect(() => checkFormatSafe(dev('other'), { removable: true, mounted: [] }, false)).toThrow(
+      '/dev/sdb holds other data (a partition table or filesystem); refusing to overwrite it',
+    );
+    expect(() => checkFormatSafe(dev('fat'), { removable: true, mounted: [] }, false)).toThrow(
+      /a FAT filesystem not labelled PILLARS/,
+    );
     expect(() => checkFormatSafe(dev('other'), { removable: true, mounted: [] }, true)).not.toThrow();
     expect(() => checkFormatSafe(dev('empty'), { removable: true, mounted: [] }, false)).not.toThrow();
   });
   test('a mounted device is refused even with --force', () => {
-    expect(() => checkFormatSafe(dev('pillars'), { removable: true, mounted: ['/dev/sdb1 on /media/x'] }, true)).toThrow(/is mounted/);
+    expect(() =>
+      checkFormatSafe(dev('pillars'), { removable: true, mounted: ['/dev/sdb1 on /media/x'] }, true),
+    ).toThrow(/is mounted/);
   });
   test('an image file that is already a stick needs --force', () => {
     const img: TargetInfo = { path: 'f.img', kind: 'image', content: 'pillars' };
@@ -69,7 +90,23 @@ describe('never format the wrong disk', () => {
 });
 
 test('mkfs.fat arguments', () => {
-  expect(mkfsArgs('f.img', 'image', 1440)).toEqual(['-C', '-f', '2', '-r', '224', '-s', '1', '-F', '12', '-n', 'PILLARS', '-i', '50494c4c', 'f.img', '1440']);
+  expect(mkfsArgs('f.img', 'image', 1440)).toEqual([
+    '-C',
+    '-f',
+    '2',
+    '-r',
+    '224',
+    '-s',
+    '1',
+    '-F',
+    '12',
+    '-n',
+    'PILLARS',
+    '-i',
+    '50494c4c',
+    'f.img',
+    '1440',
+  ]);
   expect(mkfsArgs('/dev/sdb', 'device', 0)).toEqual(['-I', '-n', 'PILLARS', '-i', '50494c4c', '/dev/sdb']);
 });
 

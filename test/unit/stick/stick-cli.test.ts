@@ -23,10 +23,15 @@ afterAll(async () => {
 
 const now = () => new Date('2026-01-02T03:04:05.000Z');
 
-async function pillars(argv: string[], opts: { env?: NodeJS.ProcessEnv; ask?: () => Promise<string | undefined> } = {}) {
+async function pillars(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; ask?: () => Promise<string | undefined> } = {},
+) {
   const out: string[] = [];
   const err: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+  const spy = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
   const cmd = makeStickCommand({ now, env: opts.env ?? {}, ask: opts.ask ?? (async () => undefined) });
   try {
     const code = await cmd.run(argv, { log: silentLogger, stdout: (t) => out.push(t), debug: false });
@@ -88,7 +93,10 @@ describe('round trip on a floppy image: init → set → get → history → res
 
   test('get prints values (text and JSON)', async () => {
     expect((await pillars(['-s', img, 'get', 'vrrp.instances[0].priority.lb1'])).out).toBe('200');
-    expect(JSON.parse((await pillars(['-s', img, 'get', 'vrrp.instances[0].priority', '--json'])).out)).toEqual({ lb1: 200, lb2: 100 });
+    expect(JSON.parse((await pillars(['-s', img, 'get', 'vrrp.instances[0].priority', '--json'])).out)).toEqual({
+      lb1: 200,
+      lb2: 100,
+    });
     expect(await pillars(['-s', img, 'get', 'vrrp.instances[7]'])).toMatchObject({ code: 1 });
   });
 
@@ -117,13 +125,21 @@ describe('round trip on a floppy image: init → set → get → history → res
     await writeFile(bad, 'version: 1\nnodes: {}\n');
     const vb = await pillars(['validate', bad, '--json']);
     expect(vb.code).toBe(1);
-    expect(JSON.parse(vb.out).issues[0]).toEqual({ file: bad, line: 2, column: 8, path: 'nodes', message: 'must have at least 1 entry' });
+    expect(JSON.parse(vb.out).issues[0]).toEqual({
+      file: bad,
+      line: 2,
+      column: 8,
+      path: 'nodes',
+      message: 'must have at least 1 entry',
+    });
   });
 
   test('secrets are masked in show unless asked', async () => {
     expect((await pillars(['-s', img, 'set', 'admin.console_password_hash', '$6$salt$hashhashhash'])).code).toBe(0);
     expect((await pillars(['-s', img, 'show'])).out).toContain('console_password_hash: ********');
-    expect((await pillars(['-s', img, 'show', '--show-secrets'])).out).toContain('console_password_hash: $6$salt$hashhashhash');
+    expect((await pillars(['-s', img, 'show', '--show-secrets'])).out).toContain(
+      'console_password_hash: $6$salt$hashhashhash',
+    );
   });
 
   test('export and import', async () => {
@@ -204,6 +220,10 @@ describe('usage and I/O errors', () => {
     await fsckClean(img);
   });
   test('argument parsing', () => {
-    expect(parseArgs(['-s', 'a.img', 'set', 'x', '-5', '--json'])).toEqual({ positional: ['set', 'x', '-5'], flags: new Set(['--json']), options: new Map([['--stick', 'a.img']]) });
+    expect(parseArgs(['-s', 'a.img', 'set', 'x', '-5', '--json'])).toEqual({
+      positional: ['set', 'x', '-5'],
+      flags: new Set(['--json']),
+      options: new Map([['--stick', 'a.img']]),
+    });
   });
 });

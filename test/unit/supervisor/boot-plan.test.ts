@@ -29,7 +29,15 @@ describe('planEarlyBoot', () => {
       'load modules for present hardware (modalias)',
     ]);
     const proc = plan[0]!;
-    expect(proc.kind === 'mount' && proc.command).toEqual(['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', '/proc']);
+    expect(proc.kind === 'mount' && proc.command).toEqual([
+      'mount',
+      '-t',
+      'proc',
+      '-o',
+      'nosuid,nodev,noexec',
+      'proc',
+      '/proc',
+    ]);
   });
 
   it.each([
@@ -53,7 +61,9 @@ describe('planEarlyBoot', () => {
   });
 
   it('marks what is already mounted (after a supervisor restart)', () => {
-    const mounted = parseMounts('proc /proc proc rw,nosuid 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/sdb1 /media/my\\040stick vfat ro 0 0\n');
+    const mounted = parseMounts(
+      'proc /proc proc rw,nosuid 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/sdb1 /media/my\\040stick vfat ro 0 0\n',
+    );
     expect(mounted[2]!.target).toBe('/media/my stick');
     const plan = planEarlyBoot({ mounted });
     expect(plan.filter((s) => s.already).map((s) => s.id)).toEqual(['mount:/proc', 'mount:/run']);
@@ -81,7 +91,12 @@ describe('runBootPlan', () => {
   });
 
   it.each([
-    [{ 'mount:/dev/pts': 'ENODEV' }, true, [], ['mount devpts on /dev/pts (nosuid,noexec,gid=5,mode=0620,ptmxmode=0666): ENODEV']],
+    [
+      { 'mount:/dev/pts': 'ENODEV' },
+      true,
+      [],
+      ['mount devpts on /dev/pts (nosuid,noexec,gid=5,mode=0620,ptmxmode=0666): ENODEV'],
+    ],
     [{ 'mount:/run': 'ENOMEM' }, false, ['mount tmpfs on /run (nosuid,nodev,mode=0755): ENOMEM'], []],
   ])('failures %j → ok %s', async (fail, ok, failures, warnings) => {
     const exec = failing(fail);
@@ -95,7 +110,11 @@ describe('runBootPlan', () => {
 
   it('formats each outcome', () => {
     const step = steps[1]!;
-    expect(formatStepResult({ step, outcome: 'failed', error: 'EPERM', ms: 1 })).toBe('✗ mount sysfs on /sys (nosuid,nodev,noexec): EPERM (required)');
-    expect(formatStepResult({ step, outcome: 'warned', error: 'EPERM', ms: 1 })).toBe('! mount sysfs on /sys (nosuid,nodev,noexec): EPERM (optional, continuing)');
+    expect(formatStepResult({ step, outcome: 'failed', error: 'EPERM', ms: 1 })).toBe(
+      '✗ mount sysfs on /sys (nosuid,nodev,noexec): EPERM (required)',
+    );
+    expect(formatStepResult({ step, outcome: 'warned', error: 'EPERM', ms: 1 })).toBe(
+      '! mount sysfs on /sys (nosuid,nodev,noexec): EPERM (optional, continuing)',
+    );
   });
 });

@@ -39,7 +39,9 @@ describe('parseConfigLocator', () => {
 
 describe('parseCmdline', () => {
   it('a typical production line', () => {
-    const p = parseCmdline('BOOT_IMAGE=/vmlinuz console=tty0 console=ttyS0,115200n8 quiet pillars.config=LABEL=PILLARS\n');
+    const p = parseCmdline(
+      'BOOT_IMAGE=/vmlinuz console=tty0 console=ttyS0,115200n8 quiet pillars.config=LABEL=PILLARS\n',
+    );
     expect(p).toEqual({
       config: { kind: 'label', label: 'PILLARS' },
       stickWaitMs: DEFAULT_STICK_WAIT_MS,

@@ -50,7 +50,14 @@ function world(timeline: [number, BlockDevice[]][]) {
 
 async function discover(timeline: [number, BlockDevice[]][], config?: ConfigLocator, stickWaitMs = 5000) {
   const w = world(timeline);
-  const r = await discoverConfig({ config, stickWaitMs, devices: w.devices, clock: w.clock, pollMs: 250, settleMs: 1000 });
+  const r = await discoverConfig({
+    config,
+    stickWaitMs,
+    devices: w.devices,
+    clock: w.clock,
+    pollMs: 250,
+    settleMs: 1000,
+  });
   return { r, lists: w.devices.lists };
 }
 
@@ -93,7 +100,14 @@ describe('config discovery', () => {
   });
 
   it('the slow-stick wait catches it', async () => {
-    const { r } = await discover([[0, [disk]], [6000, [disk, stick]]], undefined, 30_000);
+    const { r } = await discover(
+      [
+        [0, [disk]],
+        [6000, [disk, stick]],
+      ],
+      undefined,
+      30_000,
+    );
     expect(r.outcome === 'found' && r.device.name).toBe('sdb1');
   });
 
@@ -107,7 +121,11 @@ describe('config discovery', () => {
   });
 
   it.each<[string, BlockDevice[], RegExp]>([
-    ['two USB sticks', [stick, stick2], /^2 media labelled PILLARS: \/dev\/sdb1 .*, \/dev\/sdc1 .* — remove all but one$/],
+    [
+      'two USB sticks',
+      [stick, stick2],
+      /^2 media labelled PILLARS: \/dev\/sdb1 .*, \/dev\/sdc1 .* — remove all but one$/,
+    ],
     ['a floppy and a stick', [fdPillars, stick], /^2 media labelled PILLARS: \/dev\/fd0 .*, \/dev\/sdb1/],
   ])('%s → error, not a guess', async (_t, devs, re) => {
     const { r } = await discover([[0, devs]]);
@@ -119,7 +137,10 @@ describe('config discovery', () => {
   });
 
   it('a second stick still enumerating during the settle time is caught', async () => {
-    const { r } = await discover([[0, [stick]], [500, [stick, stick2]]]);
+    const { r } = await discover([
+      [0, [stick]],
+      [500, [stick, stick2]],
+    ]);
     expect(r.outcome).toBe('error');
   });
 
@@ -136,12 +157,24 @@ describe('config discovery', () => {
     });
 
     it('a stick appearing after 2 s is taken when it appears', async () => {
-      const r = await discoverWithPending([[0, [disk]], [2000, [disk, stick]]], 0);
+      const r = await discoverWithPending(
+        [
+          [0, [disk]],
+          [2000, [disk, stick]],
+        ],
+        0,
+      );
       expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 2000]);
     });
 
     it('a second stick still enumerating is waited for and caught', async () => {
-      const r = await discoverWithPending([[0, [stick]], [500, [stick, stick2]]], 500);
+      const r = await discoverWithPending(
+        [
+          [0, [stick]],
+          [500, [stick, stick2]],
+        ],
+        500,
+      );
       expect(r.outcome).toBe('error');
     });
 
@@ -195,13 +228,21 @@ describe('config discovery', () => {
     });
 
     it('finds a named device that appears late', async () => {
-      const { r } = await discover([[0, []], [2000, [stick]]], parseConfigLocator('LABEL=PILLARS'));
+      const { r } = await discover(
+        [
+          [0, []],
+          [2000, [stick]],
+        ],
+        parseConfigLocator('LABEL=PILLARS'),
+      );
       expect(r.outcome === 'found' && r.waitedMs).toBe(2000);
     });
 
     it('a label matching two devices is an error', async () => {
       const { r } = await discover([[0, [stick, stick2]]], parseConfigLocator('LABEL=PILLARS'));
-      expect(r.outcome === 'error' && r.reason).toBe('pillars.config=LABEL=PILLARS matches 2 devices: /dev/sdb1, /dev/sdc1 — remove all but one');
+      expect(r.outcome === 'error' && r.reason).toBe(
+        'pillars.config=LABEL=PILLARS matches 2 devices: /dev/sdb1, /dev/sdc1 — remove all but one',
+      );
     });
 
     it('none → no config, by request', async () => {
@@ -213,7 +254,9 @@ describe('config discovery', () => {
     it('an invalid value is an error', async () => {
       const { r } = await discover([[0, [stick]]], parseConfigLocator('sdb1'));
       expect(r.outcome).toBe('error');
-      expect(formatDiscovery(r)[0]).toBe('pillars: config error: pillars.config=sdb1: expected LABEL=NAME, UUID=ID, /dev/DEVICE or none');
+      expect(formatDiscovery(r)[0]).toBe(
+        'pillars: config error: pillars.config=sdb1: expected LABEL=NAME, UUID=ID, /dev/DEVICE or none',
+      );
     });
   });
 

@@ -1,4 +1,10 @@
-import type { Clock, ProcessApi, SpawnIo, StateStore, PersistedService } from '../../../overlay/supervisor/supervisor.js';
+import type {
+  Clock,
+  ProcessApi,
+  SpawnIo,
+  StateStore,
+  PersistedService,
+} from '../../../overlay/supervisor/supervisor.js';
 import type { ServiceSpec, Signal } from '../../../overlay/service/index.js';
 
 /** A clock whose time only moves when the test says so. */

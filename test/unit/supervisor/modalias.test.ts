@@ -66,6 +66,13 @@ describe('modulesFor', () => {
       '',
       'cpu:type:x86,ven0000fam0006mod003F:feature:,0000',
     ];
-    expect(modulesFor(present, MODULES_ALIAS)).toEqual(['e1000', 'floppy', 'rtc_cmos', 'usb_storage', 'virtio_net', 'xhci_pci']);
+    expect(modulesFor(present, MODULES_ALIAS)).toEqual([
+      'e1000',
+      'floppy',
+      'rtc_cmos',
+      'usb_storage',
+      'virtio_net',
+      'xhci_pci',
+    ]);
   });
 });

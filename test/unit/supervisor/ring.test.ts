@@ -19,7 +19,10 @@ describe('log ring', () => {
   it('tail returns the newest lines oldest first', () => {
     const r = createLogRing(5);
     for (let i = 0; i < 7; i++) r.push({ at: i * 1000, stream: 'stderr', text: `l${i}` });
-    expect(r.tail(2).map((l) => [l.at, l.text])).toEqual([[5000, 'l5'], [6000, 'l6']]);
+    expect(r.tail(2).map((l) => [l.at, l.text])).toEqual([
+      [5000, 'l5'],
+      [6000, 'l6'],
+    ]);
     expect(r.tail(100)).toHaveLength(5);
     expect(r.tail(0)).toEqual([]);
   });
@@ -44,7 +47,10 @@ describe('line splitter', () => {
   it.each([
     [['a\nb\n'], ['a', 'b']],
     [['a', 'b\nc'], ['ab']],
-    [['a\r\n', '\n'], ['a', '']],
+    [
+      ['a\r\n', '\n'],
+      ['a', ''],
+    ],
     [['0123456789AB'], ['01234', '56789']],
   ])('%j → %j (before flush)', (chunks, want) => {
     const out: string[] = [];

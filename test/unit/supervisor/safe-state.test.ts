@@ -13,10 +13,22 @@ import {
 
 describe('UNCONFIGURED console message', () => {
   it.each<[ConfigIssue, string]>([
-    [{ file: 'pillars.yaml', line: 12, column: 3, path: 'vrrp.instances[0].priority', message: 'expected an integer 1..254' }, 'pillars.yaml:12:3: vrrp.instances[0].priority: expected an integer 1..254'],
+    [
+      {
+        file: 'pillars.yaml',
+        line: 12,
+        column: 3,
+        path: 'vrrp.instances[0].priority',
+        message: 'expected an integer 1..254',
+      },
+      'pillars.yaml:12:3: vrrp.instances[0].priority: expected an integer 1..254',
+    ],
     [{ file: 'pillars.yaml', line: 4, message: 'unknown key "vrp"' }, 'pillars.yaml:4: unknown key "vrp"'],
     [{ line: 4, column: 1, message: 'bad indentation' }, 'line 4:1: bad indentation'],
-    [{ path: 'nodes', message: 'no node matches this machine (MACs 52:54:00:12:34:56)' }, 'nodes: no node matches this machine (MACs 52:54:00:12:34:56)'],
+    [
+      { path: 'nodes', message: 'no node matches this machine (MACs 52:54:00:12:34:56)' },
+      'nodes: no node matches this machine (MACs 52:54:00:12:34:56)',
+    ],
     [{ message: 'file is empty' }, 'file is empty'],
   ])('formats %j', (issue, want) => expect(formatIssue(issue)).toBe(want));
 
@@ -37,14 +49,14 @@ describe('UNCONFIGURED console message', () => {
     ]);
   });
 
-  it.each(['no config medium (no FAT device labelled PILLARS)', '2 media labelled PILLARS: /dev/sdb1, /dev/sdc1 — remove all but one'])(
-    'without issues: %s',
-    (reason) => {
-      const lines = renderUnconfiguredMessage(reason);
-      expect(lines[0]).toBe(UNCONFIGURED_PREFIX + reason);
-      expect(lines).toHaveLength(2);
-    },
-  );
+  it.each([
+    'no config medium (no FAT device labelled PILLARS)',
+    '2 media labelled PILLARS: /dev/sdb1, /dev/sdc1 — remove all but one',
+  ])('without issues: %s', (reason) => {
+    const lines = renderUnconfiguredMessage(reason);
+    expect(lines[0]).toBe(UNCONFIGURED_PREFIX + reason);
+    expect(lines).toHaveLength(2);
+  });
 });
 
 describe('safe-state ruleset', () => {
@@ -58,7 +70,10 @@ describe('safe-state ruleset', () => {
       expect(rules).toMatch(new RegExp(`type filter hook ${hook} priority filter; policy drop;`));
     }
     // The only accepts are loopback.
-    const accepts = rules.split('\n').filter((l) => /\baccept\b/.test(l)).map((l) => l.trim());
+    const accepts = rules
+      .split('\n')
+      .filter((l) => /\baccept\b/.test(l))
+      .map((l) => l.trim());
     expect(accepts).toEqual(['iifname "lo" accept', 'oifname "lo" accept']);
     expect(rules).not.toMatch(/policy accept/);
   });
@@ -69,7 +84,9 @@ describe('safe-state ruleset', () => {
 
   it('passes the real checker (nft -c -f)', (ctx) => {
     if (!nft) {
-      console.warn('safe-state: nft is not installed on this host (Debian package nftables); skipping the nft -c check');
+      console.warn(
+        'safe-state: nft is not installed on this host (Debian package nftables); skipping the nft -c check',
+      );
       ctx.skip();
       return;
     }

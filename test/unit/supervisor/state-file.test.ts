@@ -16,10 +16,17 @@ describe('state file codec', () => {
     [{ done: true, restarts: 0, since: 5 }],
   ])('round-trips %j', (r) => expect(decodeStateFile(encodeStateFile(r))).toEqual(r));
 
-  it.each(['', '{', 'null', '[]', '{"pid":1,"restarts":0,"since":0}', '{"pid":-5,"restarts":0,"since":0}', '{"restarts":0,"since":0}', '{"pid":9,"since":0}', '{"pid":9,"restarts":0,"since":0,"token":5}'])(
-    'rejects %j',
-    (text) => expect(decodeStateFile(text)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    '{',
+    'null',
+    '[]',
+    '{"pid":1,"restarts":0,"since":0}',
+    '{"pid":-5,"restarts":0,"since":0}',
+    '{"restarts":0,"since":0}',
+    '{"pid":9,"since":0}',
+    '{"pid":9,"restarts":0,"since":0,"token":5}',
+  ])('rejects %j', (text) => expect(decodeStateFile(text)).toBeUndefined());
 });
 
 describe('file state store', () => {
@@ -50,7 +57,9 @@ describe('file state store', () => {
   });
 
   it('refuses names that would escape the directory', () => {
-    expect(() => createFileStateStore(dir).save('../etc', { done: true, restarts: 0, since: 0 })).toThrow('cannot be a file name');
+    expect(() => createFileStateStore(dir).save('../etc', { done: true, restarts: 0, since: 0 })).toThrow(
+      'cannot be a file name',
+    );
   });
 });
 
@@ -62,7 +71,14 @@ describe('/proc/PID/stat', () => {
     ['keepalived', 'keepalived'],
     ['a b) (c', 'a b) (c'],
   ])('parses comm %j', (comm, want) => {
-    expect(parseProcStat(stat(comm))).toEqual({ pid: 1234, comm: want, state: 'S', ppid: 1, pgrp: 1234, startTime: '987654' });
+    expect(parseProcStat(stat(comm))).toEqual({
+      pid: 1234,
+      comm: want,
+      state: 'S',
+      ppid: 1,
+      pgrp: 1234,
+      startTime: '987654',
+    });
   });
 
   it('parses this very process', () => {

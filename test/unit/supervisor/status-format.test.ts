@@ -30,10 +30,37 @@ describe('formatStatus', () => {
     const lines = formatStatus({
       at: 125_000,
       services: [
-        svc({ name: 'net', type: 'oneshot', state: 'done', since: 1000, lastExit: { code: 0, signal: null, at: 1000 } }),
-        svc({ name: 'keepalived', state: 'ready', since: 5000, pid: 301, restarts: 1, lastExit: { code: null, signal: 'SIGKILL', at: 4000 }, info: { 'vrrp.VI_1': { value: 'MASTER', since: 6000 } } }),
-        svc({ name: 'director', state: 'backoff', since: 120_000, restarts: 3, nextStartAt: 129_000, reason: 'exit 1; restarting in 4.0s', lastExit: { code: 1, signal: null, at: 120_000 } }),
-        svc({ name: 'ssh', state: 'waiting-deps', since: 0, reason: 'waiting for net (failed: exit 125: permanent failure, not restarting)' }),
+        svc({
+          name: 'net',
+          type: 'oneshot',
+          state: 'done',
+          since: 1000,
+          lastExit: { code: 0, signal: null, at: 1000 },
+        }),
+        svc({
+          name: 'keepalived',
+          state: 'ready',
+          since: 5000,
+          pid: 301,
+          restarts: 1,
+          lastExit: { code: null, signal: 'SIGKILL', at: 4000 },
+          info: { 'vrrp.VI_1': { value: 'MASTER', since: 6000 } },
+        }),
+        svc({
+          name: 'director',
+          state: 'backoff',
+          since: 120_000,
+          restarts: 3,
+          nextStartAt: 129_000,
+          reason: 'exit 1; restarting in 4.0s',
+          lastExit: { code: 1, signal: null, at: 120_000 },
+        }),
+        svc({
+          name: 'ssh',
+          state: 'waiting-deps',
+          since: 0,
+          reason: 'waiting for net (failed: exit 125: permanent failure, not restarting)',
+        }),
       ],
     });
     expect(lines).toEqual([

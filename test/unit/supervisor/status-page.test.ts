@@ -2,11 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { parseListen, respond, startStatusPage, type StatusSource } from '../../../overlay/supervisor/status-page.js';
 
-const src = (node?: string): StatusSource => ({ node: () => node, text: () => ['node  lb1', 'vrrp  VI_1 MASTER'], json: () => ({ node, ok: true }) });
+const src = (node?: string): StatusSource => ({
+  node: () => node,
+  text: () => ['node  lb1', 'vrrp  VI_1 MASTER'],
+  json: () => ({ node, ok: true }),
+});
 
 describe('status page', () => {
   it('serves text, JSON and the node name, read-only', async () => {
-    expect(await respond('GET', '/', src('lb1'))).toEqual({ status: 200, type: 'text/plain; charset=utf-8', body: 'node  lb1\nvrrp  VI_1 MASTER\n' });
+    expect(await respond('GET', '/', src('lb1'))).toEqual({
+      status: 200,
+      type: 'text/plain; charset=utf-8',
+      body: 'node  lb1\nvrrp  VI_1 MASTER\n',
+    });
     expect(JSON.parse((await respond('GET', '/status.json', src('lb1'))).body)).toEqual({ node: 'lb1', ok: true });
     expect((await respond('GET', '/node?x=1', src('lb1'))).body).toBe('lb1\n');
     expect((await respond('GET', '/node', src())).status).toBe(503);

@@ -19,7 +19,12 @@ const keepalived = defineService({
   readiness: { kind: 'probe', timeoutMs: 5000 },
   killGraceMs: 2000,
 });
-const director = defineService({ name: 'director', command: ['director'], dependsOn: ['keepalived'], killGraceMs: 1000 });
+const director = defineService({
+  name: 'director',
+  command: ['director'],
+  dependsOn: ['keepalived'],
+  killGraceMs: 1000,
+});
 const ssh = defineService({ name: 'ssh', command: ['dropbear', '-F'], dependsOn: ['net'] });
 const SPECS: ServiceSpec[] = [director, keepalived, firewall, net, ssh];
 /** The director on its own, for tests about one service. */
@@ -72,15 +77,27 @@ beforeEach(() => {
 describe('dependency graph', () => {
   it('orders dependencies first', () => {
     expect(dependencyOrder(SPECS)).toEqual(['net', 'firewall', 'keepalived', 'director', 'ssh']);
-    expect(Object.fromEntries(dependencyLevels(SPECS))).toEqual({ net: 0, firewall: 1, keepalived: 2, director: 3, ssh: 1 });
+    expect(Object.fromEntries(dependencyLevels(SPECS))).toEqual({
+      net: 0,
+      firewall: 1,
+      keepalived: 2,
+      director: 3,
+      ssh: 1,
+    });
   });
   it.each([
     [[defineService({ name: 'a', command: ['a'], dependsOn: ['nope'] })], 'service a depends on unknown service nope'],
     [
-      [defineService({ name: 'a', command: ['a'], dependsOn: ['b'] }), defineService({ name: 'b', command: ['b'], dependsOn: ['a'] })],
+      [
+        defineService({ name: 'a', command: ['a'], dependsOn: ['b'] }),
+        defineService({ name: 'b', command: ['b'], dependsOn: ['a'] }),
+      ],
       'dependency cycle: a → b → a',
     ],
-    [[defineService({ name: 'a', command: ['a'] }), defineService({ name: 'a', command: ['a'] })], 'service a is defined twice'],
+    [
+      [defineService({ name: 'a', command: ['a'] }), defineService({ name: 'a', command: ['a'] })],
+      'service a is defined twice',
+    ],
   ])('rejects a bad graph (%#)', (specs, msg) => {
     expect(() => dependencyOrder(specs)).toThrow(msg);
   });
@@ -213,7 +230,10 @@ describe('supervisor', () => {
     // director (level 3) first, synchronously; keepalived only once the director is down.
     expect(procs.kills.map((k) => k.signal + ' ' + procs.procs.get(k.pid)!.name)).toEqual(['SIGTERM director']);
     await flush();
-    expect(procs.kills.map((k) => k.signal + ' ' + procs.procs.get(k.pid)!.name)).toEqual(['SIGTERM director', 'SIGTERM keepalived']);
+    expect(procs.kills.map((k) => k.signal + ' ' + procs.procs.get(k.pid)!.name)).toEqual([
+      'SIGTERM director',
+      'SIGTERM keepalived',
+    ]);
     expect(state('keepalived').state).toBe('stopping');
     clock.advance(1999);
     expect(procs.live('keepalived')).toBeDefined();
@@ -260,7 +280,10 @@ describe('supervisor', () => {
     sup.annotate('director', 'vrrp.VI_1', 'MASTER');
     sup.annotate('director', 'vrrp.VI_1', 'MASTER');
     expect(state('director').info).toEqual({ 'vrrp.VI_1': { value: 'MASTER', since: clock.t } });
-    expect(events.filter((e) => e.type === 'info').map((e) => e.type === 'info' && e.value)).toEqual(['BACKUP', 'MASTER']);
+    expect(events.filter((e) => e.type === 'info').map((e) => e.type === 'info' && e.value)).toEqual([
+      'BACKUP',
+      'MASTER',
+    ]);
   });
 
   it('emits state changes with their time', () => {
@@ -268,7 +291,9 @@ describe('supervisor', () => {
     sup.start();
     clock.advance(500);
     sup.stop('director');
-    const states = events.filter((e) => e.type === 'state').map((e) => e.type === 'state' && [e.from, e.to, e.at - 1_000_000]);
+    const states = events
+      .filter((e) => e.type === 'state')
+      .map((e) => e.type === 'state' && [e.from, e.to, e.at - 1_000_000]);
     expect(states).toEqual([
       ['down', 'waiting-deps', 0],
       ['waiting-deps', 'starting', 0],
@@ -329,7 +354,11 @@ describe('supervisor', () => {
       since: clock.t,
     });
     expect(JSON.parse(JSON.stringify(sup.status()))).toEqual(sup.status());
-    expect(state('net')).toMatchObject({ state: 'done', lastExit: { code: 0, signal: null }, readiness: { kind: 'none', ready: true } });
+    expect(state('net')).toMatchObject({
+      state: 'done',
+      lastExit: { code: 0, signal: null },
+      readiness: { kind: 'none', ready: true },
+    });
   });
 
   it('unknown service names throw for callers', () => {
@@ -344,7 +373,13 @@ describe('re-adoption after a supervisor restart', () => {
     make();
     bringUp();
     const pid = procs.live('keepalived')!.pid;
-    expect(store.records.get('keepalived')).toEqual({ pid, token: `t${pid}`, ready: true, restarts: 0, since: clock.t });
+    expect(store.records.get('keepalived')).toEqual({
+      pid,
+      token: `t${pid}`,
+      ready: true,
+      restarts: 0,
+      since: clock.t,
+    });
     expect(store.records.get('net')).toEqual({ done: true, restarts: 0, since: clock.t });
   });
 

@@ -15,7 +15,9 @@ function config(withHash: boolean): PillarsConfig {
 
 describe('console login', () => {
   it('no hash: root locked, no getty at all', () => {
-    expect(shadowWithRoot('root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n', undefined)).toBe('root:!:0:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n');
+    expect(shadowWithRoot('root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n', undefined)).toBe(
+      'root:!:0:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n',
+    );
     expect(loginServices(config(false), { serialBusy: false })).toEqual([]);
   });
 
@@ -23,7 +25,16 @@ describe('console login', () => {
     expect(shadowWithRoot('', HASH)).toBe(`root:${HASH}:0:0:99999:7:::\n`);
     const s = loginServices(config(true), { serialBusy: false });
     expect(s.map((x) => x.name)).toEqual(['login-tty1', 'login-ttyS0']);
-    expect(s[1]!.command).toEqual(['/usr/bin/busybox', 'getty', '-l', '/usr/lib/pillars/login', '-L', '115200', 'ttyS0', 'vt100']);
+    expect(s[1]!.command).toEqual([
+      '/usr/bin/busybox',
+      'getty',
+      '-l',
+      '/usr/lib/pillars/login',
+      '-L',
+      '115200',
+      'ttyS0',
+      'vt100',
+    ]);
   });
 
   it('a test boot keeps the serial port for the test channel', () => {

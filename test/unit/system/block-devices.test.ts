@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { busOf, listSysBlock, parseBlkidLine, sysBlockDevices, usbStoragePending, type SysReader } from '../../../overlay/system/block-devices.js';
+import {
+  busOf,
+  listSysBlock,
+  parseBlkidLine,
+  sysBlockDevices,
+  usbStoragePending,
+  type SysReader,
+} from '../../../overlay/system/block-devices.js';
 
 describe('parseBlkidLine', () => {
   it('reads util-linux and busybox output', () => {
@@ -30,7 +37,14 @@ describe('busOf', () => {
 
 function fakeSys(files: Record<string, string>, links: Record<string, string> = {}): SysReader {
   return {
-    list: (dir) => [...new Set(Object.keys(files).filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1).split('/')[0]!))].sort(),
+    list: (dir) =>
+      [
+        ...new Set(
+          Object.keys(files)
+            .filter((p) => p.startsWith(dir + '/'))
+            .map((p) => p.slice(dir.length + 1).split('/')[0]!),
+        ),
+      ].sort(),
     read: (p) => files[p],
     realpath: (p) => links[p],
   };
@@ -65,11 +79,19 @@ describe('listSysBlock and sysBlockDevices', () => {
       blkid: ['blkid'],
       run: async (argv) => {
         asked.push(argv[argv.length - 1]!);
-        return argv.includes('/dev/sda1') ? { code: 0, stdout: '/dev/sda1: LABEL="PILLARS" UUID="AB-CD" TYPE="vfat"\n', stderr: '' } : { code: 2, stdout: '', stderr: '' };
+        return argv.includes('/dev/sda1')
+          ? { code: 0, stdout: '/dev/sda1: LABEL="PILLARS" UUID="AB-CD" TYPE="vfat"\n', stderr: '' }
+          : { code: 2, stdout: '', stderr: '' };
       },
     }).list();
     expect(asked).toEqual(['/dev/fd0', '/dev/sda', '/dev/sda1']);
-    expect(devs.find((d) => d.name === 'sda1')).toMatchObject({ path: '/dev/sda1', fsType: 'vfat', label: 'PILLARS', uuid: 'AB-CD', parent: 'sda' });
+    expect(devs.find((d) => d.name === 'sda1')).toMatchObject({
+      path: '/dev/sda1',
+      fsType: 'vfat',
+      label: 'PILLARS',
+      uuid: 'AB-CD',
+      parent: 'sda',
+    });
     expect(devs.find((d) => d.name === 'fd0')?.fsType).toBeUndefined();
   });
 });

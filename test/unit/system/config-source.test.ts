@@ -8,7 +8,16 @@ import type { BlockDevice } from '../../../overlay/supervisor/discovery.js';
 import { formatReturn, parseRunLine } from '../../../overlay/supervisor/test-channel.js';
 
 const starter = readFileSync(join(import.meta.dirname, '../../../profiles/director.starter.yaml'), 'utf8');
-const stick: BlockDevice = { name: 'sda', path: '/dev/sda', removable: true, bus: 'usb', type: 'disk', fsType: 'vfat', label: 'PILLARS', size: 8 << 20 };
+const stick: BlockDevice = {
+  name: 'sda',
+  path: '/dev/sda',
+  removable: true,
+  bus: 'usb',
+  type: 'disk',
+  fsType: 'vfat',
+  label: 'PILLARS',
+  size: 8 << 20,
+};
 
 async function deps(opts: { devices?: BlockDevice[]; body?: string; macs?: string[]; mountFails?: boolean }) {
   const fs = new MemoryStickFs();
@@ -37,8 +46,15 @@ describe('findConfig', () => {
     expect(o.ok).toBe(true);
     if (!o.ok) return;
     expect(o.nodeName).toBe('lb1');
-    expect(o.source).toMatchObject({ provider: 'usb-sata', device: '/dev/sda', generation: 1, checksum: checksumOf(o.body) });
-    expect(said[0]).toMatch(/^pillars: config from usb-sata: \/dev\/sda \(usb, vfat, label PILLARS, 8\.0 MiB\), pillars\.yaml, generation 1, sha256 [0-9a-f]{12}$/);
+    expect(o.source).toMatchObject({
+      provider: 'usb-sata',
+      device: '/dev/sda',
+      generation: 1,
+      checksum: checksumOf(o.body),
+    });
+    expect(said[0]).toMatch(
+      /^pillars: config from usb-sata: \/dev\/sda \(usb, vfat, label PILLARS, 8\.0 MiB\), pillars\.yaml, generation 1, sha256 [0-9a-f]{12}$/,
+    );
     expect(said).toContain('pillars: node lb1 (matched by MAC address on wan, lan)');
   });
 
@@ -50,11 +66,23 @@ describe('findConfig', () => {
 
   it.each([
     ['no stick', { devices: [] }, /^no config medium/],
-    ['unmountable', { body: starter, mountFails: true }, /^cannot mount \/dev\/sda .* read-only: mount: wrong fs type$/],
+    [
+      'unmountable',
+      { body: starter, mountFails: true },
+      /^cannot mount \/dev\/sda .* read-only: mount: wrong fs type$/,
+    ],
     ['empty stick', {}, /^no pillars\.yaml on \/dev\/sda$/],
     ['invalid', { body: 'version: 1\nnodes: {}\n' }, /^invalid config on \/dev\/sda \(1 error\)$/],
-    ['no node matches', { body: starter, macs: ['52:54:00:99:99:99'] }, /^no node of the config has one of this box's MAC addresses/],
-    ['two sticks', { body: starter, devices: [stick, { ...stick, name: 'sdb', path: '/dev/sdb' }] }, /^2 media labelled PILLARS/],
+    [
+      'no node matches',
+      { body: starter, macs: ['52:54:00:99:99:99'] },
+      /^no node of the config has one of this box's MAC addresses/,
+    ],
+    [
+      'two sticks',
+      { body: starter, devices: [stick, { ...stick, name: 'sdb', path: '/dev/sdb' }] },
+      /^2 media labelled PILLARS/,
+    ],
   ])('%s → safe state with the reason', async (_n, o, reason) => {
     const { d } = await deps(o);
     const r = await findConfig(params, d);

@@ -3,7 +3,11 @@ import { describeFailure, exec, execOk } from '../../../overlay/system/exec.js';
 
 describe('exec (the in-image spawn site)', () => {
   it('collects output and the exit code', async () => {
-    expect(await exec(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(await exec(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({
+      code: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+    });
   });
 
   it('does not wait for a daemon the program left behind holding its pipes', async () => {
@@ -21,7 +25,9 @@ describe('exec (the in-image spawn site)', () => {
 
   it('a missing program is exit 127; execOk names the command', async () => {
     expect((await exec(['/nonexistent/prog'])).code).toBe(127);
-    await expect(execOk(['sh', '-c', 'echo bad >&2; exit 2'])).rejects.toThrow('sh -c echo bad >&2; exit 2: exit 2: bad');
+    await expect(execOk(['sh', '-c', 'echo bad >&2; exit 2'])).rejects.toThrow(
+      'sh -c echo bad >&2; exit 2: exit 2: bad',
+    );
     expect(describeFailure(['x'], { code: 1, stdout: '', stderr: '' })).toBe('x: exit 1');
   });
 });

@@ -12,12 +12,25 @@ describe('pillarsctl arguments', () => {
     [['save'], { cmd: 'save', args: {}, json: false }],
     [['poweroff'], { cmd: 'poweroff', args: {}, json: false }],
     [['reboot'], { cmd: 'reboot', args: {}, json: false }],
-    [['logs', '-n', '5', 'keepalived', '--json'], { cmd: 'logs', args: { service: 'keepalived', lines: 5 }, json: true }],
+    [
+      ['logs', '-n', '5', 'keepalived', '--json'],
+      { cmd: 'logs', args: { service: 'keepalived', lines: 5 }, json: true },
+    ],
   ])('%j', (argv, want) => {
     expect(parseArgs(argv)).toEqual(want);
   });
 
-  it.each([[[]], [['frobnicate']], [['status', 'x']], [['logs', '-n', '0']], [['save', 'now']], [['reload', 'a', 'b']], [['status', '--bogus']], [['logs', 'a', 'b']], [['logs', '-n']]])('rejects %j', (argv) => {
+  it.each([
+    [[]],
+    [['frobnicate']],
+    [['status', 'x']],
+    [['logs', '-n', '0']],
+    [['save', 'now']],
+    [['reload', 'a', 'b']],
+    [['status', '--bogus']],
+    [['logs', 'a', 'b']],
+    [['logs', '-n']],
+  ])('rejects %j', (argv) => {
     expect(parseArgs(argv)).toHaveProperty('error');
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EV_KEY, hasPowerKey, INPUT_EVENT_SIZE, isPowerPress, KEY_POWER, parseInputEvents } from '../../../overlay/system/power-button.js';
+import {
+  EV_KEY,
+  hasPowerKey,
+  INPUT_EVENT_SIZE,
+  isPowerPress,
+  KEY_POWER,
+  parseInputEvents,
+} from '../../../overlay/system/power-button.js';
 
 function event(type: number, code: number, value: number): Buffer {
   const b = Buffer.alloc(INPUT_EVENT_SIZE);
@@ -11,7 +18,11 @@ function event(type: number, code: number, value: number): Buffer {
 
 describe('input events', () => {
   it('parses whole events and keeps a partial one for the next read', () => {
-    const buf = Buffer.concat([event(EV_KEY, KEY_POWER, 1), event(0, 0, 0), event(EV_KEY, KEY_POWER, 0).subarray(0, 10)]);
+    const buf = Buffer.concat([
+      event(EV_KEY, KEY_POWER, 1),
+      event(0, 0, 0),
+      event(EV_KEY, KEY_POWER, 0).subarray(0, 10),
+    ]);
     const { events, rest } = parseInputEvents(buf);
     expect(events).toEqual([
       { type: EV_KEY, code: KEY_POWER, value: 1 },

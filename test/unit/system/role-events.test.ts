@@ -21,8 +21,18 @@ describe('role daemon events → supervisor effects', () => {
 
   it('sync groups, virtual and real servers, CARP', () => {
     expect(fx('GROUP "VG_1" BACKUP 0').annotate).toEqual({ key: 'vrrp-group.VG_1', value: 'BACKUP' });
-    expect(fx('VS [192.0.2.10]:tcp:80 UP')).toMatchObject({ service: 'keepalived', ready: false, console: 'pillars: lvs 192.0.2.10:80/tcp UP' });
-    expect(fx('RS [10.0.0.11]:tcp:80 [192.0.2.10]:tcp:80 DOWN').console).toBe('pillars: lvs 192.0.2.10:80/tcp real server 10.0.0.11:80/tcp DOWN');
-    expect(fx('CARP "lan/10" MASTER')).toMatchObject({ service: 'ucarp-lan-10', ready: true, console: 'pillars: carp lan/10 MASTER' });
+    expect(fx('VS [192.0.2.10]:tcp:80 UP')).toMatchObject({
+      service: 'keepalived',
+      ready: false,
+      console: 'pillars: lvs 192.0.2.10:80/tcp UP',
+    });
+    expect(fx('RS [10.0.0.11]:tcp:80 [192.0.2.10]:tcp:80 DOWN').console).toBe(
+      'pillars: lvs 192.0.2.10:80/tcp real server 10.0.0.11:80/tcp DOWN',
+    );
+    expect(fx('CARP "lan/10" MASTER')).toMatchObject({
+      service: 'ucarp-lan-10',
+      ready: true,
+      console: 'pillars: carp lan/10 MASTER',
+    });
   });
 });

@@ -18,7 +18,12 @@ describe('role files on disk', () => {
   });
 
   // The checker decides: exit 1 for every command naming `failing`.
-  const execFailing = (failing: string | undefined): Exec => async (argv) => (failing && argv.includes(failing) ? { code: 1, stdout: '', stderr: 'bad config' } : { code: 0, stdout: '', stderr: '' });
+  const execFailing =
+    (failing: string | undefined): Exec =>
+    async (argv) =>
+      failing && argv.includes(failing)
+        ? { code: 1, stdout: '', stderr: 'bad config' }
+        : { code: 0, stdout: '', stderr: '' };
 
   /** A CARP-like plan: an executable up script, a private password file, a new file. */
   const plan = (d: string, check: string): RolePlan => ({

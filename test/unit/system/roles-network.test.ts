@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type PillarsConfig } from '../../../overlay/config/index.js';
-import { applyRolePlan, planRoles, ROLES, selectRoles, sysctlModules, sysctlPath, type RoleSystem } from '../../../overlay/roles/index.js';
+import {
+  applyRolePlan,
+  planRoles,
+  ROLES,
+  selectRoles,
+  sysctlModules,
+  sysctlPath,
+  type RoleSystem,
+} from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
 import { statesyncRole } from '../../../overlay/roles/statesync/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
@@ -16,7 +24,13 @@ function load(text: string): PillarsConfig {
   return r.config;
 }
 
-const ctx = (config: PillarsConfig, nodeName = 'lb1'): RoleContext => ({ config, nodeName, node: config.nodes[nodeName]!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' });
+const ctx = (config: PillarsConfig, nodeName = 'lb1'): RoleContext => ({
+  config,
+  nodeName,
+  node: config.nodes[nodeName]!,
+  etcDir: '/run/pillars/etc',
+  eventFifo: '/run/pillars/events',
+});
 
 describe('network role', () => {
   const config = load(starter);
@@ -25,7 +39,9 @@ describe('network role', () => {
     const s = renderNetworkScript(config, 'lb1', config.nodes.lb1!);
     const lines = s.split('\n');
     const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
-    expect(s).toContain("n=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }");
+    expect(s).toContain(
+      "n=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }",
+    );
     expect(s).toContain('if [ "$n" != wan ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename0; fi');
     expect(s).toContain('if [ -e /sys/class/net/pl-rename1 ]; then ip link set dev pl-rename1 name lan; fi');
     expect(s).toContain('ip addr replace 192.0.2.2/24 dev wan');
@@ -40,8 +56,14 @@ describe('network role', () => {
     const c = load(
       starter
         .replace(/^routes:/m, 'interfaces:\n  dmz:\n    mtu: 1400\n    vlan: { parent: lan, id: 30 }\nroutes:')
-        .replace('        addresses: [10.0.0.2/24]', '        addresses: [10.0.0.2/24]\n      dmz:\n        addresses: [198.51.100.2/24]')
-        .replace('        addresses: [10.0.0.3/24]', '        addresses: [10.0.0.3/24]\n      dmz:\n        addresses: [198.51.100.3/24]'),
+        .replace(
+          '        addresses: [10.0.0.2/24]',
+          '        addresses: [10.0.0.2/24]\n      dmz:\n        addresses: [198.51.100.2/24]',
+        )
+        .replace(
+          '        addresses: [10.0.0.3/24]',
+          '        addresses: [10.0.0.3/24]\n      dmz:\n        addresses: [198.51.100.3/24]',
+        ),
     );
     const s = renderNetworkScript(c, 'lb1', c.nodes.lb1!);
     expect(s).toContain('modprobe -q 8021q || true');
@@ -58,7 +80,10 @@ describe('network role', () => {
 
   it('network always, nofirewall without a firewall section, other roles by section; missing ones are named', () => {
     expect(selectRoles(config)).toEqual({ run: ['network', 'nofirewall', 'vrrp', 'director'], missing: [] });
-    expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({ run: ['network'], missing: ['nofirewall', 'vrrp', 'director'] });
+    expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({
+      run: ['network'],
+      missing: ['nofirewall', 'vrrp', 'director'],
+    });
   });
 
   it('services: the oneshot script, then the link monitor', () => {
@@ -67,7 +92,9 @@ describe('network role', () => {
       ['network', 'oneshot', []],
       ['netmon', 'longrun', ['network']],
     ]);
-    expect(plan.checks).toEqual([{ what: 'network.sh', command: ['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/network.sh'] }]);
+    expect(plan.checks).toEqual([
+      { what: 'network.sh', command: ['/usr/bin/busybox', 'sh', '-n', '/run/pillars/etc/network.sh'] },
+    ]);
   });
 });
 
@@ -79,7 +106,8 @@ describe('applyRolePlan', () => {
       readFile: async (p) => (files.has(p) ? { content: files.get(p)!, mode: 0o755 } : undefined),
       removeFile: async (p) => void files.delete(p),
       writeSysctl: async (k, v) => void files.set(sysctlPath(k), `${v}\n`),
-      run: async (argv) => (failing.some((f) => argv.includes(f)) ? { code: 2, output: 'syntax error' } : { code: 0, output: '' }),
+      run: async (argv) =>
+        failing.some((f) => argv.includes(f)) ? { code: 2, output: 'syntax error' } : { code: 0, output: '' },
     };
     return { files, sys };
   }
@@ -97,7 +125,10 @@ describe('applyRolePlan', () => {
     const ran: string[] = [];
     const run = sys.run;
     sys.run = async (argv) => (ran.push(argv.join(' ')), run(argv));
-    const withVs = { ...plan, sysctls: { 'net.ipv4.vs.expire_nodest_conn': '1', 'net.ipv4.vs.conntrack': '1', 'net.ipv4.ip_forward': '1' } };
+    const withVs = {
+      ...plan,
+      sysctls: { 'net.ipv4.vs.expire_nodest_conn': '1', 'net.ipv4.vs.conntrack': '1', 'net.ipv4.ip_forward': '1' },
+    };
     expect(await applyRolePlan(withVs, sys)).toEqual({ ok: true, errors: [] });
     expect(ran.filter((c) => c.startsWith('modprobe'))).toEqual(['modprobe ip_vs']);
     expect(files.get('/proc/sys/net/ipv4/vs/conntrack')).toBe('1\n');
@@ -124,13 +155,21 @@ describe('role registry', () => {
   it('every role after the filter phase waits for it', () => {
     const plan = planRoles(ctx(load(starter)), selectRoles(load(starter)).run);
     expect(plan.services.find((s) => s.name === 'nofirewall')!.dependsOn).toEqual(['network', 'netmon']);
-    expect(plan.services.find((s) => s.name === 'keepalived')!.dependsOn).toEqual(expect.arrayContaining(['network', 'nofirewall']));
+    expect(plan.services.find((s) => s.name === 'keepalived')!.dependsOn).toEqual(
+      expect.arrayContaining(['network', 'nofirewall']),
+    );
     expect(plan.services.find((s) => s.name === 'netmon')!.dependsOn).not.toContain('nofirewall');
   });
 
   it('statesync without a firewall: the IPVS half runs in keepalived, no conntrackd', () => {
     const config = load(labConfig({ profile: 'director' }));
-    const c = { config, nodeName: 'node1', node: config.nodes.node1!, etcDir: '/run/pillars/etc', eventFifo: '/run/pillars/events' };
+    const c = {
+      config,
+      nodeName: 'node1',
+      node: config.nodes.node1!,
+      etcDir: '/run/pillars/etc',
+      eventFifo: '/run/pillars/events',
+    };
     expect(statesyncRole.services(c)).toEqual([]);
     expect(statesyncRole.render(c)).toEqual([]);
   });

@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { compileTemplate, haToken, keepalivedValue, nftValue, RenderRefused, shellWord } from '../../../overlay/templates/escape.js';
+import {
+  compileTemplate,
+  haToken,
+  keepalivedValue,
+  nftValue,
+  RenderRefused,
+  shellWord,
+} from '../../../overlay/templates/escape.js';
 
 /** Every hostile shape an admin (or a config arriving over the network) could send. */
 const HOSTILE = [
@@ -50,6 +57,7 @@ function attempt(fn: (v: unknown) => string, v: string): string | undefined {
   }
 }
 
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 describe('shell words', () => {

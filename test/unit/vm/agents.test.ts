@@ -46,15 +46,38 @@ describe('SMTP sink dialogue', () => {
       '.',
       'QUIT',
     ]);
-    expect(r.replies).toEqual(['250 pillars-lab', '250 ok', '250 ok', '250 ok', '354 end with .', '250 queued', '221 bye']);
+    expect(r.replies).toEqual([
+      '250 pillars-lab',
+      '250 ok',
+      '250 ok',
+      '250 ok',
+      '354 end with .',
+      '250 queued',
+      '221 bye',
+    ]);
     expect(r.mails).toEqual([
-      { from: 'pillars@lb1', to: ['ops@example.org', 'noc@example.org'], subject: '[lb1] vrrp VI_1 MASTER', body: 'line one\n.dot line\nSubject: not a header' },
+      {
+        from: 'pillars@lb1',
+        to: ['ops@example.org', 'noc@example.org'],
+        subject: '[lb1] vrrp VI_1 MASTER',
+        body: 'line one\n.dot line\nSubject: not a header',
+      },
     ]);
     expect(r.closed).toBe(true);
   });
 
   it('RSET forgets the envelope; a second mail starts clean', () => {
-    const r = dialogue(['MAIL FROM:<a@x>', 'RSET', 'RCPT TO:<b@x>', 'DATA', 'no header', '.', 'MAIL FROM:<c@x>', 'DATA', '.']);
+    const r = dialogue([
+      'MAIL FROM:<a@x>',
+      'RSET',
+      'RCPT TO:<b@x>',
+      'DATA',
+      'no header',
+      '.',
+      'MAIL FROM:<c@x>',
+      'DATA',
+      '.',
+    ]);
     expect(r.mails).toEqual([
       { from: '', to: ['b@x'], subject: '', body: '' },
       { from: 'c@x', to: [], subject: '', body: '' },
@@ -68,7 +91,9 @@ describe('SMTP sink dialogue', () => {
 
   it('the agent speaks it over TCP', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const sink = spawn(process.execPath, agentArgv('smtp-sink', [String(port), '127.0.0.1']), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sink = spawn(process.execPath, agentArgv('smtp-sink', [String(port), '127.0.0.1']), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     sink.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -80,7 +105,9 @@ describe('SMTP sink dialogue', () => {
       sock.write('HELO t\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\nSubject: hi\r\n\r\nbody\r\n.\r\nQUIT\r\n');
       await waitUntil(() => heard.includes('221 bye'), 5000);
       await waitUntil(() => out.split('\n').some((l) => parseMailLine(l)), 5000);
-      expect(out.split('\n').map(parseMailLine).filter(Boolean)).toEqual([{ from: 'a@x', to: ['b@x'], subject: 'hi', body: 'body' }]);
+      expect(out.split('\n').map(parseMailLine).filter(Boolean)).toEqual([
+        { from: 'a@x', to: ['b@x'], subject: 'hi', body: 'body' },
+      ]);
       sock.destroy();
     } finally {
       sink.kill('SIGTERM');
@@ -98,7 +125,15 @@ describe('connection agents', () => {
   it('the client reads the backend from a reply and counts connections per backend', () => {
     expect(replyBackend('web2 14')).toBe('web2');
     expect(replyBackend('garbage')).toBeNull();
-    const c = (backend: string | null): ConnResult => ({ id: 0, backend, sent: 1, received: 1, lastReplyAt: 1, closed: false, error: null });
+    const c = (backend: string | null): ConnResult => ({
+      id: 0,
+      backend,
+      sent: 1,
+      received: 1,
+      lastReplyAt: 1,
+      closed: false,
+      error: null,
+    });
     expect(backendsOf([c('a'), c('b'), c('a'), c(null)])).toEqual({ a: 2, b: 1 });
   });
 
@@ -125,7 +160,9 @@ describe('line splitting and launching', () => {
   });
 
   it('inlined into another bundle, an agent is bundled from the checkout', () => {
-    expect(agentFile('probe', pathToFileURL('/tmp/some-test/child.mjs').href)).toMatch(/pillars-agents\/probe-[0-9a-f]{16}\.mjs$/);
+    expect(agentFile('probe', pathToFileURL('/tmp/some-test/child.mjs').href)).toMatch(
+      /pillars-agents\/probe-[0-9a-f]{16}\.mjs$/,
+    );
   });
 
   it('from the sources an agent is bundled once into a content-named .mjs', () => {

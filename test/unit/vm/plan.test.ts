@@ -87,9 +87,24 @@ describe('addresses', () => {
       ['sync', 'pillars-ab12-b2', null],
     ]);
     const addr = Object.fromEntries(p.hosts.map((h) => [h.name, h.nics[0]!.address]));
-    expect(addr).toEqual({ client: '192.0.2.100', web1: '198.51.100.101', web2: '198.51.100.100', web3: '198.51.100.102' });
-    expect(p.hosts.map((h) => h.netns)).toEqual(['pillars-lab-ab12-client', 'pillars-lab-ab12-web1', 'pillars-lab-ab12-web2', 'pillars-lab-ab12-web3']);
-    expect(p.hosts.flatMap((h) => h.nics.map((n) => n.labIf))).toEqual(['pillars-ab12-v0', 'pillars-ab12-v1', 'pillars-ab12-v2', 'pillars-ab12-v3']);
+    expect(addr).toEqual({
+      client: '192.0.2.100',
+      web1: '198.51.100.101',
+      web2: '198.51.100.100',
+      web3: '198.51.100.102',
+    });
+    expect(p.hosts.map((h) => h.netns)).toEqual([
+      'pillars-lab-ab12-client',
+      'pillars-lab-ab12-web1',
+      'pillars-lab-ab12-web2',
+      'pillars-lab-ab12-web3',
+    ]);
+    expect(p.hosts.flatMap((h) => h.nics.map((n) => n.labIf))).toEqual([
+      'pillars-ab12-v0',
+      'pillars-ab12-v1',
+      'pillars-ab12-v2',
+      'pillars-ab12-v3',
+    ]);
   });
 
   it.each([
@@ -97,10 +112,25 @@ describe('addresses', () => {
     [{ segments: [{ name: 'lan' }, { name: 'lan' }] }, /twice/],
     [{ segments: [{ name: 'Lan' }] }, /segment name/],
     [{ segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'dmz' }] }] }, /no segment named dmz/],
-    [{ segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'lan', address: '10.0.0.1' }] }] }, /not in lan/],
+    [
+      { segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'lan', address: '10.0.0.1' }] }] },
+      /not in lan/,
+    ],
     [{ segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [] }] }, /no NIC/],
-    [{ segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'lan' }], gateway: '10.0.0.1' }] }, /gateway/],
-    [{ segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'lan' }] }, { name: 'c', nics: [{ segment: 'lan' }] }] }, /twice/],
+    [
+      { segments: [{ name: 'lan' }], hosts: [{ name: 'c', nics: [{ segment: 'lan' }], gateway: '10.0.0.1' }] },
+      /gateway/,
+    ],
+    [
+      {
+        segments: [{ name: 'lan' }],
+        hosts: [
+          { name: 'c', nics: [{ segment: 'lan' }] },
+          { name: 'c', nics: [{ segment: 'lan' }] },
+        ],
+      },
+      /twice/,
+    ],
     [{ segments: [{ name: 'x', cidr: '10.0.0.0/31' }] }, /prefix/],
   ])('rejects %j', (bad, re) => {
     expect(() => planLab(bad, 'ab12')).toThrow(re);
@@ -113,14 +143,20 @@ describe('commands', () => {
 
   it('creates the lab namespace first, bridges without STP or delay, then hosts on veths', () => {
     expect(setup[0]).toBe('ip netns add pillars-lab-ab12');
-    expect(setup).toContain('ip -n pillars-lab-ab12 link add name pillars-ab12-b0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0');
+    expect(setup).toContain(
+      'ip -n pillars-lab-ab12 link add name pillars-ab12-b0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
+    );
     expect(setup).toContain('ip netns add pillars-lab-ab12-client');
-    expect(setup).toContain('ip -n pillars-lab-ab12 link add pillars-ab12-v0 type veth peer name eth0 address 02:00:00:00:00:00 netns pillars-lab-ab12-client');
+    expect(setup).toContain(
+      'ip -n pillars-lab-ab12 link add pillars-ab12-v0 type veth peer name eth0 address 02:00:00:00:00:00 netns pillars-lab-ab12-client',
+    );
     expect(setup).toContain('ip -n pillars-lab-ab12 link set pillars-ab12-v0 master pillars-ab12-b0 up');
     expect(setup).toContain('ip -n pillars-lab-ab12-client addr add 192.0.2.100/24 dev eth0');
     expect(setup).toContain('ip -n pillars-lab-ab12-web3 route add default via 198.51.100.1');
     // Each namespace exists before anything refers to it.
-    expect(setup.indexOf('ip netns add pillars-lab-ab12-web1')).toBeLessThan(setup.findIndex((l) => l.includes('netns pillars-lab-ab12-web1')));
+    expect(setup.indexOf('ip netns add pillars-lab-ab12-web1')).toBeLessThan(
+      setup.findIndex((l) => l.includes('netns pillars-lab-ab12-web1')),
+    );
   });
 
   it('never touches the caller namespace: every link command names a lab namespace', () => {
@@ -131,7 +167,10 @@ describe('commands', () => {
   });
 
   it('taps are created in the lab namespace and enslaved to their segment bridge', () => {
-    const cmds = tapCommands(p, [{ tap: 'pillars-ab12-t0', segment: 'lan' }, { tap: 'pillars-ab12-t1', segment: 'sync' }]).map(line);
+    const cmds = tapCommands(p, [
+      { tap: 'pillars-ab12-t0', segment: 'lan' },
+      { tap: 'pillars-ab12-t1', segment: 'sync' },
+    ]).map(line);
     expect(cmds).toEqual([
       'ip -n pillars-lab-ab12 tuntap add dev pillars-ab12-t0 mode tap',
       'ip -n pillars-lab-ab12 link set pillars-ab12-t0 master pillars-ab12-b0 up',

@@ -12,7 +12,20 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { parsePowerArgs, pidTarget, powerRequest, startPowerController } from '../../../builder/vm/power.js';
 
-const plugin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'overlay', 'rootfs', 'usr', 'lib', 'stonith', 'plugins', 'external', 'pillars-lab');
+const plugin = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'overlay',
+  'rootfs',
+  'usr',
+  'lib',
+  'stonith',
+  'plugins',
+  'external',
+  'pillars-lab',
+);
 
 describe('power controller requests', () => {
   it('powers off only a known outlet, by POST', async () => {
@@ -25,13 +38,25 @@ describe('power controller requests', () => {
     expect(offs).toBe(1);
     expect(await powerRequest('GET', '/power/ha2', t)).toEqual({ status: 200, body: 'off\n' });
   });
-  it('a partition\'s fence race: the first fence wins, the fenced node\'s own request is void', async () => {
-    const on = new Map([['ha1', true], ['ha2', true]]);
+  it("a partition's fence race: the first fence wins, the fenced node's own request is void", async () => {
+    const on = new Map([
+      ['ha1', true],
+      ['ha2', true],
+    ]);
     const t = new Map(
-      ['ha1', 'ha2'].map((n, i) => [n, { address: `192.0.2.${2 + i}`, running: () => on.get(n)!, off: () => void on.set(n, false) }] as const),
+      ['ha1', 'ha2'].map(
+        (n, i) =>
+          [n, { address: `192.0.2.${2 + i}`, running: () => on.get(n)!, off: () => void on.set(n, false) }] as const,
+      ),
     );
-    expect(await powerRequest('POST', '/power/ha2/off', t, undefined, '::ffff:192.0.2.2')).toEqual({ status: 200, body: 'off\n' });
-    expect(await powerRequest('POST', '/power/ha1/off', t, undefined, '192.0.2.3')).toEqual({ status: 403, body: 'ha2 is powered off; its request is void\n' });
+    expect(await powerRequest('POST', '/power/ha2/off', t, undefined, '::ffff:192.0.2.2')).toEqual({
+      status: 200,
+      body: 'off\n',
+    });
+    expect(await powerRequest('POST', '/power/ha1/off', t, undefined, '192.0.2.3')).toEqual({
+      status: 403,
+      body: 'ha2 is powered off; its request is void\n',
+    });
     expect([...on.values()]).toEqual([true, false]);
   });
   it('follows a pid file, so a VM booted again stays on its outlet', () => {
@@ -49,9 +74,20 @@ describe('power controller requests', () => {
     }
   });
   it('parses its command line', () => {
-    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=100@192.0.2.2', 'ha2=200'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', 100], ['ha2', 200]]), addresses: new Map([['ha1', '192.0.2.2']]) });
+    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=100@192.0.2.2', 'ha2=200'])).toEqual({
+      listen: { host: '192.0.2.254', port: 8090 },
+      pids: new Map([
+        ['ha1', 100],
+        ['ha2', 200],
+      ]),
+      addresses: new Map([['ha1', '192.0.2.2']]),
+    });
     expect(parsePowerArgs(['ha1=1'])).toEqual({ error: '--listen is required' });
-    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=/tmp/x/ha1.pid'])).toEqual({ listen: { host: '192.0.2.254', port: 8090 }, pids: new Map([['ha1', '/tmp/x/ha1.pid']]), addresses: new Map() });
+    expect(parsePowerArgs(['--listen', '192.0.2.254:8090', 'ha1=/tmp/x/ha1.pid'])).toEqual({
+      listen: { host: '192.0.2.254', port: 8090 },
+      pids: new Map([['ha1', '/tmp/x/ha1.pid']]),
+      addresses: new Map(),
+    });
   });
 });
 
@@ -71,19 +107,24 @@ describe('the external/pillars-lab STONITH plugin against the controller', () =>
   // Asynchronous: the controller answers from this process's event loop.
   const stonith = (...args: string[]) =>
     new Promise<{ status: number; stdout: string }>((resolve) => {
-      execFile('sh', [plugin, ...args], { encoding: 'utf8', timeout: 15_000, env: { hostlist: 'ha1,ha2', address } }, (err, stdout) =>
-        resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout }),
+      execFile(
+        'sh',
+        [plugin, ...args],
+        { encoding: 'utf8', timeout: 15_000, env: { hostlist: 'ha1,ha2', address } },
+        (err, stdout) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout }),
       );
     });
 
-  it('answers heartbeat\'s questions', async () => {
+  it("answers heartbeat's questions", async () => {
     expect((await stonith('getconfignames')).stdout).toBe('hostlist\naddress\n');
     expect((await stonith('gethosts')).stdout).toBe('ha1\nha2\n');
     expect((await stonith('status')).status).toBe(0);
     expect((await stonith('getinfo-xml')).stdout).toContain('<parameter name="address"');
   });
   it('powers the named VM off', async () => {
-    const exited = new Promise<number | null>((resolve) => vm.once('exit', (_code, signal) => resolve(signal === 'SIGKILL' ? 9 : null)));
+    const exited = new Promise<number | null>((resolve) =>
+      vm.once('exit', (_code, signal) => resolve(signal === 'SIGKILL' ? 9 : null)),
+    );
     expect((await stonith('reset', 'ha2')).status).toBe(0);
     expect(await exited).toBe(9);
   });

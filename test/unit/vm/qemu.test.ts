@@ -15,7 +15,9 @@ describe('qemu command', () => {
   it('taps get netdev ids net<i> (what set_link takes) and fixed MACs', () => {
     const a = qemuArgs(spec).join(' ');
     expect(netdevId(1)).toBe('net1');
-    expect(a).toContain('-netdev tap,id=net0,ifname=pillars-ab12-t0,script=no,downscript=no -device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:00');
+    expect(a).toContain(
+      '-netdev tap,id=net0,ifname=pillars-ab12-t0,script=no,downscript=no -device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:00',
+    );
     expect(a).toContain('-device e1000,netdev=net1,mac=52:54:00:00:00:01');
     expect(a).toContain('-monitor unix:/tmp/x/node1.monitor,server,nowait');
   });
@@ -33,7 +35,9 @@ describe('heartbeat pair wiring', () => {
   it('the second serial port is a null-modem cable between the two VMs; the first stays the console', () => {
     const a = qemuArgs({ ...spec, serialLink: { socket: '/tmp/x/serial.sock', listen: true } }).join(' ');
     const b = qemuArgs({ ...spec, serialLink: { socket: '/tmp/x/serial.sock', listen: false } }).join(' ');
-    expect(a).toMatch(/-serial stdio .*-chardev socket,id=serial1,path=\/tmp\/x\/serial.sock,server=on,wait=off -serial chardev:serial1/);
+    expect(a).toMatch(
+      /-serial stdio .*-chardev socket,id=serial1,path=\/tmp\/x\/serial.sock,server=on,wait=off -serial chardev:serial1/,
+    );
     expect(b).toContain('-chardev socket,id=serial1,path=/tmp/x/serial.sock,reconnect=1 -serial chardev:serial1');
     expect(a.indexOf('-serial stdio')).toBeLessThan(a.indexOf('-serial chardev:serial1'));
   });
@@ -49,6 +53,8 @@ describe('monitor output', () => {
     const raw = ' i\x1b[K\x1b[Din\x1b[K\x1b[D\x1b[Dinfo status\x1b[K\r\nVM status: running\r\n(qemu) ';
     expect(cleanMonitorOutput(raw, 'info status')).toBe('VM status: running');
     expect(cleanMonitorOutput('set_link net0 off\r\n(qemu) ', 'set_link net0 off')).toBe('');
-    expect(cleanMonitorOutput("set_link net9 off\r\nError: Device 'net9' not found\r\n(qemu) ", 'set_link net9 off')).toBe("Error: Device 'net9' not found");
+    expect(
+      cleanMonitorOutput("set_link net9 off\r\nError: Device 'net9' not found\r\n(qemu) ", 'set_link net9 off'),
+    ).toBe("Error: Device 'net9' not found");
   });
 });

@@ -5,7 +5,13 @@ import { gapAfter, parseProbeLine, probeConfig, type ProbeSample } from '../../.
 
 describe('probe configuration', () => {
   it('has bounded defaults', () => {
-    expect(probeConfig({ url: 'http://192.0.2.10/' })).toEqual({ url: 'http://192.0.2.10/', intervalMs: 20, timeoutMs: 500, count: 500, durationMs: 10_000 });
+    expect(probeConfig({ url: 'http://192.0.2.10/' })).toEqual({
+      url: 'http://192.0.2.10/',
+      intervalMs: 20,
+      timeoutMs: 500,
+      count: 500,
+      durationMs: 10_000,
+    });
   });
 
   it.each([
@@ -20,8 +26,19 @@ describe('probe configuration', () => {
 
 describe('probe output', () => {
   it('parses answers and failures; ignores the final line and noise', () => {
-    expect(parseProbeLine('{"t":1000.5,"ms":3.2,"ok":true,"status":200,"body":"web1"}')).toEqual({ t: 1000.5, ms: 3.2, ok: true, status: 200, body: 'web1' });
-    expect(parseProbeLine('{"t":1,"ms":500,"ok":false,"error":"timeout"}')).toEqual({ t: 1, ms: 500, ok: false, error: 'timeout' });
+    expect(parseProbeLine('{"t":1000.5,"ms":3.2,"ok":true,"status":200,"body":"web1"}')).toEqual({
+      t: 1000.5,
+      ms: 3.2,
+      ok: true,
+      status: 200,
+      body: 'web1',
+    });
+    expect(parseProbeLine('{"t":1,"ms":500,"ok":false,"error":"timeout"}')).toEqual({
+      t: 1,
+      ms: 500,
+      ok: false,
+      error: 'timeout',
+    });
     expect(parseProbeLine('{"done":true,"sent":3}')).toBeNull();
     expect(parseProbeLine('garbage')).toBeNull();
     expect(parseProbeLine('null')).toBeNull();
@@ -29,14 +46,18 @@ describe('probe output', () => {
 
   it('the HTTP server and the probe agents talk over loopback', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = spawn(process.execPath, agentArgv('http-server', ['web9', String(port), '127.0.0.1']), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, agentArgv('http-server', ['web9', String(port), '127.0.0.1']), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.stdout.on('data', (d: Buffer) => d.toString().includes(`{"listening":${port}}`) && resolve());
         setTimeout(() => reject(new Error('server did not start')), 10_000);
       });
       const cfg = probeConfig({ url: `http://127.0.0.1:${port}/`, intervalMs: 20, count: 5, timeoutMs: 2000 });
-      const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), { stdio: ['ignore', 'pipe', 'inherit'] });
+      const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       probe.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const code = await new Promise((r) => probe.on('exit', r));
@@ -53,18 +74,36 @@ describe('probe output', () => {
 
   it('a probe against a closed port reports every request as failed, then done', async () => {
     const cfg = probeConfig({ url: 'http://127.0.0.1:9/', intervalMs: 10, count: 3, timeoutMs: 2000 });
-    const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const probe = spawn(process.execPath, agentArgv('probe', [JSON.stringify(cfg)]), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     probe.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((r) => probe.on('exit', r));
-    const samples = out.trim().split('\n').map(parseProbeLine).filter((x) => x !== null);
-    expect(samples.map((x) => [x.ok, x.error])).toEqual([[false, 'ECONNREFUSED'], [false, 'ECONNREFUSED'], [false, 'ECONNREFUSED']]);
+    const samples = out
+      .trim()
+      .split('\n')
+      .map(parseProbeLine)
+      .filter((x) => x !== null);
+    expect(samples.map((x) => [x.ok, x.error])).toEqual([
+      [false, 'ECONNREFUSED'],
+      [false, 'ECONNREFUSED'],
+      [false, 'ECONNREFUSED'],
+    ]);
   });
 });
 
 describe('failover gap', () => {
   const s = (t: number, ok: boolean, body?: string, ms = 2): ProbeSample => ({ t, ms, ok, ...(body ? { body } : {}) });
-  const timeline = [s(0, true, 'a'), s(20, true, 'a'), s(40, false), s(60, false), s(80, true, 'a'), s(100, true, 'b', 5), s(120, true, 'b')];
+  const timeline = [
+    s(0, true, 'a'),
+    s(20, true, 'a'),
+    s(40, false),
+    s(60, false),
+    s(80, true, 'a'),
+    s(100, true, 'b', 5),
+    s(120, true, 'b'),
+  ];
 
   it('from the fault to the first answer from another node, counting what was lost', () => {
     expect(gapAfter(timeline, 30, 'a')).toEqual({ gapMs: 75, first: timeline[5], lost: 3 });
