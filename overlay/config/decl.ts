@@ -37,20 +37,28 @@ export const FORMATS = {
   },
   absPath: { text: 'an absolute path', test: (s: string) => s.startsWith('/') },
   dnsName: {
-    // No trailing dot: keepalived's DNS_CHECK reads it as an empty last label and drops the check.
-    text: 'a DNS name (labels of letters, digits, - and _, without a trailing "."), or "." for the root',
+    // Host-name labels (RFC 1123) of at least two characters: keepalived's DNS_CHECK drops a name
+    // with a trailing dot or with a one-character label ("a.example.org") as "has empty label"
+    // (found by the property test, confirmed against the image's keepalived -t).
+    text: 'a DNS name (labels of 2-63 letters, digits and -, not starting or ending with -, no trailing "."), or "." for the root',
     test: (s: string) =>
       s === '.' ||
       (s.length <= 253 &&
-        /^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(s)),
+        /^([A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]\.)*[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$/.test(s)),
   },
   urlPath: {
     text: 'a URL path starting with / (RFC 3986 characters; no spaces, quotes, $ or backslashes)',
     test: (s: string) => /^\/[A-Za-z0-9._~!&()*+,;=:@%/?-]*$/.test(s),
   },
   command: {
-    text: 'a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote',
-    test: (s: string) => /^\/\S/.test(s) && !/[\\{}$`]/.test(s) && !(s.includes('"') && s.includes("'")),
+    // keepalived splits a script line into words itself and refuses an unterminated quote.
+    text: 'a command line: an absolute program path and arguments, without backslashes, braces, $, backticks, both kinds of quote or an unpaired quote',
+    test: (s: string) =>
+      /^\/\S/.test(s) &&
+      !/[\\{}$`]/.test(s) &&
+      !(s.includes('"') && s.includes("'")) &&
+      (s.split('"').length - 1) % 2 === 0 &&
+      (s.split("'").length - 1) % 2 === 0,
   },
   text: { text: 'one line of text without double quotes or backslashes', test: (s: string) => !/["\\]/.test(s) },
   token: {

@@ -59,3 +59,28 @@ describe('boot to ready (director image, TCG)', () => {
     ).toBeGreaterThan(0);
   });
 });
+
+// Every other profile's image boots too: kernel + initrd with no stick, so each reaches its ready
+// line in the closed safe state (its supervisor, Node and the pruned libraries all run).
+describe('every profile image boots (kernel + initrd, no stick: safe state)', () => {
+  for (const profile of ['router', 'realserver', 'firewall', 'heartbeat']) {
+    it(profile, async () => {
+      requireImage(profile);
+      const vm = Vm.start({
+        name: `boot-${profile}`,
+        // The heartbeat image unpacks perl and python3 as well: it needs more than 512 MiB.
+        ...(profile === 'heartbeat' ? { memoryMiB: 1024 } : {}),
+        boot: {
+          kind: 'kernel',
+          kernel: imagePath(profile, 'vmlinuz'),
+          initrd: imagePath(profile, 'initrd.img'),
+          append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.stickwait=1',
+        },
+      });
+      vms.push(vm);
+      const line = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
+      expect(line.text).toContain('UNCONFIGURED');
+      console.log(`${profile}: ${line.text.trim()} after ${(line.t / 1000).toFixed(1)}s wall clock`);
+    });
+  }
+});

@@ -746,7 +746,7 @@ export const cases: Case[] = [
       ],
     ],
     [
-      'pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote, got "/bin/check $(reboot)"',
+      'pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks, both kinds of quote or an unpaired quote, got "/bin/check $(reboot)"',
     ],
   ),
   c(
@@ -758,7 +758,7 @@ export const cases: Case[] = [
       ],
     ],
     [
-      'pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks or both kinds of quote, got "check-web"',
+      'pillars.yaml:24:46: director.virtual_servers[0].real_servers[0].check.script: must be a command line: an absolute program path and arguments, without backslashes, braces, $, backticks, both kinds of quote or an unpaired quote, got "check-web"',
     ],
   ),
   c(
@@ -782,7 +782,7 @@ export const cases: Case[] = [
       ],
     ],
     [
-      'pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of letters, digits, - and _, without a trailing "."), or "." for the root, got "example.org }"',
+      'pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of 2-63 letters, digits and -, not starting or ending with -, no trailing "."), or "." for the root, got "example.org }"',
     ],
   ),
   c(
@@ -794,7 +794,7 @@ export const cases: Case[] = [
       ],
     ],
     [
-      'pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of letters, digits, - and _, without a trailing "."), or "." for the root, got "_.0Z."',
+      'pillars.yaml:24:43: director.virtual_servers[0].real_servers[0].check.name: must be a DNS name (labels of 2-63 letters, digits and -, not starting or ending with -, no trailing "."), or "." for the root, got "_.0Z."',
     ],
   ),
   c(
