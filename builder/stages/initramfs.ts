@@ -8,7 +8,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BuildContext } from '../context.js';
 import {
@@ -151,6 +151,8 @@ export async function buildBaseArchive(
     const modules = await recordsFromDir(kernel.modulesRoot);
     const records = mergeSorted(stripped, modules);
     sizes = sizeReport(records, owners);
+    // A fresh cache (pillars verify's) has no base/ directory yet.
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(reportFile, JSON.stringify(sizes, null, 1) + '\n');
     const cpio = join(ctx.workDir, 'base.cpio');
     await writeCpio(createWriteStream(cpio), records, { mtime: ctx.sourceDateEpoch });

@@ -188,7 +188,7 @@ describe('pillars build', () => {
       2,
       /^pillars build: unknown profile 'nope'\nhint: choose one of: director, firewall, heartbeat, realserver, router\n$/,
     ],
-    [['build', '--frobnicate'], 2, /^pillars build: Unknown option '--frobnicate'/],
+    [['build', '--frobnicate'], 2, /^pillars build: unknown option --frobnicate\nhint: usage: pillars build /],
     [['frobnicate'], 2, /^pillars: unknown command 'frobnicate'/],
   ])('pillars %j exits %i with one clear line', (args, code, stderr) => {
     const r = pillars(...args);
