@@ -148,8 +148,10 @@ function usbMiss(devs: BlockDevice[], label: string, waitedMs: number): string {
 }
 
 /**
- * The settle time after a first stick: the whole `settleMs` when the devices cannot tell whether
- * something is still enumerating; otherwise only while something is (bounded by `settleMs`).
+ * The settle time after a first stick: always the whole `settleMs` (a second stick that has not
+ * begun to enumerate is invisible to any enumeration signal, and two sticks must never end in a
+ * guess: the two-sticks boot test caught a box taking the first stick at once), then, where the
+ * devices can tell, as long as something is still enumerating (bounded by another `settleMs`).
  * Returns whether another look is worth taking.
  */
 async function settle(
@@ -158,17 +160,13 @@ async function settle(
   settleMs: number,
   pollMs: number,
 ): Promise<boolean> {
-  if (!devices.enumerating) {
-    await clock.sleep(settleMs);
-    return true;
-  }
+  await clock.sleep(settleMs);
+  if (!devices.enumerating) return true;
   const end = clock.now() + settleMs;
-  let waited = false;
   while (clock.now() < end && (await devices.enumerating())) {
     await clock.sleep(Math.min(pollMs, end - clock.now()));
-    waited = true;
   }
-  return waited;
+  return true;
 }
 
 export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryResult> {

@@ -151,12 +151,12 @@ describe('config discovery', () => {
       return discoverConfig({ stickWaitMs: 5000, devices, clock: w.clock, pollMs: 250, settleMs: 1000 });
     }
 
-    it('a stick that is there with nothing else enumerating is taken at once, without the settle time', async () => {
+    it('a stick that is there with nothing else enumerating is taken after the settle time (a second stick may not have begun to enumerate)', async () => {
       const r = await discoverWithPending([[0, [disk, root, stick]]], 0);
-      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 0]);
+      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 1000]);
     });
 
-    it('a stick appearing after 2 s is taken when it appears', async () => {
+    it('a stick appearing after 2 s is taken one settle time after it appears', async () => {
       const r = await discoverWithPending(
         [
           [0, [disk]],
@@ -164,7 +164,7 @@ describe('config discovery', () => {
         ],
         0,
       );
-      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 2000]);
+      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 3000]);
     });
 
     it('a second stick still enumerating is waited for and caught', async () => {
@@ -178,9 +178,9 @@ describe('config discovery', () => {
       expect(r.outcome).toBe('error');
     });
 
-    it('an interface that never gets its disk bounds the settle time', async () => {
+    it('an interface that never gets its disk bounds the settle time (settle + one more)', async () => {
       const r = await discoverWithPending([[0, [stick]]], Infinity);
-      expect(r.outcome === 'found' && r.waitedMs).toBe(1000);
+      expect(r.outcome === 'found' && r.waitedMs).toBe(2000);
     });
   });
 
