@@ -4,7 +4,7 @@
  * validates pillars.yaml (the config model's loader), and chooses the node by MAC. Every effect
  * comes in through `ConfigSourceDeps`, so the whole decision is unit-testable.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../config/hash.js';
 import { selectNode, type NodeConfig, type PillarsConfig, type StickConfig } from '../config/index.js';
 import type { BootParams } from './cmdline.js';
 import {
@@ -52,7 +52,8 @@ export type ConfigOutcome =
     }
   | { ok: false; reason: string; issues: ConfigIssue[]; device?: string };
 
-export const checksumOf = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
+/** The config's checksum as the console and status show it: the sha256 of its text. */
+export const checksumOf = (body: string): string => sha256(body);
 
 /** Load, validate and pick the node from an already mounted medium. */
 export async function loadFromMedium(

@@ -4,7 +4,6 @@ export {
   syncInstance,
   vipWithPrefix,
   secondsText,
-  kaQuote,
   mergedUsrCommand,
   REALTIME_BELOW_ADVERT_MS,
   VRRP_RT_PRIORITY,

@@ -167,11 +167,6 @@ export function statesyncNotify(input: ViewInput): KaNotify | undefined {
   return { master: `${script} primary`, backup: `${script} backup`, fault: `${script} fault` };
 }
 
-/** keepalived strings: double quotes unless the text has one (keepalived also reads single quotes). */
-export function kaQuote(text: string): string {
-  return text.includes('"') ? `'${text}'` : `"${text}"`;
-}
-
 /**
  * keepalived's script security refuses a script reached through a symlink such as /bin (a link to
  * usr/bin on Debian's merged /usr): "Disabling track script … due to insecure". Point the program

@@ -12,7 +12,6 @@ import {
   keepalivedView,
   secondsText,
   vipWithPrefix,
-  kaQuote,
   mergedUsrCommand,
 } from '../../../overlay/roles/keepalived/index.js';
 import { parseCidr } from '../../../overlay/config/net.js';
@@ -202,11 +201,6 @@ describe('keepalived view', () => {
     expect(keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1')).scripts[0]!.script).toBe(
       '/usr/bin/busybox ping -c 1 -W 1 198.51.100.1',
     );
-  });
-
-  it('quotes strings for keepalived', () => {
-    expect(kaQuote('/bin/check a b')).toBe('"/bin/check a b"');
-    expect(kaQuote('/bin/check "x"')).toBe(`'/bin/check "x"'`);
   });
 });
 
