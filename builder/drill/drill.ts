@@ -4,7 +4,8 @@
  * the first answer served by the other node. Then restore the failed node and repeat.
  *
  * Scenarios: poweroff (SIGKILL of the master's QEMU: power loss), crash (kill -9 keepalived on the
- * master; VRRP only, `pillars drill` refuses it for CARP), linkdown (the master's LAN NIC loses
+ * master; VRRP only, `pillars drill` refuses it for CARP; the supervisor restarts it at once, so the
+ * measure is the outage clients saw, whichever node serves afterwards), linkdown (the master's LAN NIC loses
  * carrier), partition (only the link between the two nodes is cut, then healed: afterwards exactly
  * one master must remain within 1 s and clients must reach it).
  */
@@ -16,7 +17,7 @@ import { UserError } from '../errors.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import type { Lab, LabHost, LabVm } from '../vm/lab.js';
 import type { HostSpec } from '../vm/plan.js';
-import { gapAfter, type ProbeSample } from '../vm/scripts.js';
+import { gapAfter, outageAfter, type ProbeSample } from '../vm/scripts.js';
 import { guestExec, TEST_CHANNEL_PARAM } from '../vm/guest.js';
 import type { BootMedium } from '../vm/qemu.js';
 import { initStick } from '../stick/stick.js';
@@ -400,6 +401,46 @@ export async function drillScenario(
           `drill: after healing the partition no client request was answered within ${REACH_AFTER_HEAL_MS / 1000} s`,
         );
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
+    } else if (scenario === 'crash') {
+      await fault(scenario, master);
+      // The supervisor restarts keepalived at once, and the restarted keepalived drops the VIPs it
+      // left behind. Depending on who wins the race, the peer takes over (and the old master,
+      // higher priority, preempts back), or the old master is MASTER again before the peer's
+      // master-down timer runs out. Clients see one outage either way: that gap is the measure,
+      // whoever serves afterwards; the pair must end with exactly one MASTER.
+      const answered = await until(
+        'clients answered again after the crash',
+        GIVE_UP_MS,
+        () => {
+          // Ended, and either an outage was seen or none came for QUIET_MS (nothing was lost).
+          const o = outageAfter(probe.live, faultAt);
+          return o.ended && (o.lost > 0 || Date.now() - faultAt > QUIET_MS);
+        },
+        50,
+      ).catch(() => false);
+      const samples = await probe.stop();
+      const o = outageAfter(samples, faultAt);
+      if (!answered || !o.ended)
+        throw new UserError(
+          `drill run ${run}: after keepalived crashed on ${master.name}, clients got no answer within ${GIVE_UP_MS / 1000} s`,
+        );
+      // The supervisor respawns keepalived (with a growing delay when it keeps crashing); the run
+      // ends when the pair is one MASTER and one BACKUP again.
+      const changed = () =>
+        nodes.some((n) => n.lines.some((l) => n.vm.startedAt + l.t >= faultAt && STATE_LINE.test(l.text)));
+      const settled = await until(
+        'one MASTER and one BACKUP after the crash',
+        SETTLE_TIMEOUT_MS,
+        () => (changed() ? settledPair(nodes, instance) : undefined),
+        200,
+      );
+      const served = director || firewall ? undefined : o.first?.body?.trim();
+      result = {
+        failover_ms: Math.round(o.gapMs),
+        lost_probes: o.lost,
+        from: master.name,
+        to: served ?? settled.master.name,
+      };
     } else {
       await fault(scenario, master);
       const answered = await until(
@@ -450,12 +491,11 @@ async function fault(s: Scenario, master: LabVm): Promise<void> {
   }
 }
 
-async function restore(s: Scenario, master: LabVm): Promise<void> {
+async function restore(s: Exclude<Scenario, 'crash' | 'partition'>, master: LabVm): Promise<void> {
   if (s === 'poweroff') {
     await master.restart();
     await master.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
-  } else if (s === 'linkdown') await master.linkUp(0);
-  // crash: the supervisor restarts keepalived by itself.
+  } else await master.linkUp(0);
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {

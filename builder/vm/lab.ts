@@ -8,7 +8,7 @@
  *   try { … } finally { await lab.dispose(); }
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as defaultRun, spawnDaemon, type Daemon, type RunOptions, type RunResult, type Runner } from '../exec.js';
@@ -596,6 +596,14 @@ export class Lab {
         if (r.code !== 0 && !/No such file|not found|Invalid/i.test(r.stderr)) throw new Error(r.stderr.trim());
       });
     }
+    const keep = process.env.PILLARS_LAB_LOGS;
+    if (keep)
+      await step(`keep the consoles in ${keep}`, async () => {
+        const to = join(keep, `lab-${this.id}`);
+        await mkdir(to, { recursive: true });
+        for (const f of await readdir(this.dir)) if (f.endsWith('.log')) await copyFile(join(this.dir, f), join(to, f));
+        this.log(`lab ${this.id}: consoles kept in ${to}`);
+      });
     await step('remove temp dir', () => rm(this.dir, { recursive: true, force: true }));
     this.unregister();
     this.log(`lab ${this.id}: disposed${errors.length ? ` with errors:\n  ${errors.join('\n  ')}` : ''}`);

@@ -88,6 +88,26 @@ export function gapAfter(
   return null;
 }
 
+/**
+ * The outage clients saw after `faultAt`, whoever answers afterwards: from the fault to the first
+ * successful answer that follows the first failed probe (0 when no probe failed). `ended` is false
+ * while the last probe after the first failure still failed. Used where the failed node may well
+ * serve again itself (a crashed daemon that its supervisor restarts). Pure.
+ */
+export function outageAfter(
+  samples: readonly ProbeSample[],
+  faultAt: number,
+): { gapMs: number; lost: number; ended: boolean; first?: ProbeSample } {
+  const after = [...samples].filter((s) => s.t >= faultAt).sort((a, b) => a.t - b.t);
+  const firstFail = after.findIndex((s) => !s.ok);
+  if (firstFail < 0) return { gapMs: 0, lost: 0, ended: true };
+  for (let i = firstFail; i < after.length; i++) {
+    const s = after[i]!;
+    if (s.ok) return { gapMs: s.t + s.ms - faultAt, lost: i - firstFail, ended: true, first: s };
+  }
+  return { gapMs: Infinity, lost: after.length - firstFail, ended: false };
+}
+
 export interface Mail {
   from: string;
   to: string[];

@@ -67,7 +67,9 @@ export type ServiceAction =
   | { type: 'clear-timer'; timer: TimerName }
   | { type: 'watch-readiness'; pid: number }
   | { type: 'unwatch-readiness' }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** Run the spec's `afterCrash` command to its end (the process ended on its own). */
+  | { type: 'after-crash' };
 
 export interface ExitInfo {
   code: number | null;
@@ -164,21 +166,24 @@ function failure(
     { type: 'unwatch-readiness' },
   ];
   const base: Partial<ServiceSnapshot> = exit ? { lastExit: exit } : {};
+  // The process is gone: release what it held (before any respawn timer, so that a respawn with
+  // no delay finds the leftovers already released), whether it is restarted or not.
+  const release: ServiceAction[] = exit && spec.afterCrash ? [{ type: 'after-crash' }] : [];
   if (exit && exit.code !== null && exit.code === spec.noRestartExitCode) {
     const reason = `${why}: permanent failure, not restarting`;
-    actions.push({ type: 'log', message: reason });
+    actions.push({ type: 'log', message: reason }, ...release);
     return { next: enter(s, 'failed', now, { ...base, reason }), actions };
   }
   const failures = s.failures + 1;
   const max = spec.restart.maxFailures;
   if (max !== undefined && failures >= max) {
     const reason = `${why}: gave up after ${failures} consecutive failures`;
-    actions.push({ type: 'log', message: reason });
+    actions.push({ type: 'log', message: reason }, ...release);
     return { next: enter(s, 'failed', now, { ...base, failures, reason }), actions };
   }
   const delay = backoffDelay(spec.restart, failures, s.wasReady);
   const reason = `${why}; restarting in ${secs(delay)}`;
-  actions.push({ type: 'log', message: reason }, { type: 'set-timer', timer: 'backoff', ms: delay });
+  actions.push({ type: 'log', message: reason }, ...release, { type: 'set-timer', timer: 'backoff', ms: delay });
   return {
     next: enter(s, 'backoff', now, { ...base, failures, reason, nextStartAt: now + delay }),
     actions,

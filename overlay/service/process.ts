@@ -32,4 +32,9 @@ export interface ProcessApi {
   onExit(listener: (pid: number, code: number | null, signal: string | null) => void): void;
   /** Is this pid (still) the process recorded with `token`? Used for adopted processes. */
   isAlive(pid: number, token?: string): boolean;
+  /**
+   * Run a short command to its end, at most `timeoutMs` (then it is killed): a service's
+   * `afterCrash`. Never throws; says how it ended and what it printed.
+   */
+  runToEnd(argv: readonly string[], timeoutMs: number): { ok: boolean; detail: string };
 }

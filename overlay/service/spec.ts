@@ -45,7 +45,16 @@ export interface ServiceSpec {
   killGraceMs: number;
   /** Free text for status output ("keepalived (VRRP)"). */
   description?: string;
+  /**
+   * Run to its end (bounded by AFTER_CRASH_TIMEOUT_MS) each time the process ended without being
+   * asked to (crash, kill -9, exit), before any respawn: releases what the daemon holds and could
+   * not release itself, such as the VIPs of a keepalived killed while MASTER, which would
+   * otherwise stay on this box while the peer takes them over.
+   */
+  afterCrash?: string[];
 }
+
+export const AFTER_CRASH_TIMEOUT_MS = 5000;
 
 export const DEFAULT_RESTART: RestartPolicy = Object.freeze({
   minDelayMs: 1000,
@@ -74,5 +83,6 @@ export function defineService(
     noRestartExitCode: spec.noRestartExitCode ?? DEFAULT_NO_RESTART_EXIT_CODE,
     killGraceMs: spec.killGraceMs ?? 5000,
     ...(spec.description ? { description: spec.description } : {}),
+    ...(spec.afterCrash ? { afterCrash: [...spec.afterCrash] } : {}),
   };
 }

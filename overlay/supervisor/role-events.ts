@@ -31,7 +31,8 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
     case 'instance':
       return {
         service,
-        ready: true,
+        // STOP comes from a stopping keepalived (or the release after a crash), never a starting one.
+        ready: ev.state !== 'STOP',
         annotate: { key: `vrrp.${ev.name}`, value: ev.state },
         console: `pillars: vrrp ${ev.name} ${ev.state} (priority ${ev.priority})`,
       };
@@ -40,7 +41,7 @@ export function eventEffects(ev: PillarsEvent): EventEffects {
     case 'group':
       return {
         service,
-        ready: true,
+        ready: ev.state !== 'STOP',
         annotate: { key: `vrrp-group.${ev.name}`, value: ev.state },
         console: `pillars: vrrp group ${ev.name} ${ev.state}`,
       };

@@ -17,6 +17,7 @@
 import { createLogRing, type LogLine, type LogRing, type LogStream } from './ring.js';
 import {
   initialSnapshot,
+  AFTER_CRASH_TIMEOUT_MS,
   isUp,
   transition,
   type ExitInfo,
@@ -353,6 +354,12 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
       case 'log':
         log(name, 'supervisor', a.message);
         return;
+      case 'after-crash': {
+        if (!e.spec.afterCrash) return;
+        const r = processes.runToEnd(e.spec.afterCrash, AFTER_CRASH_TIMEOUT_MS);
+        log(name, 'supervisor', `released what it held (${e.spec.afterCrash.join(' ')}): ${r.ok ? 'done' : r.detail}`);
+        return;
+      }
     }
   };
 

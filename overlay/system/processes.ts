@@ -5,6 +5,7 @@
  * A LogTailer feeds new lines of those files into the supervisor's per-service ring, also for
  * re-adopted daemons, and truncates files that grow too large.
  */
+import { spawnSync } from 'node:child_process';
 import { spawnDetached } from './exec.js';
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,15 @@ export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
     },
     isAlive(pid, token) {
       return isSameLiveProcess(readStat(pid), token);
+    },
+    runToEnd(argv, timeoutMs) {
+      // Synchronous on purpose: the supervisor must not respawn the daemon before its leftovers are
+      // released. The commands are a few `ip` calls (tens of ms); the timeout bounds the worst case.
+      const r = spawnSync(argv[0]!, argv.slice(1), { timeout: timeoutMs, encoding: 'utf8', killSignal: 'SIGKILL' });
+      const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+      if (r.error) return { ok: false, detail: r.error.message };
+      if (r.signal) return { ok: false, detail: `killed by ${r.signal}${out ? `: ${out}` : ''}` };
+      return { ok: r.status === 0, detail: `exit ${r.status ?? '?'}${out ? `: ${out}` : ''}` };
     },
   };
 }

@@ -39,7 +39,7 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       it(`${c.name} on ${nodeName}`, async () => {
         const ctx = contextFor(c.config, nodeName);
         const files = [vrrpRole, directorRole].flatMap((r) => r.render(ctx));
-        expect(files).toHaveLength(1);
+        expect(files.filter((f) => f.path.endsWith('/keepalived.conf'))).toHaveLength(1);
         const r = await keepalivedConfigTest(keepalivedConf(files), Object.keys(ctx.node.interfaces));
         expect(r.output, r.output).toBe('');
         expect(r.code).toBe(0);
@@ -187,6 +187,47 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
           'MASTER',
           'STOP',
         ]);
+      });
+    } finally {
+      reader.close();
+      rmSync(join(s.rootfs, 'run', 'keepalived.pid'), { force: true });
+      rmSync(join(s.rootfs, 'run', 'keepalived', 'vrrp.pid'), { force: true });
+      s.cleanup();
+    }
+  });
+
+  it('keepalived killed with SIGKILL as MASTER keeps its VIP; the afterCrash the supervisor runs releases it', async () => {
+    const s = await scratch();
+    const c = renderCases().find((x) => x.name === 'starter-router')!;
+    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
+    const reader = await openFifoReader(join(s.rootfs, s.fifo));
+    try {
+      writeFiles(s.rootfs, vrrpRole.render(ctx));
+      const [svc] = vrrpRole.services(ctx);
+      expect(svc!.afterCrash).toBeDefined();
+      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
+        await addNodeAddresses(ns, ctx);
+        const [cmd, args] = inImage(ns, s.rootfs, svc!.command);
+        const daemon = spawnDaemon(cmd, args);
+        try {
+          await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000);
+        } finally {
+          daemon.kill('SIGKILL');
+          await daemon.exited;
+        }
+        // What the peer would fight over: a killed keepalived leaves the VIP where it was.
+        expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
+        const [rc, ra] = inImage(ns, s.rootfs, svc!.afterCrash!);
+        await run(rc, ra, { timeoutMs: 10_000 });
+        const left = await addrs(ns, 'down');
+        expect(left).not.toContain('10.1.0.1/');
+        // The node's own address stays.
+        for (const a of ctx.node.interfaces['down']!.addresses) expect(left).toContain(a);
+        // …and reports the instance stopped, as keepalived does on a clean stop.
+        await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" STOP 200'), 5000);
+        expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
+        // Idempotent: on a BACKUP (no VIP) it changes nothing and still succeeds.
+        expect((await run(rc, ra, { timeoutMs: 10_000 })).code).toBe(0);
       });
     } finally {
       reader.close();

@@ -128,6 +128,9 @@ export function ucarpService(ctx: RoleContext, inst: CarpInstance): ServiceSpec 
     // in a shell script.
     readiness: { kind: 'none', timeoutMs: 10_000 },
     killGraceMs: 3000,
+    // A killed ucarp never runs its down script (--shutdown needs a clean exit): the supervisor
+    // runs it, so the VIPs do not stay on this box while the peer takes them over.
+    afterCrash: [paths.down, inst.interface, addr.address, `${inst.interface}/${inst.vhid}`],
     description: `ucarp (CARP vhid ${inst.vhid} on ${inst.interface})`,
   });
 }

@@ -2,6 +2,7 @@
  * keepalived.conf: the view printed through the ejs template. Pure: (config, node) → text.
  */
 import template from '../../templates/keepalived.conf.ejs';
+import releaseTemplate from '../../templates/keepalived-release.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import {
   keepalivedView,
@@ -65,4 +66,30 @@ export function renderKeepalivedView(view: KeepalivedView): string {
 
 export function renderKeepalivedConf(input: ViewInput): string {
   return renderKeepalivedView(keepalivedView(input));
+}
+
+/** Every `<%= %>` of the release script is one shell word. */
+const compiledRelease = compileTemplate<{
+  node: string;
+  fifo: string;
+  vips: { cidr: string; dev: string }[];
+  lines: string[];
+}>(releaseTemplate, 'shell', ['node', 'fifo', 'vips', 'lines']);
+
+/**
+ * The script that drops every VIP of the view and reports each instance and group STOPped on the
+ * event FIFO (see keepalived-release.sh.ejs). Pure.
+ */
+export function renderKeepalivedRelease(view: KeepalivedView, node: string, fifo: string): string {
+  const vips = view.instances.flatMap((i) =>
+    [...i.vips, ...i.excludedVips].map((v) => {
+      const [cidr, , dev] = words(v);
+      return { cidr: cidr!, dev: dev! };
+    }),
+  );
+  const lines = [
+    ...view.instances.map((i) => `INSTANCE "${i.name}" STOP ${i.priority}`),
+    ...view.syncGroups.map((g) => `GROUP "${g.name}" STOP 0`),
+  ];
+  return compiledRelease({ node, fifo, vips, lines });
 }

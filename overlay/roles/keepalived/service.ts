@@ -10,7 +10,8 @@
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
-import { renderKeepalivedConf } from './conf.js';
+import { renderKeepalivedRelease, renderKeepalivedView } from './conf.js';
+import { keepalivedView } from './view.js';
 
 export const KEEPALIVED_SERVICE = 'keepalived';
 
@@ -26,8 +27,21 @@ export function keepalivedConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
   return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived.conf`;
 }
 
+/** The script that releases the VIPs a killed keepalived left behind (the service's afterCrash). */
+export function keepalivedReleasePath(ctx: Pick<RoleContext, 'etcDir'>): string {
+  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived-release.sh`;
+}
+
 export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {
-  return [{ path: keepalivedConfPath(ctx), content: renderKeepalivedConf(ctx), mode: 0o600 }];
+  const view = keepalivedView(ctx);
+  const files: RenderedFile[] = [{ path: keepalivedConfPath(ctx), content: renderKeepalivedView(view), mode: 0o600 }];
+  if (ctx.config.vrrp)
+    files.push({
+      path: keepalivedReleasePath(ctx),
+      content: renderKeepalivedRelease(view, ctx.nodeName, ctx.eventFifo),
+      mode: 0o755,
+    });
+  return files;
 }
 
 export function keepalivedCheck(ctx: RoleContext): RoleCheck {
@@ -62,6 +76,9 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
     readiness: vrrp ? { kind: 'notify', timeoutMs: 30_000 } : { kind: 'none', timeoutMs: 10_000 },
     // keepalived releases its VIPs and IPVS table on SIGTERM; give it time to send priority-0 adverts.
     killGraceMs: 5000,
+    // Killed or crashed, it cannot: the supervisor drops the VIPs before the respawn, so this box
+    // stops answering for them while the peer takes over (the respawned keepalived starts BACKUP).
+    ...(vrrp ? { afterCrash: ['/bin/sh', keepalivedReleasePath(ctx)] } : {}),
     description: vrrp && director ? 'keepalived (VRRP + LVS)' : vrrp ? 'keepalived (VRRP)' : 'keepalived (LVS)',
   });
 }

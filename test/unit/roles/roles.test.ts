@@ -68,6 +68,15 @@ describe('one keepalived for vrrp + director', () => {
     expect(conf.mode).toBe(0o600); // auth_pass
     expect(conf.content).toMatch(/^vrrp_instance VI_1 \{/m);
     expect(conf.content).toMatch(/^virtual_server 192\.168\.1\.10 80 \{/m);
+    // Killed, keepalived cannot drop its VIPs: the supervisor runs the release script.
+    const release = vrrpRole.render(ctx).find((f) => f.path === '/run/pillars/etc/keepalived-release.sh')!;
+    expect(svc!.afterCrash).toEqual(['/bin/sh', release.path]);
+    expect(release.mode).toBe(0o755);
+    const vips = [...conf.content.matchAll(/^ {4}(\S+) dev (\S+)$/gm)].map(
+      (m) => `ip address del ${m[1]} dev ${m[2]} 2>/dev/null`,
+    );
+    expect(vips.length).toBeGreaterThan(0);
+    expect(release.content.split('\n').filter((l) => l.startsWith('ip '))).toEqual(vips);
   });
 
   it('director without vrrp (VIP on the box itself): the director role runs keepalived --check', () => {
@@ -252,6 +261,8 @@ describe('carp role', () => {
       '--shutdown',
       '--xparam=up/20',
     ]);
+    // Killed, ucarp runs no script: the supervisor runs the down script as ucarp would.
+    expect(services[0]!.afterCrash).toEqual(['/run/pillars/etc/ucarp/up-20-down.sh', 'up', '198.51.100.1', 'up/20']);
     expect(services[1]!.command).not.toContain('--preempt');
     expect(services[1]!.command).toContain('--advbase=2');
     expect(services.flatMap((s) => s.command).join(' ')).not.toMatch(/secret/);

@@ -18,6 +18,7 @@ const probed = defineService({
   readiness: { kind: 'probe', timeoutMs: 2000 },
 });
 const oneshot = defineService({ name: 'net', type: 'oneshot', command: ['net-apply'] });
+const releasing = defineService({ name: 'ka', command: ['keepalived'], afterCrash: ['/bin/sh', 'release.sh'] });
 
 const PID = 42;
 const withPid: ServiceState[] = ['starting', 'started', 'ready', 'stopping'];
@@ -214,6 +215,36 @@ const table: [string, Row][] = [
         expect(a.at(-1)).toEqual({ type: 'set-timer', timer: 'backoff', ms: 0 });
         expect(n.reason).toBe('killed by SIGKILL; restarting in 0.0s');
       },
+    },
+  ],
+  [
+    'crash of a service with afterCrash → release runs before the respawn timer',
+    {
+      spec: releasing,
+      from: snap('ready', { wasReady: true }),
+      ev: { type: 'exited', pid: PID, code: null, signal: 'SIGKILL' },
+      to: 'backoff',
+      actions: ['clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'after-crash', 'set-timer'],
+    },
+  ],
+  [
+    'afterCrash also runs when the service is given up',
+    {
+      spec: defineService({ name: 'x', command: ['x'], afterCrash: ['cleanup'], restart: { maxFailures: 1 } }),
+      from: snap('started'),
+      ev: { type: 'exited', pid: PID, code: 1, signal: null },
+      to: 'failed',
+      actions: ['clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'after-crash'],
+    },
+  ],
+  [
+    'afterCrash does not run for a spawn failure (nothing ran, nothing to release)',
+    {
+      spec: releasing,
+      from: snap('starting'),
+      ev: { type: 'spawn-failed', error: 'ENOENT' },
+      to: 'backoff',
+      actions: ['clear-timer', 'clear-timer', 'unwatch-readiness', 'log', 'set-timer'],
     },
   ],
   [

@@ -86,6 +86,12 @@ export class FakeProcesses implements ProcessApi {
   onExit(listener: (pid: number, code: number | null, signal: string | null) => void) {
     this.exitListener = listener;
   }
+  /** Commands run to their end (afterCrash), in order. */
+  ranToEnd: string[][] = [];
+  runToEnd(argv: readonly string[]) {
+    this.ranToEnd.push([...argv]);
+    return { ok: true, detail: 'exit 0' };
+  }
   isAlive(pid: number, token?: string) {
     if (this.external.has(pid)) return token === undefined || token === `t${pid}`;
     const p = this.procs.get(pid);

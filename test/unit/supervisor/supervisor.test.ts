@@ -126,6 +126,28 @@ describe('supervisor', () => {
     expect(state('director').state).toBe('ready');
   });
 
+  it("a crashed service's afterCrash runs before it is respawned, a clean stop runs none", () => {
+    const vip = defineService({ name: 'vip', command: ['keepalived'], afterCrash: ['/bin/sh', 'release.sh'] });
+    make([vip]);
+    sup.start();
+    const first = procs.live('vip')!.pid;
+    clock.advance(20_000);
+    const order: string[] = [];
+    const spawn = procs.spawn.bind(procs);
+    procs.spawn = (spec, io) => (order.push('spawn'), spawn(spec, io));
+    const release = procs.runToEnd.bind(procs);
+    procs.runToEnd = (argv) => (order.push('release'), release(argv));
+    procs.exit(first, null, 'SIGKILL');
+    clock.advance(0);
+    expect(order).toEqual(['release', 'spawn']);
+    expect(procs.ranToEnd).toEqual([['/bin/sh', 'release.sh']]);
+    expect(sup.logs('vip').some((l) => /released what it held/.test(l.text))).toBe(true);
+    sup.stop('vip');
+    clock.advance(10_000);
+    expect(state('vip').state).toBe('down');
+    expect(procs.ranToEnd).toHaveLength(1);
+  });
+
   it('start(names) pulls in only what those need', () => {
     make();
     sup.start(['ssh']);

@@ -19,6 +19,15 @@ describe('role daemon events → supervisor effects', () => {
     expect(fx('INSTANCE "VI_WAN" MASTER 150').console).toMatch(/pillars: vrrp (\S+) (MASTER|BACKUP|FAULT|STOP)\b/);
   });
 
+  it('STOP (a stopping keepalived, or the release after a crash) is shown but never counts as readiness', () => {
+    expect(fx('INSTANCE "VI_WAN" STOP 150')).toMatchObject({
+      ready: false,
+      annotate: { key: 'vrrp.VI_WAN', value: 'STOP' },
+      console: 'pillars: vrrp VI_WAN STOP (priority 150)',
+    });
+    expect(fx('GROUP "VG_1" STOP 0')).toMatchObject({ ready: false, annotate: { value: 'STOP' } });
+  });
+
   it('sync groups, virtual and real servers, CARP', () => {
     expect(fx('GROUP "VG_1" BACKUP 0').annotate).toEqual({ key: 'vrrp-group.VG_1', value: 'BACKUP' });
     expect(fx('VS [192.0.2.10]:tcp:80 UP')).toMatchObject({

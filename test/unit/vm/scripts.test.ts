@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { agentArgv } from '../../../builder/vm/agents/launch.js';
-import { gapAfter, parseProbeLine, probeConfig, type ProbeSample } from '../../../builder/vm/scripts.js';
+import { gapAfter, outageAfter, parseProbeLine, probeConfig, type ProbeSample } from '../../../builder/vm/scripts.js';
 
 describe('probe configuration', () => {
   it('has bounded defaults', () => {
@@ -115,5 +115,24 @@ describe('failover gap', () => {
 
   it('order of the input does not matter', () => {
     expect(gapAfter([...timeline].reverse(), 30, 'a')?.gapMs).toBe(75);
+  });
+});
+
+describe('outage seen by clients (any node may answer afterwards)', () => {
+  const s = (t: number, ok: boolean, body?: string, ms = 2): ProbeSample => ({ t, ms, ok, ...(body ? { body } : {}) });
+
+  it('from the fault to the first answer after the first failure, whoever answers', () => {
+    const timeline = [s(0, true, 'a'), s(20, true, 'a'), s(40, false), s(60, false), s(80, true, 'a', 3)];
+    expect(outageAfter(timeline, 10)).toEqual({ gapMs: 73, lost: 2, ended: true, first: timeline[4] });
+  });
+
+  it('no outage when every probe after the fault was answered', () => {
+    expect(outageAfter([s(0, true, 'a'), s(20, true, 'b')], 10)).toEqual({ gapMs: 0, lost: 0, ended: true });
+  });
+
+  it('not ended while the latest probes still fail', () => {
+    const o = outageAfter([s(20, true, 'a'), s(40, false), s(60, false)], 10);
+    expect(o.ended).toBe(false);
+    expect(o.lost).toBe(2);
   });
 });
