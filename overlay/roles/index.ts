@@ -18,7 +18,7 @@ import { statesyncRole } from './statesync/index.js';
 import { heartbeatRole } from './heartbeat/index.js';
 import { drbdRole } from './drbd/index.js';
 import { fencingRole } from './fencing/index.js';
-import type { RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
+import type { FileEdit, RenderedFile, Role, RoleCheck, RoleContext, RoleName } from './role.js';
 import { PHASES, roleRow, startOrder } from './table.js';
 
 /**
@@ -53,16 +53,15 @@ export interface RoleSelection {
 }
 
 /**
- * network always; nofirewall when the config has no firewall section; admin when it has SSH keys
- * (its section always exists); every other role when the config has one of its sections. `run`
- * is what the registry (the image) has, `missing` what it has not.
+ * network and admin (root's console password, SSH when keys are set) always; nofirewall when the
+ * config has no firewall section; every other role when the config has one of its sections.
+ * `run` is what the registry (the image) has, `missing` what it has not.
  */
 export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleName, Role> = ROLES): RoleSelection {
   const has = (r: RoleName) => roleRow(r).sections.some((s) => (config as Record<string, unknown>)[s] !== undefined);
   const wants = (r: RoleName) => {
-    if (r === 'network') return true;
     if (r === 'nofirewall') return config.firewall === undefined;
-    if (r === 'admin') return config.admin.ssh_authorized_keys.length > 0;
+    if (roleRow(r).runs === 'always') return true;
     return has(r);
   };
   const wanted = ROLE_ORDER.filter(wants);
@@ -72,6 +71,8 @@ export function selectRoles(config: PillarsConfig, registry: ReadonlyMap<RoleNam
 export interface RolePlan {
   roles: RoleName[];
   files: RenderedFile[];
+  /** System files the roles edit (written with the files, restored with them). */
+  edits?: FileEdit[];
   checks: RoleCheck[];
   sysctls: Record<string, string>;
   services: ServiceSpec[];
@@ -87,7 +88,7 @@ export function planRoles(
   names: readonly RoleName[],
   registry: ReadonlyMap<RoleName, Role> = ROLES,
 ): RolePlan {
-  const plan: RolePlan = { roles: [...names], files: [], checks: [], sysctls: {}, services: [] };
+  const plan: RolePlan = { roles: [...names], files: [], edits: [], checks: [], sysctls: {}, services: [] };
   const servicesOf = new Map<RoleName, string[]>();
   const filterPhase = PHASES.indexOf('filter');
   const filterServices: string[] = [];
@@ -95,6 +96,7 @@ export function planRoles(
     const role = registry.get(name);
     if (!role) throw new Error(`role ${name} is not in this image`);
     plan.files.push(...role.render(ctx));
+    plan.edits!.push(...(role.edits?.(ctx) ?? []));
     plan.checks.push(...role.checks(ctx));
     Object.assign(plan.sysctls, role.sysctls(ctx));
     const phase = PHASES.indexOf(roleRow(name).phase);
@@ -157,13 +159,22 @@ export async function applyRolePlan(
   log: (line: string) => void = () => undefined,
 ): Promise<ApplyResult> {
   const previous = new Map<string, { content: string; mode: number } | undefined>();
-  for (const f of plan.files) previous.set(f.path, await sys.readFile(f.path));
-  for (const f of plan.files) {
-    log(`write ${f.path}`);
-    await sys.writeFile(f.path, f.content, f.mode ?? 0o644);
-  }
+  const edits = plan.edits ?? [];
+  for (const f of [...plan.files, ...edits]) previous.set(f.path, await sys.readFile(f.path));
   const errors: string[] = [];
-  for (const c of plan.checks) {
+  try {
+    for (const f of plan.files) {
+      log(`write ${f.path}`);
+      await sys.writeFile(f.path, f.content, f.mode ?? 0o644);
+    }
+    for (const e of edits) {
+      log(`edit ${e.path}`);
+      await sys.writeFile(e.path, e.edit(previous.get(e.path)?.content ?? ''), e.mode);
+    }
+  } catch (err) {
+    errors.push(err instanceof Error ? err.message : String(err));
+  }
+  for (const c of errors.length > 0 ? [] : plan.checks) {
     log(`check ${c.what}: ${c.command.join(' ')}`);
     const r = await sys.run(c.command);
     log(`check ${c.what}: exit ${r.code}`);

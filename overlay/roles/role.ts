@@ -1,8 +1,8 @@
 /**
  * The role contract. A role turns the validated config into files (pure `render`, ejs templates),
  * names the daemon checker for them, and declares the services the supervisor runs. Roles never
- * touch the system themselves: the supervisor writes the files, runs the checks, applies sysctls
- * and runs the services, so a role is fully unit-testable.
+ * touch the system themselves: the appliance layer writes the files, runs the checks, applies
+ * sysctls and hands the services to the supervisor, so a role is fully unit-testable.
  */
 import type { PillarsConfig, NodeConfig } from '../config/index.js';
 import type { ServiceSpec } from '../service/index.js';
@@ -19,6 +19,8 @@ export interface RoleContext {
   readonly etcDir: string;
   /** The supervisor's event FIFO that daemons' notify hooks write to (e.g. keepalived notify_fifo). */
   readonly eventFifo: string;
+  /** ttyS0 carries the test channel (a test boot): no login prompt there. */
+  readonly serialBusy?: boolean;
 }
 
 export interface RenderedFile {
@@ -26,6 +28,16 @@ export interface RenderedFile {
   path: string;
   content: string;
   mode?: number;
+}
+
+/**
+ * A system file of the image a role owns part of (root's line of /etc/shadow): the new content is
+ * a pure function of the current one, so the other lines stay as the image has them.
+ */
+export interface FileEdit {
+  path: string;
+  mode: number;
+  edit(current: string): string;
 }
 
 export interface RoleCheck {
@@ -44,6 +56,8 @@ export interface Role {
   readonly after: readonly RoleName[];
   /** Pure: the files this role needs for this node. */
   render(ctx: RoleContext): RenderedFile[];
+  /** Pure: the image's system files this role edits (optional). */
+  edits?(ctx: RoleContext): FileEdit[];
   /** The daemon's own checker for the rendered files, run before anything is applied. */
   checks(ctx: RoleContext): RoleCheck[];
   /** sysctl key → value this role needs (e.g. net.ipv4.ip_forward = 1). */

@@ -2,14 +2,19 @@
  * What `pillarsctl status` (and the status page) shows, from the appliance's state. Pure: the
  * appliance passes in what it holds; nothing here reads the system.
  */
+import { SSH_SERVICE } from '../roles/admin/index.js';
 import type { RolePlan } from '../roles/index.js';
 import type { ConfigOutcome } from './config-source.js';
 import { renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { formatStatus } from './status-format.js';
 import type { SupervisorStatus } from './supervisor.js';
 
-/** The roles a user reads about: `nofirewall` is told as `firewall: none configured` instead. */
-export const shownRoles = (plan: RolePlan): string[] => plan.roles.filter((r) => r !== 'nofirewall');
+/**
+ * The roles a user reads about: `nofirewall` is told as `firewall: none configured` instead, and
+ * `admin` (which every config runs, for root's console password) only when it runs SSH.
+ */
+export const shownRoles = (plan: RolePlan): string[] =>
+  plan.roles.filter((r) => r !== 'nofirewall' && (r !== 'admin' || plan.services.some((s) => s.name === SSH_SERVICE)));
 
 export interface ApplianceView {
   supervisor: { pid: number; startedAt: number; uptime: number };

@@ -1,14 +1,17 @@
 /**
- * The admin role: SSH for the administrator, and only on purpose. There is no default password
- * and no default listener: dropbear runs only when the config carries admin.ssh_authorized_keys,
- * listens only on the admin.ssh_listen entries that belong to this node, never accepts a
- * password (-s), and uses a host key created in RAM at the first start of each boot.
- * With no keys the role renders nothing and runs nothing.
+ * The admin role: the administrator's way in, and only on purpose. There is no default password
+ * and no default listener. Console: root's /etc/shadow line carries admin.console_password_hash,
+ * or root is locked, and a getty runs only with the hash (login.ts). SSH: dropbear runs only when
+ * the config carries admin.ssh_authorized_keys, listens only on the admin.ssh_listen entries that
+ * belong to this node, never accepts a password (-s), and uses a host key created in RAM at the
+ * first start of each boot. Every config runs this role (root is locked when there is no hash);
+ * with neither hash nor keys it edits /etc/shadow and runs nothing.
  */
 import { parseCidr, parseHostPort, sameIp } from '../../config/net.js';
 import type { NodeConfig } from '../../config/index.js';
 import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
+import { loginServices, SHADOW, shadowWithRoot } from './login.js';
 import { compileTemplate } from '../../templates/escape.js';
 import hostkeyTemplate from '../../templates/dropbear-hostkey.sh.ejs';
 
@@ -18,6 +21,10 @@ export const HOSTKEY = `${HOSTKEY_DIR}/ed25519_host_key`;
 export const HOSTKEY_SCRIPT = 'dropbear-hostkey.sh';
 export const DROPBEAR = '/usr/sbin/dropbear';
 export const DROPBEARKEY = '/usr/bin/dropbearkey';
+/** The dropbear service: its presence is what makes a status name the admin role. */
+export const SSH_SERVICE = 'ssh';
+
+export { LOGIN_PROGRAM, loginServices, SHADOW, shadowWithRoot } from './login.js';
 
 /** 0.0.0.0 and :: are "everywhere": bound only because the config wrote them out. */
 function isWildcard(host: string): boolean {
@@ -83,6 +90,10 @@ export const adminRole: Role = {
       { path: `${ctx.etcDir}/${HOSTKEY_SCRIPT}`, content: renderHostkeyScript(), mode: 0o755 },
     ];
   },
+  // Console login: only with the hash from the config; root stays locked otherwise.
+  edits: (ctx) => [
+    { path: SHADOW, mode: 0o600, edit: (current) => shadowWithRoot(current, ctx.config.admin.console_password_hash) },
+  ],
   checks(ctx) {
     if (sshListen(ctx).length === 0) return [];
     return [{ what: HOSTKEY_SCRIPT, command: ['/usr/bin/busybox', 'sh', '-n', `${ctx.etcDir}/${HOSTKEY_SCRIPT}`] }];
@@ -91,9 +102,11 @@ export const adminRole: Role = {
     return {};
   },
   services(ctx) {
+    const logins = loginServices(ctx.config, { serialBusy: ctx.serialBusy ?? false });
     const listen = sshListen(ctx);
-    if (listen.length === 0) return [];
+    if (listen.length === 0) return logins;
     return [
+      ...logins,
       defineService({
         name: 'ssh-hostkey',
         type: 'oneshot',
@@ -101,7 +114,7 @@ export const adminRole: Role = {
         description: 'SSH host key in RAM',
       }),
       defineService({
-        name: 'ssh',
+        name: SSH_SERVICE,
         command: dropbearArgv(listen),
         dependsOn: ['ssh-hostkey'],
         description: `dropbear SSH (keys only) on ${listen.join(', ')}`,

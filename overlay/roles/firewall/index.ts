@@ -6,7 +6,7 @@
  */
 import { compileTemplate } from '../../templates/escape.js';
 import template from '../../templates/firewall.nft.ejs';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 import { firewallView, type FirewallView } from './view.js';
 

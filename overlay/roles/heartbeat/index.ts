@@ -10,7 +10,7 @@ import eventTemplate from '../../templates/heartbeat-event.sh.ejs';
 import drbdUpTemplate from '../../templates/drbd-up.sh.ejs';
 import runTemplate from '../../templates/heartbeat-run.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
-import { defineService, type ServiceSpec } from '../../supervisor/service-machine.js';
+import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import type { RenderedFile, Role, RoleCheck, RoleContext } from '../role.js';
 import { renderDrbdRes, renderHeartbeat } from './render.js';

@@ -16,7 +16,7 @@ import { compileTemplate, shellWord } from '../../templates/escape.js';
 import confTemplate from '../../templates/conntrackd.conf.ejs';
 import notifyTemplate from '../../templates/statesync-notify.sh.ejs';
 import resyncTemplate from '../../templates/statesync-resync.sh.ejs';
-import { defineService } from '../../supervisor/service-machine.js';
+import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
 import { statesyncView, type StatesyncView } from './view.js';
 

@@ -32,7 +32,7 @@ describe('CARP lab pair', () => {
       ),
     ).toEqual(['lan/51 0<20 1s', 'internal/52 0<20 1s']);
     expect(watchedInstance('carp')).toBe('lan/51');
-    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'carp']);
+    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'carp', 'admin']);
   });
 
   it('is for the router profile only', () => {
@@ -74,7 +74,7 @@ describe('the LVS-TUN backend of the director lab', () => {
     expect(r.config.profile).toBe('realserver');
     expect((selectNode(r.config, ['52:54:00:00:02:00']) as { name: string }).name).toBe('rs1');
     expect(r.config.admin.status_page?.listen).toBe(`0.0.0.0:${DIRECTOR_LAB.tun.port}`);
-    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'realserver']);
+    expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'realserver', 'admin']);
     const plan = planRoles(
       {
         config: r.config,

@@ -5,7 +5,9 @@ import { adminRole, dropbearArgv, listenFor, renderHostkeyScript } from '../../.
 import { loadConfig, formatIssues } from '../../../overlay/config/index.js';
 import { planRoles, selectRoles } from '../../../overlay/roles/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
+import { shownRoles } from '../../../overlay/supervisor/status-view.js';
 
+const HASH = '$6$abcdefgh$' + 'x'.repeat(86);
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB4Zq0n3DdV9w0hUqXh2bJgkYk6pZ3L8a5rH7cV0XyZq admin@laptop';
 const base = readFileSync(join(import.meta.dirname, '../../fixtures/config/base-director.yaml'), 'utf8');
 
@@ -22,12 +24,33 @@ function ctxFor(admin: string, nodeName = 'a'): RoleContext {
 }
 
 describe('admin role (SSH)', () => {
-  it('renders nothing and runs nothing without keys, and is not selected', () => {
+  it('without keys or a console hash: renders nothing, runs nothing, locks root; runs for every config but is not shown', () => {
     const ctx = ctxFor('');
     expect(adminRole.render(ctx)).toEqual([]);
     expect(adminRole.checks(ctx)).toEqual([]);
     expect(adminRole.services(ctx)).toEqual([]);
-    expect(selectRoles(ctx.config).run).not.toContain('admin');
+    const [shadow] = adminRole.edits!(ctx);
+    expect(shadow).toMatchObject({ path: '/etc/shadow', mode: 0o600 });
+    expect(shadow!.edit('root:$6$old$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n')).toBe(
+      'root:!:0:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n',
+    );
+    expect(selectRoles(ctx.config).run).toContain('admin');
+    expect(shownRoles(planRoles(ctx, selectRoles(ctx.config).run))).toEqual(['network', 'vrrp', 'director']);
+  });
+
+  it("console login: the hash in root's shadow line and a getty per console, after the network and the filter", () => {
+    const ctx = { ...ctxFor(`admin:\n  console_password_hash: "${HASH}"\n`), serialBusy: true };
+    expect(adminRole.edits!(ctx)[0]!.edit('daemon:*:19000:0:99999:7:::\n')).toBe(
+      `root:${HASH}:0:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n`,
+    );
+    const plan = planRoles(ctx, selectRoles(ctx.config).run);
+    const login = plan.services.filter((s) => s.name.startsWith('login-'));
+    // ttyS0 carries the test channel in a test boot.
+    expect(login.map((s) => s.name)).toEqual(['login-tty1']);
+    expect(login[0]!.dependsOn).toEqual(expect.arrayContaining(['network', 'nofirewall']));
+    // The login prompt does not make the role list name admin (SSH does).
+    expect(shownRoles(plan)).toEqual(['network', 'vrrp', 'director']);
+    expect(adminRole.services({ ...ctx, serialBusy: false }).map((s) => s.name)).toEqual(['login-tty1', 'login-ttyS0']);
   });
 
   it('with keys: authorized_keys 0600, the host-key script, and dropbear on exactly the listed address', () => {

@@ -257,7 +257,7 @@ describe('statesync (conntrackd)', () => {
     );
     expect(ka).toContain('enable_script_security');
     const plan = planRoles(ctx, selectRoles(c).run);
-    expect(plan.roles).toEqual(['network', 'firewall', 'statesync', 'vrrp']);
+    expect(plan.roles).toEqual(['network', 'firewall', 'statesync', 'vrrp', 'admin']);
     const svc = (n: string) => plan.services.find((s) => s.name === n)!;
     expect(svc(RESYNC_SERVICE).dependsOn).toContain(CONNTRACKD_SERVICE);
     expect(svc('keepalived').dependsOn).toEqual(

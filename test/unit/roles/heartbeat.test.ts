@@ -114,7 +114,12 @@ describe('the lab pair', () => {
   });
   it('heartbeat and director run together (heartbeat holds the VIP, keepalived checks)', () => {
     const d = heartbeatCases().find((x) => x.name === 'heartbeat-director')!;
-    expect(selectRoles(d.config).run.filter((r) => r !== 'nofirewall')).toEqual(['network', 'heartbeat', 'director']);
+    expect(selectRoles(d.config).run.filter((r) => r !== 'nofirewall')).toEqual([
+      'network',
+      'heartbeat',
+      'director',
+      'admin',
+    ]);
   });
 });
 

@@ -66,6 +66,27 @@ describe('role files on disk', () => {
     expect(await readFile(join(dir, 'proc/sys/net/ipv4/ip_forward'), 'utf8')).toBe('1\n');
   });
 
+  it('an edited system file keeps its other lines, and a failed apply puts it back as it was', async () => {
+    const shadow = join(dir, 'shadow');
+    await writeFile(shadow, 'root:!:0:0:99999:7:::\nhacluster:!:19000::::::\n');
+    await chmod(shadow, 0o640);
+    const edited = (check: string): RolePlan => ({
+      roles: ['admin'],
+      files: [],
+      edits: [{ path: shadow, mode: 0o600, edit: (cur) => cur.replace(/^root:!:/, 'root:$6$h:') }],
+      checks: [{ what: 'admin', command: ['check', check] }],
+      sysctls: {},
+      services: [],
+    });
+    const sys = createRoleFiles({ exec: execFailing('fail-me'), sysctlRoot: dir });
+    expect((await applyRolePlan(edited('fail-me'), sys)).ok).toBe(false);
+    expect(await readFile(shadow, 'utf8')).toBe('root:!:0:0:99999:7:::\nhacluster:!:19000::::::\n');
+    expect(await modeOf(shadow)).toBe(0o640);
+    expect(await applyRolePlan(edited('ok'), sys)).toEqual({ ok: true, errors: [] });
+    expect(await readFile(shadow, 'utf8')).toBe('root:$6$h:0:0:99999:7:::\nhacluster:!:19000::::::\n');
+    expect(await modeOf(shadow)).toBe(0o600);
+  });
+
   it('a private file is never world-readable, not even replacing a public one', async () => {
     await mkdir(join(dir, 'ucarp'));
     await writeFile(join(dir, 'ucarp/pass'), 'old\n');

@@ -78,11 +78,11 @@ describe('network role', () => {
     expect(sysctlPath('net.ipv4.conf.all.arp_ignore')).toBe('/proc/sys/net/ipv4/conf/all/arp_ignore');
   });
 
-  it('network always, nofirewall without a firewall section, other roles by section; missing ones are named', () => {
-    expect(selectRoles(config)).toEqual({ run: ['network', 'nofirewall', 'vrrp', 'director'], missing: [] });
+  it('network and admin always, nofirewall without a firewall section, other roles by section; missing ones are named', () => {
+    expect(selectRoles(config)).toEqual({ run: ['network', 'nofirewall', 'vrrp', 'director', 'admin'], missing: [] });
     expect(selectRoles(config, new Map([...ROLES].filter(([n]) => n === 'network')))).toEqual({
       run: ['network'],
-      missing: ['nofirewall', 'vrrp', 'director'],
+      missing: ['nofirewall', 'vrrp', 'director', 'admin'],
     });
   });
 
@@ -146,9 +146,9 @@ describe('applyRolePlan', () => {
 });
 
 describe('role registry', () => {
-  it('a director config runs network, nofirewall, statesync (nothing to do without a firewall), vrrp and director', () => {
+  it('a director config runs network, nofirewall, statesync (nothing to do without a firewall), vrrp, director and admin', () => {
     const sel = selectRoles(load(labConfig({ profile: 'director' })));
-    expect(sel.run).toEqual(['network', 'nofirewall', 'statesync', 'vrrp', 'director']);
+    expect(sel.run).toEqual(['network', 'nofirewall', 'statesync', 'vrrp', 'director', 'admin']);
     expect(sel.missing).toEqual([]);
   });
 

@@ -1,0 +1,168 @@
+/**
+ * `pillarsctl reload`: validate → plan → apply phase by phase → swap the services; the running
+ * config stays on any failure. With a config running, its link-phase oneshots (the network
+ * script) run again with the new files so the later phases' checkers see the new interfaces; a
+ * refused reload puts the files back and runs them once more, so the network is the running
+ * config's again. Without one (the safe state) the new config comes up as at boot.
+ */
+import { loadConfig } from '../config/index.js';
+import { applyRolePlan } from '../roles/index.js';
+import { loadFromMedium, type ConfigOutcome } from '../supervisor/config-source.js';
+import { ControlError } from '../supervisor/control-protocol.js';
+import { formatIssue } from '../supervisor/safe-state.js';
+import {
+  bringUp,
+  LINK_TIMEOUT_MS,
+  linkOneshots,
+  planConfig,
+  run,
+  type ConfigureDeps,
+  type Outcome,
+  type Planned,
+  type Refusal,
+} from './configure.js';
+import type { Stick } from './ports.js';
+import { superviseServices } from './supervise.js';
+import type { ApplianceState, RunningServices } from './state.js';
+
+export interface ReloadDeps extends ConfigureDeps {
+  stick: Pick<Stick, 'load'>;
+  /** pillars.node= from the kernel command line. */
+  node: string | undefined;
+  /** Called once the new config runs (the peer channel). */
+  reloaded(o: Outcome): void;
+  /** The status timeline marks the change as manual. */
+  markManual(why: string): void;
+}
+
+/** The new config: from `file` (a path in the box) or the mounted stick. */
+async function loadNew(state: ApplianceState, file: string | undefined, deps: ReloadDeps): Promise<ConfigOutcome> {
+  const macs = () => deps.sys.host.macs();
+  if (file) {
+    return loadFromMedium(
+      {
+        macs,
+        load: async () => {
+          const body = await deps.sys.host.readFile(file);
+          const name = file.slice(file.lastIndexOf('/') + 1);
+          return {
+            current: { body, gen: 0, source: file, handEdited: true, notes: [] },
+            result: loadConfig(body, name),
+          };
+        },
+      },
+      { provider: 'kernel-parameter', device: file },
+      deps.node,
+    );
+  }
+  return loadFromMedium(
+    { macs, load: () => deps.stick.load() },
+    {
+      provider: state.running?.outcome.source.provider ?? 'usb-sata',
+      device: state.running?.outcome.source.device ?? '',
+    },
+    deps.node,
+  );
+}
+
+const refused = (r: Refusal) =>
+  new ControlError(
+    `reload refused, the running config stays: ${r.reason}`,
+    undefined,
+    r.errors.map((e) => formatIssue(e)),
+  );
+
+/**
+ * Bring the new config's link phase up under the running services, then check the rest. On
+ * failure everything it wrote is back and the running config's link oneshots ran again.
+ */
+async function applyUnder(state: ApplianceState, old: RunningServices, p: Planned, deps: ReloadDeps) {
+  const sys = deps.sys.roles;
+  const log = (l: string) => state.debug(l);
+  const before = new Map(
+    await Promise.all(p.link.files.map(async (f) => [f.path, await sys.readFile(f.path)] as const)),
+  );
+  const converge = async () => {
+    for (const name of linkOneshots(p).filter((n) => old.supervisor.order().includes(n))) {
+      const why = await rerun(old, name);
+      if (why) return why;
+    }
+    return undefined;
+  };
+  const link = await applyRolePlan(p.link, sys, log);
+  if (!link.ok) return link.errors;
+  const linkDown = await converge();
+  const rest = linkDown === undefined ? await applyRolePlan(p.rest, sys, log) : { ok: false, errors: [linkDown] };
+  if (rest.ok) return undefined;
+  for (const [path, prev] of before) {
+    if (prev === undefined) await sys.removeFile(path);
+    else await sys.writeFile(path, prev.content, prev.mode);
+  }
+  const back = await converge();
+  if (back) state.say(`pillars: WARNING: reload: the running config's network did not come back: ${back}`);
+  return rest.errors;
+}
+
+/** Run a oneshot of the running supervisor again and wait until it is done. */
+function rerun(s: RunningServices, name: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(`${name}: not done after ${LINK_TIMEOUT_MS / 1000}s`), LINK_TIMEOUT_MS);
+    let unsubscribe: () => void = () => undefined;
+    const finish = (why: string | undefined) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(why);
+    };
+    unsubscribe = s.supervisor.subscribe((ev) => {
+      if (ev.type !== 'state' || ev.service !== name) return;
+      if (ev.to === 'done') finish(undefined);
+      else if (ev.to === 'failed' || ev.to === 'backoff') finish(`${name}: ${ev.reason ?? ev.to}`);
+    });
+    s.supervisor.restart(name);
+  });
+}
+
+export async function reload(state: ApplianceState, file: string | undefined, deps: ReloadDeps): Promise<unknown> {
+  const o = await loadNew(state, file, deps);
+  if (!o.ok)
+    throw new ControlError(
+      `reload refused, the running config stays: ${o.reason}`,
+      undefined,
+      o.issues.map((i) => formatIssue(i)),
+    );
+  if (state.running && o.source.checksum === state.running.outcome.source.checksum)
+    return { message: 'config unchanged' };
+  deps.markManual('pillarsctl reload');
+  const planned = planConfig(o, deps, state.debug);
+  if ('errors' in planned) throw refused(planned);
+  const old = state.services;
+  if (old) {
+    const errors = await applyUnder(state, old, planned, deps);
+    if (errors)
+      throw refused({
+        reason: `the roles for node ${o.nodeName} failed their checks`,
+        errors: errors.map((m) => ({ message: m })),
+      });
+    state.say('pillars: reload: stopping the services of the previous config');
+    await old.supervisor.shutdown();
+    old.stopTailing();
+    state.services = undefined;
+  }
+  // Oneshots recorded as done would not run again for the new config.
+  await deps.sys.services.forget();
+  state.announced = false;
+  let services: RunningServices;
+  if (old) {
+    services = await superviseServices(state, planned, deps);
+  } else {
+    const up = await bringUp(state, planned, deps);
+    if ('errors' in up) throw refused(up);
+    services = up.services;
+  }
+  run(state, planned, services);
+  deps.reloaded(o);
+  state.say(
+    `pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`,
+  );
+  return { message: `reloaded (generation ${o.source.generation})` };
+}

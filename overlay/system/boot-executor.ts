@@ -1,0 +1,67 @@
+/**
+ * Carries out early-boot steps (supervisor/boot-plan.ts plans them as data): busybox mount (Node
+ * cannot mount), fs calls, the hostname, and one modprobe for the hardware present. The step
+ * shapes are declared here as this module needs them; the plan's steps match them structurally.
+ */
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { bb, exec, execOk } from './exec.js';
+import { BASE_MODULES, collectModaliases, hasFloppyController } from './hardware.js';
+import { modulesFor } from './modalias.js';
+
+export type EarlyStep =
+  | { kind: 'mkdir'; path: string; mode: number }
+  | { kind: 'mount'; mount: { target: string }; command: string[] }
+  | { kind: 'symlink'; path: string; target: string }
+  | { kind: 'hostname'; name: string }
+  | { kind: 'modules' };
+
+async function loadModules(): Promise<void> {
+  let alias = '';
+  try {
+    alias = readFileSync(`/lib/modules/${release()}/modules.alias`, 'utf8');
+  } catch {
+    /* reported below */
+  }
+  if (!alias) throw new Error(`no /lib/modules/${release()}/modules.alias`);
+  const mods = [
+    ...new Set([
+      ...modulesFor(collectModaliases(), alias),
+      ...BASE_MODULES,
+      ...(hasFloppyController() ? ['floppy'] : []),
+    ]),
+  ];
+  // One modprobe for all (fast under emulation); when it reports a failure, one per module to
+  // name the ones that are missing.
+  const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
+  const failed: string[] = [];
+  if (all.code !== 0) {
+    for (const m of mods) {
+      const r = await exec(['modprobe', '-q', m], { timeoutMs: 30_000 });
+      if (r.code !== 0) failed.push(m);
+    }
+  }
+  if (failed.length > 0) throw new Error(`could not load ${failed.sort().join(', ')} (of ${mods.length})`);
+}
+
+export const bootExecutor = {
+  async run(step: EarlyStep): Promise<void> {
+    switch (step.kind) {
+      case 'mount':
+        mkdirSync(step.mount.target, { recursive: true });
+        await execOk(bb(...(step.command as [string, ...string[]])));
+        return;
+      case 'mkdir':
+        mkdirSync(step.path, { recursive: true, mode: step.mode });
+        return;
+      case 'symlink':
+        if (!existsSync(step.path)) symlinkSync(step.target, step.path);
+        return;
+      case 'hostname':
+        writeFileSync('/proc/sys/kernel/hostname', step.name);
+        return;
+      case 'modules':
+        return loadModules();
+    }
+  },
+};

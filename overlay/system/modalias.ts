@@ -1,0 +1,94 @@
+/**
+ * Which kernel modules the present hardware needs, like `modprobe -a` over every modalias file under
+ * /sys/devices, but pure: given the modalias strings and the text of modules.alias, return the
+ * module names. Patterns use fnmatch globs (`*`, `?`, `[...]`), as kmod does.
+ */
+
+export interface AliasRule {
+  pattern: string;
+  module: string;
+}
+
+/** Parse modules.alias ("alias PATTERN MODULE" lines; comments and other lines ignored). */
+export function parseModulesAlias(text: string): AliasRule[] {
+  const out: AliasRule[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[0] !== 'alias' || f.length < 3) continue;
+    out.push({ pattern: f[1]!, module: f[2]! });
+  }
+  return out;
+}
+
+/** fnmatch(3) without flags, as a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      re += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
+      i = end;
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(re + '$');
+}
+
+/** The literal text before the first wildcard; used to skip most rules quickly. */
+function literalPrefix(pattern: string): string {
+  const m = /[*?[]/.exec(pattern);
+  return m ? pattern.slice(0, m.index) : pattern;
+}
+
+export interface ModuleIndex {
+  /** Module names for one modalias, in modules.alias order. */
+  lookup(modalias: string): string[];
+}
+
+export function buildModuleIndex(rules: readonly AliasRule[]): ModuleIndex {
+  // Bucket by the bus prefix ("pci:", "usb:", "acpi*:" …) so each lookup scans few rules.
+  const buckets = new Map<string, { prefix: string; re: RegExp; module: string }[]>();
+  const key = (s: string) => {
+    const i = s.indexOf(':');
+    return i < 0 ? s : s.slice(0, i);
+  };
+  for (const r of rules) {
+    const prefix = literalPrefix(r.pattern);
+    const k = prefix.includes(':') ? key(prefix) : '*';
+    let b = buckets.get(k);
+    if (!b) buckets.set(k, (b = []));
+    b.push({ prefix, re: globToRegExp(r.pattern), module: r.module });
+  }
+  return {
+    lookup(modalias) {
+      const out: string[] = [];
+      for (const b of [buckets.get(key(modalias)) ?? [], buckets.get('*') ?? []]) {
+        for (const r of b) {
+          if (modalias.startsWith(r.prefix) && r.re.test(modalias) && !out.includes(r.module)) out.push(r.module);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Sorted, unique module names (kernel names use '_' and '-' interchangeably; normalised to '_'). */
+export function modulesFor(modaliases: readonly string[], modulesAliasText: string): string[] {
+  const index = buildModuleIndex(parseModulesAlias(modulesAliasText));
+  const set = new Set<string>();
+  for (const a of modaliases) {
+    const alias = a.trim();
+    if (!alias) continue;
+    for (const m of index.lookup(alias)) set.add(m.replace(/-/g, '_'));
+  }
+  return [...set].sort();
+}
