@@ -25,8 +25,8 @@ const STEP = /^pillars: boot: [✓!✗] (.+?)(?::.*)? \((\d+) ms\)$/;
 const LATER: ReadonlyArray<[string, RegExp]> = [
   ['firewall closed (safe state first)', /^pillars: firewall closed/],
   ['config found and validated', /^pillars: (config from|no config|config error)/],
-  ['network role applied', /^pillars: debug: network script: exit/],
-  ['other roles checked and applied', /^pillars: debug: applying the other roles/],
+  ['link phase up (network)', /^pillars: debug: link phase up/],
+  ['other phases checked and applied', /^pillars: debug: applying the other phases/],
 ];
 
 export function bootTimeline(lines: readonly TimedLine[]): Milestone[] {

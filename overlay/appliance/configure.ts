@@ -138,6 +138,7 @@ export async function bringUp(
     await stop();
     return failed(p.outcome, [linkDown]);
   }
+  log(`link phase up: ${p.link.services.map((s) => s.name).join(', ')}`);
   log('applying the other phases');
   const rest = await applyRolePlan(p.rest, deps.sys.roles, log);
   if (!rest.ok) {

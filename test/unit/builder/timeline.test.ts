@@ -7,8 +7,8 @@ const console1 = [
   { t: 9001, text: 'pillars: debug: timeline: /init 1.20s, node 1.30s, supervisor 2.50s, early boot done 4.02s' },
   { t: 9100, text: 'pillars: firewall closed (all traffic dropped except loopback) until the config is applied' },
   { t: 9600, text: 'pillars: config from usb-sata: /dev/sda (usb, vfat, label PILLARS, 8.0 MiB), generation 1' },
-  { t: 9900, text: 'pillars: debug: network script: exit 0' },
-  { t: 10000, text: 'pillars: debug: applying the other roles' },
+  { t: 9900, text: 'pillars: debug: link phase up: network, netmon' },
+  { t: 10000, text: 'pillars: debug: applying the other phases' },
   { t: 11000, text: 'pillars: ready in 6.00s (node node1, roles: network, vrrp, director)' },
 ];
 
@@ -22,8 +22,8 @@ describe('boot timeline', () => {
       { name: 'early boot: load kernel modules for the present hardware', at: 4.01 },
       { name: 'firewall closed (safe state first)', at: 4.1 },
       { name: 'config found and validated', at: 4.6 },
-      { name: 'network role applied', at: 4.9 },
-      { name: 'other roles checked and applied', at: 5 },
+      { name: 'link phase up (network)', at: 4.9 },
+      { name: 'other phases checked and applied', at: 5 },
       { name: 'ready', at: 6 },
     ]);
   });
