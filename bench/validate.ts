@@ -68,6 +68,14 @@ export function hostileFiles(): [string, string][] {
     ['alias bomb (10^10 expansions)', bomb],
     ['binary data', '\u007fELF\u0002\u0001\u0001' + '\u0000'.repeat(100000)],
     ['20000 nodes with errors', issues],
+    // The error is placed from the last of 10,000 virtual servers (2 MiB): the whole file is read.
+    [
+      'one bad value in the last of 10,000 virtual servers',
+      bigDirectorConfig(10_000).replace(
+        /weight: 2 \}, \{ address: (\S+) \}\] \}\n$/,
+        'weight: -5 }, { address: $1 }] }\n',
+      ),
+    ],
   ];
 }
 

@@ -17,6 +17,8 @@ import { deepFreeze, describe, pathText, validateValue, type Path, type RawIssue
 import { MAX_ALIAS_COUNT, MAX_ISSUES, precheck } from './limits.js';
 import { pillarsConfig, type PillarsConfig } from './model.js';
 import { crossCheck } from './rules.js';
+import { fastYaml } from './fast-yaml.js';
+import { fastLocator } from './fast-locate.js';
 
 export interface ConfigIssue {
   file: string;
@@ -55,10 +57,16 @@ function keyText(k: unknown): string {
 
 /** Source offset of the node a path points at (its key, its value, or its parent's value). */
 export function locate(doc: Document, path: Path, at: RawIssue['at'] = 'value'): number {
+  return walkTo(doc, path, at).offset;
+}
+
+/** `locate`, and how many segments of the path the walk found in the document. */
+function walkTo(doc: Document, path: Path, at: RawIssue['at']): { offset: number; depth: number } {
   const target = at === 'parent' ? path.slice(0, -1) : path;
   let node: unknown = doc.contents;
   let keyNode: YamlNode | undefined;
   let lastGood = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  let depth = 0;
   for (const seg of target) {
     if (isMap(node)) {
       const pair = node.items.find((p) => keyText(p.key) === String(seg));
@@ -74,9 +82,44 @@ export function locate(doc: Document, path: Path, at: RawIssue['at'] = 'value'):
       node = keyNode;
       lastGood = keyNode.range?.[0] ?? lastGood;
     } else break;
+    depth++;
   }
-  if (at === 'key' && keyNode?.range) return keyNode.range[0];
-  return lastGood;
+  if (at === 'key' && keyNode?.range) return { offset: keyNode.range[0], depth };
+  return { offset: lastGood, depth };
+}
+
+/** How many segments of the path exist in the data (own keys and indices only). */
+function depthIn(data: unknown, path: Path, at: RawIssue['at']): number {
+  const target = at === 'parent' ? path.slice(0, -1) : path;
+  let node = data;
+  let depth = 0;
+  for (const seg of target) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, seg)) break;
+    node = (node as Record<string | number, unknown>)[seg];
+    depth++;
+  }
+  return depth;
+}
+
+/** How much of a large file is read again to place its first issues (the rest only if needed). */
+const LOCATE_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * Offsets for issues found in `data`, which came from the fast reading of `text`: the file (or,
+ * when it is large, its first LOCATE_PREFIX_BYTES up to a line end) is read with `yaml`. The
+ * walk in that prefix is the answer when it gets as deep as the data does (the node, or the parent
+ * that really lacks the rest of the path, starts in the prefix); otherwise the whole file is read.
+ */
+function prefixLocator(text: string, data: unknown): (path: Path, at: RawIssue['at']) => number {
+  let full: Document | undefined;
+  const whole = () => (full ??= parseDocument(text, { uniqueKeys: false, prettyErrors: false }));
+  if (text.length <= LOCATE_PREFIX_BYTES) return (path, at) => locate(whole(), path, at);
+  const cut = text.lastIndexOf('\n', LOCATE_PREFIX_BYTES) + 1 || LOCATE_PREFIX_BYTES;
+  const head = parseDocument(text.slice(0, cut), { uniqueKeys: false, prettyErrors: false });
+  return (path, at) => {
+    const w = walkTo(head, path, at);
+    return w.depth === depthIn(data, path, at) && w.offset < cut ? w.offset : locate(whole(), path, at);
+  };
 }
 
 /** Duplicate keys, reported with their path at the second occurrence. */
@@ -121,6 +164,8 @@ export function applyDependentDefaults(data: unknown): unknown {
 export interface LoadOptions {
   /** Skip the cross-field rules (used by tools that edit partial configs). */
   typesOnly?: boolean;
+  /** Read with `yaml` only, never the fast reading (the tests compare both: they must agree). */
+  slowOnly?: boolean;
 }
 
 /** The first alias YAML cannot resolve (its anchor is not set before it), with its offset. */
@@ -177,6 +222,31 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
   };
   const pre = precheck(text);
   if (pre) return early(pre.offset, pre.message);
+  const fast = opts.slowOnly ? undefined : fastYaml(text);
+  if (fast && typeof fast.data === 'object' && fast.data !== null && !Array.isArray(fast.data)) {
+    const raw = validateData(fast.data, opts);
+    if (raw.issues.length === 0) return { ok: true, config: deepFreeze(raw.value) };
+    const place = fastLocator(text, fast.root);
+    let slow: ReturnType<typeof prefixLocator> | undefined;
+    const where = (path: Path, at: RawIssue['at']) =>
+      place?.(path, at) ?? (slow ??= prefixLocator(text, fast.data))(path, at);
+    const lines = lineStarts(text);
+    return {
+      ok: false,
+      issues: bounded(
+        raw.issues
+          .slice(0, LOCATED)
+          .map((r) => ({
+            file: fileName,
+            ...lineCol(lines, r.offset ?? where(r.path, r.at)),
+            path: pathText(r.path),
+            message: r.message,
+          }))
+          .sort((a, b) => a.line - b.line || a.column - b.column),
+        raw.issues.length,
+      ),
+    };
+  }
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
@@ -251,9 +321,33 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
       ],
     };
   }
-  const raw: RawIssue[] = [];
-  const value = validateValue(pillarsConfig, applyDependentDefaults(data), [], raw);
-  if (raw.length === 0 && !opts.typesOnly) raw.push(...crossCheck(value as PillarsConfig));
-  if (raw.length > 0) return { ok: false, issues: located(raw) };
-  return { ok: true, config: deepFreeze(value as PillarsConfig) };
+  const checked = validateData(data, opts);
+  if (checked.issues.length > 0) return { ok: false, issues: located(checked.issues) };
+  return { ok: true, config: deepFreeze(checked.value) };
+}
+
+/** The declaration table's checks, then (when the types are right) the cross-section rules. */
+function validateData(data: object, opts: LoadOptions): { issues: RawIssue[]; value: PillarsConfig } {
+  const issues: RawIssue[] = [];
+  const value = validateValue(pillarsConfig, applyDependentDefaults(data), [], issues) as PillarsConfig;
+  if (issues.length === 0 && !opts.typesOnly) issues.push(...crossCheck(value));
+  return { issues, value };
+}
+
+/** Offsets of the line starts, for line:column of any offset by binary search. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function lineCol(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }

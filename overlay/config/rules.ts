@@ -30,13 +30,38 @@ export function hostnameOf(name: string, node: Node): string {
   return node.hostname ?? name;
 }
 
-/** The addresses (CIDR) of `node` on logical interface `ifname`. */
-export function nodeNets(node: Node, ifname: string): Cidr[] {
-  return (own(node.interfaces, ifname)?.addresses ?? []).map((a) => parseCidr(a)).filter((c): c is Cidr => !!c);
+/**
+ * Parsed addresses per node, computed once per node object: the rules ask for them for every
+ * virtual and real server (30,000 times in a 10,000-server file). A cache of a pure function over
+ * objects nobody changes (the config is frozen once checked); a WeakMap lets it go with them.
+ */
+const netsCache = new WeakMap<
+  Node,
+  { byIf: Map<string, readonly Cidr[]>; all: readonly { ifname: string; net: Cidr }[] }
+>();
+
+function netsOf(node: Node) {
+  let n = netsCache.get(node);
+  if (!n) {
+    const byIf = new Map<string, readonly Cidr[]>();
+    for (const ifname of Object.keys(node.interfaces))
+      byIf.set(
+        ifname,
+        (own(node.interfaces, ifname)?.addresses ?? []).map((a) => parseCidr(a)).filter((c): c is Cidr => !!c),
+      );
+    n = { byIf, all: [...byIf].flatMap(([ifname, nets]) => nets.map((net) => ({ ifname, net }))) };
+    netsCache.set(node, n);
+  }
+  return n;
 }
 
-function allNets(node: Node): { ifname: string; net: Cidr }[] {
-  return Object.keys(node.interfaces).flatMap((ifname) => nodeNets(node, ifname).map((net) => ({ ifname, net })));
+/** The addresses (CIDR) of `node` on logical interface `ifname`. */
+export function nodeNets(node: Node, ifname: string): readonly Cidr[] {
+  return netsOf(node).byIf.get(ifname) ?? [];
+}
+
+function allNets(node: Node): readonly { ifname: string; net: Cidr }[] {
+  return netsOf(node).all;
 }
 
 export function crossCheck(c: PillarsConfig): RawIssue[] {

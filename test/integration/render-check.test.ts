@@ -15,6 +15,7 @@ import {
   keepalivedConfigTest,
   openFifoReader,
   withNetns,
+  type FifoReader,
 } from '../helpers/image-tools.js';
 import { run, spawnDaemon } from '../../builder/exec.js';
 import { vrrpRole } from '../../overlay/roles/vrrp/index.js';
@@ -22,6 +23,7 @@ import { directorRole } from '../../overlay/roles/director/index.js';
 import { carpRole } from '../../overlay/roles/carp/index.js';
 import { parseEventLine } from '../../overlay/roles/keepalived/events.js';
 import type { RenderedFile, RoleContext } from '../../overlay/roles/role.js';
+import type { ServiceSpec } from '../../overlay/service/index.js';
 
 const asRoot = process.getuid?.() === 0;
 
@@ -149,7 +151,20 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
     return (await run('ip', ['-n', ns, '-o', 'addr', 'show', 'dev', ifname])).stdout;
   }
 
-  it('keepalived: BACKUP at start (readiness), MASTER alone, STOP on SIGTERM, all parsed; the VIP comes and goes', async () => {
+  /**
+   * The vrrp role of the starter router's r1 as its service runs it, in a namespace with the node's
+   * interfaces and addresses, until it is MASTER; then `body`, with the daemon to stop as it likes.
+   */
+  async function keepalivedMaster(
+    body: (k: {
+      ns: string;
+      rootfs: string;
+      ctx: RoleContext;
+      svc: ServiceSpec;
+      daemon: ReturnType<typeof spawnDaemon>;
+      reader: FifoReader;
+    }) => Promise<void>,
+  ): Promise<void> {
     const s = await scratch();
     const c = renderCases().find((x) => x.name === 'starter-router')!;
     const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
@@ -170,64 +185,11 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
             .catch((e: Error) => {
               throw new Error(`${e.message}\n--- keepalived ---\n${log}`);
             });
-          expect(reader.lines[0]).toBe('INSTANCE "VI_DOWN" BACKUP 200');
-          expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
-        } finally {
-          daemon.kill('SIGTERM');
-          const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
-          await daemon.exited;
-          clearTimeout(killer);
-        }
-        await reader.waitFor((l) => l.some((x) => x.startsWith('INSTANCE "VI_DOWN" STOP')), 5000);
-        expect(await addrs(ns, 'down')).not.toContain('10.1.0.1/');
-        const events = reader.lines.map(parseEventLine);
-        expect(events.filter((e) => !e.ok)).toEqual([]);
-        expect(events.map((e) => e.ok && e.event.type === 'instance' && e.event.state)).toEqual([
-          'BACKUP',
-          'MASTER',
-          'STOP',
-        ]);
-      });
-    } finally {
-      reader.close();
-      rmSync(join(s.rootfs, 'run', 'keepalived.pid'), { force: true });
-      rmSync(join(s.rootfs, 'run', 'keepalived', 'vrrp.pid'), { force: true });
-      s.cleanup();
-    }
-  });
-
-  it('keepalived killed with SIGKILL as MASTER keeps its VIP; the afterCrash the supervisor runs releases it', async () => {
-    const s = await scratch();
-    const c = renderCases().find((x) => x.name === 'starter-router')!;
-    const ctx: RoleContext = { ...contextFor(c.config, 'r1'), etcDir: s.etcDir, eventFifo: s.fifo };
-    const reader = await openFifoReader(join(s.rootfs, s.fifo));
-    try {
-      writeFiles(s.rootfs, vrrpRole.render(ctx));
-      const [svc] = vrrpRole.services(ctx);
-      expect(svc!.afterCrash).toBeDefined();
-      await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
-        await addNodeAddresses(ns, ctx);
-        const [cmd, args] = inImage(ns, s.rootfs, svc!.command);
-        const daemon = spawnDaemon(cmd, args);
-        try {
-          await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000);
+          await body({ ns, rootfs: s.rootfs, ctx, svc: svc!, daemon, reader });
         } finally {
           daemon.kill('SIGKILL');
           await daemon.exited;
         }
-        // What the peer would fight over: a killed keepalived leaves the VIP where it was.
-        expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
-        const [rc, ra] = inImage(ns, s.rootfs, svc!.afterCrash!);
-        await run(rc, ra, { timeoutMs: 10_000 });
-        const left = await addrs(ns, 'down');
-        expect(left).not.toContain('10.1.0.1/');
-        // The node's own address stays.
-        for (const a of ctx.node.interfaces['down']!.addresses) expect(left).toContain(a);
-        // …and reports the instance stopped, as keepalived does on a clean stop.
-        await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" STOP 200'), 5000);
-        expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
-        // Idempotent: on a BACKUP (no VIP) it changes nothing and still succeeds.
-        expect((await run(rc, ra, { timeoutMs: 10_000 })).code).toBe(0);
       });
     } finally {
       reader.close();
@@ -235,6 +197,47 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
       rmSync(join(s.rootfs, 'run', 'keepalived', 'vrrp.pid'), { force: true });
       s.cleanup();
     }
+  }
+
+  it('keepalived: BACKUP at start (readiness), MASTER alone, STOP on SIGTERM, all parsed; the VIP comes and goes', async () => {
+    await keepalivedMaster(async ({ ns, daemon, reader }) => {
+      expect(reader.lines[0]).toBe('INSTANCE "VI_DOWN" BACKUP 200');
+      expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
+      daemon.kill('SIGTERM');
+      const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+      await daemon.exited;
+      clearTimeout(killer);
+      await reader.waitFor((l) => l.some((x) => x.startsWith('INSTANCE "VI_DOWN" STOP')), 5000);
+      expect(await addrs(ns, 'down')).not.toContain('10.1.0.1/');
+      const events = reader.lines.map(parseEventLine);
+      expect(events.filter((e) => !e.ok)).toEqual([]);
+      expect(events.map((e) => e.ok && e.event.type === 'instance' && e.event.state)).toEqual([
+        'BACKUP',
+        'MASTER',
+        'STOP',
+      ]);
+    });
+  });
+
+  it('keepalived killed with SIGKILL as MASTER keeps its VIP; the afterCrash the supervisor runs releases it', async () => {
+    await keepalivedMaster(async ({ ns, rootfs, ctx, svc, daemon, reader }) => {
+      expect(svc.afterCrash).toBeDefined();
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+      // What the peer would fight over: a killed keepalived leaves the VIP where it was.
+      expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
+      const [rc, ra] = inImage(ns, rootfs, svc.afterCrash!);
+      await run(rc, ra, { timeoutMs: 10_000 });
+      const left = await addrs(ns, 'down');
+      expect(left).not.toContain('10.1.0.1/');
+      // The node's own address stays.
+      for (const a of ctx.node.interfaces['down']!.addresses) expect(left).toContain(a);
+      // …and reports the instance stopped, as keepalived does on a clean stop.
+      await reader.waitFor((l) => l.includes('INSTANCE "VI_DOWN" STOP 200'), 5000);
+      expect(reader.lines.map(parseEventLine).every((e) => e.ok)).toBe(true);
+      // Idempotent: on a BACKUP (no VIP) it changes nothing and still succeeds.
+      expect((await run(rc, ra, { timeoutMs: 10_000 })).code).toBe(0);
+    });
   });
 
   it('ucarp scripts: up adds every VIP and reports MASTER; down removes them and reports BACKUP; both idempotent', async () => {

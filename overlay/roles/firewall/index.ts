@@ -4,11 +4,11 @@
  * the safe-state ruleset is a single transaction). A second service follows the kernel log, where
  * the ruleset's rate-limited drop log lines land, so `pillarsctl logs firewall` shows them.
  */
-import { compileTemplate } from '../../templates/escape.js';
+import { compileTemplate, shellWord } from '../../templates/escape.js';
 import template from '../../templates/firewall.nft.ejs';
 import { defineService } from '../../supervisor/service-machine.js';
 import type { Role, RoleContext } from '../role.js';
-import { firewallView, type FirewallView } from './view.js';
+import { DROP_LOG_PREFIX, firewallView, type FirewallView } from './view.js';
 
 export {
   firewallView,
@@ -72,8 +72,13 @@ export const firewallRole: Role = {
           defineService({
             name: FIREWALL_LOG_SERVICE,
             type: 'longrun',
-            // util-linux dmesg writes each record as it arrives; drop lines carry the pillars-drop prefix.
-            command: ['dmesg', '--follow-new', '--facility', 'kern', '--time-format', 'iso'],
+            // util-linux dmesg writes each kernel record as it arrives; only the packet filter's
+            // (the drop rules' log prefix) go to this service's log, not the whole kernel log.
+            command: [
+              'sh',
+              '-c',
+              `dmesg --follow-new --facility kern --time-format iso | exec grep --line-buffered -F ${shellWord(`${DROP_LOG_PREFIX} `)}`,
+            ],
             dependsOn: [FIREWALL_LOAD_SERVICE],
             readiness: { kind: 'none', timeoutMs: 10_000 },
             killGraceMs: 1000,

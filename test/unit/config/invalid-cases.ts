@@ -911,3 +911,17 @@ export const cases: Case[] = [
   ),
 ];
 export { END, WHOLE };
+
+/** The case's text: its edits applied to its base config. */
+export function applyEdits(text: string, edits: [string, string][]): string {
+  let out = text;
+  for (const [from, to] of edits) {
+    if (from === END) out += to;
+    else if (from === WHOLE) out = to;
+    else {
+      if (!out.includes(from)) throw new Error(`edit target not found: ${JSON.stringify(from)}`);
+      out = out.replace(from, to);
+    }
+  }
+  return out;
+}

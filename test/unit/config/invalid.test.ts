@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadConfig, formatIssue } from '../../../overlay/config/load.js';
-import { cases, END, WHOLE, type Case } from './invalid-cases.js';
+import { applyEdits, cases, type Case } from './invalid-cases.js';
 
 const fixtures = new URL('../../fixtures/config/', import.meta.url);
 const base = (name: Case['base']) => readFileSync(new URL(`base-${name}.yaml`, fixtures), 'utf8');
-
-export function applyEdits(text: string, edits: [string, string][]): string {
-  let out = text;
-  for (const [from, to] of edits) {
-    if (from === END) out += to;
-    else if (from === WHOLE) out = to;
-    else {
-      if (!out.includes(from)) throw new Error(`edit target not found: ${JSON.stringify(from)}`);
-      out = out.replace(from, to);
-    }
-  }
-  return out;
-}
 
 describe('the base configs are valid', () => {
   for (const b of ['director', 'heartbeat'] as const)

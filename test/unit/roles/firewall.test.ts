@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * The firewall and statesync roles: what the rendered ruleset and conntrackd.conf say for the
  * decisions an admin relies on (rule order, reject, NAT, the pair's own traffic, marks), the
@@ -210,6 +214,35 @@ describe('firewall ruleset', () => {
       command: ['nft', '-f', '/run/pillars/etc/firewall.nft'],
     });
     expect(log).toMatchObject({ name: FIREWALL_LOG_SERVICE, type: 'longrun', dependsOn: [FIREWALL_LOAD_SERVICE] });
+  });
+
+  it('the firewall log service passes on the drop lines of the kernel log and nothing else', () => {
+    const [, log] = firewallRole.services(contextFor(config(), 'fw1'));
+    const dir = mkdtempSync(join(tmpdir(), 'pillars-dmesg-'));
+    try {
+      // A stand-in for util-linux dmesg on PATH: the records the kernel would give.
+      writeFileSync(
+        join(dir, 'dmesg'),
+        [
+          '#!/bin/sh',
+          "echo '2026-12-02T06:00:00 e1000: eth0 NIC Link is Up'",
+          "echo '2026-12-02T06:00:01 pillars-drop forward: IN=lan OUT=dmz SRC=192.0.2.50 DST=198.51.100.10 PROTO=TCP DPT=82'",
+          "echo '2026-12-02T06:00:02 nf_conntrack: table full, dropping packet'",
+          "echo '2026-12-02T06:00:03 pillars-drop spoofed: IN=lan SRC=198.51.100.7'",
+        ].join('\n') + '\n',
+        { mode: 0o755 },
+      );
+      const r = spawnSync(log!.command[0]!, log!.command.slice(1), {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+        encoding: 'utf8',
+      });
+      expect(r.stdout.trim().split('\n')).toEqual([
+        '2026-12-02T06:00:01 pillars-drop forward: IN=lan OUT=dmz SRC=192.0.2.50 DST=198.51.100.10 PROTO=TCP DPT=82',
+        '2026-12-02T06:00:03 pillars-drop spoofed: IN=lan SRC=198.51.100.7',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
