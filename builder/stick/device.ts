@@ -49,6 +49,13 @@ export async function inspectTarget(path: string): Promise<TargetInfo> {
   }
   if (st.isDirectory())
     throw new UserError(`${path} is a directory, not a stick image or device`, { exitCode: EXIT.usage });
+  // A character device, FIFO or socket is neither: writing a stick there would replace it (the
+  // save renames a new file over the path) or block on reading it.
+  if (!st.isFile() && !st.isBlockDevice())
+    throw new UserError(`${path} is not a stick image file or a block device`, {
+      exitCode: EXIT.usage,
+      hint: 'name an image file (created if missing) or the whole USB stick as lsblk shows it, e.g. /dev/sdX',
+    });
   const kind = st.isBlockDevice() ? 'device' : 'image';
   try {
     return { path, kind, content: st.size === 0 && kind === 'image' ? 'empty' : classifyContent(await readHead(path)) };

@@ -13,7 +13,16 @@ export const OVMF_FIRMWARE = '/usr/share/ovmf/OVMF.fd';
 export type BootMedium =
   | { kind: 'kernel'; kernel: string; initrd: string; append: string }
   | { kind: 'cdrom'; iso: string }
-  | { kind: 'usb-disk'; image: string };
+  | { kind: 'usb-disk'; image: string }
+  /**
+   * Network boot as a PXE client: the firmware's iPXE (QEMU's NIC option ROM) asks QEMU's own
+   * DHCP/TFTP (user networking, restricted: nothing leaves the VM) for `bootfile` under
+   * `tftpRoot`, as a boot server on the admin's network would serve the build's output.
+   */
+  | { kind: 'pxe'; tftpRoot: string; bootfile: string };
+
+/** The private network of a PXE boot (QEMU user networking: the VM and QEMU's DHCP/TFTP only). */
+export const PXE_NET = { net: '192.0.2.0/24', server: '192.0.2.1', firstLease: '192.0.2.20' } as const;
 
 export interface StickDrive {
   image: string;
@@ -111,6 +120,14 @@ export function qemuArgs(spec: VmSpec): string[] {
         `if=none,id=usbboot,format=raw,readonly=on,file=${spec.boot.image}`,
         '-device',
         'usb-storage,bus=xhci.0,drive=usbboot,bootindex=0',
+      );
+      break;
+    case 'pxe':
+      args.push(
+        '-netdev',
+        `user,id=pxe,restrict=on,net=${PXE_NET.net},host=${PXE_NET.server},dhcpstart=${PXE_NET.firstLease},tftp=${spec.boot.tftpRoot},bootfile=${spec.boot.bootfile}`,
+        '-device',
+        'virtio-net-pci,netdev=pxe,bootindex=0',
       );
       break;
   }

@@ -108,6 +108,9 @@ export function planEarlyBoot(opts: EarlyBootOptions = {}): BootStep[] {
     symlinkStep('/dev/stderr', '/proc/self/fd/2'),
     mountStep('tmpfs', '/run', 'tmpfs', ['nosuid', 'nodev', 'mode=0755'], true),
     mkdirStep(opts.stateDir ?? STATE_DIR, 0o700, true),
+    // /var/lock is /run/lock on Debian: lock files of drbdadm/drbdmeta and heartbeat's resource agents.
+    mkdirStep('/run/lock', 0o755, false),
+    mountStep('tmpfs', '/run/lock', 'tmpfs', ['nosuid', 'nodev', 'noexec', 'size=5120k', 'mode=1777'], false),
     mountStep('tmpfs', '/tmp', 'tmpfs', ['nosuid', 'nodev', 'mode=1777'], true),
   ];
   if (opts.cgroup ?? true) {

@@ -1,9 +1,10 @@
 /**
- * The image boots the four ways a user boots it, under QEMU TCG, and reaches the ready line:
- * kernel + initrd (as PXE would load them), the ISO as a CD with SeaBIOS and with OVMF (UEFI),
- * and the ISO written to a USB stick.
+ * The image boots the ways a user boots it, under QEMU TCG, and reaches the ready line: kernel +
+ * initrd, the ISO as a CD with SeaBIOS and with OVMF (UEFI), network boot through iPXE with
+ * SeaBIOS and with OVMF, and the ISO written to a USB stick.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
 import { Vm, type VmSpec } from '../../builder/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
 
@@ -52,6 +53,19 @@ describe('boot to ready (director image, TCG)', () => {
       }),
     ).toBeGreaterThan(0);
   });
+
+  // Network boot as the admin's boot server would do it: the NIC's iPXE gets pxe/boot.ipxe from
+  // the build's output over DHCP/TFTP (QEMU's own, on a private net) and loads kernel + initrd.
+  for (const firmware of ['bios', 'uefi'] as const)
+    it(`network boot with the iPXE script (PXE, ${firmware === 'bios' ? 'SeaBIOS' : 'OVMF (UEFI)'})`, async () => {
+      expect(
+        await bootToReady({
+          name: `pxe-${firmware}`,
+          firmware,
+          boot: { kind: 'pxe', tftpRoot: dirname(imagePath('director', 'vmlinuz')), bootfile: 'pxe/boot.ipxe' },
+        }),
+      ).toBeGreaterThan(0);
+    });
 
   it('ISO written to a USB stick (BIOS)', async () => {
     expect(

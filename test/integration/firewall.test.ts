@@ -5,7 +5,9 @@
  * gets no answer and a reject rule a reset, a spoofed source is dropped (and logged), the server
  * sees the inside VIP (masquerade), a port forward reaches the server, a rate limit cuts in; then
  * one short stateful drill: long-lived connections through masquerade and through the port
- * forward, the master's QEMU killed, every connection must still carry data.
+ * forward, the master's QEMU killed, every connection must still carry data. From before the
+ * nodes boot until after a reload of the ruleset, a probe knocks every 50 ms on what neither the
+ * safe state nor the config lets through: a single answer is a leak.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
@@ -17,11 +19,11 @@ import {
   countConnections,
   type DrillLab,
 } from '../../builder/drill/drill.js';
-import { FIREWALL_LAB } from '../../builder/drill/firewall-lab.js';
-import { LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
+import { FIREWALL_LAB, firewallYaml } from '../../builder/drill/firewall-lab.js';
+import { LAB_ADDRESSES, labConfig } from '../../builder/drill/lab-config.js';
 import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
-import type { LabVm } from '../../builder/vm/lab.js';
+import type { HostProcess, LabVm } from '../../builder/vm/lab.js';
 import { imagePath, requireImage } from './image.js';
 
 const log = createLogger();
@@ -80,6 +82,54 @@ for (let i = 0; i < Number(count); i++) {
 }
 setTimeout(() => { console.log(JSON.stringify(out)); process.exit(0); }, Number(ms) + 200);
 `;
+/**
+ * The leak probe: every 50 ms, per target, a TCP connect with a 300 ms timeout; each outcome is
+ * tallied ("timeout" is a drop, EHOSTUNREACH a node not up yet). "connected" or ECONNREFUSED
+ * (a reset from the node's stack or the server behind it) would mean the packet got through: it
+ * is printed at once as a LEAK line. A tally line each second; it ends on SIGTERM or after 20 min.
+ */
+const LEAK_PROBE = String.raw`
+const net = require('node:net');
+const targets = JSON.parse(process.argv[1]);
+const tally = {};
+const count = (t, k) => { tally[t] ??= {}; tally[t][k] = (tally[t][k] || 0) + 1; };
+const knock = (t) => {
+  const [host, port] = t.split(':');
+  const s = net.connect({ host, port: Number(port) });
+  let done = false;
+  const end = (k) => {
+    if (done) return;
+    done = true;
+    s.destroy();
+    count(t, k);
+    if (k === 'connected' || k === 'ECONNREFUSED') console.log('LEAK ' + JSON.stringify({ t, k, at: Date.now() }));
+  };
+  s.on('connect', () => end('connected'));
+  s.on('error', (e) => end(e.code || 'error'));
+  setTimeout(() => end('timeout'), 300);
+};
+const a = setInterval(() => targets.forEach(knock), 50);
+const b = setInterval(() => console.log('TALLY ' + JSON.stringify(tally)), 1000);
+const stop = () => { clearInterval(a); clearInterval(b); console.log('TALLY ' + JSON.stringify(tally)); process.exit(0); };
+process.on('SIGTERM', stop);
+setTimeout(stop, 20 * 60_000);
+`;
+/** What neither ruleset lets through: TCP 23 on each node (nothing filters it in, nothing listens) and the dropped port on the server. */
+const LEAK_TARGETS = [
+  `${LAB_ADDRESSES.lanNode(0)}:23`,
+  `${LAB_ADDRESSES.lanNode(1)}:23`,
+  `${F.server}:${F.ports.closed}`,
+];
+let leakProbe: HostProcess | undefined;
+const leaks = () => leakProbe!.output.lines.filter((l) => l.startsWith('LEAK '));
+const tally = (): Record<string, Record<string, number>> =>
+  JSON.parse(
+    [...leakProbe!.output.lines]
+      .reverse()
+      .find((l) => l.startsWith('TALLY '))
+      ?.slice(6) ?? '{}',
+  ) as Record<string, Record<string, number>>;
+
 async function connect(host: string, port: number, ms = 3000): Promise<string> {
   return (
     await dl!.client.run(process.execPath, ['-e', CONNECT, host, String(port), String(ms)], { timeoutMs: ms + 10_000 })
@@ -98,10 +148,15 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
       timers: 'default',
       imageDir: dirname(imagePath('firewall', 'initrd.img')),
       log,
+      beforeBoot: async (lab) => {
+        const c = lab.host('client');
+        leakProbe = c.spawn(process.execPath, ['-e', LEAK_PROBE, JSON.stringify(LEAK_TARGETS)]);
+      },
     });
   }, 600_000);
 
   afterAll(async () => {
+    leakProbe?.kill('SIGTERM');
     await dl?.dispose();
     if (dl) expect(await dl.lab.listLeftovers()).toEqual([]);
   }, 120_000);
@@ -117,6 +172,52 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
       expect(tables).not.toContain('pillars_safe');
       expect(await sh(n, 'pillarsctl logs statesync-resync')).toMatch(/eligible for MASTER/);
     }
+  });
+
+  it('no packet leaked while the safe state gave way to the configured ruleset at boot', async () => {
+    await until('a tally from the leak probe', 10_000, () => tally()[LEAK_TARGETS[0]!]);
+    const t = tally();
+    console.log(`leak probe through the boot: ${JSON.stringify(t)}`);
+    expect(leaks()).toEqual([]);
+    // The probe reached both nodes while they filtered (dropped knocks time out): it covered the switch.
+    for (const target of LEAK_TARGETS.slice(0, 2)) expect(t[target]?.timeout ?? 0).toBeGreaterThan(20);
+  });
+
+  it('no packet leaked while a reload replaced the ruleset on both nodes', async () => {
+    const config = labConfig({
+      profile: 'firewall',
+      timers: 'default',
+      failover: 'vrrp',
+      extraYaml: firewallYaml({ conntrackd: true }),
+    });
+    const changed = config.replace('comment: web and echo on web1', 'comment: web and echo on web1 (reloaded)');
+    expect(changed).not.toBe(config);
+    const b64 = Buffer.from(changed, 'utf8').toString('base64');
+    const before = tally()[LEAK_TARGETS[2]!]?.timeout ?? 0;
+    for (const n of dl!.nodes) {
+      await sh(n, 'rm -f /tmp/reload.b64');
+      for (let i = 0; i < b64.length; i += 1500)
+        await sh(n, `printf %s '${b64.slice(i, i + 1500)}' >> /tmp/reload.b64`);
+      const out = await sh(n, 'base64 -d /tmp/reload.b64 > /tmp/reload.yaml && pillarsctl reload /tmp/reload.yaml');
+      expect(out, `${n.name}: ${out}`).not.toMatch(/refused|failed/i);
+      await until(`the reloaded ruleset on ${n.name}`, 60_000, async () =>
+        (await sh(n, 'nft list ruleset')).includes('web and echo on web1 (reloaded)'),
+      );
+    }
+    await sleep(2000);
+    const t = tally();
+    console.log(`leak probe through the reloads: ${JSON.stringify(t)}`);
+    expect(leaks()).toEqual([]);
+    // The dropped port behind the VIP was knocked on all along the reloads.
+    expect((t[LEAK_TARGETS[2]!]?.timeout ?? 0) - before).toBeGreaterThan(20);
+    // The probe does see a leak: two seconds without any ruleset on node2, and its stack answers.
+    await sh(dl!.nodes[1]!, 'nft flush ruleset; sleep 2; nft -f /run/pillars/etc/firewall.nft');
+    await until('the probe reporting the unfiltered node2', 20_000, () =>
+      leaks().some((l) => l.includes(LAB_ADDRESSES.lanNode(1))),
+    );
+    expect(leaks().every((l) => l.includes(LAB_ADDRESSES.lanNode(1)))).toBe(true);
+    leakProbe!.kill('SIGTERM');
+    expect(await sh(dl!.nodes[1]!, 'nft list tables')).toContain('table inet pillars');
   });
 
   it('an allowed service answers through the firewall; the port forward on the VIP reaches the server', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * `pillars stick` on real floppy images through mtools (no root, no mounting): every write is
  * followed by a read-only fsck.fat.
@@ -212,6 +213,20 @@ describe('usage and I/O errors', () => {
     const init = await pillars(['init', f]);
     expect(init.code).toBe(2);
     expect(init.err).toContain('holds other data');
+  });
+  test('a character device, FIFO or socket is refused, and left as it is', async () => {
+    // A FIFO stands in for /dev/null and friends: init once renamed its new image over the path.
+    const fifo = join(dir, 'not-a-stick.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const argv of [
+      ['init', fifo, '--force'],
+      ['-s', fifo, 'show'],
+    ]) {
+      const r = await pillars(argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${fifo} is not a stick image file or a block device`);
+    }
+    expect((await stat(fifo)).isFIFO()).toBe(true);
   });
   test('--size makes a bigger image', async () => {
     const img = join(dir, 'usb.img');

@@ -24,6 +24,8 @@ describe('planEarlyBoot', () => {
       'link /dev/stderr → /proc/self/fd/2',
       'mount tmpfs on /run (nosuid,nodev,mode=0755)',
       'create directory /run/pillars',
+      'create directory /run/lock',
+      'mount tmpfs on /run/lock (nosuid,nodev,noexec,size=5120k,mode=1777)',
       'mount tmpfs on /tmp (nosuid,nodev,mode=1777)',
       'mount cgroup2 on /sys/fs/cgroup (nosuid,nodev,noexec)',
       'load modules for present hardware (modalias)',

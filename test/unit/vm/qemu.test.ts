@@ -31,6 +31,18 @@ describe('qemu command', () => {
   });
 });
 
+describe('network boot', () => {
+  it("PXE: the NIC boots first, from QEMU's restricted DHCP/TFTP on a documentation network", () => {
+    const a = qemuArgs({ name: 'pxe', boot: { kind: 'pxe', tftpRoot: '/o/router', bootfile: 'pxe/boot.ipxe' } }).join(
+      ' ',
+    );
+    expect(a).toContain(
+      '-netdev user,id=pxe,restrict=on,net=192.0.2.0/24,host=192.0.2.1,dhcpstart=192.0.2.20,tftp=/o/router,bootfile=pxe/boot.ipxe',
+    );
+    expect(a).toContain('-device virtio-net-pci,netdev=pxe,bootindex=0');
+  });
+});
+
 describe('heartbeat pair wiring', () => {
   it('the second serial port is a null-modem cable between the two VMs; the first stays the console', () => {
     const a = qemuArgs({ ...spec, serialLink: { socket: '/tmp/x/serial.sock', listen: true } }).join(' ');
