@@ -1,7 +1,7 @@
 /**
  * The image boots the ways a user boots it, under QEMU TCG, and reaches the ready line: kernel +
  * initrd, the ISO as a CD with SeaBIOS and with OVMF (UEFI), network boot through iPXE with
- * SeaBIOS and with OVMF, and the ISO written to a USB stick.
+ * SeaBIOS and with OVMF, and the ISO written to a USB stick with SeaBIOS and with OVMF.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
@@ -70,6 +70,16 @@ describe('boot to ready (director image, TCG)', () => {
   it('ISO written to a USB stick (BIOS)', async () => {
     expect(
       await bootToReady({ name: 'usb-bios', boot: { kind: 'usb-disk', image: imagePath('director', 'pillars.iso') } }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('ISO written to a USB stick (OVMF, UEFI)', async () => {
+    expect(
+      await bootToReady({
+        name: 'usb-uefi',
+        firmware: 'uefi',
+        boot: { kind: 'usb-disk', image: imagePath('director', 'pillars.iso') },
+      }),
     ).toBeGreaterThan(0);
   });
 });
