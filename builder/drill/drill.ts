@@ -441,6 +441,7 @@ export async function drillScenario(
         from: master.name,
         to: served ?? settled.master.name,
       };
+      if (conns) result.connections = await connectionsAfter(conns, connTotal, faultAt + o.gapMs + 500);
     } else {
       await fault(scenario, master);
       const answered = await until(
@@ -464,13 +465,7 @@ export async function drillScenario(
         throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
       }
       result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
-      if (conns) {
-        // Every connection exchanges a line each 100 ms: give them 5 s after the takeover to show life
-        // (a connection that lost segments in the gap retransmits with backoff).
-        const since = faultAt + gap.gapMs + 500;
-        await sleep(Math.max(0, since + 5000 - Date.now()));
-        result.connections = countConnections(await conns.stop(), connTotal, since);
-      }
+      if (conns) result.connections = await connectionsAfter(conns, connTotal, faultAt + gap.gapMs + 500);
       await restore(scenario, master);
     }
     results.push(result);
@@ -480,6 +475,20 @@ export async function drillScenario(
     );
   }
   return summarize(scenario, dl.profile, results);
+}
+
+/**
+ * The long-lived connections that still carry data after `since` (epoch ms, just after the
+ * takeover). Each exchanges a line every 100 ms: they get 5 s to show life (a connection that lost
+ * segments in the gap retransmits with backoff).
+ */
+async function connectionsAfter(
+  conns: ReturnType<typeof startFirewallConnections>,
+  total: number,
+  since: number,
+): Promise<ConnectionCount> {
+  await sleep(Math.max(0, since + 5000 - Date.now()));
+  return countConnections(await conns.stop(), total, since);
 }
 
 async function fault(s: Scenario, master: LabVm): Promise<void> {
