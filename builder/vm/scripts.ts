@@ -89,23 +89,33 @@ export function gapAfter(
 }
 
 /**
- * The outage clients saw after `faultAt`, whoever answers afterwards: from the fault to the first
- * successful answer that follows the first failed probe (0 when no probe failed). `ended` is false
- * while the last probe after the first failure still failed. Used where the failed node may well
- * serve again itself (a crashed daemon that its supervisor restarts). Pure.
+ * The outage clients saw after `faultAt`, whoever answers afterwards: the longest time between two
+ * consecutive answers (by when they came back), counting from `faultAt`. A probe that failed, or
+ * one that was only held up, both lengthen it; with no outage it is about one probe interval.
+ * `ended` is false while no answer has come back since the last failed probe was sent. Used where
+ * the failed node may well serve again itself (a crashed daemon that its supervisor restarts). Pure.
  */
 export function outageAfter(
   samples: readonly ProbeSample[],
   faultAt: number,
 ): { gapMs: number; lost: number; ended: boolean; first?: ProbeSample } {
-  const after = [...samples].filter((s) => s.t >= faultAt).sort((a, b) => a.t - b.t);
-  const firstFail = after.findIndex((s) => !s.ok);
-  if (firstFail < 0) return { gapMs: 0, lost: 0, ended: true };
-  for (let i = firstFail; i < after.length; i++) {
-    const s = after[i]!;
-    if (s.ok) return { gapMs: s.t + s.ms - faultAt, lost: i - firstFail, ended: true, first: s };
+  const after = samples.filter((s) => s.t >= faultAt);
+  const answers = after.filter((s) => s.ok).sort((a, b) => a.t + a.ms - (b.t + b.ms));
+  const failed = after.filter((s) => !s.ok);
+  const lastFailure = Math.max(-Infinity, ...failed.map((s) => s.t));
+  const ended = answers.some((s) => s.t > lastFailure);
+  let prev = faultAt;
+  let gapMs = 0;
+  let first: ProbeSample | undefined;
+  for (const s of answers) {
+    const back = s.t + s.ms;
+    if (back - prev > gapMs) {
+      gapMs = back - prev;
+      first = s;
+    }
+    prev = back;
   }
-  return { gapMs: Infinity, lost: after.length - firstFail, ended: false };
+  return { gapMs: ended ? gapMs : Infinity, lost: failed.length, ended, ...(first ? { first } : {}) };
 }
 
 export interface Mail {

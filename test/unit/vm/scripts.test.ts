@@ -121,18 +121,32 @@ describe('failover gap', () => {
 describe('outage seen by clients (any node may answer afterwards)', () => {
   const s = (t: number, ok: boolean, body?: string, ms = 2): ProbeSample => ({ t, ms, ok, ...(body ? { body } : {}) });
 
-  it('from the fault to the first answer after the first failure, whoever answers', () => {
+  it('the longest time between answers coming back, whoever answers', () => {
     const timeline = [s(0, true, 'a'), s(20, true, 'a'), s(40, false), s(60, false), s(80, true, 'a', 3)];
-    expect(outageAfter(timeline, 10)).toEqual({ gapMs: 73, lost: 2, ended: true, first: timeline[4] });
+    // answers back at 22 and 83: the outage is 61 ms, ended by the answer sent at 80
+    expect(outageAfter(timeline, 10)).toEqual({ gapMs: 61, lost: 2, ended: true, first: timeline[4] });
   });
 
-  it('no outage when every probe after the fault was answered', () => {
-    expect(outageAfter([s(0, true, 'a'), s(20, true, 'b')], 10)).toEqual({ gapMs: 0, lost: 0, ended: true });
+  it('a probe held up without failing counts too (the node took a while to serve again)', () => {
+    const timeline = [s(20, true, 'a'), s(40, true, 'b', 900), s(60, true, 'b', 885)];
+    const o = outageAfter(timeline, 10);
+    expect(o.lost).toBe(0);
+    expect(o.gapMs).toBe(918); // 22 → 940
   });
 
-  it('not ended while the latest probes still fail', () => {
+  it('about one probe interval when nothing was interrupted', () => {
+    expect(outageAfter([s(20, true, 'a'), s(40, true, 'b'), s(60, true, 'b')], 10).gapMs).toBe(20);
+  });
+
+  it('not ended while no answer came back since the last failure', () => {
     const o = outageAfter([s(20, true, 'a'), s(40, false), s(60, false)], 10);
     expect(o.ended).toBe(false);
     expect(o.lost).toBe(2);
+    expect(o.gapMs).toBe(Infinity);
+  });
+
+  it('order of the input does not matter', () => {
+    const timeline = [s(0, true, 'a'), s(20, true, 'a'), s(40, false), s(60, false), s(80, true, 'a', 3)];
+    expect(outageAfter([...timeline].reverse(), 10).gapMs).toBe(61);
   });
 });
