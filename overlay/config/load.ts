@@ -57,16 +57,10 @@ function keyText(k: unknown): string {
 
 /** Source offset of the node a path points at (its key, its value, or its parent's value). */
 export function locate(doc: Document, path: Path, at: RawIssue['at'] = 'value'): number {
-  return walkTo(doc, path, at).offset;
-}
-
-/** `locate`, and how many segments of the path the walk found in the document. */
-function walkTo(doc: Document, path: Path, at: RawIssue['at']): { offset: number; depth: number } {
   const target = at === 'parent' ? path.slice(0, -1) : path;
   let node: unknown = doc.contents;
   let keyNode: YamlNode | undefined;
   let lastGood = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-  let depth = 0;
   for (const seg of target) {
     if (isMap(node)) {
       const pair = node.items.find((p) => keyText(p.key) === String(seg));
@@ -82,44 +76,9 @@ function walkTo(doc: Document, path: Path, at: RawIssue['at']): { offset: number
       node = keyNode;
       lastGood = keyNode.range?.[0] ?? lastGood;
     } else break;
-    depth++;
   }
-  if (at === 'key' && keyNode?.range) return { offset: keyNode.range[0], depth };
-  return { offset: lastGood, depth };
-}
-
-/** How many segments of the path exist in the data (own keys and indices only). */
-function depthIn(data: unknown, path: Path, at: RawIssue['at']): number {
-  const target = at === 'parent' ? path.slice(0, -1) : path;
-  let node = data;
-  let depth = 0;
-  for (const seg of target) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, seg)) break;
-    node = (node as Record<string | number, unknown>)[seg];
-    depth++;
-  }
-  return depth;
-}
-
-/** How much of a large file is read again to place its first issues (the rest only if needed). */
-const LOCATE_PREFIX_BYTES = 64 * 1024;
-
-/**
- * Offsets for issues found in `data`, which came from the fast reading of `text`: the file (or,
- * when it is large, its first LOCATE_PREFIX_BYTES up to a line end) is read with `yaml`. The
- * walk in that prefix is the answer when it gets as deep as the data does (the node, or the parent
- * that really lacks the rest of the path, starts in the prefix); otherwise the whole file is read.
- */
-function prefixLocator(text: string, data: unknown): (path: Path, at: RawIssue['at']) => number {
-  let full: Document | undefined;
-  const whole = () => (full ??= parseDocument(text, { uniqueKeys: false, prettyErrors: false }));
-  if (text.length <= LOCATE_PREFIX_BYTES) return (path, at) => locate(whole(), path, at);
-  const cut = text.lastIndexOf('\n', LOCATE_PREFIX_BYTES) + 1 || LOCATE_PREFIX_BYTES;
-  const head = parseDocument(text.slice(0, cut), { uniqueKeys: false, prettyErrors: false });
-  return (path, at) => {
-    const w = walkTo(head, path, at);
-    return w.depth === depthIn(data, path, at) && w.offset < cut ? w.offset : locate(whole(), path, at);
-  };
+  if (at === 'key' && keyNode?.range) return keyNode.range[0];
+  return lastGood;
 }
 
 /** Duplicate keys, reported with their path at the second occurrence. */
@@ -222,27 +181,30 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
   };
   const pre = precheck(text);
   if (pre) return early(pre.offset, pre.message);
+  const sorted = (list: ConfigIssue[], total = list.length) =>
+    bounded(
+      list.sort((a, b) => a.line - b.line || a.column - b.column),
+      total,
+    );
   const fast = opts.slowOnly ? undefined : fastYaml(text);
   if (fast && typeof fast.data === 'object' && fast.data !== null && !Array.isArray(fast.data)) {
     const raw = validateData(fast.data, opts);
     if (raw.issues.length === 0) return { ok: true, config: deepFreeze(raw.value) };
+    // Placed from the nodes the fast reading recorded; where they do not line up, yaml reads the file.
     const place = fastLocator(text, fast.root);
-    let slow: ReturnType<typeof prefixLocator> | undefined;
+    let whole: Document | undefined;
     const where = (path: Path, at: RawIssue['at']) =>
-      place?.(path, at) ?? (slow ??= prefixLocator(text, fast.data))(path, at);
+      place(path, at) ?? locate((whole ??= parseDocument(text, { uniqueKeys: false, prettyErrors: false })), path, at);
     const lines = lineStarts(text);
     return {
       ok: false,
-      issues: bounded(
-        raw.issues
-          .slice(0, LOCATED)
-          .map((r) => ({
-            file: fileName,
-            ...lineCol(lines, r.offset ?? where(r.path, r.at)),
-            path: pathText(r.path),
-            message: r.message,
-          }))
-          .sort((a, b) => a.line - b.line || a.column - b.column),
+      issues: sorted(
+        raw.issues.slice(0, LOCATED).map((r) => ({
+          file: fileName,
+          ...lineCol(lines, r.offset ?? where(r.path, r.at)),
+          path: pathText(r.path),
+          message: r.message,
+        })),
         raw.issues.length,
       ),
     };
@@ -264,11 +226,6 @@ export function loadConfig(text: string, fileName = 'pillars.yaml', opts: LoadOp
     path: pathText(r.path),
     message: r.message,
   });
-  const sorted = (list: ConfigIssue[], total = list.length) =>
-    bounded(
-      list.sort((a, b) => a.line - b.line || a.column - b.column),
-      total,
-    );
   const located = (list: RawIssue[]) => sorted(list.slice(0, LOCATED).map(toIssue), list.length);
 
   if (doc.errors.length > 0) {
