@@ -30,26 +30,11 @@ import { agentArgv } from '../../builder/vm/agents/launch.js';
 import { renderRealserverScript } from '../../overlay/roles/realserver/index.js';
 import { parseIpvsStats } from '../../overlay/pillarsctl/ipvs.js';
 import { imagePath, requireImage, root } from './image.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = createLogger();
 const { vip: VIP, web: WEB, dr: DR, smtp: SMTP, sorry: SORRY, tun: TUN } = DIRECTOR_LAB;
 const imageDir = () => dirname(imagePath('director', 'initrd.img'));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  f: () => T | undefined | false | Promise<T | undefined | false>,
-  stepMs = 200,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (let i = 0; i < 100_000 && Date.now() < end; i++) {
-    const v = await f();
-    if (v) return v;
-    await sleep(stepMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 /** Answers per body for `count` fresh requests to the VIP port. */
 async function spread(dl: DrillLab, port: number, count: number, path = '/'): Promise<Record<string, number>> {

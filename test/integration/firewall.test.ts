@@ -25,24 +25,10 @@ import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import type { HostProcess, LabVm } from '../../builder/vm/lab.js';
 import { imagePath, requireImage } from './image.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = createLogger();
 const F = FIREWALL_LAB;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  f: () => T | undefined | false | Promise<T | undefined | false>,
-  stepMs = 200,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (let i = 0; i < 100_000 && Date.now() < end; i++) {
-    const v = await f();
-    if (v) return v;
-    await sleep(stepMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 let dl: DrillLab | undefined;
 const pair = () => until('one MASTER and one BACKUP', 30_000, () => masterAndBackup(dl!.nodes));
