@@ -152,6 +152,40 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
   }
 
   /**
+   * Start `argv` of the image in namespace `ns` and wait until the event FIFO shows `line`; on a
+   * timeout the error carries what the daemon printed.
+   */
+  async function startUntil(
+    ns: string,
+    rootfs: string,
+    argv: readonly string[],
+    reader: FifoReader,
+    line: string,
+  ): Promise<ReturnType<typeof spawnDaemon>> {
+    const [cmd, args] = inImage(ns, rootfs, argv);
+    const daemon = spawnDaemon(cmd, args);
+    let log = '';
+    daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await reader.waitFor((l) => l.includes(line), 15_000);
+    } catch (e) {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+      throw new Error(`${(e as Error).message}\n--- ${argv[0]} ---\n${log}`, { cause: e });
+    }
+    return daemon;
+  }
+
+  /** SIGTERM, and SIGKILL if it is still there after 10 s. */
+  async function stopGently(daemon: ReturnType<typeof spawnDaemon>): Promise<void> {
+    daemon.kill('SIGTERM');
+    const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+    await daemon.exited;
+    clearTimeout(killer);
+  }
+
+  /**
    * The vrrp role of the starter router's r1 as its service runs it, in a namespace with the node's
    * interfaces and addresses, until it is MASTER; then `body`, with the daemon to stop as it likes.
    */
@@ -174,17 +208,8 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
       const [svc] = vrrpRole.services(ctx);
       await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
         await addNodeAddresses(ns, ctx);
-        const [cmd, args] = inImage(ns, s.rootfs, svc!.command);
-        const daemon = spawnDaemon(cmd, args);
-        let log = '';
-        daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-        daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+        const daemon = await startUntil(ns, s.rootfs, svc!.command, reader, 'INSTANCE "VI_DOWN" MASTER 200');
         try {
-          await reader
-            .waitFor((l) => l.includes('INSTANCE "VI_DOWN" MASTER 200'), 15_000)
-            .catch((e: Error) => {
-              throw new Error(`${e.message}\n--- keepalived ---\n${log}`);
-            });
           await body({ ns, rootfs: s.rootfs, ctx, svc: svc!, daemon, reader });
         } finally {
           daemon.kill('SIGKILL');
@@ -203,10 +228,7 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
     await keepalivedMaster(async ({ ns, daemon, reader }) => {
       expect(reader.lines[0]).toBe('INSTANCE "VI_DOWN" BACKUP 200');
       expect(await addrs(ns, 'down')).toContain('10.1.0.1/24');
-      daemon.kill('SIGTERM');
-      const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
-      await daemon.exited;
-      clearTimeout(killer);
+      await stopGently(daemon);
       await reader.waitFor((l) => l.some((x) => x.startsWith('INSTANCE "VI_DOWN" STOP')), 5000);
       expect(await addrs(ns, 'down')).not.toContain('10.1.0.1/');
       const events = reader.lines.map(parseEventLine);
@@ -295,27 +317,15 @@ describe.skipIf(!asRoot)('rendered files run with the image programs', () => {
         const svc = carpRole.services(ctx).find((x) => x.name === 'ucarp-up-20')!;
         await withNetns({ interfaces: Object.keys(ctx.node.interfaces) }, async (ns) => {
           await addNodeAddresses(ns, ctx);
-          const [cmd, args] = inImage(ns, s.rootfs, svc.command);
-          const daemon = spawnDaemon(cmd, args);
-          let log = '';
-          daemon.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-          daemon.child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+          // advbase 1 s: MASTER after three silent adverts.
+          const daemon = await startUntil(ns, s.rootfs, svc.command, reader, 'CARP "up/20" MASTER');
           try {
-            // advbase 1 s: MASTER after three silent adverts.
-            await reader
-              .waitFor((l) => l.includes('CARP "up/20" MASTER'), 15_000)
-              .catch((e: Error) => {
-                throw new Error(`${e.message}\n--- ucarp ---\n${log}`);
-              });
             expect(reader.lines[0]).toBe('CARP "up/20" BACKUP');
             const a = await addrs(ns, 'up');
             expect(a).toContain('198.51.100.1/29');
             expect(a).toContain('198.51.100.4/29');
           } finally {
-            daemon.kill('SIGTERM');
-            const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
-            await daemon.exited;
-            clearTimeout(killer);
+            await stopGently(daemon);
           }
           await reader.waitFor((l) => l.length >= 3, 5000);
           expect(reader.lines).toEqual(['CARP "up/20" BACKUP', 'CARP "up/20" MASTER', 'CARP "up/20" BACKUP']);
