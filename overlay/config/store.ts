@@ -163,6 +163,8 @@ export async function readCurrent(fs: StickFs): Promise<Current | undefined> {
 export interface SaveOptions {
   now?: () => Date;
   keep?: number;
+  /** Told the number the body gets, before anything is written (numbers of cut saves stay used). */
+  onGeneration?: (gen: number) => void;
 }
 
 /** Save `body` as the next generation. Returns its number. */
@@ -181,6 +183,7 @@ export async function saveConfig(fs: StickFs, body: string, opts: SaveOptions = 
     await fs.sync();
     gen++;
   }
+  opts.onGeneration?.(gen);
   const text = withTrailer(body, gen, now());
   await fs.write(historyPath(gen), text);
   await fs.sync();

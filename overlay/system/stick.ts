@@ -30,7 +30,9 @@ export function createStick(mountPoint: string) {
       // power-cut test).
       await execOk(bb('mount', '-o', 'remount,rw,sync', mountPoint));
       try {
-        const gen = await saveConfig(fs(), body);
+        const gen = await saveConfig(fs(), body, {
+          onGeneration: (g) => say(`pillars: writing generation ${g} to the stick`),
+        });
         await exec(bb('sync'));
         return gen;
       } finally {

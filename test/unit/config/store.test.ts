@@ -81,6 +81,18 @@ describe('save and read', () => {
     expect(cur?.notes).toEqual(['history/gen-000001.yaml is damaged (checksum mismatch); skipped']);
     expect((await listHistory(fs)).map((h) => h.valid)).toEqual([false, true]);
   });
+  test('a save cut while writing its history file leaves that number used; the next save says which it takes', async () => {
+    const fs = new MemoryStickFs();
+    await saveConfig(fs, cfg(1), { now });
+    // Cut saves: each left a torn history file behind and the config at generation 1.
+    fs.files.set(historyPath(2), withTrailer(cfg(2), 2, now().toISOString()).slice(0, 12));
+    fs.files.set(historyPath(3), withTrailer(cfg(3), 3, now().toISOString()).slice(0, 12));
+    expect((await readCurrent(fs))?.gen).toBe(1);
+    const told: number[] = [];
+    expect(await saveConfig(fs, cfg(4), { now, onGeneration: (g) => told.push(g) })).toBe(4);
+    expect(told).toEqual([4]);
+    expect(await readCurrent(fs)).toMatchObject({ body: cfg(4), gen: 4 });
+  });
   test('an empty stick has no config', async () => {
     expect(await readCurrent(new MemoryStickFs())).toBeUndefined();
   });
