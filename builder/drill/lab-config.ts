@@ -24,8 +24,8 @@ export function labChoices(
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   const failover = (values.failover as string | undefined) ?? 'vrrp';
   if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
-  if (failover === 'carp' && profile !== 'router')
-    throw bad("--failover carp needs --profile router (the director's VIPs ride on VRRP)");
+  if (failover === 'carp' && profile === 'director')
+    throw bad("--failover carp needs --profile router or firewall (the director's VIPs ride on VRRP)");
   return { profile, timers, failover };
 }
 
@@ -59,7 +59,7 @@ export function labNodeName(i: number): string {
 export interface LabConfigOptions {
   profile: LabProfile;
   timers?: Timers;
-  /** vrrp (default) or carp: the router profile only; the director's VIPs ride on VRRP. */
+  /** vrrp (default) or carp: router and firewall profiles; the director's VIPs ride on VRRP. */
   failover?: Failover;
   backends?: number;
   /**
@@ -91,7 +91,8 @@ export function labConfig(o: LabConfigOptions): string {
     );
   }
   if (o.failover === 'carp') {
-    if (o.profile !== 'router') throw new Error('the lab runs CARP with the router profile only');
+    if (o.profile === 'director')
+      throw new Error("the lab runs CARP with the router or firewall profile (the director's VIPs ride on VRRP)");
     lines.push(
       'carp:',
       '  instances:',

@@ -3,7 +3,8 @@
  * running the image's own nft and conntrackd (chroot into the cached firewall rootfs) on the
  * rendered files of node1 and node2. Long-lived TCP connections run through masquerade and
  * through the port forward of node1; then node1 "loses power" (its links go down, its conntrackd
- * dies) and the VIPs move to node2 the way keepalived moves them (address, then the notify hook).
+ * dies) and the VIPs move to node2 the way keepalived moves them (address, then the notify hook),
+ * or, over CARP, by the rendered ucarp up script itself.
  * With conntrackd every connection still carries data on node2; without it (strict TCP
  * tracking, no replicated state) they stall: the sync is what saves them. Root, no QEMU.
  */
@@ -17,11 +18,12 @@ import { OutputLines } from '../../builder/vm/lab.js';
 import { parseConnReport } from '../../builder/vm/conn-scripts.js';
 import { agentArgv } from '../../builder/vm/agents/launch.js';
 import { countConnections } from '../../builder/drill/drill.js';
-import { labConfig } from '../../builder/drill/lab-config.js';
+import { labConfig, type Failover } from '../../builder/drill/lab-config.js';
 import { FIREWALL_LAB, firewallYaml } from '../../builder/drill/firewall-lab.js';
 import { loadConfig } from '../../overlay/config/index.js';
 import { firewallRole } from '../../overlay/roles/firewall/index.js';
 import { statesyncRole, CONNTRACKD_SERVICE, statesyncNotifyPath } from '../../overlay/roles/statesync/index.js';
+import { carpPaths, carpRole } from '../../overlay/roles/carp/index.js';
 import type { RenderedFile, RoleContext } from '../../overlay/roles/role.js';
 import { contextFor } from '../fixtures/render/cases.js';
 
@@ -38,16 +40,17 @@ interface Takeover {
   backupStates: number;
 }
 
-async function takeover(conntrackd: boolean): Promise<Takeover> {
+async function takeover(conntrackd: boolean, failover: Failover = 'vrrp'): Promise<Takeover> {
   const rootfs = await imageRootfs('conntrackd');
-  const parsed = loadConfig(labConfig({ profile: 'firewall', extraYaml: firewallYaml({ conntrackd }) }));
+  const parsed = loadConfig(labConfig({ profile: 'firewall', failover, extraYaml: firewallYaml({ conntrackd }) }));
   if (!parsed.ok) throw new Error('lab config invalid');
   const config = parsed.config;
   const id = randomBytes(3).toString('hex');
   const ns = (n: string) => `pillars-tk-${id}-${n}`;
   const nodes = ['node1', 'node2'].map((name, i) => {
     const ctx: RoleContext = { ...contextFor(config, name), etcDir: `/tmp/pillars-tk-${id}-${i}` };
-    return { name, i, ctx, ns: ns(`fw${i + 1}`), files: [...firewallRole.render(ctx), ...statesyncRole.render(ctx)] };
+    const files = [...firewallRole.render(ctx), ...statesyncRole.render(ctx), ...carpRole.render(ctx)];
+    return { name, i, ctx, ns: ns(`fw${i + 1}`), files };
   });
   const spaces = [ns('br'), ns('cl'), ns('sv'), ...nodes.map((n) => n.ns)];
   const daemons: Daemon[] = [];
@@ -96,17 +99,28 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
       const svc = statesyncRole.services(n.ctx).find((s) => s.name === CONNTRACKD_SERVICE);
       if (svc) spawnIn(n.ns, ['chroot', rootfs, ...svc.command]);
     }
-    // node1 is MASTER: it holds the VIPs; conntrackd follows as keepalived's hook would make it.
+    // node1 becomes MASTER and holds the VIPs, node2 BACKUP, and conntrackd follows. Over VRRP the
+    // test moves the addresses and runs the notify hook as keepalived would; over CARP it runs
+    // the rendered ucarp scripts (down at start, up on MASTER), which do both.
     const vips = [
       [F.outsideVip, 'lan'],
       [F.insideVip, 'internal'],
     ] as const;
-    for (const [vip, dev] of vips) await run('ip', ['-n', nodes[0]!.ns, 'addr', 'add', `${vip}/24`, 'dev', dev]);
-    await sleep(1000);
-    if (conntrackd) {
-      await img(nodes[0]!.ns, [statesyncNotifyPath(nodes[0]!.ctx), 'primary']);
-      await img(nodes[1]!.ns, [statesyncNotifyPath(nodes[1]!.ctx), 'backup']);
-    }
+    const become = async (n: (typeof nodes)[number], master: boolean) => {
+      if (failover === 'carp') {
+        for (const inst of n.ctx.config.carp!.instances) {
+          const script = carpPaths(n.ctx, inst)[master ? 'up' : 'down'];
+          const r = await img(n.ns, [script, inst.interface]);
+          expect(r.code, `${script}: ${r.stderr}`).toBe(0);
+        }
+        return;
+      }
+      if (master) for (const [vip, dev] of vips) await run('ip', ['-n', n.ns, 'addr', 'add', `${vip}/24`, 'dev', dev]);
+      if (conntrackd) await img(n.ns, [statesyncNotifyPath(n.ctx), master ? 'primary' : 'backup']);
+    };
+    await sleep(1000); // conntrackd up
+    await become(nodes[1]!, false);
+    await become(nodes[0]!, true);
     const echo = spawnIn(ns('sv'), [process.execPath, ...agentArgv('conn-server', ['web1', String(F.ports.conns)])]);
     await echo.out.waitFor(/"listening"/, 10_000);
     const clients = [
@@ -135,9 +149,8 @@ async function takeover(conntrackd: boolean): Promise<Takeover> {
     const faultAt = Date.now();
     for (const ifname of ['lan', 'internal', 'sync'])
       await run('ip', ['-n', nodes[0]!.ns, 'link', 'set', ifname, 'down']);
-    for (const [vip, dev] of vips) await run('ip', ['-n', nodes[1]!.ns, 'addr', 'add', `${vip}/24`, 'dev', dev]);
+    await become(nodes[1]!, true);
     for (const s of [ns('cl'), ns('sv')]) await run('ip', ['-n', s, 'neigh', 'flush', 'all']);
-    if (conntrackd) await img(nodes[1]!.ns, [statesyncNotifyPath(nodes[1]!.ctx), 'primary']);
     await sleep(5000);
     for (const c of clients) c.d.kill('SIGTERM');
     await Promise.all(clients.map((c) => c.out.ended));
@@ -175,6 +188,16 @@ describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))(
       expect(withSync.resets).toBe(0);
       expect(withSync.survived).toBe(withSync.total);
       expect(without.survived).toBeLessThan(without.total);
+    }, 240_000);
+
+    it(`over CARP the ucarp scripts run the hook: all ${2 * N} connections survive`, async () => {
+      const t = await takeover(true, 'carp');
+      console.log(
+        `CARP takeover with conntrackd: ${t.survived}/${t.total} survived (${t.resets} reset; node2 held ${t.backupStates} of the states before)`,
+      );
+      expect(t.backupStates).toBe(2 * N);
+      expect(t.resets).toBe(0);
+      expect(t.survived).toBe(t.total);
     }, 240_000);
   },
 );

@@ -2,6 +2,8 @@
  * carp role: one ucarp per CARP instance (OpenBSD's CARP for admins who know it). ucarp itself
  * handles one address; its up/down scripts (rendered here) add or remove every VIP of the instance
  * and report the transition on the supervisor's event FIFO as `CARP "<interface>/<vhid>" MASTER|BACKUP`.
+ * With statesync they run conntrackd's hook too (primary on up, backup on down), as keepalived's
+ * notify does for VRRP; the boot-time resync runs before ucarp starts (phase sync < failover).
  */
 import template from '../../templates/ucarp-updown.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
@@ -10,6 +12,7 @@ import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { RenderedFile, Role, RoleContext } from '../role.js';
 import { carpEventLine, ucarpServiceName } from '../keepalived/events.js';
 import { vipWithPrefix } from '../keepalived/view.js';
+import { runsConntrackd, statesyncNotifyPath } from '../statesync/index.js';
 
 type CarpInstance = NonNullable<PillarsConfig['carp']>['instances'][number];
 
@@ -23,6 +26,8 @@ type ScriptLocals = {
   vips: { cidr: string; address: string; family: 4 | 6 }[];
   line: string;
   lock: string;
+  /** The conntrackd hook (statesync), when this box replicates its connection table. */
+  statesync: { script: string; commitFirst: boolean } | null;
 };
 
 /** Every `<%= %>` of the up/down scripts is one shell word (quoted where needed). */
@@ -36,6 +41,7 @@ const compiled = compileTemplate<ScriptLocals>(template, 'shell', [
   'vips',
   'line',
   'lock',
+  'statesync',
 ]);
 
 /** Single-quote for /bin/sh. */
@@ -74,6 +80,11 @@ function vipsOf(ctx: RoleContext, inst: CarpInstance): { cidr: string; address: 
 function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
   const paths = carpPaths(ctx, inst);
   const vips = vipsOf(ctx, inst);
+  // As keepalived's notify does for VRRP: conntrackd follows the gateway addresses. ALARM keeps
+  // the peer's states outside the kernel, so the up script commits them before claiming a VIP.
+  const statesync = runsConntrackd(ctx)
+    ? { script: statesyncNotifyPath(ctx), commitFirst: ctx.config.statesync!.mode === 'alarm' }
+    : null;
   const script = (action: 'up' | 'down'): string => {
     const state = action === 'up' ? 'MASTER' : 'BACKUP';
     return compiled({
@@ -86,6 +97,7 @@ function renderInstance(ctx: RoleContext, inst: CarpInstance): RenderedFile[] {
       vips,
       line: carpEventLine(inst.interface, inst.vhid, state),
       lock: paths.lock,
+      statesync,
     });
   };
   return [

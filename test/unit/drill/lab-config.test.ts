@@ -35,8 +35,17 @@ describe('CARP lab pair', () => {
     expect(selectRoles(r.config).run).toEqual(['network', 'nofirewall', 'carp', 'admin']);
   });
 
-  it('is for the router profile only', () => {
-    expect(() => labConfig({ profile: 'director', failover: 'carp' })).toThrow(/router profile only/);
+  it('is for the router and firewall profiles, not the director', () => {
+    expect(() => labConfig({ profile: 'director', failover: 'carp' })).toThrow(/router or firewall profile/);
+  });
+
+  it('a firewall pair over CARP runs the firewall, conntrackd and ucarp', async () => {
+    const { firewallYaml } = await import('../../../builder/drill/firewall-lab.js');
+    const r = loadConfig(
+      labConfig({ profile: 'firewall', failover: 'carp', extraYaml: firewallYaml({ conntrackd: true }) }),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(selectRoles(r.config).run).toEqual(['network', 'firewall', 'statesync', 'carp', 'admin']);
   });
 });
 
