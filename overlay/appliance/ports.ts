@@ -9,7 +9,7 @@ import type { ImageInfo } from '../roles/enforce.js';
 import type { RoleSystem } from '../roles/index.js';
 import type { ServiceSpec } from '../service/index.js';
 import type { PillarsEvent } from '../roles/keepalived/events.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { HandedOver, Supervisor } from '../supervisor/supervisor.js';
 
 /** The console (tty and serial); every line also lands in the supervisor's own log ring. */
 export type Say = (line: string) => void;
@@ -21,7 +21,11 @@ export interface PacketFilter {
 
 /** Services of one config: a supervisor with their log lines tailed into its rings. */
 export interface ServiceRuntime {
-  create(specs: readonly ServiceSpec[]): { supervisor: Supervisor; stopTailing(): void };
+  /** A supervisor for `specs`; `inherit`: what the previous config's supervisor handed over. */
+  create(
+    specs: readonly ServiceSpec[],
+    inherit?: readonly HandedOver[],
+  ): { supervisor: Supervisor; stopTailing(): void };
   /** Forget which oneshots ran in this boot (a new config runs them again). */
   forget(): Promise<void>;
   /** Role daemons' state changes (keepalived and ucarp notify hooks) from the event FIFO. */

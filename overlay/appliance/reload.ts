@@ -4,6 +4,11 @@
  * script) run again with the new files so the later phases' checkers see the new interfaces; a
  * refused reload puts the files back and runs them once more, so the network is the running
  * config's again. Without one (the safe state) the new config comes up as at boot.
+ *
+ * Hitless: only what changed is touched (reload-plan.ts). A service whose spec and rendered
+ * files are unchanged is handed to the new supervisor and runs on; keepalived with only a changed
+ * keepalived.conf gets SIGHUP (VRRP states, VIPs and the IPVS table stay); a changed ruleset is
+ * loaded in one `nft -f` by the firewall's oneshot; the rest is stopped and started.
  */
 import { loadConfig } from '../config/index.js';
 import { applyRolePlan } from '../roles/index.js';
@@ -22,8 +27,11 @@ import {
   type Refusal,
 } from './configure.js';
 import type { Stick } from './ports.js';
+import { describeReload, planReload } from './reload-plan.js';
 import { superviseServices } from './supervise.js';
 import type { ApplianceState, RunningServices } from './state.js';
+import type { HandedOver } from '../supervisor/supervisor.js';
+import type { Signal } from '../service/index.js';
 
 export interface ReloadDeps extends ConfigureDeps {
   stick: Pick<Stick, 'load'>;
@@ -136,6 +144,9 @@ export async function reload(state: ApplianceState, file: string | undefined, de
   const planned = planConfig(o, deps, state.debug);
   if ('errors' in planned) throw refused(planned);
   const old = state.services;
+  const running = state.running;
+  let signals: { name: string; signal: Signal }[] = [];
+  const handed: HandedOver[] = [];
   if (old) {
     const errors = await applyUnder(state, old, planned, deps);
     if (errors)
@@ -143,23 +154,33 @@ export async function reload(state: ApplianceState, file: string | undefined, de
         reason: `the roles for node ${o.nodeName} failed their checks`,
         errors: errors.map((m) => ({ message: m })),
       });
-    state.say('pillars: reload: stopping the services of the previous config');
+    // Without a running plan to compare with (never so while services run) everything restarts.
+    const changes = planReload(running?.plan ?? { services: [] }, planned.plan, linkOneshots(planned));
+    state.say(`pillars: reload: ${describeReload(changes)}`);
+    for (const n of [...changes.keep, ...changes.signal.map((s) => s.name)]) {
+      const h = old.supervisor.handOver(n);
+      if (h) handed.push(h);
+    }
+    signals = changes.signal.filter((s) => handed.some((h) => h.name === s.name && !h.done));
     await old.supervisor.shutdown();
+    old.supervisor.close();
     old.stopTailing();
     state.services = undefined;
   }
-  // Oneshots recorded as done would not run again for the new config.
+  // Oneshots recorded as done would not run again for the new config (the kept ones are
+  // recorded anew as the new supervisor takes them over).
   await deps.sys.services.forget();
   state.announced = false;
   let services: RunningServices;
   if (old) {
-    services = await superviseServices(state, planned, deps);
+    services = await superviseServices(state, planned, deps, handed);
   } else {
     const up = await bringUp(state, planned, deps);
     if ('errors' in up) throw refused(up);
     services = up.services;
   }
   run(state, planned, services);
+  for (const s of signals) services.supervisor.signal(s.name, s.signal);
   deps.reloaded(o);
   state.say(
     `pillars: reloaded: node ${o.nodeName}, generation ${o.source.generation}, sha256 ${o.source.checksum.slice(0, 12)}`,

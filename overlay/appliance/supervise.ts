@@ -4,7 +4,7 @@
  * `pillars: ready in N.NNs (node …, roles: …)` line once every service is up. Starting is in two
  * steps so the appliance can bring the link phase up first (startAndWait) and the rest after.
  */
-import type { SupervisorEvent, Supervisor } from '../supervisor/supervisor.js';
+import type { HandedOver, SupervisorEvent, Supervisor } from '../supervisor/supervisor.js';
 import { eventEffects } from '../supervisor/role-events.js';
 import { shownRoles } from '../supervisor/status-view.js';
 import type { ServiceRuntime } from './ports.js';
@@ -28,6 +28,7 @@ export async function superviseServices(
   state: ApplianceState,
   c: Configured,
   deps: SuperviseDeps,
+  inherit?: readonly HandedOver[],
 ): Promise<RunningServices> {
   const say = state.say;
   if (!state.listening && shownRoles(c.plan).some((r) => r !== 'network')) {
@@ -47,7 +48,7 @@ export async function superviseServices(
       .catch((err) => say(`pillars: WARNING: event FIFO: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  const running = deps.runtime.create(c.plan.services);
+  const running = deps.runtime.create(c.plan.services, inherit);
   const sup = running.supervisor;
   const required = c.plan.services.map((s) => s.name);
   const roles = shownRoles(c.plan).join(', ');

@@ -5,6 +5,7 @@
  * all checks pass apply the sysctls. Services are handed to the supervisor by the caller.
  */
 import type { PillarsConfig } from '../config/index.js';
+import { sha256Parts } from '../config/hash.js';
 import type { ServiceSpec } from '../service/index.js';
 import { networkRole } from './network/index.js';
 import { vrrpRole } from './vrrp/index.js';
@@ -76,6 +77,19 @@ export interface RolePlan {
   checks: RoleCheck[];
   sysctls: Record<string, string>;
   services: ServiceSpec[];
+  /**
+   * Per service, a fingerprint of what its role rendered for it (files and edits): a reload
+   * keeps a service whose spec and fingerprint are unchanged (planReload).
+   */
+  inputs?: Record<string, string>;
+}
+
+/** The fingerprint of a role's rendered files and edits (an edit by its result on an empty file). */
+export function renderedFingerprint(files: readonly RenderedFile[], edits: readonly FileEdit[]): string {
+  return sha256Parts([
+    ...files.flatMap((f) => ['file', f.path, String(f.mode ?? 0o644), f.content]),
+    ...edits.flatMap((e) => ['edit', e.path, String(e.mode), e.edit('')]),
+  ]);
 }
 
 /**
@@ -88,15 +102,25 @@ export function planRoles(
   names: readonly RoleName[],
   registry: ReadonlyMap<RoleName, Role> = ROLES,
 ): RolePlan {
-  const plan: RolePlan = { roles: [...names], files: [], edits: [], checks: [], sysctls: {}, services: [] };
+  const plan: RolePlan = {
+    roles: [...names],
+    files: [],
+    edits: [],
+    checks: [],
+    sysctls: {},
+    services: [],
+    inputs: {},
+  };
   const servicesOf = new Map<RoleName, string[]>();
   const filterPhase = PHASES.indexOf('filter');
   const filterServices: string[] = [];
   for (const name of names) {
     const role = registry.get(name);
     if (!role) throw new Error(`role ${name} is not in this image`);
-    plan.files.push(...role.render(ctx));
-    plan.edits!.push(...(role.edits?.(ctx) ?? []));
+    const files = role.render(ctx);
+    const edits = role.edits?.(ctx) ?? [];
+    plan.files.push(...files);
+    plan.edits!.push(...edits);
     plan.checks.push(...role.checks(ctx));
     Object.assign(plan.sysctls, role.sysctls(ctx));
     const phase = PHASES.indexOf(roleRow(name).phase);
@@ -111,6 +135,16 @@ export function planRoles(
     );
     if (phase === filterPhase) filterServices.push(...specs.map((s) => s.name));
     plan.services.push(...specs);
+    const fingerprint = renderedFingerprint(files, edits);
+    for (const s of specs) {
+      const reads = s.reads;
+      plan.inputs![s.name] = reads
+        ? renderedFingerprint(
+            files.filter((f) => reads.includes(f.path)),
+            edits.filter((e) => reads.includes(e.path)),
+          )
+        : fingerprint;
+    }
   }
   return plan;
 }

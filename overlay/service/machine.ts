@@ -43,7 +43,8 @@ export const SERVICE_STATES: readonly ServiceState[] = [
 
 export type TimerName = 'backoff' | 'readiness' | 'kill-grace' | 'stable';
 
-export type Signal = 'SIGTERM' | 'SIGKILL';
+/** SIGHUP only as a service's `reloadSignal`, never by the state machine. */
+export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGHUP';
 
 export type ServiceEvent =
   | { type: 'start' }

@@ -28,8 +28,13 @@ export interface ProcessApi {
   spawn(spec: ServiceSpec, io: SpawnIo): SpawnedProcess;
   /** Signal the whole process group. */
   kill(pgid: number, signal: Signal): void;
-  /** Called once; the listener hears about every child that exits. */
-  onExit(listener: (pid: number, code: number | null, signal: string | null) => void): void;
+  /** Signal the group leader only (a daemon that passes the signal on to its children itself). */
+  signal(pid: number, signal: Signal): void;
+  /**
+   * Every listener hears about every child that exits, whichever supervisor spawned it (a reload
+   * hands running services from one supervisor to the next). Returns the unsubscribe function.
+   */
+  onExit(listener: (pid: number, code: number | null, signal: string | null) => void): () => void;
   /** Is this pid (still) the process recorded with `token`? Used for adopted processes. */
   isAlive(pid: number, token?: string): boolean;
   /**

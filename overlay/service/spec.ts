@@ -5,6 +5,8 @@
  * the supervisor runs them.
  */
 
+import type { Signal } from './machine.js';
+
 export type ServiceType = 'oneshot' | 'longrun';
 
 export type ReadinessKind = 'none' | 'probe' | 'notify';
@@ -52,6 +54,17 @@ export interface ServiceSpec {
    * otherwise stay on this box while the peer takes them over.
    */
   afterCrash?: string[];
+  /**
+   * The signal on which the daemon reads its changed files in place, keeping its state (keepalived:
+   * SIGHUP keeps VRRP states and VIPs). A reload whose changes touch only this service's files
+   * sends it instead of restarting the service.
+   */
+  reloadSignal?: Signal;
+  /**
+   * The rendered files this service reads (absolute paths). A reload restarts (or signals) it only
+   * when one of them changed; undefined: every file its role renders counts.
+   */
+  reads?: string[];
 }
 
 export const AFTER_CRASH_TIMEOUT_MS = 5000;
@@ -84,5 +97,7 @@ export function defineService(
     killGraceMs: spec.killGraceMs ?? 5000,
     ...(spec.description ? { description: spec.description } : {}),
     ...(spec.afterCrash ? { afterCrash: [...spec.afterCrash] } : {}),
+    ...(spec.reloadSignal ? { reloadSignal: spec.reloadSignal } : {}),
+    ...(spec.reads ? { reads: [...spec.reads] } : {}),
   };
 }

@@ -75,17 +75,21 @@ async function main(): Promise<void> {
 
   const host = createHost();
   const stick = createStick(STICK_MOUNT);
+  // One for the boot: a reload hands running daemons to the next supervisor, which must hear
+  // their exits too.
+  const processes = createProcessApi();
   const sys: ApplianceSystem = {
     host,
     filter: createPacketFilter(),
     roles: createRoleFiles(),
     stick,
     services: {
-      create(specs) {
+      create(specs, inherit) {
         const supervisor = createSupervisor([...specs], {
           clock: systemClock,
-          processes: createProcessApi(),
+          processes,
           store: createFileStateStore(),
+          ...(inherit ? { inherit } : {}),
         });
         const tailer = createLogTailer(
           specs.map((s) => s.name),

@@ -12,7 +12,9 @@
  *  - events are processed one at a time from a queue (no re-entrancy); a throwing listener or a
  *    throwing process API call is logged, never fatal;
  *  - after a supervisor restart, a service whose state file names a live process is adopted
- *    instead of spawned a second time; a oneshot recorded as done is not run again.
+ *    instead of spawned a second time; a oneshot recorded as done is not run again;
+ *  - a reload hands the services it keeps from the old supervisor to the new one (handOver →
+ *    `inherit`): the process runs on untouched, with its restarts, facts and log lines.
  */
 import { createLogRing, type LogLine, type LogRing, type LogStream } from './ring.js';
 import {
@@ -28,6 +30,7 @@ import {
   type ServiceSpec,
   type ServiceState,
   type ServiceType,
+  type Signal,
   type TimerName,
 } from '../service/index.js';
 import type { ProcessApi } from '../service/process.js';
@@ -116,8 +119,26 @@ export interface SupervisorStatus {
   services: ServiceStatus[];
 }
 
+/** A running service (or a finished oneshot) one supervisor hands to the next on a reload. */
+export interface HandedOver {
+  name: string;
+  /** The live process of a longrun. */
+  pid?: number;
+  token?: string;
+  /** Not a child of this process (adopted after a supervisor restart): its exit is polled for. */
+  adopted: boolean;
+  ready: boolean;
+  /** A oneshot that finished. */
+  done: boolean;
+  restarts: number;
+  info: Record<string, { value: InfoValue; since: number }>;
+  logs: LogLine[];
+}
+
 export interface SupervisorOptions {
   clock: Clock;
+  /** Services a previous supervisor handed over: adopted by start() instead of started. */
+  inherit?: readonly HandedOver[];
   processes: ProcessApi;
   readiness?: ReadinessApi;
   store?: StateStore;
@@ -142,6 +163,16 @@ export interface Supervisor {
    * reported as stuck and the next level is stopped anyway (a box must still power off).
    */
   shutdown(opts?: { afterKillMs?: number }): Promise<{ stuck: string[] }>;
+  /**
+   * Let go of a running service without stopping it, for the next supervisor (a reload that keeps
+   * it). Undefined when it is not up (ready, or a oneshot done): then it is not handed over, and
+   * stopped and started like any other.
+   */
+  handOver(name: string): HandedOver | undefined;
+  /** Send a service's process (the group leader) a signal, e.g. its reloadSignal. */
+  signal(name: string, signal: Signal): boolean;
+  /** Stop listening for process exits (after shutdown, when a reload replaced this supervisor). */
+  close(): void;
   /** Record a role-specific fact for status (e.g. annotate('keepalived', 'vrrp.VI_1', 'MASTER')). */
   annotate(name: string, key: string, value: InfoValue): void;
   status(): SupervisorStatus;
@@ -453,7 +484,7 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
     drain();
   }
 
-  processes.onExit((pid, code, signal) => {
+  const unsubscribeExit = processes.onExit((pid, code, signal) => {
     for (const e of entries.values()) {
       if (e.snap.pid === pid) {
         dispatch(e.spec.name, { type: 'exited', pid, code, signal });
@@ -461,6 +492,41 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
       }
     }
   });
+  const inherited = new Map((opts.inherit ?? []).map((h) => [h.name, h]));
+
+  /** Take over a service the previous supervisor handed over; true if taken. */
+  const tryInherit = (e: Entry): boolean => {
+    const h = inherited.get(e.spec.name);
+    inherited.delete(e.spec.name);
+    if (!h || e.snap.state !== 'down') return false;
+    // The daemon's own lines come back from its log files (the runtime tails them anew).
+    for (const l of h.logs) if (l.stream === 'supervisor') e.ring.push(l);
+    for (const [k, v] of Object.entries(h.info)) e.info.set(k, { ...v });
+    e.snap = { ...e.snap, restarts: h.restarts };
+    if (h.done && e.spec.type === 'oneshot') {
+      log(e.spec.name, 'supervisor', 'kept from the previous config (done, its files unchanged)');
+      dispatch(e.spec.name, { type: 'already-done' });
+      return true;
+    }
+    let alive = false;
+    try {
+      alive = h.pid !== undefined && processes.isAlive(h.pid, h.token);
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      log(e.spec.name, 'supervisor', `process ${h.pid ?? '?'} of the previous config is gone; starting afresh`);
+      return false;
+    }
+    e.token = h.token;
+    log(e.spec.name, 'supervisor', `kept running from the previous config (pid ${h.pid})`);
+    dispatch(e.spec.name, { type: 'adopted', pid: h.pid!, ready: h.ready });
+    if (h.adopted) {
+      e.adopted = true;
+      pollAdopted(e);
+    }
+    return true;
+  };
 
   const closure = (names: string[]): string[] => {
     const want = new Set<string>();
@@ -557,7 +623,7 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
       const list = closure(names ?? order);
       for (const n of list) {
         const e = entry(n);
-        if (tryAdopt(e)) continue;
+        if (tryInherit(e) || tryAdopt(e)) continue;
         queue.push({ name: n, ev: { type: 'start' } });
       }
       drain();
@@ -597,6 +663,53 @@ export function createSupervisor(specs: readonly ServiceSpec[], opts: Supervisor
         }
       }
       return { stuck };
+    },
+    handOver(name) {
+      const e = entry(name);
+      const s = e.snap;
+      const done = e.spec.type === 'oneshot' && s.state === 'done';
+      if (!done && !(e.spec.type === 'longrun' && s.state === 'ready' && s.pid !== undefined)) return undefined;
+      const h: HandedOver = {
+        name,
+        ...(s.pid !== undefined ? { pid: s.pid } : {}),
+        ...(e.token !== undefined ? { token: e.token } : {}),
+        adopted: e.adopted,
+        ready: !done,
+        done,
+        restarts: s.restarts,
+        info: Object.fromEntries([...e.info].map(([k, v]) => [k, { ...v }])),
+        logs: e.ring.lines(),
+      };
+      // Forget it here without a word to the process: no stop, no timers, no state-file change
+      // (the record still describes the process; the next supervisor writes its own).
+      for (const t of [...e.timers.keys()]) clearTimer(e, t);
+      e.cancelReadiness?.();
+      e.cancelReadiness = undefined;
+      e.adopted = false;
+      e.token = undefined;
+      e.snap = { ...initialSnapshot(clock.now()), restarts: s.restarts };
+      log(name, 'supervisor', 'handed over to the reloaded config');
+      return h;
+    },
+    signal(name, signal) {
+      const pid = entry(name).snap.pid;
+      if (pid === undefined) return false;
+      try {
+        processes.signal(pid, signal);
+        log(name, 'supervisor', `sent ${signal} to process ${pid}`);
+        return true;
+      } catch (err) {
+        log(
+          name,
+          'supervisor',
+          `${signal} to process ${pid} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return false;
+      }
+    },
+    close() {
+      unsubscribeExit();
+      for (const e of entries.values()) for (const t of [...e.timers.keys()]) clearTimer(e, t);
     },
     annotate(name, key, value) {
       const e = entry(name);

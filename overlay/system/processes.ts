@@ -29,7 +29,7 @@ function readStat(pid: number): string | undefined {
 
 export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
   const logDir = opts.logDir ?? LOG_DIR;
-  let listener: ((pid: number, code: number | null, signal: string | null) => void) | undefined;
+  const listeners = new Set<(pid: number, code: number | null, signal: string | null) => void>();
   return {
     spawn(spec) {
       mkdirSync(logDir, { recursive: true, mode: 0o700 });
@@ -44,7 +44,9 @@ export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
         });
         const pid = child.pid;
         child.on('error', () => undefined);
-        child.on('exit', (code, signal) => listener?.(pid, code, signal));
+        child.on('exit', (code, signal) => {
+          for (const l of [...listeners]) l(pid, code, signal);
+        });
         child.unref();
         const st = parseProcStat(readStat(pid) ?? '');
         return { pid, ...(st ? { token: st.startTime } : {}) };
@@ -60,8 +62,16 @@ export function createProcessApi(opts: { logDir?: string } = {}): ProcessApi {
         if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
       }
     },
+    signal(pid, signal) {
+      try {
+        process.kill(pid, signal);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+    },
     onExit(l) {
-      listener = l;
+      listeners.add(l);
+      return () => void listeners.delete(l);
     },
     isAlive(pid, token) {
       return isSameLiveProcess(readStat(pid), token);

@@ -79,6 +79,9 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
     // Killed or crashed, it cannot: the supervisor drops the VIPs before the respawn, so this box
     // stops answering for them while the peer takes over (the respawned keepalived starts BACKUP).
     ...(vrrp ? { afterCrash: ['/bin/sh', keepalivedReleasePath(ctx)] } : {}),
+    // A reload that changes only keepalived.conf: SIGHUP re-reads it in place, keeping every
+    // unchanged VRRP instance's state and VIPs and the IPVS table (no failover, no reset).
+    reloadSignal: 'SIGHUP',
     description: vrrp && director ? 'keepalived (VRRP + LVS)' : vrrp ? 'keepalived (VRRP)' : 'keepalived (LVS)',
   });
 }

@@ -84,6 +84,7 @@ export const networkRole: Role = {
       name: 'netmon',
       command: ['ip', '-o', '-ts', 'monitor', 'link', 'address', 'route'],
       dependsOn: ['network'],
+      reads: [],
       description: 'link and address changes (log)',
       killGraceMs: 1000,
     }),

@@ -51,7 +51,7 @@ export function setup(opts: { failCheck?: string; networkExit?: number } = {}) {
       host: {
         uptime: () => 5,
         setHostname: () => undefined,
-        image: () => ({ profile: 'director', roles: ['vrrp', 'director'] }),
+        image: () => ({ profile: 'director', roles: ['firewall', 'vrrp', 'director'] }),
         macs: () => [],
         readFile: async () => knobs.configFile,
         power: async () => undefined,
@@ -59,8 +59,13 @@ export function setup(opts: { failCheck?: string; networkExit?: number } = {}) {
       filter: { load: async (ruleset) => void filter.push(ruleset) },
       roles,
       services: {
-        create: (specs) => ({
-          supervisor: createSupervisor([...specs], { clock: systemClock, processes: box, store: new MemoryStore() }),
+        create: (specs, inherit) => ({
+          supervisor: createSupervisor([...specs], {
+            clock: systemClock,
+            processes: box,
+            store: new MemoryStore(),
+            ...(inherit ? { inherit } : {}),
+          }),
           stopTailing: () => undefined,
         }),
         forget: async () => undefined,

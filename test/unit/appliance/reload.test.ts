@@ -52,17 +52,59 @@ describe('reload (appliance layer)', () => {
     await t.state.services!.supervisor.shutdown();
   });
 
-  it('accepted: the new files, the old services stopped, the new ones started', async () => {
+  it('accepted, only the network changed: the network script ran again, every service runs on', async () => {
     const t = await running();
-    const old = t.box.live('keepalived')!.pid;
+    const pids = new Map([...t.box.procs.values()].filter((p) => p.alive).map((p) => [p.name, p.pid]));
+    const spawned = t.box.spawns.length;
     t.knobs.configFile = moved;
     expect(await reload(t.state, '/tmp/new.yaml', t.reloadDeps)).toEqual({ message: 'reloaded (generation 0)' });
     expect(t.files.get(NETWORK_SH)!.content).toContain('52:54:00:00:01:0c');
-    expect(t.box.live('keepalived')?.pid).not.toBe(old);
-    expect(t.box.procs.get(old)!.alive).toBe(false);
+    // The network oneshot ran under the old supervisor (before the checkers); nothing else spawned.
+    expect(t.box.spawns.slice(spawned)).toEqual(['network']);
+    for (const [name, pid] of pids) expect(t.box.live(name)?.pid, name).toBe(pid);
+    expect(t.box.leaderSignals).toEqual([]);
+    const st = t.state.services!.supervisor.status().services;
+    expect(st.find((s) => s.name === 'keepalived')).toMatchObject({ state: 'ready', pid: pids.get('keepalived') });
+    expect(st.every((s) => s.state === 'ready' || s.state === 'done')).toBe(true);
     expect(t.state.running?.outcome.body).toBe(moved);
     expect(t.reloaded).toEqual(['lb1']);
-    expect(t.lines).toContain('pillars: reload: stopping the services of the previous config');
+    expect(t.lines.some((l) => /^pillars: reload: \d+ kept running$/.test(l))).toBe(true);
+    await until(() => t.state.announced);
+    expect(t.state.announced).toBe(true);
+    await t.state.services!.supervisor.shutdown();
+  });
+
+  it('a changed real-server weight: keepalived re-reads its file on SIGHUP, same process, VRRP state kept', async () => {
+    const t = await running();
+    t.state.services!.supervisor.annotate('keepalived', 'vrrp.VI_WAN', 'MASTER');
+    const pid = t.box.live('keepalived')!.pid;
+    t.knobs.configFile = starter.replace(/weight: 1\b/, 'weight: 3');
+    expect(t.knobs.configFile).not.toBe(starter);
+    await reload(t.state, '/tmp/new.yaml', t.reloadDeps);
+    expect(t.files.get('/run/pillars/etc/keepalived.conf')!.content).toMatch(/weight 3/);
+    expect(t.box.live('keepalived')!.pid).toBe(pid);
+    expect(t.box.leaderSignals).toEqual([{ pid, signal: 'SIGHUP' }]);
+    expect(t.box.procs.get(pid)!.signals).toEqual([]);
+    const ka = t.state.services!.supervisor.status().services.find((s) => s.name === 'keepalived')!;
+    expect(ka.info['vrrp.VI_WAN']?.value).toBe('MASTER');
+    expect(t.lines.filter((l) => l.startsWith('pillars: reload: '))).toEqual([
+      expect.stringMatching(/^pillars: reload: \d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/),
+    ]);
+    await t.state.services!.supervisor.shutdown();
+  });
+
+  it('a section added: the new role starts, the role it replaces stops, the rest runs on', async () => {
+    const t = await running();
+    const pid = t.box.live('keepalived')!.pid;
+    t.knobs.configFile = `${starter}\nfirewall:\n  input_policy: accept\n  forward_policy: accept\n  zones:\n    wan: { interfaces: [wan] }\n`;
+    await reload(t.state, '/tmp/new.yaml', t.reloadDeps);
+    const names = t.state.services!.supervisor.order();
+    expect(names).toContain('firewall-load');
+    expect(names).not.toContain('nofirewall');
+    expect(t.box.live('keepalived')!.pid).toBe(pid);
+    expect(t.lines.find((l) => l.startsWith('pillars: reload: '))).toMatch(
+      /stopped: nofirewall; started: .*firewall-load/,
+    );
     await t.state.services!.supervisor.shutdown();
   });
 

@@ -60,7 +60,7 @@ export class FakeProcesses implements ProcessApi {
   ignoreTerm = new Set<string>();
   /** Pids alive "outside" (adopted from a previous supervisor): name by pid. */
   external = new Map<number, string>();
-  private exitListener: (pid: number, code: number | null, signal: string | null) => void = () => {};
+  private exitListeners = new Set<(pid: number, code: number | null, signal: string | null) => void>();
 
   spawn(spec: ServiceSpec, io: SpawnIo) {
     if (this.failSpawn.has(spec.name)) throw new Error(`spawn ${spec.command[0]} ENOENT`);
@@ -84,7 +84,14 @@ export class FakeProcesses implements ProcessApi {
     throw new Error('ESRCH');
   }
   onExit(listener: (pid: number, code: number | null, signal: string | null) => void) {
-    this.exitListener = listener;
+    this.exitListeners.add(listener);
+    return () => void this.exitListeners.delete(listener);
+  }
+  /** Signals to group leaders only (a reload's SIGHUP), in order. */
+  leaderSignals: { pid: number; signal: Signal }[] = [];
+  signal(pid: number, signal: Signal) {
+    this.leaderSignals.push({ pid, signal });
+    if (!this.procs.get(pid)?.alive && !this.external.has(pid)) throw new Error('ESRCH');
   }
   /** Commands run to their end (afterCrash), in order. */
   ranToEnd: string[][] = [];
@@ -101,7 +108,7 @@ export class FakeProcesses implements ProcessApi {
     const p = this.procs.get(pid);
     if (!p || !p.alive) return;
     p.alive = false;
-    this.exitListener(pid, code, signal);
+    for (const l of [...this.exitListeners]) l(pid, code, signal);
   }
   /** The newest live process of a service. */
   live(name: string): FakeProc | undefined {

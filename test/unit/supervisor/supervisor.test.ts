@@ -172,6 +172,81 @@ describe('supervisor', () => {
     expect(state('ssh').state).toBe('ready'); // unrelated branch unaffected
   });
 
+  describe('handing services over to the next supervisor (a reload)', () => {
+    it('a handed-over daemon runs on under the next supervisor: same pid, restarts, facts; its exit is heard', async () => {
+      make();
+      bringUp();
+      const pid = state('keepalived').pid!;
+      procs.exit(procs.live('director')!.pid, null, 'SIGKILL');
+      clock.advance(0);
+      sup.annotate('keepalived', 'vrrp.VI_1', 'MASTER');
+      const old = sup;
+      const handed = ['net', 'keepalived', 'director'].map((n) => old.handOver(n)!);
+      expect(handed.map((h) => [h.name, h.done, h.ready])).toEqual([
+        ['net', true, false],
+        ['keepalived', false, true],
+        ['director', false, true],
+      ]);
+      expect(old.handOver('firewall')).toMatchObject({ done: true });
+      await old.shutdown();
+      old.close();
+      // The handed-over processes were not signalled; the rest of the old config was stopped.
+      expect(procs.live('keepalived')!.pid).toBe(pid);
+      expect(procs.kills.map((k) => k.pid)).not.toContain(pid);
+      expect(procs.live('ssh')).toBeUndefined();
+      const spawned = procs.spawns.length;
+      // The reload forgot the state file's records (oneshots run again unless handed over).
+      sup = createSupervisor(SPECS, { clock, processes: procs, readiness, store: new MemoryStore(), inherit: handed });
+      sup.start();
+      // firewall was handed over but not passed on: it runs again; ssh starts anew.
+      expect(procs.spawns.slice(spawned).sort()).toEqual(['firewall', 'ssh']);
+      procs.exit(procs.live('firewall')!.pid, 0);
+      expect(state('keepalived')).toMatchObject({ state: 'ready', pid, adopted: false });
+      expect(state('keepalived').info['vrrp.VI_1']?.value).toBe('MASTER');
+      expect(state('director').restarts).toBe(1);
+      expect(state('net').state).toBe('done');
+      expect(sup.logs('keepalived').map((l) => l.text)).toContain(
+        'kept running from the previous config (pid ' + pid + ')',
+      );
+      // The new supervisor hears the kept daemon's crash (one process API, several listeners).
+      procs.exit(pid, null, 'SIGKILL');
+      expect(state('keepalived').state).toBe('backoff');
+      expect(procs.ranToEnd).toEqual([]);
+    });
+
+    it('only a service that is up is handed over; one that died meanwhile is started afresh', () => {
+      make();
+      sup.start();
+      expect(sup.handOver('keepalived')).toBeUndefined(); // waiting for its dependencies
+      procs.exit(procs.live('net')!.pid, 0);
+      procs.exit(procs.live('firewall')!.pid, 0);
+      readiness.pass('keepalived');
+      const h = sup.handOver('keepalived')!;
+      procs.exit(h.pid!, 1);
+      const spawned = procs.spawns.length;
+      sup = createSupervisor([defineService({ ...keepalived, dependsOn: [] })], {
+        clock,
+        processes: procs,
+        inherit: [h],
+      });
+      sup.start();
+      expect(procs.spawns.slice(spawned)).toEqual(['keepalived']);
+      expect(sup.logs('keepalived').at(-1)?.text).toMatch(/is gone; starting afresh/);
+    });
+
+    it('signal() reaches the group leader only; close() stops hearing exits', () => {
+      make([solo]);
+      sup.start();
+      const pid = state('director').pid!;
+      expect(sup.signal('director', 'SIGHUP')).toBe(true);
+      expect(procs.leaderSignals).toEqual([{ pid, signal: 'SIGHUP' }]);
+      expect(procs.kills).toEqual([]);
+      sup.close();
+      procs.exit(pid, 1);
+      expect(state('director').state).toBe('ready');
+    });
+  });
+
   it('kill -9 of a ready service → restarted at once and counted', () => {
     make();
     bringUp();
