@@ -72,6 +72,11 @@ export const DIRECTOR_YAML: readonly string[] = [
     rs(WEB, 90),
   ),
 ];
+/** A virtual server the reload test adds to the running pair: rr over the web backends' `port`. */
+export function addedVirtualServer(name: string, port: number, backendPort: number): string[] {
+  return vs(name, port, ['scheduler: rr', 'forwarding: nat', `check: ${tcp}`], rs(WEB, backendPort));
+}
+
 export const ALERTS_YAML: readonly string[] = [
   'alerts:',
   `  smtp_server: "${SMTP}:25"`,

@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import {
   startDrillLab,
   firstAnswer,
+  instanceState,
+  STATE_LINE,
   labBoot,
   masterAndBackup,
   READY_LINE,
@@ -20,7 +22,13 @@ import {
   type DrillLab,
 } from '../../builder/drill/drill.js';
 import { labConfig, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
-import { ALERTS_YAML, DIRECTOR_LAB, DIRECTOR_YAML, tunRealserverConfig } from '../../builder/drill/director-lab.js';
+import {
+  addedVirtualServer,
+  ALERTS_YAML,
+  DIRECTOR_LAB,
+  DIRECTOR_YAML,
+  tunRealserverConfig,
+} from '../../builder/drill/director-lab.js';
 import { createLogger } from '../../builder/log.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import type { HostProcess, Lab, LabVm } from '../../builder/vm/lab.js';
@@ -283,6 +291,117 @@ describe('LVS director pair', () => {
     );
     await until('backends back on :90', 30_000, async () => (await spread(dl!, 90, 3)).sorry === undefined);
   });
+
+  it('reload without a failover: a comment, a weight and a new virtual service lose no probe and no connection; a priority change hands over once', async () => {
+    const base = labConfig({ profile: 'director', directorYaml: DIRECTOR_YAML, extraYaml: ALERTS_YAML });
+    const weighted = base.replace(`${WEB[2]}, port: 81, weight: 1 }`, `${WEB[2]}, port: 81, weight: 2 }`);
+    const added = labConfig({
+      profile: 'director',
+      directorYaml: [...DIRECTOR_YAML, ...addedVirtualServer('added', 87, 90)],
+      extraYaml: ALERTS_YAML,
+    }).replace(`${WEB[2]}, port: 81, weight: 1 }`, `${WEB[2]}, port: 81, weight: 2 }`);
+    expect(weighted).not.toBe(base);
+    const before = await pair();
+    const client = dl!.client.spawn(
+      process.execPath,
+      agentArgv('conn-client', [
+        JSON.stringify({ host: VIP, port: 85, count: 20, intervalMs: 200, durationMs: 900_000 }),
+      ]),
+    );
+    expect((JSON.parse(await client.output.waitFor(/"connected"/, 30_000)) as { connected: number }).connected).toBe(
+      20,
+    );
+    await sleep(3000); // synced to the backup (after 3 packets), for the handover at the end
+    const probe = dl!.client.startProbe({
+      url: `http://${VIP}/`,
+      intervalMs: 20,
+      timeoutMs: 500,
+      durationMs: 880_000,
+      count: 44_000,
+    });
+    await sleep(1000);
+    /** Reload `text` on both nodes, the backup first; the console lines of the reload per node. */
+    const reloadBoth = async (text: string, order: LabVm[]): Promise<string[]> => {
+      const b64 = Buffer.from(text, 'utf8').toString('base64');
+      const said: string[] = [];
+      for (const n of order) {
+        await sh(n, 'rm -f /tmp/reload.b64');
+        for (let i = 0; i < b64.length; i += 1500)
+          await sh(n, `printf %s '${b64.slice(i, i + 1500)}' >> /tmp/reload.b64`);
+        const from = n.lines.length;
+        const out = await sh(n, 'base64 -d /tmp/reload.b64 > /tmp/reload.yaml && pillarsctl reload /tmp/reload.yaml');
+        expect(out, `${n.name}: ${out}`).toMatch(/reloaded/);
+        const line = await n.waitFor(/pillars: reload: /, 60_000, from);
+        said.push(`${n.name}: ${line.text.replace(/^.*pillars: reload: /, '')}`);
+      }
+      return said;
+    };
+    const steps: { what: string; text: string; want: RegExp }[] = [
+      { what: 'a comment', text: `${base}\n# reloaded: a comment only\n`, want: /^\d+ kept running$/ },
+      { what: 'a weight', text: weighted, want: /^\d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/ },
+      {
+        what: 'a new virtual service',
+        text: added,
+        want: /^\d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/,
+      },
+    ];
+    const t0 = Date.now();
+    for (const s of steps) {
+      const said = await reloadBoth(s.text, [before.backup, before.master]);
+      console.log(`reload of ${s.what}: ${said.join(' | ')}`);
+      for (const l of said) expect(l.replace(/^\S+: /, ''), `${s.what}: ${l}`).toMatch(s.want);
+      await sleep(2000);
+    }
+    await until('the added virtual service answers', 60_000, async () =>
+      Object.keys(await spread(dl!, 87, 3)).every((k) => !k.startsWith('error')),
+    );
+    const t1 = Date.now();
+    const quiet = probe.live.filter((p) => p.t >= t0 && p.t <= t1);
+    const lostQuiet = quiet.filter((p) => !p.ok).length;
+    console.log(
+      `3 reloads on both nodes: ${quiet.length} probes at 20 ms, ${lostQuiet} lost; master stayed ${before.master.name}`,
+    );
+    expect(quiet.length).toBeGreaterThan(100);
+    expect(lostQuiet).toBe(0);
+    expect(instanceState(before.master.lines, 'VI_LAN')).toBe('MASTER');
+
+    // The priority change: the master's priority below the backup's, so the backup takes over once.
+    const mi = dl!.nodes.indexOf(before.master);
+    const bi = dl!.nodes.indexOf(before.backup);
+    const prio = (a: number, b: number) =>
+      `priority: { ${dl!.nodes[0]!.name}: ${mi === 0 ? a : b}, ${dl!.nodes[1]!.name}: ${mi === 0 ? b : a} }`;
+    const swapped = added.replaceAll(prio(150, 100), prio(90, 100));
+    expect(swapped).not.toBe(added);
+    const marks = dl!.nodes.map((n) => n.lines.length);
+    const t2 = Date.now();
+    const said = await reloadBoth(swapped, [before.backup, before.master]);
+    console.log(`reload of the priorities: ${said.join(' | ')}`);
+    const after = await until('the backup MASTER after the priority change', 30_000, () => {
+      const p = masterAndBackup(dl!.nodes);
+      return p && p.master === before.backup ? p : undefined;
+    });
+    await sleep(3000);
+    const samples = await probe.stop();
+    client.kill('SIGTERM');
+    await client.output.ended;
+    const conns = parseConnReport(client.output.lines) ?? [];
+    const handover = samples.filter((p) => p.t >= t2);
+    const lost = handover.filter((p) => !p.ok).length;
+    const transitions = dl!.nodes.map(
+      (n, i) =>
+        n.lines
+          .slice(marks[i])
+          .map((l) => STATE_LINE.exec(l.text))
+          .filter((m) => m && m[1] === 'VI_LAN' && m[2] === 'MASTER').length,
+    );
+    const alive = survivors(conns, Date.now() - 5000).length;
+    console.log(
+      `priority change: ${after.master.name} took over; MASTER transitions ${JSON.stringify(transitions)}; ${lost} of ${handover.length} probes lost; long-lived connections alive ${alive}/20`,
+    );
+    expect(transitions[bi]).toBe(1);
+    expect(transitions[mi]).toBe(0);
+    expect(alive).toBe(20);
+  }, 900_000);
 
   it('director failover during 20 long-lived connections: short requests resume, long-lived ones are counted', async () => {
     const { master: m, backup } = await pair();
