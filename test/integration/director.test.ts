@@ -70,7 +70,7 @@ const stickDir = mkdtempSync(join(tmpdir(), 'pillars-director-test-'));
 
 /** The pair's MASTER and BACKUP, waiting a little for a transition in flight. */
 async function pair(): Promise<{ master: LabVm; backup: LabVm }> {
-  const p = await until('one MASTER and one BACKUP', 20_000, () => masterAndBackup(dl!.nodes)).catch(() => undefined);
+  const p = await until('one MASTER and one BACKUP', 60_000, () => masterAndBackup(dl!.nodes)).catch(() => undefined);
   if (p) return p;
   const tail = dl!.nodes.map(
     (n) =>
