@@ -49,10 +49,10 @@ export interface StickProbation {
   notes: string[];
 }
 
-/** What the stick says about probation: read-only. */
-export async function readProbation(fs: StickFs): Promise<StickProbation> {
-  const current = await readCurrent(fs);
+/** What the stick says about probation: read-only. `known`: its current config, when just read. */
+export async function readProbation(fs: StickFs, known?: Current): Promise<StickProbation> {
   const { mark, notes } = await readMark(fs);
+  const current = known ?? (await readCurrent(fs));
   const applies = markApplies(mark, current);
   const confirmed = applies ? await readGeneration(fs, mark.confirmed) : undefined;
   return { current, mark: applies ? mark : undefined, confirmed, stale: mark !== undefined && !applies, notes };
