@@ -20,12 +20,14 @@ import {
 import {
   listHistory,
   readCurrent,
-  restoreGeneration,
   saveConfig,
   readGeneration,
   HISTORY_KEEP,
+  type StickFs,
 } from '../../overlay/config/store.js';
 import { stringify } from 'yaml';
+import { CONFIRM_MINUTES, NoConfirmedGeneration, readProbation, savePending } from '../../overlay/config/confirm.js';
+import { clearMark } from '../../overlay/config/mark.js';
 import { initStick, openStick, readSource, FLOPPY_KIB, type StickDeps } from '../stick/stick.js';
 import { unifiedDiff } from '../stick/diff.js';
 import { parseCli, type OptionSpecs } from './args.js';
@@ -62,6 +64,10 @@ subcommands:
 options:
   --json               machine-readable output (show, get, validate, diff, history, set, …)
   --show-secrets       do not mask secrets (show, diff)
+  --confirm MINUTES    (set, unset, edit, import, restore) save the new generation on probation
+                       (${CONFIRM_MINUTES.min}-${CONFIRM_MINUTES.max}): the box boots it, and unless \`pillarsctl confirm\` runs on the
+                       box within MINUTES it rolls back to the generation the stick held before;
+                       a reboot before that boots that generation too. \`history\` shows the mark
 
 exit codes: 0 ok, 1 invalid config, 2 usage, 3 I/O error (stick or file unreadable/unwritable)
 
@@ -83,6 +89,7 @@ const OPTIONS = {
   floppy: { type: 'boolean' },
   force: { type: 'boolean' },
   stick: { type: 'string', short: 's' },
+  confirm: { type: 'string' },
   profile: { type: 'string' },
   size: { type: 'string' },
 } as const satisfies OptionSpecs;
@@ -113,6 +120,20 @@ function want(args: Args, n: number, what: string): string[] {
 function printIssues(ctx: CommandContext, issues: readonly ConfigIssue[], json: boolean): void {
   if (json) ctx.stdout(JSON.stringify({ ok: false, issues }, null, 2));
   else process.stderr.write(issues.map(formatIssue).join('\n') + '\n');
+}
+
+/** The subcommands that save a generation, and so take --confirm. */
+const SAVES = ['set', 'unset', 'edit', 'import', 'restore'];
+
+/** `--confirm MINUTES`, checked: whole minutes in the box's bounds, only where a save happens. */
+function confirmOption(args: Args, sub: string): number | undefined {
+  const v = args.options.get('--confirm');
+  if (v === undefined) return undefined;
+  if (!SAVES.includes(sub)) throw usage(`--confirm applies to ${SAVES.join(', ')}`);
+  const { min, max } = CONFIRM_MINUTES;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw usage(`--confirm MINUTES must be a whole number from ${min} to ${max}, got ${v}`);
+  return Number(v);
 }
 
 function pathArg(text: string) {
@@ -170,17 +191,39 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
         for (const n of cur.notes) ctx.log.warn(n);
         return { s, cur };
       };
+      const confirmMinutes = confirmOption(args, sub);
+      /** Save as the next generation: on probation with --confirm, else plain (a stale mark goes). */
+      const store = async (fs: StickFs, body: string) => {
+        if (confirmMinutes === undefined) {
+          const gen = await saveConfig(fs, body, { now: deps.now });
+          await clearMark(fs);
+          return { gen, note: '', probation: undefined };
+        }
+        const at = (deps.now ?? (() => new Date()))().toISOString();
+        const req = { windowSeconds: confirmMinutes * 60, since: at, tried: false, by: `pillars stick ${sub}` };
+        try {
+          const { gen, mark } = await savePending(fs, body, req, { now: deps.now });
+          const note = `, on probation: the box boots it and rolls back to generation ${mark.confirmed} unless \`pillarsctl confirm\` runs within ${confirmMinutes} min`;
+          return { gen, note, probation: { confirmed: mark.confirmed, windowSeconds: mark.windowSeconds } };
+        } catch (e) {
+          if (!(e instanceof NoConfirmedGeneration)) throw e;
+          throw new UserError(`cannot save on probation: ${e.message}`, {
+            exitCode: EXIT.failed,
+            hint: 'save it without --confirm',
+          });
+        }
+      };
       /** Validate and save; returns the exit code. */
-      const saveChecked = async (fs: Awaited<ReturnType<typeof stick>>['fs'], body: string, what: string) => {
+      const saveChecked = async (fs: StickFs, body: string, what: string) => {
         const r = loadConfig(body, 'pillars.yaml');
         if (!r.ok) {
           printIssues(ctx, r.issues, json);
           process.stderr.write(`pillars stick ${sub}: not saved: the result would be invalid\n`);
           return EXIT.failed;
         }
-        const gen = await saveConfig(fs, body, { now: deps.now });
-        if (json) ctx.stdout(JSON.stringify({ ok: true, generation: gen }));
-        else ctx.stdout(`${what}: saved as generation ${gen}`);
+        const { gen, note, probation } = await store(fs, body);
+        if (json) ctx.stdout(JSON.stringify({ ok: true, generation: gen, ...(probation ? { probation } : {}) }));
+        else ctx.stdout(`${what}: saved as generation ${gen}${note}`);
         return EXIT.ok;
       };
 
@@ -287,8 +330,8 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
               }
               const r = loadConfig(body, 'pillars.yaml');
               if (r.ok) {
-                const gen = await saveConfig(s.fs, body, { now: deps.now });
-                ctx.stdout(`saved as generation ${gen}`);
+                const { gen, note } = await store(s.fs, body);
+                ctx.stdout(`saved as generation ${gen}${note}`);
                 return EXIT.ok;
               }
               printIssues(ctx, r.issues, false);
@@ -342,25 +385,58 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
           const s = await stick();
           const cur = await readCurrent(s.fs);
           const list = await listHistory(s.fs);
+          // Commit-confirm: a generation awaiting confirmation and the one the box falls back to.
+          const { mark, notes } = await readProbation(s.fs);
+          for (const n of notes) ctx.log.warn(n);
           const rows = list.map((h) => ({
             generation: h.gen,
             savedAt: h.savedAt ?? null,
             valid: h.valid,
             current: !!cur && !cur.handEdited && cur.gen === h.gen,
             lines: h.body.split('\n').length - 1,
+            ...(mark && cur?.gen === h.gen ? { awaitsConfirmation: true } : {}),
+            ...(mark?.confirmed === h.gen ? { confirmedFallback: true } : {}),
           }));
-          if (json) ctx.stdout(JSON.stringify({ handEdited: cur?.handEdited ?? false, generations: rows }, null, 2));
+          const pending =
+            mark && cur
+              ? {
+                  generation: cur.gen,
+                  confirmed: mark.confirmed,
+                  windowSeconds: mark.windowSeconds,
+                  since: mark.since,
+                  tried: mark.tried,
+                  by: mark.by,
+                }
+              : null;
+          if (json)
+            ctx.stdout(JSON.stringify({ handEdited: cur?.handEdited ?? false, generations: rows, pending }, null, 2));
           else {
+            const state = (r: (typeof rows)[number]) =>
+              !r.valid
+                ? 'damaged'
+                : [
+                    r.current && 'current',
+                    r.awaitsConfirmation && 'awaits confirmation',
+                    r.confirmedFallback && 'confirmed',
+                  ]
+                    .filter(Boolean)
+                    .join(', ');
             ctx.stdout(
               [
                 'GEN     SAVED                     LINES  STATE',
                 ...rows.map(
                   (r) =>
-                    `${String(r.generation).padEnd(7)} ${(r.savedAt ?? '?').padEnd(25)} ${String(r.lines).padStart(5)}  ${r.valid ? (r.current ? 'current' : '') : 'damaged'}`,
+                    `${String(r.generation).padEnd(7)} ${(r.savedAt ?? '?').padEnd(25)} ${String(r.lines).padStart(5)}  ${state(r)}`,
                 ),
               ].join('\n'),
             );
             if (cur?.handEdited) ctx.stdout('pillars.yaml was edited by hand since the last save');
+            if (pending)
+              ctx.stdout(
+                pending.tried
+                  ? `generation ${pending.generation} was not confirmed (${pending.by}, ${pending.since}): the box boots generation ${pending.confirmed}; \`pillars stick restore ${pending.generation}\` makes it current without the mark`
+                  : `generation ${pending.generation} is on probation (${pending.by}): the box boots it and rolls back to generation ${pending.confirmed} unless \`pillarsctl confirm\` runs within ${Math.round(pending.windowSeconds / 60)} min`,
+              );
           }
           return EXIT.ok;
         }
@@ -380,9 +456,12 @@ export function makeStickCommand(deps: StickCommandDeps = {}): Command {
             process.stderr.write(`pillars stick restore: generation ${g} is not a valid config; not restored\n`);
             return EXIT.failed;
           }
-          const gen = await restoreGeneration(s.fs, Number(g), { now: deps.now });
-          if (json) ctx.stdout(JSON.stringify({ ok: true, restored: Number(g), generation: gen }));
-          else ctx.stdout(`generation ${g} restored as generation ${gen}`);
+          const { gen, note, probation } = await store(s.fs, h.body);
+          if (json)
+            ctx.stdout(
+              JSON.stringify({ ok: true, restored: Number(g), generation: gen, ...(probation ? { probation } : {}) }),
+            );
+          else ctx.stdout(`generation ${g} restored as generation ${gen}${note}`);
           return EXIT.ok;
         }
         case 'export': {

@@ -6,13 +6,16 @@
 import { ControlError, type Request } from '../supervisor/control-protocol.js';
 import { statusJson, statusText } from '../supervisor/status-view.js';
 import type { Host, ServiceRuntime, Stick } from './ports.js';
-import { reload, type ReloadDeps } from './reload.js';
+import type { Confirm, ConfirmWindow } from './confirm.js';
+import type { ReloadDeps } from './reload.js';
 import { save } from './save.js';
 import { applianceView, type ApplianceState } from './state.js';
 import type { NodeStatus } from './status.js';
 
 export interface ControlDeps {
   host: Pick<Host, 'uptime' | 'power'>;
+  /** reload (with or without --confirm) and confirm go through commit-confirm. */
+  confirm: Pick<Confirm, 'reload' | 'confirm'>;
   services: Pick<ServiceRuntime, 'forget'>;
   stick: Stick;
   reload: ReloadDeps;
@@ -71,7 +74,13 @@ export function createControl(state: ApplianceState, deps: ControlDeps): Control
         case 'logs':
           return logs(args);
         case 'reload':
-          return reload(state, typeof args.file === 'string' ? args.file : undefined, deps.reload);
+          // confirm.ts checks --confirm as it arrives (any shape).
+          return deps.confirm.reload(
+            typeof args.file === 'string' ? args.file : undefined,
+            args.confirm as ConfirmWindow | undefined,
+          );
+        case 'confirm':
+          return deps.confirm.confirm();
         case 'save':
           return save(state, deps.stick);
         case 'poweroff':

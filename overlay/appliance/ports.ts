@@ -10,6 +10,9 @@ import type { RoleSystem } from '../roles/index.js';
 import type { ServiceSpec } from '../service/index.js';
 import type { PillarsEvent } from '../roles/keepalived/events.js';
 import type { HandedOver, Supervisor } from '../supervisor/supervisor.js';
+import type { PendingRequest, StickProbation } from '../config/confirm.js';
+import type { PendingMark } from '../config/mark.js';
+import type { Current } from '../config/store.js';
 
 /** The console (tty and serial); every line also lands in the supervisor's own log ring. */
 export type Say = (line: string) => void;
@@ -17,6 +20,33 @@ export type Say = (line: string) => void;
 /** The packet filter's fail-closed state: a ruleset loaded in one `nft -f` transaction. */
 export interface PacketFilter {
   load(ruleset: string): Promise<void>;
+}
+
+/**
+ * The stick's pending mark (commit-confirm, config/mark.ts): read while mounted read-only; every
+ * write makes the stick read-write only for itself, as a save does.
+ */
+export interface StickMarks {
+  /**
+   * The current generation, the mark when it applies to it, and the confirmed generation;
+   * `current`: the stick's current config when the caller has just read it.
+   */
+  inspect(current?: Current): Promise<StickProbation>;
+  /** Mark the current generation (the config the box now runs from the stick) as on probation. */
+  markCurrent(pendingSha: string, req: PendingRequest, say: Say): Promise<{ mark: PendingMark } | { why: string }>;
+  /** Record that the box runs the pending generation (before it does). */
+  markTried(mark: PendingMark, say: Say): Promise<PendingMark>;
+  /** Save `body` as the next generation, marked as on probation first. */
+  savePending(body: string, req: PendingRequest, say: Say): Promise<{ gen: number; mark: PendingMark }>;
+  /** Remove the mark; whether there was one. */
+  clear(say: Say): Promise<boolean>;
+}
+
+/** A probation kept in RAM (/run) across a supervisor restart; a reboot forgets it. */
+export interface ConfirmJournal<T> {
+  read(): Promise<T | undefined>;
+  write(value: T): Promise<void>;
+  remove(): Promise<void>;
 }
 
 /** Services of one config: a supervisor with their log lines tailed into its rings. */

@@ -131,7 +131,11 @@ function rerun(s: RunningServices, name: string): Promise<string | undefined> {
 }
 
 export async function reload(state: ApplianceState, file: string | undefined, deps: ReloadDeps): Promise<unknown> {
-  const o = await loadNew(state, file, deps);
+  return reloadConfig(state, await loadNew(state, file, deps), deps);
+}
+
+/** Run a loaded config (or refuse why it is not one) through the hitless path: a rollback's too. */
+export async function reloadConfig(state: ApplianceState, o: ConfigOutcome, deps: ReloadDeps): Promise<unknown> {
   if (!o.ok)
     throw new ControlError(
       `reload refused, the running config stays: ${o.reason}`,

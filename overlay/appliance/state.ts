@@ -10,6 +10,7 @@ import type { ConfigIssue } from '../supervisor/safe-state.js';
 import type { ApplianceView } from '../supervisor/status-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Say } from './ports.js';
+import type { ConfirmView } from '../supervisor/confirm-view.js';
 
 /** A config whose roles are applied and whose services run. */
 export interface Configured {
@@ -38,6 +39,8 @@ export interface ApplianceState {
   /** Seconds from kernel start to the first ready line. */
   readySeconds: number | undefined;
   shuttingDown: boolean;
+  /** A config on probation, or the last rollback (confirm.ts keeps it). */
+  confirm: ConfirmView | undefined;
   readonly startedAt: number;
   readonly bootLog: LogRing;
   /** Console line, also kept in bootLog (`pillarsctl logs supervisor`). */
@@ -61,6 +64,7 @@ export function createApplianceState(opts: { console: Say; debug: boolean; now?:
     announced: false,
     readySeconds: undefined,
     shuttingDown: false,
+    confirm: undefined,
     startedAt: now(),
     bootLog,
     say,
@@ -73,6 +77,7 @@ export function applianceView(s: ApplianceState, uptime: number, now = Date.now(
   return {
     supervisor: { pid: process.pid, startedAt: s.startedAt, uptime },
     ...(s.running ? { running: s.running } : {}),
+    ...(s.confirm && s.running ? { confirm: s.confirm } : {}),
     ...(s.unconfigured ? { unconfigured: s.unconfigured } : {}),
     ...(s.services ? { services: s.services.supervisor.status() } : {}),
     at: now,

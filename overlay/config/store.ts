@@ -6,7 +6,8 @@
  *   pillars.yaml               the config; the last line is a trailer written by pillars:
  *                              "# pillars-generation: 12 2026-01-01T00:00:00.000Z sha256:<hex of the body>"
  *   pillars.new                only during a save: the next pillars.yaml, complete and flushed
- *   history/gen-000012.yaml    every saved generation (same bytes as pillars.yaml had); last 20 kept
+ *   history/gen-000012.yaml    every saved generation (same bytes as pillars.yaml had); last 20 kept,
+ *                              and the confirmed generation a pending mark names (mark.ts)
  *
  * Save: (hand edit kept as its own generation) → write history/gen-N → flush → write pillars.new →
  * flush → [remove pillars.yaml → flush, when rename cannot replace] → rename to pillars.yaml →
@@ -16,6 +17,7 @@
  * the newest generation whose checksum matches, from pillars.yaml, pillars.new or history/.
  */
 import { sha256 } from './hash.js';
+import { readMark } from './mark.js';
 
 /** The few file operations the protocol needs; paths are relative to the stick root, "/"-separated. */
 export interface StickFs {
@@ -195,7 +197,9 @@ export async function saveConfig(fs: StickFs, body: string, opts: SaveOptions = 
   }
   await fs.rename(PENDING_FILE, CONFIG_FILE);
   await fs.sync();
-  const all = await listHistory(fs);
+  // The generation a pending mark falls back to (mark.ts) stays, however old it is.
+  const confirmed = (await readMark(fs)).mark?.confirmed;
+  const all = (await listHistory(fs)).filter((h) => h.gen !== confirmed);
   const old = all.filter((h) => h.gen <= gen).slice(0, Math.max(0, all.length - keep));
   if (old.length > 0) {
     for (const h of old) await fs.remove(h.path);

@@ -1,6 +1,7 @@
 /** pillarsctl's command line, parsed without side effects (node:util parseArgs, as every CLI). */
 import { parseArgs as parseCliArgs, type ParseArgsConfig } from 'node:util';
 import type { Command } from '../supervisor/control-protocol.js';
+import { CONFIRM_MINUTES } from '../config/confirm.js';
 
 export const USAGE = `usage: pillarsctl <command> [options]
 
@@ -12,7 +13,12 @@ commands:
   ipvs ARGS…             run ipvsadm ARGS… (e.g. ipvs -L -n -c: the connection table)
   logs [SERVICE] [-n N]  the last N (default 200) lines of a service's log; without SERVICE the
                          supervisor's own log (boot, config, state changes)
-  reload [FILE]          validate → render → check → apply the config on the stick (or FILE);
+  confirm                keep the config \`reload --confirm MINUTES\` (1-60) runs on probation;
+                         unconfirmed, the last confirmed config is applied again after MINUTES,
+                         and a reboot before that boots it (also for a stick written by
+                         \`pillars stick … --confirm\`, which the box boots on probation)
+  reload [FILE] [--confirm MINUTES]
+                         validate → render → check → apply the config on the stick (or FILE);
                          on any failure the running config stays and the error is shown
   save                   write the running config back to the stick (atomic, with history)
   poweroff | reboot      stop every service in reverse order, then power off / reboot
@@ -30,11 +36,26 @@ const OPTIONS: Record<string, { options: ParseArgsConfig['options']; maxPosition
   status: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
   cluster: { options: { json: { type: 'boolean' } }, maxPositionals: 1 },
   logs: { options: { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } }, maxPositionals: 1 },
-  reload: { options: { json: { type: 'boolean' } }, maxPositionals: 1 },
+  reload: { options: { json: { type: 'boolean' }, confirm: { type: 'string' } }, maxPositionals: 1 },
+  confirm: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
   save: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
   poweroff: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
   reboot: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
 };
+
+/**
+ * `--confirm MINUTES` (whole minutes, 1-60), or `--confirm Ns`: seconds, which only a box booted
+ * for tests (pillars.test=ctlserial) accepts. Pure.
+ */
+export function parseConfirm(v: string): { minutes: number } | { seconds: number } | { error: string } {
+  const { min, max } = CONFIRM_MINUTES;
+  const m = /^(\d{1,4})(s?)$/.exec(v.trim());
+  if (!m) return { error: `--confirm needs MINUTES, a whole number from ${min} to ${max}, got "${v}"` };
+  const n = Number(m[1]);
+  if (m[2]) return { seconds: n };
+  if (n < min || n > max) return { error: `--confirm MINUTES must be from ${min} to ${max}, got ${n}` };
+  return { minutes: n };
+}
 
 /** argv (without node and script) → request. Pure. */
 export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
@@ -74,5 +95,10 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
     if (positionals[0] !== undefined) args.service = positionals[0];
   }
   if (cmd === 'reload' && positionals[0] !== undefined) args.file = positionals[0];
+  if (cmd === 'reload' && values.confirm !== undefined) {
+    const w = parseConfirm(String(values.confirm));
+    if ('error' in w) return w;
+    args.confirm = w;
+  }
   return { cmd: cmd as Command, args, json };
 }

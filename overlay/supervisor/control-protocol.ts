@@ -12,7 +12,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 
 export const CONTROL_SOCKET = '/run/pillars/control.sock';
-export const COMMANDS = ['status', 'cluster', 'logs', 'reload', 'save', 'poweroff', 'reboot'] as const;
+export const COMMANDS = ['status', 'cluster', 'logs', 'reload', 'confirm', 'save', 'poweroff', 'reboot'] as const;
 export type Command = (typeof COMMANDS)[number];
 /** Longest accepted line (bytes); a peer sending more is cut off. */
 export const MAX_LINE_BYTES = 1024 * 1024;

@@ -19,6 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { BOOT_MARK, announceEarlyBoot, closeOnColdBoot, earlyBoot, startAppliance } from '../appliance/boot.js';
 import { EVENT_FIFO, type ConfigureDeps } from '../appliance/configure.js';
+import { CONFIRM_JOURNAL, createConfirm, isProbation } from '../appliance/confirm.js';
 import { createControl, type Control } from '../appliance/control.js';
 import type { ApplianceSystem } from '../appliance/ports.js';
 import type { ReloadDeps } from '../appliance/reload.js';
@@ -38,6 +39,7 @@ import { watchPowerButton } from '../system/power-button.js';
 import { createLogTailer, createProcessApi } from '../system/processes.js';
 import { createRoleFiles } from '../system/role-files.js';
 import { createStick } from '../system/stick.js';
+import { createJsonJournal, createStickMarks } from '../system/stick-mark.js';
 import { parseCmdline } from './cmdline.js';
 import { findConfig, STICK_MOUNT } from './config-source.js';
 import { createControlServer } from './control-protocol.js';
@@ -132,7 +134,21 @@ async function main(): Promise<void> {
     reloaded: (o) => views.servePeer(o),
     markManual: (why) => nodeStatus.markManual(why),
   };
-  const ctl: Control = createControl(state, { host, services: sys.services, stick, reload: reloadDeps, nodeStatus });
+  const confirm = createConfirm(state, {
+    reload: reloadDeps,
+    marks: createStickMarks(STICK_MOUNT),
+    journal: createJsonJournal(CONFIRM_JOURNAL, isProbation),
+    clock: systemClock,
+    testing: serialBusy,
+  });
+  const ctl: Control = createControl(state, {
+    host,
+    confirm,
+    services: sys.services,
+    stick: confirm.stick(stick),
+    reload: reloadDeps,
+    nodeStatus,
+  });
 
   await closeOnColdBoot(state, early, configureDeps);
 
@@ -150,16 +166,20 @@ async function main(): Promise<void> {
   const blkid = existsSync('/usr/sbin/blkid') ? ['/usr/sbin/blkid'] : bb('blkid');
   await startAppliance(state, early, {
     ...configureDeps,
-    discover: (say) =>
-      findConfig(params, {
-        devices: sysBlockDevices({ blkid }),
-        clock: { now: () => Date.now(), sleep },
-        mountReadOnly: (d) => stick.mountReadOnly(d.path),
-        load: () => stick.load(),
-        macs: host.macs,
-        say,
-      }),
+    discover: async (say) =>
+      confirm.discovered(
+        await findConfig(params, {
+          devices: sysBlockDevices({ blkid }),
+          clock: { now: () => Date.now(), sleep },
+          mountReadOnly: (d) => stick.mountReadOnly(d.path),
+          // A generation on probation that was never confirmed: the confirmed one instead.
+          load: () => confirm.bootLoad(() => stick.load()),
+          macs: host.macs,
+          say,
+        }),
+      ),
   });
+  await confirm.afterBoot();
 }
 
 void main().catch((err) => {

@@ -5,6 +5,7 @@
 import { SSH_SERVICE } from '../roles/admin/index.js';
 import type { RolePlan } from '../roles/index.js';
 import type { ConfigOutcome } from './config-source.js';
+import { confirmLines, type ConfirmView } from './confirm-view.js';
 import { renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { formatStatus } from './status-format.js';
 import type { SupervisorStatus } from './supervisor.js';
@@ -19,6 +20,8 @@ export const shownRoles = (plan: RolePlan): string[] =>
 export interface ApplianceView {
   supervisor: { pid: number; startedAt: number; uptime: number };
   running?: { outcome: Extract<ConfigOutcome, { ok: true }>; plan: RolePlan; notes: readonly string[] };
+  /** A config on probation (`pillarsctl reload --confirm`), or the last rollback. */
+  confirm?: ConfirmView;
   unconfigured?: { reason: string; issues: ConfigIssue[] };
   services?: SupervisorStatus;
   at: number;
@@ -36,6 +39,7 @@ export function statusJson(v: ApplianceView): Record<string, unknown> {
           roles: shownRoles(r.plan),
           notes: [...r.notes],
           source: r.outcome.source,
+          ...(v.confirm ? { confirm: v.confirm } : {}),
         }
       : { state: 'unconfigured', reason: v.unconfigured?.reason ?? 'starting', issues: v.unconfigured?.issues ?? [] },
     services: v.services?.services ?? [],
@@ -50,6 +54,7 @@ export function statusText(v: ApplianceView): string {
     const s = r.outcome.source;
     lines.push(`node      ${r.outcome.nodeName} (${r.outcome.how})`);
     lines.push(`config    ${s.provider} ${s.device}, generation ${s.generation}, sha256 ${s.checksum.slice(0, 12)}`);
+    if (v.confirm) lines.push(...confirmLines(v.confirm, v.at));
     lines.push(`roles     ${shownRoles(r.plan).join(', ')}`);
     for (const note of r.notes) lines.push(note);
   } else {

@@ -26,6 +26,7 @@ function withControl(t: ReturnType<typeof setup>, mounted = true) {
   };
   const control = createControl(t.state, {
     host: { uptime: () => 5, power: async (kind) => void did.push(kind) },
+    confirm: undefined as never,
     services: { forget: async () => void did.push('forget') },
     stick,
     reload: undefined as never,

@@ -242,3 +242,69 @@ describe('usage and I/O errors', () => {
     });
   });
 });
+
+describe('--confirm: a generation saved on probation', () => {
+  let img: string;
+  beforeAll(async () => {
+    img = join(dir, 'confirm.img');
+    expect((await pillars(['init', img, '--profile', 'director'])).code).toBe(0);
+  });
+
+  test('set --confirm marks the new generation; history names it and the one the box falls back to', async () => {
+    const r = await pillars(['-s', img, 'set', 'vrrp.instances[0].priority.lb1', '210', '--confirm', '5']);
+    expect(r).toMatchObject({
+      code: 0,
+      out: 'set vrrp.instances[0].priority.lb1: saved as generation 2, on probation: the box boots it and rolls back to generation 1 unless `pillarsctl confirm` runs within 5 min',
+    });
+    await fsckClean(img);
+    const files = await new MtoolsStickFs(img).list('');
+    expect(files).toEqual(['pillars.schema.json', 'pillars.unconfirmed', 'pillars.yaml']);
+    const mark = await new MtoolsStickFs(img).read('pillars.unconfirmed');
+    expect(mark).toMatch(/^# pillars: generation 2 awaits confirmation/);
+    expect(mark).toContain(
+      '\nconfirmed: 1\nwindow_seconds: 300\nsince: 2026-01-02T03:04:05.000Z\ntried: no\nby: pillars stick set\n',
+    );
+    const h = await pillars(['-s', img, 'history']);
+    expect(h.out.split('\n').slice(1, 3)).toEqual([
+      expect.stringMatching(/^1 .* {2}confirmed$/),
+      expect.stringMatching(/^2 .* {2}current, awaits confirmation$/),
+    ]);
+    expect(h.out).toContain(
+      'generation 2 is on probation (pillars stick set): the box boots it and rolls back to generation 1 unless `pillarsctl confirm` runs within 5 min',
+    );
+    const j = JSON.parse((await pillars(['-s', img, 'history', '--json'])).out);
+    expect(j.pending).toEqual({
+      generation: 2,
+      confirmed: 1,
+      windowSeconds: 300,
+      since: '2026-01-02T03:04:05.000Z',
+      tried: false,
+      by: 'pillars stick set',
+    });
+  });
+
+  test('another change with --confirm keeps the same fallback; a plain save removes the mark', async () => {
+    const r = await pillars(['-s', img, 'restore', '1', '--confirm', '60', '--json']);
+    expect(JSON.parse(r.out)).toEqual({
+      ok: true,
+      restored: 1,
+      generation: 3,
+      probation: { confirmed: 1, windowSeconds: 3600 },
+    });
+    expect((await pillars(['-s', img, 'set', 'vrrp.instances[0].priority.lb1', '220'])).code).toBe(0);
+    expect(await new MtoolsStickFs(img).list('')).toEqual(['pillars.schema.json', 'pillars.yaml']);
+    expect(JSON.parse((await pillars(['-s', img, 'history', '--json'])).out).pending).toBeNull();
+    await fsckClean(img);
+  });
+
+  test.each([
+    [['set', 'x', '1', '--confirm', '0'], '--confirm MINUTES must be a whole number from 1 to 60, got 0'],
+    [['set', 'x', '1', '--confirm', '61'], '--confirm MINUTES must be a whole number from 1 to 60, got 61'],
+    [['set', 'x', '1', '--confirm', '5s'], '--confirm MINUTES must be a whole number from 1 to 60, got 5s'],
+    [['show', '--confirm', '5'], '--confirm applies to set, unset, edit, import, restore'],
+  ])('%j is a usage error', async (argv, msg) => {
+    const r = await pillars(['-s', img, ...argv]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(msg);
+  });
+});

@@ -39,7 +39,7 @@ describe('encode / decode', () => {
     ['{"id":1.5,"cmd":"status"}', 'id must be an integer or a non-empty string', null],
     [
       '{"id":3,"cmd":"rm -rf"}',
-      'unknown command "rm -rf" (known: status, cluster, logs, reload, save, poweroff, reboot)',
+      'unknown command "rm -rf" (known: status, cluster, logs, reload, confirm, save, poweroff, reboot)',
       3,
     ],
     ['{"id":3,"cmd":"status","args":[1]}', 'args must be an object', 3],

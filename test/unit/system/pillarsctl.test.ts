@@ -34,3 +34,30 @@ describe('pillarsctl arguments', () => {
     expect(parseArgs(argv)).toHaveProperty('error');
   });
 });
+
+describe('pillarsctl reload --confirm and confirm', () => {
+  it.each([
+    [['reload', '--confirm', '5'], { cmd: 'reload', args: { confirm: { minutes: 5 } }, json: false }],
+    [
+      ['reload', '/tmp/p.yaml', '--confirm', '60'],
+      { cmd: 'reload', args: { file: '/tmp/p.yaml', confirm: { minutes: 60 } }, json: false },
+    ],
+    // Seconds: parsed here, accepted only by a box booted for tests.
+    [['reload', '--confirm', '20s'], { cmd: 'reload', args: { confirm: { seconds: 20 } }, json: false }],
+    [['confirm'], { cmd: 'confirm', args: {}, json: false }],
+    [['confirm', '--json'], { cmd: 'confirm', args: {}, json: true }],
+  ])('%j', (argv, want) => {
+    expect(parseArgs(argv)).toEqual(want);
+  });
+
+  it.each([
+    [['reload', '--confirm', '0'], '--confirm MINUTES must be from 1 to 60, got 0'],
+    [['reload', '--confirm', '61'], '--confirm MINUTES must be from 1 to 60, got 61'],
+    [['reload', '--confirm', '1.5'], '--confirm needs MINUTES, a whole number from 1 to 60, got "1.5"'],
+    [['reload', '--confirm', 'soon'], '--confirm needs MINUTES, a whole number from 1 to 60, got "soon"'],
+    [['reload', '--confirm'], "Option '--confirm <value>' argument missing"],
+    [['confirm', 'now'], expect.stringMatching(/^confirm takes no arguments/)],
+  ])('rejects %j', (argv, error) => {
+    expect(parseArgs(argv)).toEqual({ error });
+  });
+});
