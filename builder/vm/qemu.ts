@@ -57,6 +57,16 @@ export interface VmSpec {
   serialLink?: { socket: string; listen: boolean };
   /** Local disks (virtio-blk); `serial` names them under /dev/disk/by-id/virtio-<serial>. */
   disks?: readonly { image: string; serial: string }[];
+  /**
+   * A hardware watchdog: Intel's 6300ESB (PCI; Linux's i6300esb driver), which resets the machine
+   * when the guest stops feeding it (`-action watchdog=reset`).
+   */
+  watchdog?: 'i6300esb';
+  /**
+   * What a reset does: `exit` (default, `-no-reboot`) ends QEMU, so a guest reboot, a panic or a
+   * watchdog reset ends the VM; `reset` boots the machine again on the same console.
+   */
+  onReset?: 'exit' | 'reset';
 }
 
 /** The QEMU netdev id of NIC number `index` (what `set_link` takes). */
@@ -86,7 +96,9 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-smp',
     String(spec.cpus ?? 1),
   ];
-  args.push('-display', 'none', '-serial', 'stdio', '-no-reboot');
+  args.push('-display', 'none', '-serial', 'stdio');
+  if ((spec.onReset ?? 'exit') === 'exit') args.push('-no-reboot');
+  if (spec.watchdog) args.push('-device', spec.watchdog, '-action', 'watchdog=reset');
   if (spec.serialLink) {
     const l = spec.serialLink;
     args.push(
