@@ -60,6 +60,8 @@ export interface BootOptions {
   monitorSocket?: string;
   /** QEMU's i6300ESB watchdog, and a reset (the watchdog's or a reboot) boots the VM again. */
   watchdog?: boolean;
+  /** QMP socket (for Vm.watchEvents). */
+  qmpSocket?: string;
 }
 
 export function bootVm(o: BootOptions): Vm {
@@ -76,6 +78,7 @@ export function bootVm(o: BootOptions): Vm {
     nics: o.nics ?? LB1_NICS,
     ...(o.monitorSocket ? { monitorSocket: o.monitorSocket } : {}),
     ...(o.watchdog ? { watchdog: 'i6300esb' as const, onReset: 'reset' as const } : {}),
+    ...(o.qmpSocket ? { qmpSocket: o.qmpSocket } : {}),
     ...(process.env.PILLARS_CONSOLE_LOG ? { consoleLog: `${process.env.PILLARS_CONSOLE_LOG}.${o.name}` } : {}),
   });
 }

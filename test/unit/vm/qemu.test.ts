@@ -40,6 +40,9 @@ describe('watchdog and resets', () => {
     expect(a).not.toContain('-no-reboot');
     // With -no-reboot QEMU turns the watchdog's reset into its own exit.
     expect(qemuArgs({ ...spec, watchdog: 'i6300esb' })).toContain('-no-reboot');
+    expect(qemuArgs({ ...spec, qmpSocket: '/tmp/x/q.sock' }).join(' ')).toContain(
+      '-qmp unix:/tmp/x/q.sock,server=on,wait=off',
+    );
   });
 });
 
