@@ -18,7 +18,7 @@ import { RECORDS_URL } from '../drill/heartbeat-drill.js';
 import { LAB_POWER } from '../drill/heartbeat-config.js';
 
 const USAGE =
-  'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--minutes N]';
+  'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--watchdog SECONDS] [--minutes N]';
 
 export const runCommand: Command = {
   name: 'run',
@@ -29,7 +29,9 @@ Boots the profile's image (built first if missing) on N appliances with lab conf
 private network namespace: segment lan 192.0.2.0/24 (client 192.0.2.100, VIP ${LAB_ADDRESSES.lanVip}),
 internal 198.51.100.0/24 (backends web1-3 from .100 for the director, gateway VIP
 ${LAB_ADDRESSES.internalVip}) and a sync link. The VIPs fail over by VRRP (keepalived), or with
---failover carp by CARP (ucarp; router profile). Prints every console line of the appliances that
+--failover carp by CARP (ucarp; router profile). --watchdog SECONDS gives each appliance QEMU's
+i6300ESB watchdog (its reset reboots the VM) and the config admin.watchdog with that timeout: stop
+a node's supervisor (kill -STOP) and it resets. Prints every console line of the appliances that
 starts with "pillars:" and how to reach the lab; stops after --minutes (default 60) or on Ctrl-C,
 and always removes every namespace, tap and VM.
 
@@ -49,6 +51,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
         nodes: { type: 'string' },
         timers: { type: 'string' },
         failover: { type: 'string' },
+        watchdog: { type: 'string' },
         minutes: { type: 'string' },
       },
       USAGE,
@@ -61,6 +64,9 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
     if (nodes !== 1 && nodes !== 2) throw bad('--nodes must be 1 or 2');
     const minutes = Number(values.minutes ?? 60);
     if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');
+    const watchdogS = values.watchdog === undefined ? undefined : Number(values.watchdog);
+    if (watchdogS !== undefined && !(Number.isInteger(watchdogS) && watchdogS >= 10 && watchdogS <= 600))
+      throw bad('--watchdog must be a timeout of 10 to 600 seconds');
 
     const bctx = makeContext(buildOptions(['--profile', profile]), ctx);
     await build(bctx); // incremental: seconds when only the overlay changed
@@ -75,6 +81,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
           timers,
           failover,
           ...(profile === 'firewall' ? { extraYaml: firewallYaml({ conntrackd: true }) } : {}),
+          ...(watchdogS !== undefined ? { watchdogS } : {}),
         }),
       );
       const {
@@ -87,6 +94,7 @@ Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130
         backendGateway: LAB_ADDRESSES.internalVip,
         boot: () => labBoot(bctx.outDir),
         sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
+        watchdog: watchdogS !== undefined,
       });
       try {
         ctx.stdout(
@@ -133,6 +141,8 @@ async function runHeartbeat(
   const timers = (values.timers as string | undefined) ?? 'fast';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');
+  if (values.watchdog !== undefined)
+    throw bad('--watchdog is for router, director and firewall: in the heartbeat lab heartbeat feeds the watchdog');
   if (values.nodes !== undefined && values.nodes !== '2') throw bad('the heartbeat pair is always 2 nodes');
   const minutes = Number(values.minutes ?? 60);
   if (!(minutes > 0 && minutes <= 24 * 60)) throw bad('--minutes must be between 1 and 1440');

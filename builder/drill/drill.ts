@@ -141,6 +141,8 @@ export interface DrillLabOptions {
   beforeBoot?: (lab: Lab) => Promise<void>;
   /** firewall profile: run conntrackd (default true). */
   statesync?: boolean;
+  /** admin.watchdog with this timeout (s) in the default config, and QEMU's i6300ESB in each node. */
+  watchdogS?: number;
 }
 
 /** A booted pair in its lab, settled into one MASTER and one BACKUP, with the client's URL. */
@@ -266,6 +268,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
           timers: o.timers,
           failover: o.failover ?? 'vrrp',
           ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}),
+          ...(o.watchdogS !== undefined ? { watchdogS: o.watchdogS } : {}),
         }),
     );
   } catch (e) {
@@ -282,6 +285,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     memoryMiB: o.memoryMiB ?? 512,
     boot: () => labBoot(o.imageDir),
     sticks: (i) => [{ image: sticks[i]!, as: 'usb' }],
+    ...(o.watchdogS !== undefined ? { watchdog: true } : {}),
     ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
     ...(o.httpPorts ? { httpPorts: o.httpPorts } : {}),
     ...(o.beforeBoot || firewall

@@ -69,6 +69,8 @@ export interface LabConfigOptions {
   directorYaml?: readonly string[];
   /** More top-level YAML lines (alerts: …), appended before admin. */
   extraYaml?: readonly string[];
+  /** admin.watchdog with this timeout in seconds (the lab's VMs then need a watchdog device). */
+  watchdogS?: number;
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -157,6 +159,7 @@ export function labConfig(o: LabConfigOptions): string {
     'admin:',
     '  status_page: { listen: "0.0.0.0:8080" }',
     `  cluster: { interface: sync, key: "${LAB_CLUSTER_KEY}" }`,
+    ...(o.watchdogS !== undefined ? [`  watchdog: { timeout: ${o.watchdogS} }`] : []),
     '',
   );
   return lines.join('\n');

@@ -29,6 +29,8 @@ export interface ApplianceLabOptions extends LabOptions {
   httpPorts?: readonly number[];
   /** Runs once the hosts are up and before any appliance boots (servers on extra hosts…). */
   beforeBoot?: (lab: Lab) => Promise<void>;
+  /** Give every appliance QEMU's i6300ESB watchdog, its reset rebooting the VM (not ending QEMU). */
+  watchdog?: boolean;
 }
 
 export interface ApplianceLab {
@@ -76,6 +78,7 @@ export async function startApplianceLab(o: ApplianceLabOptions): Promise<Applian
           sticks: o.sticks?.(i),
           memoryMiB: o.memoryMiB,
           nics: [{ segment: 'lan' }, { segment: 'internal' }, { segment: 'sync' }],
+          ...(o.watchdog ? { watchdog: 'i6300esb' as const, onReset: 'reset' as const } : {}),
         }),
       );
     }

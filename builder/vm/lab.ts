@@ -68,6 +68,10 @@ export interface LabVmSpec {
   serialLink?: VmSpec['serialLink'];
   /** Local disks (DRBD backing disks); the lab creates and deletes the images. */
   disks?: VmSpec['disks'];
+  /** A hardware watchdog (QEMU's i6300ESB) that resets the VM; see VmSpec. */
+  watchdog?: VmSpec['watchdog'];
+  /** A reset boots the VM again instead of ending QEMU; see VmSpec. */
+  onReset?: VmSpec['onReset'];
 }
 
 /** Lines of a daemon's stdout (and a bounded tail of its stderr), with a bounded wait for a matching line. */
@@ -299,6 +303,8 @@ export class LabVm {
       sticks: this.spec.sticks,
       ...(this.spec.serialLink ? { serialLink: this.spec.serialLink } : {}),
       ...(this.spec.disks ? { disks: this.spec.disks } : {}),
+      ...(this.spec.watchdog ? { watchdog: this.spec.watchdog } : {}),
+      ...(this.spec.onReset ? { onReset: this.spec.onReset } : {}),
       nics: this.taps.map((t, i) => ({ tap: t.tap, mac: t.mac, model: this.spec.nics[i]?.model })),
       monitorSocket: this.monitorSocket,
       consoleLog: this.consoleLog,

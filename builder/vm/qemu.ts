@@ -3,7 +3,7 @@
  * serial console line by line (with timestamps) and talks to the QEMU monitor. Software emulation
  * (TCG) only: KVM is not assumed.
  */
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { appendFileSync } from 'node:fs';
 import { spawnDaemon, type Daemon } from '../exec.js';
@@ -46,6 +46,8 @@ export interface VmSpec {
   nics?: readonly NicSpec[];
   /** Unix socket path for the QEMU monitor (HMP). */
   monitorSocket?: string;
+  /** Unix socket path for QMP, whose events (WATCHDOG, RESET…) `Vm.watchEvents` records. */
+  qmpSocket?: string;
   /** Run QEMU inside this network namespace (`ip netns exec`), where the lab's taps live. */
   netns?: string;
   /** Append every console line, prefixed with seconds since start, to this file. */
@@ -57,6 +59,16 @@ export interface VmSpec {
   serialLink?: { socket: string; listen: boolean };
   /** Local disks (virtio-blk); `serial` names them under /dev/disk/by-id/virtio-<serial>. */
   disks?: readonly { image: string; serial: string }[];
+  /**
+   * A hardware watchdog: Intel's 6300ESB (PCI; Linux's i6300esb driver), which resets the machine
+   * when the guest stops feeding it (`-action watchdog=reset`).
+   */
+  watchdog?: 'i6300esb';
+  /**
+   * What a reset does: `exit` (default, `-no-reboot`) ends QEMU, so a guest reboot, a panic or a
+   * watchdog reset ends the VM; `reset` boots the machine again on the same console.
+   */
+  onReset?: 'exit' | 'reset';
 }
 
 /** The QEMU netdev id of NIC number `index` (what `set_link` takes). */
@@ -86,7 +98,9 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-smp',
     String(spec.cpus ?? 1),
   ];
-  args.push('-display', 'none', '-serial', 'stdio', '-no-reboot');
+  args.push('-display', 'none', '-serial', 'stdio');
+  if ((spec.onReset ?? 'exit') === 'exit') args.push('-no-reboot');
+  if (spec.watchdog) args.push('-device', spec.watchdog, '-action', 'watchdog=reset');
   if (spec.serialLink) {
     const l = spec.serialLink;
     args.push(
@@ -99,6 +113,7 @@ export function qemuArgs(spec: VmSpec): string[] {
     );
   }
   args.push('-monitor', spec.monitorSocket ? `unix:${spec.monitorSocket},server,nowait` : 'none');
+  if (spec.qmpSocket) args.push('-qmp', `unix:${spec.qmpSocket},server=on,wait=off`);
   if (spec.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
   const needsXhci = spec.boot.kind === 'usb-disk' || (spec.sticks ?? []).some((s) => s.as === 'usb');
   if (needsXhci) args.push('-device', 'qemu-xhci,id=xhci');
@@ -169,6 +184,13 @@ export function cleanMonitorOutput(raw: string, command: string): string {
   return lines.join('\n').trim();
 }
 
+/** A QMP event as QEMU sent it, with the time it arrived (ms since the VM was started). */
+export interface QmpEvent {
+  t: number;
+  event: string;
+  data?: Record<string, unknown>;
+}
+
 export interface ConsoleLine {
   /** ms since the VM was started */
   t: number;
@@ -177,6 +199,9 @@ export interface ConsoleLine {
 
 export class Vm {
   readonly lines: ConsoleLine[] = [];
+  /** QMP events since `watchEvents()`. */
+  readonly events: QmpEvent[] = [];
+  private qmp: Socket | undefined;
   private readonly started = performance.now();
   /** Epoch ms (sub-ms precision) when QEMU was started: console line `t` values count from here. */
   readonly startedAt = performance.timeOrigin + this.started;
@@ -334,7 +359,69 @@ export class Vm {
     this.proc.kill('SIGKILL');
   }
 
+  /**
+   * Record QMP events (`spec.qmpSocket`): connect (QEMU makes the socket shortly after it
+   * starts; bounded retries), leave the capabilities negotiation, then append each event to
+   * `events` as it arrives.
+   */
+  async watchEvents(timeoutMs = 10_000): Promise<void> {
+    const path = this.spec.qmpSocket;
+    if (!path) throw new Error(`${this.spec.name}: no QMP socket`);
+    const end = Date.now() + timeoutMs;
+    for (let i = 0; ; i++) {
+      try {
+        this.qmp = await new Promise<Socket>((resolve, reject) => {
+          const s = createConnection(path, () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch (err) {
+        if (Date.now() > end || i > 1000)
+          throw new Error(`${this.spec.name}: QMP socket ${path}: ${String(err)}`, { cause: err });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const sock = this.qmp;
+    let buf = '';
+    sock.on('error', () => undefined);
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      for (const p of parts) {
+        let msg: { QMP?: unknown; event?: string; data?: Record<string, unknown> };
+        try {
+          msg = JSON.parse(p) as typeof msg;
+        } catch {
+          continue;
+        }
+        if (msg.QMP) sock.write('{"execute":"qmp_capabilities"}\n');
+        else if (msg.event)
+          this.events.push({
+            t: performance.now() - this.started,
+            event: msg.event,
+            ...(msg.data ? { data: msg.data } : {}),
+          });
+      }
+    });
+  }
+
+  /** Wait for a QMP event named `event` (also one already recorded since index `from`). */
+  async waitForEvent(event: string, timeoutMs: number, from = 0): Promise<QmpEvent> {
+    const end = Date.now() + timeoutMs;
+    for (let i = 0; i < 1_000_000; i++) {
+      const e = this.events.slice(from).find((x) => x.event === event);
+      if (e) return e;
+      if (Date.now() > end || !this.alive) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(
+      `${this.spec.name}: no QMP event ${event} within ${timeoutMs / 1000}s; last lines:\n${this.tail(15)}`,
+    );
+  }
+
   async stop(): Promise<void> {
+    this.qmp?.destroy();
     this.proc.kill('SIGKILL');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.proc.exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);

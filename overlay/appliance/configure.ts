@@ -17,9 +17,11 @@ import { roleRow } from '../roles/table.js';
 import { STATE_DIR } from '../supervisor/boot-plan.js';
 import type { ConfigOutcome } from '../supervisor/config-source.js';
 import { renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from '../supervisor/safe-state.js';
+import { watchdogSettings, watchedServices } from '../supervisor/watchdog.js';
 import type { ApplianceSystem } from './ports.js';
 import type { ApplianceState, Configured, RunningServices } from './state.js';
 import { startAndWait, superviseServices, type SuperviseDeps } from './supervise.js';
+import type { Watchdog } from './watchdog.js';
 
 export const ETC_DIR = `${STATE_DIR}/etc`;
 export const EVENT_FIFO = `${STATE_DIR}/events`;
@@ -35,6 +37,8 @@ export interface ConfigureDeps extends SuperviseDeps {
   serialBusy: boolean;
   /** Called once a config runs (status page, peer channel). */
   configured(o: Outcome): void;
+  /** The supervisor's watchdog (admin.watchdog), armed for the config that runs. */
+  watchdog: Pick<Watchdog, 'apply'>;
 }
 
 export interface Refusal {
@@ -160,11 +164,29 @@ export async function configure(state: ApplianceState, o: ConfigOutcome, deps: C
   }
   const planned = planConfig(o, deps, state.debug);
   if ('errors' in planned) return enterSafeState(state, planned.reason, planned.errors, deps);
+  // Armed before the services start, so a supervisor restart reopens the device early; a device
+  // the config names but the box cannot arm is refused like any section it cannot enforce.
+  const armed = await armWatchdog(planned, deps);
+  if (armed) return enterSafeState(state, armed.reason, armed.errors, deps);
   const up = await bringUp(state, planned, deps);
   if ('errors' in up) return enterSafeState(state, up.reason, up.errors, deps);
   for (const note of planned.notes) state.say(`pillars: ${note}`);
   run(state, planned, up.services);
   deps.configured(o);
+}
+
+/** Arm the watchdog for a planned config (or disarm it when the config has none); why not, if it fails. */
+export async function armWatchdog(p: Configured, deps: Pick<ConfigureDeps, 'watchdog'>): Promise<Refusal | undefined> {
+  const settings = watchdogSettings(p.outcome.config);
+  try {
+    await deps.watchdog.apply(settings, watchedServices(p.plan));
+    return undefined;
+  } catch (err) {
+    return {
+      reason: `this box cannot arm the watchdog ${settings?.device ?? ''}`.trimEnd(),
+      errors: [{ path: 'admin.watchdog', message: message(err) }],
+    };
+  }
 }
 
 /** The plan's services all started; the state says this config runs. */
@@ -182,10 +204,12 @@ export async function enterSafeState(
   state: ApplianceState,
   reason: string,
   issues: ConfigIssue[],
-  deps: Pick<ConfigureDeps, 'sys'>,
+  deps: Pick<ConfigureDeps, 'sys' | 'watchdog'>,
 ): Promise<void> {
   state.unconfigured = { reason, issues };
   state.running = undefined;
+  // No config, no watchdog: nothing runs whose health it could watch.
+  await deps.watchdog.apply(undefined, []).catch(() => undefined);
   try {
     await deps.sys.filter.load(renderSafeRuleset());
   } catch (err) {

@@ -11,6 +11,7 @@ import type { ReloadDeps } from './reload.js';
 import { save } from './save.js';
 import { applianceView, type ApplianceState } from './state.js';
 import type { NodeStatus } from './status.js';
+import type { Watchdog } from './watchdog.js';
 
 export interface ControlDeps {
   host: Pick<Host, 'uptime' | 'power'>;
@@ -20,6 +21,7 @@ export interface ControlDeps {
   stick: Stick;
   reload: ReloadDeps;
   nodeStatus: Pick<NodeStatus, 'cluster' | 'markManual'>;
+  watchdog: Pick<Watchdog, 'shutdown' | 'status'>;
 }
 
 export interface Control {
@@ -30,7 +32,7 @@ export interface Control {
 }
 
 export function createControl(state: ApplianceState, deps: ControlDeps): Control {
-  const view = () => applianceView(state, deps.host.uptime());
+  const view = () => ({ ...applianceView(state, deps.host.uptime()), watchdog: deps.watchdog.status() });
 
   const logs = (args: Record<string, unknown>) => {
     const name = typeof args.service === 'string' ? args.service : undefined;
@@ -47,6 +49,8 @@ export function createControl(state: ApplianceState, deps: ControlDeps): Control
   const shutdown = async (kind: 'poweroff' | 'reboot', why: string) => {
     if (state.shuttingDown) return;
     state.shuttingDown = true;
+    // Fed on while the services stop (the loop still runs), closed just before the power goes.
+    deps.watchdog.shutdown('stopping', why);
     deps.nodeStatus.markManual(`${kind} (${why})`);
     state.say(`pillars: ${kind} requested (${why}): stopping services in reverse order`);
     if (state.services) {
@@ -56,6 +60,7 @@ export function createControl(state: ApplianceState, deps: ControlDeps): Control
     }
     await deps.services.forget();
     if (deps.stick.mounted()) await deps.stick.unmount();
+    deps.watchdog.shutdown('final', `clean ${kind}`);
     state.say(`pillars: ${kind === 'poweroff' ? 'powering off' : 'rebooting'}`);
     await deps.host.power(kind);
   };

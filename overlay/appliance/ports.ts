@@ -87,6 +87,26 @@ export interface Host {
   power(kind: 'poweroff' | 'reboot'): Promise<void>;
 }
 
+/** A watchdog device held open: every write feeds it. */
+export interface OpenWatchdog {
+  /** What the driver calls itself ("i6300ESB timer", "Software Watchdog"). */
+  readonly identity: string;
+  /** The timeout the device runs with, in seconds. */
+  readonly timeoutS: number;
+  /** The device says this boot followed a reset by it. */
+  readonly resetByWatchdog: boolean;
+  /** One keepalive write (throws when it fails). */
+  pet(): void;
+  /** The magic character, then close: the device stops counting. */
+  close(): void;
+}
+
+/** The box's watchdog devices. */
+export interface WatchdogDevices {
+  /** Load softdog when the box has no watchdog, set the timeout, open the device; throws why not. */
+  open(device: string, timeoutS: number): Promise<OpenWatchdog>;
+}
+
 /** Everything at once, as main.ts wires it. */
 export interface ApplianceSystem {
   host: Host;
@@ -94,4 +114,5 @@ export interface ApplianceSystem {
   roles: RoleSystem;
   services: ServiceRuntime;
   stick: Stick;
+  watchdogs: WatchdogDevices;
 }

@@ -16,6 +16,7 @@ import { loadFromMedium, type ConfigOutcome } from '../supervisor/config-source.
 import { ControlError } from '../supervisor/control-protocol.js';
 import { formatIssue } from '../supervisor/safe-state.js';
 import {
+  armWatchdog,
   bringUp,
   LINK_TIMEOUT_MS,
   linkOneshots,
@@ -147,17 +148,31 @@ export async function reloadConfig(state: ApplianceState, o: ConfigOutcome, deps
   deps.markManual('pillarsctl reload');
   const planned = planConfig(o, deps, state.debug);
   if ('errors' in planned) throw refused(planned);
-  const old = state.services;
+  // The new config's watchdog settings first (unchanged ones leave the device as it is); on any
+  // refusal the running config's are put back.
   const running = state.running;
+  const restoreWatchdog = async () => {
+    if (!running) return deps.watchdog.apply(undefined, []).catch(() => undefined);
+    const back = await armWatchdog(running, deps);
+    if (back) state.say(`pillars: WARNING: reload: ${back.reason}: ${back.errors.map((e) => e.message).join('; ')}`);
+  };
+  const unarmed = await armWatchdog(planned, deps);
+  if (unarmed) {
+    await restoreWatchdog();
+    throw refused(unarmed);
+  }
+  const old = state.services;
   let signals: { name: string; signal: Signal }[] = [];
   const handed: HandedOver[] = [];
   if (old) {
     const errors = await applyUnder(state, old, planned, deps);
-    if (errors)
+    if (errors) {
+      await restoreWatchdog();
       throw refused({
         reason: `the roles for node ${o.nodeName} failed their checks`,
         errors: errors.map((m) => ({ message: m })),
       });
+    }
     // Without a running plan to compare with (never so while services run) everything restarts.
     const changes = planReload(running?.plan ?? { services: [] }, planned.plan, linkOneshots(planned));
     state.say(`pillars: reload: ${describeReload(changes)}`);
@@ -180,7 +195,10 @@ export async function reloadConfig(state: ApplianceState, o: ConfigOutcome, deps
     services = await superviseServices(state, planned, deps, handed);
   } else {
     const up = await bringUp(state, planned, deps);
-    if ('errors' in up) throw refused(up);
+    if ('errors' in up) {
+      await restoreWatchdog();
+      throw refused(up);
+    }
     services = up.services;
   }
   run(state, planned, services);

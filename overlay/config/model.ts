@@ -1016,6 +1016,29 @@ const admin = obj({
       default: [],
       item: str({ doc: 'An address:port to listen on.', format: 'hostPort' }),
     }),
+    watchdog: obj({
+      doc: 'The box resets itself when its supervisor hangs: the supervisor opens this watchdog device (loading softdog when the box has no hardware watchdog) and feeds it while its event loop runs and the failover daemons (keepalived with VRRP, ucarp, heartbeat) are up. A clean poweroff or reboot disarms it. Off without this section; not together with heartbeat.watchdog.',
+      fields: {
+        device: str({
+          doc: 'The watchdog device (/dev/watchdog is the first one the kernel registered: the hardware one if any, else softdog).',
+          default: '/dev/watchdog',
+          pattern: /^\/dev\/watchdog[0-9]{0,2}$/,
+          patternText: 'a watchdog device such as /dev/watchdog or /dev/watchdog1',
+        }),
+        timeout: int({
+          doc: 'Seconds without a feed before the device resets the box. It must cover a supervisor restart (init respawns it and it reopens the device).',
+          default: 60,
+          min: 10,
+          max: 600,
+        }),
+        grace: int({
+          doc: 'Seconds a failover daemon may stay down (restarting after crashes, starting, waiting for what it depends on) before the supervisor stops feeding the watchdog; one the supervisor gave up on (failed) stops the feed at once.',
+          default: 300,
+          min: 30,
+          max: 3600,
+        }),
+      },
+    }),
     console_password_hash: str({
       doc: 'crypt(3) hash of the root console password (mkpasswd -m yescrypt or sha-512).',
       secret: true,

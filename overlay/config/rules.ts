@@ -585,6 +585,14 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
     for (const [name, node] of nodes)
       if (nodeNets(node, admin.cluster.interface).length === 0)
         add(['admin', 'cluster', 'interface'], `node ${name} has no address on ${admin.cluster.interface}`);
+  // A watchdog device opens for one process at a time: the supervisor and heartbeat would fight
+  // over it (whichever opens second fails, and /dev/watchdog is also /dev/watchdog0).
+  if (admin.watchdog && c.heartbeat?.watchdog !== undefined)
+    add(
+      ['admin', 'watchdog'],
+      `heartbeat.watchdog (${c.heartbeat.watchdog}) already feeds a watchdog, and a watchdog device opens for one process only: keep one of the two (admin.watchdog also stops its feed while heartbeat is down)`,
+      'key',
+    );
 
   function checkCheck(
     ch: NonNullable<NonNullable<PillarsConfig['director']>['virtual_servers'][number]['check']>,

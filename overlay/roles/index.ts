@@ -82,6 +82,8 @@ export interface RolePlan {
    * keeps a service whose spec and fingerprint are unchanged (planReload).
    */
   inputs?: Record<string, string>;
+  /** The role that declared each service, by service name. */
+  owners?: Record<string, RoleName>;
 }
 
 /** The fingerprint of a role's rendered files and edits (an edit by its result on an empty file). */
@@ -110,6 +112,7 @@ export function planRoles(
     sysctls: {},
     services: [],
     inputs: {},
+    owners: {},
   };
   const servicesOf = new Map<RoleName, string[]>();
   const filterPhase = PHASES.indexOf('filter');
@@ -145,6 +148,7 @@ export function planRoles(
           )
         : fingerprint;
     }
+    for (const s of specs) plan.owners![s.name] = name;
   }
   return plan;
 }

@@ -25,6 +25,7 @@ import type { ApplianceSystem } from '../appliance/ports.js';
 import type { ReloadDeps } from '../appliance/reload.js';
 import { createApplianceState } from '../appliance/state.js';
 import { createStatusViews } from '../appliance/status.js';
+import { createWatchdog } from '../appliance/watchdog.js';
 import { createNodeStatus } from '../status/node-status.js';
 import type { StatusJsonLike } from '../status/snapshot.js';
 import { systemReaders } from '../status/system-readers.js';
@@ -40,6 +41,7 @@ import { createLogTailer, createProcessApi } from '../system/processes.js';
 import { createRoleFiles } from '../system/role-files.js';
 import { createStick } from '../system/stick.js';
 import { createJsonJournal, createStickMarks } from '../system/stick-mark.js';
+import { createWatchdogDevices } from '../system/watchdog.js';
 import { parseCmdline } from './cmdline.js';
 import { findConfig, STICK_MOUNT } from './config-source.js';
 import { createControlServer } from './control-protocol.js';
@@ -71,7 +73,6 @@ async function main(): Promise<void> {
 
   if (serialBusy) startTestChannel('/dev/ttyS0', state.say);
 
-  process.on('SIGTERM', () => process.exit(0));
   process.on('uncaughtException', (err) => state.say(`pillars: internal error: ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) => state.say(`pillars: internal error: ${message(err)}`));
 
@@ -102,7 +103,20 @@ async function main(): Promise<void> {
       forget: () => rm(SERVICE_STATE_DIR, { recursive: true, force: true }),
       listen: (onEvent, say) => openEventFifo(EVENT_FIFO, onEvent, say),
     },
+    watchdogs: createWatchdogDevices(),
   };
+  const watchdog = createWatchdog({
+    devices: sys.watchdogs,
+    clock: systemClock,
+    say: state.say,
+    services: () => state.services?.supervisor.status().services,
+  });
+  // Asked to stop (init's shutdown, an admin's kill): a deliberate end, so the watchdog is closed
+  // with the magic character; init respawns the supervisor if the box keeps running.
+  process.on('SIGTERM', () => {
+    watchdog.shutdown('final', 'SIGTERM');
+    process.exit(0);
+  });
 
   // The control surface and the node's status views refer to each other (closures, called only
   // once both exist).
@@ -126,6 +140,7 @@ async function main(): Promise<void> {
     uptime: host.uptime,
     onEvent: (ev) => nodeStatus.onSupervisorEvent(ev),
     configured: (o) => views.serve(o),
+    watchdog,
   };
   const reloadDeps: ReloadDeps = {
     ...configureDeps,
@@ -148,6 +163,7 @@ async function main(): Promise<void> {
     stick: confirm.stick(stick),
     reload: reloadDeps,
     nodeStatus,
+    watchdog,
   });
 
   await closeOnColdBoot(state, early, configureDeps);

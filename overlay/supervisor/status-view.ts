@@ -9,6 +9,7 @@ import { confirmLines, type ConfirmView } from './confirm-view.js';
 import { renderUnconfiguredMessage, type ConfigIssue } from './safe-state.js';
 import { formatStatus } from './status-format.js';
 import type { SupervisorStatus } from './supervisor.js';
+import { formatWatchdog, type WatchdogStatus } from './watchdog.js';
 
 /**
  * The roles a user reads about: `nofirewall` is told as `firewall: none configured` instead, and
@@ -24,6 +25,7 @@ export interface ApplianceView {
   confirm?: ConfirmView;
   unconfigured?: { reason: string; issues: ConfigIssue[] };
   services?: SupervisorStatus;
+  watchdog?: WatchdogStatus;
   at: number;
 }
 
@@ -43,6 +45,7 @@ export function statusJson(v: ApplianceView): Record<string, unknown> {
         }
       : { state: 'unconfigured', reason: v.unconfigured?.reason ?? 'starting', issues: v.unconfigured?.issues ?? [] },
     services: v.services?.services ?? [],
+    ...(v.watchdog ? { watchdog: v.watchdog } : {}),
     at: v.at,
   };
 }
@@ -63,6 +66,7 @@ export function statusText(v: ApplianceView): string {
       lines.push(l.replace(/^pillars: {3}/, '  '));
     lines.push('safe state: all traffic dropped except loopback, no VIPs, no roles');
   }
+  if (v.watchdog) lines.push(formatWatchdog(v.watchdog, v.at));
   if (v.services) lines.push('', ...formatStatus(v.services));
   return lines.join('\n');
 }

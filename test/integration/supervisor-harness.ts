@@ -58,6 +58,10 @@ export interface BootOptions {
   nics?: VmSpec['nics'];
   append?: string;
   monitorSocket?: string;
+  /** QEMU's i6300ESB watchdog, and a reset (the watchdog's or a reboot) boots the VM again. */
+  watchdog?: boolean;
+  /** QMP socket (for Vm.watchEvents). */
+  qmpSocket?: string;
 }
 
 export function bootVm(o: BootOptions): Vm {
@@ -73,6 +77,8 @@ export function bootVm(o: BootOptions): Vm {
     sticks: o.sticks ?? [],
     nics: o.nics ?? LB1_NICS,
     ...(o.monitorSocket ? { monitorSocket: o.monitorSocket } : {}),
+    ...(o.watchdog ? { watchdog: 'i6300esb' as const, onReset: 'reset' as const } : {}),
+    ...(o.qmpSocket ? { qmpSocket: o.qmpSocket } : {}),
     ...(process.env.PILLARS_CONSOLE_LOG ? { consoleLog: `${process.env.PILLARS_CONSOLE_LOG}.${o.name}` } : {}),
   });
 }

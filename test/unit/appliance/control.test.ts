@@ -31,6 +31,7 @@ function withControl(t: ReturnType<typeof setup>, mounted = true) {
     stick,
     reload: undefined as never,
     nodeStatus: { cluster: async () => ({}) as never, markManual: () => undefined },
+    watchdog: t.watchdog,
   });
   return { control, did };
 }

@@ -2,13 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigureDeps } from '../../../overlay/appliance/configure.js';
+import type { OpenWatchdog, WatchdogDevices } from '../../../overlay/appliance/ports.js';
 import { createApplianceState } from '../../../overlay/appliance/state.js';
+import { createWatchdog } from '../../../overlay/appliance/watchdog.js';
 import { loadConfig } from '../../../overlay/config/index.js';
 import type { RoleSystem } from '../../../overlay/roles/index.js';
 import type { ServiceSpec } from '../../../overlay/service/index.js';
 import { checksumOf, type ConfigOutcome } from '../../../overlay/supervisor/config-source.js';
 import { createSupervisor, systemClock } from '../../../overlay/supervisor/supervisor.js';
-import { FakeProcesses, MemoryStore } from '../supervisor/fakes.js';
+import { FakeClock, FakeProcesses, MemoryStore } from '../supervisor/fakes.js';
 
 export const starter = readFileSync(join(import.meta.dirname, '../../../profiles/director.starter.yaml'), 'utf8');
 
@@ -21,6 +23,29 @@ export class Box extends FakeProcesses {
     this.events.push(`spawn ${spec.name}`);
     if (spec.type === 'oneshot') setTimeout(() => this.exit(p.pid, this.exitCode.get(spec.name) ?? 0), 1);
     return p;
+  }
+}
+
+/** Watchdog devices that record what is done to them: `open /dev/watchdog 60s`, `pet`, `magic close`. */
+export class FakeWatchdogs implements WatchdogDevices {
+  events: string[] = [];
+  /** open() throws this. */
+  refuse: string | undefined;
+  resetByWatchdog = false;
+  async open(device: string, timeoutS: number): Promise<OpenWatchdog> {
+    if (this.refuse) throw new Error(this.refuse);
+    this.events.push(`open ${device} ${timeoutS}s`);
+    return {
+      identity: 'i6300ESB timer',
+      timeoutS,
+      resetByWatchdog: this.resetByWatchdog,
+      pet: () => void this.events.push('pet'),
+      close: () => void this.events.push(`magic close ${device}`),
+    };
+  }
+  /** What happened, with runs of pets folded into one. */
+  summary(): string[] {
+    return this.events.filter((e, i) => e !== 'pet' || this.events[i - 1] !== 'pet');
   }
 }
 
@@ -46,6 +71,14 @@ export function setup(opts: { failCheck?: string; networkExit?: number } = {}) {
   };
   const state = createApplianceState({ console: (l) => lines.push(l), debug: false });
   const configured: string[] = [];
+  const watchdogs = new FakeWatchdogs();
+  const clock = new FakeClock();
+  const watchdog = createWatchdog({
+    devices: watchdogs,
+    clock,
+    say: state.say,
+    services: () => state.services?.supervisor.status().services,
+  });
   const deps: ConfigureDeps = {
     sys: {
       host: {
@@ -77,9 +110,10 @@ export function setup(opts: { failCheck?: string; networkExit?: number } = {}) {
     uptime: () => 5,
     onEvent: () => undefined,
     configured: (o) => void configured.push(o.nodeName),
+    watchdog,
   };
   deps.runtime = deps.sys.services;
-  return { box, files, filter, lines, state, deps, configured, knobs };
+  return { box, files, filter, lines, state, deps, configured, knobs, watchdogs, watchdog, clock };
 }
 
 export function outcome(text = starter): ConfigOutcome {

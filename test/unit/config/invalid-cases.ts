@@ -519,6 +519,25 @@ export const cases: Case[] = [
     'heartbeat',
   ),
   c(
+    'the supervisor and heartbeat both feeding a watchdog',
+    [
+      ['  authkeys:', '  watchdog: /dev/watchdog\n  authkeys:'],
+      [END, 'admin:\n  watchdog: { timeout: 30 }\n'],
+    ],
+    [
+      'pillars.yaml:20:3: admin.watchdog: heartbeat.watchdog (/dev/watchdog) already feeds a watchdog, and a watchdog device opens for one process only: keep one of the two (admin.watchdog also stops its feed while heartbeat is down)',
+    ],
+    'heartbeat',
+  ),
+  c(
+    'watchdog timeout out of range, not a watchdog device',
+    [[END, 'admin:\n  watchdog:\n    device: /dev/sda\n    timeout: 5\n']],
+    [
+      'pillars.yaml:26:13: admin.watchdog.device: must be a watchdog device such as /dev/watchdog or /dev/watchdog1, got "/dev/sda"',
+      'pillars.yaml:27:14: admin.watchdog.timeout: must be 10-600, got 5',
+    ],
+  ),
+  c(
     'ipfail without ping nodes',
     [['  deadtime: 30000\n', '  deadtime: 30000\n  ipfail: true\n']],
     [

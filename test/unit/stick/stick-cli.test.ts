@@ -105,8 +105,8 @@ describe('round trip on a floppy image: init → set → get → history → res
     const h = await pillars(['-s', img, 'history']);
     expect(h.out.split('\n')).toEqual([
       'GEN     SAVED                     LINES  STATE',
-      '1       2026-01-02T03:04:05.000Z     93  ',
-      '2       2026-01-02T03:04:05.000Z     93  current',
+      '1       2026-01-02T03:04:05.000Z     95  ',
+      '2       2026-01-02T03:04:05.000Z     95  current',
     ]);
     const d = await pillars(['-s', img, 'diff', '@1', '@2']);
     expect(d.out).toContain('-      priority: { lb1: 150, lb2: 100 }\n+      priority: { lb1: 200, lb2: 100 }');

@@ -31,6 +31,21 @@ describe('qemu command', () => {
   });
 });
 
+describe('watchdog and resets', () => {
+  it('the i6300ESB resets the machine; a reset boots again only when asked', () => {
+    expect(qemuArgs(spec)).toContain('-no-reboot');
+    expect(qemuArgs(spec)).not.toContain('i6300esb');
+    const a = qemuArgs({ ...spec, watchdog: 'i6300esb', onReset: 'reset' }).join(' ');
+    expect(a).toContain('-device i6300esb -action watchdog=reset');
+    expect(a).not.toContain('-no-reboot');
+    // With -no-reboot QEMU turns the watchdog's reset into its own exit.
+    expect(qemuArgs({ ...spec, watchdog: 'i6300esb' })).toContain('-no-reboot');
+    expect(qemuArgs({ ...spec, qmpSocket: '/tmp/x/q.sock' }).join(' ')).toContain(
+      '-qmp unix:/tmp/x/q.sock,server=on,wait=off',
+    );
+  });
+});
+
 describe('network boot', () => {
   it("PXE: the NIC boots first, from QEMU's restricted DHCP/TFTP on a documentation network", () => {
     const a = qemuArgs({ name: 'pxe', boot: { kind: 'pxe', tftpRoot: '/o/router', bootfile: 'pxe/boot.ipxe' } }).join(
