@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
   }
   let res;
   try {
-    res = await sendRequest(p.cmd, p.args, { timeoutMs: p.cmd === 'reload' || p.cmd === 'save' ? 120_000 : 30_000 });
+    // A save with the peer waits for the peer's stick write as well.
+    const timeoutMs = p.cmd === 'save' ? 300_000 : p.cmd === 'reload' ? 120_000 : 30_000;
+    res = await sendRequest(p.cmd, p.args, { timeoutMs });
   } catch (err) {
     process.stderr.write(`pillarsctl: ${err instanceof Error ? err.message : String(err)}\n`);
     return 3;
