@@ -73,6 +73,10 @@ export function stickSync(v: ClusterView): { conflict: boolean; behind: boolean;
   const peer = v.peer!.name;
   const gen = (l: typeof mine) => `generation ${l.current.generation} (sha256 ${l.current.sha256.slice(0, 12)})`;
   const d = relate(mine, theirs);
+  const held: Array<[string, typeof mine]> = [
+    [me, mine],
+    [peer, theirs],
+  ];
   switch (d.relation) {
     case 'equal':
       return { conflict: false, behind: false, text: `both sticks hold ${gen(mine)}` };
@@ -92,7 +96,10 @@ export function stickSync(v: ClusterView): { conflict: boolean; behind: boolean;
       return {
         conflict: true,
         behind: false,
-        text: `CONFIG CONFLICT: both sticks changed since ${d.common ? `generation ${d.common.generation}` : 'any generation they share'}: ${me} holds ${gen(mine)}, ${peer} holds ${gen(theirs)}; nothing is overwritten until one is saved with pillarsctl save --peer --force`,
+        text: `CONFIG CONFLICT: both sticks changed since ${d.common ? `generation ${d.common.generation}` : 'any generation they share'}: ${held
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([n, l]) => `${n} holds ${gen(l)}`)
+          .join(', ')}; nothing is overwritten until one is saved with pillarsctl save --peer --force`,
       };
   }
 }
