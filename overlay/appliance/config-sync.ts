@@ -102,6 +102,11 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
     return run;
   };
 
+  /** Where a save goes: the stick's device, or "the stick" when the config came from a file. */
+  const stickName = () => {
+    const d = state.running?.outcome.source.device ?? '';
+    return d.startsWith('/dev/') ? d : 'the stick';
+  };
   const view = (): SyncView => (state.sync ??= { mode: 'off', retrying: false });
   const node = () => state.running?.outcome.nodeName ?? '';
 
@@ -262,7 +267,7 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
       };
     }
     if (!toPeer || !peer) {
-      state.say(`pillars: saving the running config to ${r.outcome.source.device}`);
+      state.say(`pillars: saving the running config to ${stickName()}`);
       const gen = await serial(() => write(body));
       return saved(gen, `saved as generation ${gen}`);
     }
@@ -280,7 +285,7 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
     const r = state.running!;
     r.outcome.source.generation = gen;
     view().base = { generation: gen, sha256: versionSha(r.outcome.body) };
-    state.say(`pillars: saved the running config to ${r.outcome.source.device} as generation ${gen}`);
+    state.say(`pillars: saved the running config to ${stickName()} as generation ${gen}`);
     return { message: text, generation: gen, written: true, ...extra };
   }
 
@@ -307,8 +312,9 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
       }
       const gen = await writeIfUnchanged(cur?.lineage.current, body);
       if (gen === undefined) return changedMeanwhile(p.name);
+      const done = saved(gen, `saved as generation ${gen} on this stick only: ${why}`, { sync: outcome, peer: p.name });
       state.say(`pillars: config sync: ${why}; saved on this stick only`);
-      return saved(gen, `saved as generation ${gen} on this stick only: ${why}`, { sync: outcome, peer: p.name });
+      return done;
     };
     const st = await deps.link.state(p.endpoint);
     if (!st.ok)
@@ -362,7 +368,7 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
     let sent = mine;
     let gen = mine.current.generation;
     if (needWrite) {
-      state.say(`pillars: saving the running config to ${state.running!.outcome.source.device}`);
+      state.say(`pillars: saving the running config to ${stickName()}`);
       const written = await writeIfUnchanged(cur?.lineage.current, body, next.generation);
       if (written === undefined) return changedMeanwhile(p.name);
       gen = written;
