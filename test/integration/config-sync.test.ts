@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { labConfig } from '../../builder/drill/lab-config.js';
+import { LAB_ADDRESSES, labConfig } from '../../builder/drill/lab-config.js';
 import type { LabVm } from '../../builder/vm/lab.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import { useDrillLab } from './drill-lab.js';
@@ -52,6 +52,28 @@ async function onStick(n: LabVm): Promise<string> {
 
 const since = (n: LabVm, re: RegExp, from: number, timeoutMs: number) => n.waitFor(re, timeoutMs, from);
 
+/** The TCP sockets a node listens on, as address:port (from /proc/net/tcp and tcp6). */
+async function listening(n: LabVm): Promise<string[]> {
+  const text = await sh(n, 'cat /proc/net/tcp /proc/net/tcp6');
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] !== '0A') continue; // LISTEN
+    const [hex, port] = f[1]!.split(':') as [string, string];
+    const addr =
+      hex.length === 8
+        ? (hex.match(/../g) ?? [])
+            .reverse()
+            .map((b) => parseInt(b, 16))
+            .join('.')
+        : /^0+$/.test(hex)
+          ? '[::]'
+          : `[${hex}]`;
+    out.add(`${addr}:${parseInt(port, 16)}`);
+  }
+  return [...out].sort();
+}
+
 /** The generation both lab sticks start with (`pillars stick init` writes the first one). */
 let g0 = 0;
 /** Generation g0 + i. */
@@ -62,10 +84,11 @@ describe('config sync between the sticks of a router pair', () => {
     const [n1, n2] = pair().nodes as [LabVm, LabVm];
     g0 = Number((await onStick(n1)).split(' ')[0]);
     expect(await onStick(n2)).toBe(`${g0} none`);
-    const t0 = Date.now();
     await reload(n1, 'A');
     const from = n2.lines.length;
+    const t0 = Date.now();
     const out = await ctl(n1, 'save --peer');
+    const took = Date.now() - t0;
     expect(out).toMatch(new RegExp(`^saved as generation ${g(1)}; node2 saved it as generation ${g(1)}$`, 'm'));
     expect(out).toMatch(/exit=0/);
     await since(
@@ -83,7 +106,9 @@ describe('config sync between the sticks of a router pair', () => {
     expect(await ctl(n1, 'cluster status')).toMatch(
       new RegExp(`^config sync: both sticks hold generation ${g(1)} `, 'm'),
     );
-    console.log(`config sync: reload + save --peer took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // Config sync rides on the peer channel: nothing listens but what the config names.
+    expect(await listening(n1)).toEqual(['0.0.0.0:8080', `${LAB_ADDRESSES.syncNode(0)}:7411`]);
+    console.log(`config sync: save --peer took ${(took / 1000).toFixed(1)} s (both sticks written)`);
   });
 
   it('node2 cut off during the save: saved on node1 only (exit 4), on node2 once the link is back', async () => {
