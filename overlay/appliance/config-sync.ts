@@ -23,7 +23,16 @@
  * the same moment never wait on each other; each finds the other changed (a conflict).
  */
 import { formatIssue, loadConfig, selectNode } from '../config/index.js';
-import { derive, maxGeneration, relate, sameVersion, versionSha, type Lineage, type Version } from '../config/sync.js';
+import {
+  derive,
+  maxGeneration,
+  relate,
+  sameVersion,
+  versionSha,
+  type Lineage,
+  type StickLineage,
+  type Version,
+} from '../config/sync.js';
 import { admitConfig, type ImageInfo } from '../roles/enforce.js';
 import { peerChannelPlan } from '../status/cluster-config.js';
 import type { ConfigPush, PeerAsk, PeerConfigState, PeerEndpoint, PushAnswer, SyncMode } from '../status/peer.js';
@@ -114,10 +123,13 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
     view().last = { at: now(), outcome, message: text };
   };
 
-  async function readStick(): Promise<{ lineage: Lineage; body: string } | undefined> {
+  async function readStick(): Promise<StickLineage | undefined> {
     const r = await deps.stick.lineage();
-    if (r) view().lineage = r.lineage;
-    else delete view().lineage;
+    const v = view();
+    if (r) v.lineage = r.lineage;
+    else delete v.lineage;
+    if (r?.unconfirmed) v.unconfirmed = r.unconfirmed;
+    else delete v.unconfirmed;
     return r;
   }
 
@@ -250,6 +262,20 @@ export function createConfigSync(state: ApplianceState, deps: ConfigSyncDeps) {
       );
     if (toPeer && mode === 'off')
       throw new ControlError('config sync is off on this node', 'set admin.cluster.config_sync to manual or auto');
+    // A config on probation (pillarsctl reload --confirm) is saved here only, with commit-confirm's
+    // mark; the peer gets a config only once it is confirmed.
+    const probation = state.confirm?.state === 'pending';
+    if (probation && opts.peer)
+      throw new ControlError(
+        'the running config is on probation (reload --confirm): it goes to the peer only once confirmed',
+        'pillarsctl confirm, then pillarsctl save --peer',
+      );
+    if (probation) {
+      state.say(`pillars: saving the running config to ${stickName()}`);
+      const gen = await serial(() => write(r.outcome.body));
+      const note = toPeer && peer ? `; not sent to ${peer.name} while it is on probation` : '';
+      return saved(gen, `saved as generation ${gen}${note}`);
+    }
     const body = r.outcome.body;
     const sha = versionSha(body);
     const cur = await serial(() => readStick());

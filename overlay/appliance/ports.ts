@@ -5,7 +5,7 @@
  * fakes.
  */
 import type { StickConfig } from '../config/index.js';
-import type { Lineage } from '../config/sync.js';
+import type { StickLineage } from '../config/sync.js';
 import type { ImageInfo } from '../roles/enforce.js';
 import type { RoleSystem } from '../roles/index.js';
 import type { ServiceSpec } from '../service/index.js';
@@ -75,7 +75,7 @@ export interface Stick {
    */
   save(body: string, say: Say, opts?: { atLeast?: number }): Promise<number>;
   /** The versions the stick holds and the text of its current one; undefined without a config. */
-  lineage(): Promise<{ lineage: Lineage; body: string } | undefined>;
+  lineage(): Promise<StickLineage | undefined>;
   unmount(): Promise<void>;
 }
 

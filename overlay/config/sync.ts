@@ -11,10 +11,13 @@
  *   conflict      neither: both changed since the last common version (the newest version both
  *                 lineages hold), or they share none
  *
- * Pure, apart from `readLineage`, which reads a stick through the StickFs of store.ts.
+ * Pure, apart from `readLineage`, which reads a stick through the StickFs of store.ts. A stick whose
+ * current generation is on probation (commit-confirm) counts as its confirmed generation, the one
+ * it boots: an unconfirmed config never goes to the peer.
  */
 import { sha256 } from './hash.js';
-import { listHistory, readCurrent, type StickFs } from './store.js';
+import { readProbation } from './confirm.js';
+import { listHistory, type StickFs } from './store.js';
 
 export interface Version {
   generation: number;
@@ -76,9 +79,22 @@ export function derive(l: Lineage, base: Version, next: Version): Lineage {
   return { current: next, versions: [...before, next] };
 }
 
-/** What a stick holds: its lineage and the text of its current version; undefined without a config. */
-export async function readLineage(fs: StickFs): Promise<{ lineage: Lineage; body: string } | undefined> {
-  const cur = await readCurrent(fs);
+/** What a stick holds for config sync. */
+export interface StickLineage {
+  lineage: Lineage;
+  /** The text of the lineage's current version. */
+  body: string;
+  /**
+   * A generation on probation (commit-confirm's mark applies to the stick's current one): the
+   * stick boots the confirmed generation, so that one is its current version for config sync.
+   */
+  unconfirmed?: Version;
+}
+
+/** What a stick holds (see StickLineage); undefined without a config. */
+export async function readLineage(fs: StickFs): Promise<StickLineage | undefined> {
+  const p = await readProbation(fs);
+  const cur = p.current;
   if (!cur) return undefined;
   const current = { generation: cur.gen, sha256: versionSha(cur.body) };
   const versions: Version[] = (await listHistory(fs))
@@ -86,6 +102,17 @@ export async function readLineage(fs: StickFs): Promise<{ lineage: Lineage; body
     .map((h) => ({ generation: h.gen, sha256: versionSha(h.body) }));
   if (!versions.some((v) => sameVersion(v, current))) versions.push(current);
   versions.sort((a, b) => a.generation - b.generation);
+  if (p.mark && p.confirmed) {
+    const confirmed = { generation: p.confirmed.gen, sha256: versionSha(p.confirmed.body) };
+    return {
+      lineage: {
+        current: confirmed,
+        versions: versions.filter((v) => v.generation <= confirmed.generation).slice(-MAX_LINEAGE),
+      },
+      body: p.confirmed.body,
+      unconfirmed: current,
+    };
+  }
   return { lineage: { current, versions: versions.slice(-MAX_LINEAGE) }, body: cur.body };
 }
 

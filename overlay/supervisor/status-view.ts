@@ -29,6 +29,8 @@ export interface SyncView {
   lineage?: Lineage;
   /** The stick version the running config came from, or was saved as. */
   base?: Version;
+  /** A generation on the stick awaiting confirmation (commit-confirm): the stick counts as `lineage.current`. */
+  unconfirmed?: Version;
   last?: { at: number; outcome: SyncOutcome; message: string };
   /** A config this node sent did not reach the peer yet; it is sent again when the peer answers. */
   retrying: boolean;
@@ -54,8 +56,9 @@ export function syncLines(s: SyncView): string[] {
   const cur = s.lineage?.current;
   if (cur) {
     const ahead = s.base && !sameVersion(cur, s.base) && cur.sha256 !== s.base.sha256;
+    const probation = s.unconfirmed ? `; generation ${s.unconfirmed.generation} awaits confirmation` : '';
     lines.push(
-      `stick     ${short(cur)}${ahead ? `; NOT RUNNING (this node runs the config of generation ${s.base!.generation}): pillarsctl reload runs it` : ''}`,
+      `stick     ${short(cur)}${probation}${ahead && !s.unconfirmed ? `; NOT RUNNING (this node runs the config of generation ${s.base!.generation}): pillarsctl reload runs it` : ''}`,
     );
   }
   if (s.peer && s.mode !== 'off') {

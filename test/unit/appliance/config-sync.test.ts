@@ -293,6 +293,31 @@ describe('config sync between the sticks of a pair', () => {
     expect(await current(n2)).toEqual({ generation: 1, body: text('first') });
   });
 
+  it('a config on probation (reload --confirm) is saved here only: save --peer waits for the confirmation', async () => {
+    const { n1, n2 } = await pair(text('first', 'auto'));
+    await n1.run(text('P', 'auto'));
+    n1.state.confirm = {
+      state: 'pending',
+      config: '/tmp/p.yaml',
+      sha256: versionSha(text('P', 'auto')),
+      rollbackTo: 'generation 1',
+      rollbackSha256: versionSha(text('first', 'auto')),
+      windowSeconds: 300,
+      since: 0,
+      deadline: 300_000,
+    };
+    await expect(n1.sync.save({ peer: true })).rejects.toThrow(/on probation .*only once confirmed/);
+    expect(await n1.sync.save()).toEqual({
+      message: 'saved as generation 2; not sent to lb2 while it is on probation',
+      generation: 2,
+      written: true,
+    });
+    expect(await current(n2)).toEqual({ generation: 1, body: text('first', 'auto') });
+    n1.state.confirm = undefined;
+    expect(await n1.sync.save()).toMatchObject({ sync: 'synced', written: false, generation: 2 });
+    expect(await current(n2)).toEqual({ generation: 2, body: text('P', 'auto') });
+  });
+
   it('auto mode: every save goes to the peer, and a stick that got ahead while the peer was down is sent at start', async () => {
     const { n1, n2, net } = await pair(text('first', 'auto'));
     await n1.timers.fire(); // the sync an auto config starts with: both hold generation 1

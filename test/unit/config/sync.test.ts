@@ -3,6 +3,7 @@
  * from the versions (generation, sha256) each stick holds; and the lineage read from a stick.
  */
 import { describe, expect, it } from 'vitest';
+import { clearMark, savePending } from '../../../overlay/config/confirm.js';
 import { MemoryStickFs } from '../../../overlay/config/memfs.js';
 import { readCurrent, saveConfig, withTrailer } from '../../../overlay/config/store.js';
 import {
@@ -92,6 +93,17 @@ describe('readLineage: what a stick holds', () => {
     const r = await readLineage(fs);
     expect(r?.lineage.current).toEqual(v(1, 'x'));
     expect(r?.lineage.versions).toEqual([v(1, 'a'), v(1, 'x')]);
+  });
+  it('a generation on probation (commit-confirm) does not count: the stick is the confirmed one it boots', async () => {
+    const fs = new MemoryStickFs();
+    for (const t of ['a', 'b']) await saveConfig(fs, `text ${t}\n`, { now });
+    const req = { windowSeconds: 300, since: now().toISOString(), tried: true, by: 'test' };
+    await savePending(fs, 'text c\n', req, { now });
+    const r = await readLineage(fs);
+    expect(r).toEqual({ lineage: L('1a 2b'), body: 'text b\n', unconfirmed: v(3, 'c') });
+    // confirmed: the mark goes, generation 3 is the stick's
+    await clearMark(fs);
+    expect((await readLineage(fs))?.lineage).toEqual(L('1a 2b 3c'));
   });
   it('nothing on an empty stick', async () => {
     expect(await readLineage(new MemoryStickFs())).toBeUndefined();
