@@ -155,6 +155,8 @@ export interface DrillLab {
   nodes: LabVm[];
   client: LabHost;
   url: string;
+  /** The config stick image of each node (removed by dispose). */
+  sticks: readonly string[];
   dispose(): Promise<void>;
 }
 
@@ -322,6 +324,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     nodes,
     client,
     url: serviceUrl(o.profile),
+    sticks,
     async dispose() {
       await lab.dispose();
       await rm(tmp, { recursive: true, force: true });

@@ -6,9 +6,9 @@
 import { ControlError, type Request } from '../supervisor/control-protocol.js';
 import { statusJson, statusText } from '../supervisor/status-view.js';
 import type { Host, ServiceRuntime, Stick } from './ports.js';
+import type { ConfigSync } from './config-sync.js';
 import type { Confirm, ConfirmWindow } from './confirm.js';
 import type { ReloadDeps } from './reload.js';
-import { save } from './save.js';
 import { applianceView, type ApplianceState } from './state.js';
 import type { NodeStatus } from './status.js';
 import type { Watchdog } from './watchdog.js';
@@ -20,6 +20,8 @@ export interface ControlDeps {
   services: Pick<ServiceRuntime, 'forget'>;
   stick: Stick;
   reload: ReloadDeps;
+  /** `save` and the config sync with the peer's stick. */
+  sync: Pick<ConfigSync, 'save'>;
   nodeStatus: Pick<NodeStatus, 'cluster' | 'markManual'>;
   watchdog: Pick<Watchdog, 'shutdown' | 'status'>;
 }
@@ -87,7 +89,7 @@ export function createControl(state: ApplianceState, deps: ControlDeps): Control
         case 'confirm':
           return deps.confirm.confirm();
         case 'save':
-          return save(state, deps.stick);
+          return deps.sync.save({ peer: args.peer === true, force: args.force === true });
         case 'poweroff':
         case 'reboot':
           setTimeout(() => void shutdown(req.cmd as 'poweroff' | 'reboot', 'pillarsctl'), 200);

@@ -5,6 +5,7 @@
  * fakes.
  */
 import type { StickConfig } from '../config/index.js';
+import type { StickLineage } from '../config/sync.js';
 import type { ImageInfo } from '../roles/enforce.js';
 import type { RoleSystem } from '../roles/index.js';
 import type { ServiceSpec } from '../service/index.js';
@@ -68,8 +69,13 @@ export interface Stick {
   mounted(): boolean;
   /** pillars.yaml (and its history) as the config model reads it. */
   load(): Promise<StickConfig>;
-  /** Write `body` as the next generation: read-write only for the write, atomic, synced. */
-  save(body: string, say: Say): Promise<number>;
+  /**
+   * Write `body` as the next generation (at least `atLeast`: a config from the peer keeps its
+   * number): read-write only for the write, atomic, synced. Returns the generation.
+   */
+  save(body: string, say: Say, opts?: { atLeast?: number }): Promise<number>;
+  /** The versions the stick holds and the text of its current one; undefined without a config. */
+  lineage(): Promise<StickLineage | undefined>;
   unmount(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import type { RolePlan } from '../roles/index.js';
 import type { ConfigOutcome } from '../supervisor/config-source.js';
 import { createLogRing, type LogRing } from '../supervisor/ring.js';
 import type { ConfigIssue } from '../supervisor/safe-state.js';
-import type { ApplianceView } from '../supervisor/status-view.js';
+import type { ApplianceView, SyncView } from '../supervisor/status-view.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Say } from './ports.js';
 import type { ConfirmView } from '../supervisor/confirm-view.js';
@@ -32,6 +32,8 @@ export interface ApplianceState {
   running: Configured | undefined;
   unconfigured: { reason: string; issues: ConfigIssue[] } | undefined;
   services: RunningServices | undefined;
+  /** The stick's versions and the last config sync with the peer (config-sync.ts keeps it). */
+  sync: SyncView | undefined;
   /** The event FIFO is open (once per boot). */
   listening: boolean;
   /** The ready line was printed for the running config. */
@@ -60,6 +62,7 @@ export function createApplianceState(opts: { console: Say; debug: boolean; now?:
     running: undefined,
     unconfigured: undefined,
     services: undefined,
+    sync: undefined,
     listening: false,
     announced: false,
     readySeconds: undefined,
@@ -80,6 +83,7 @@ export function applianceView(s: ApplianceState, uptime: number, now = Date.now(
     ...(s.confirm && s.running ? { confirm: s.confirm } : {}),
     ...(s.unconfigured ? { unconfigured: s.unconfigured } : {}),
     ...(s.services ? { services: s.services.supervisor.status() } : {}),
+    ...(s.sync ? { sync: s.sync } : {}),
     at: now,
   };
 }

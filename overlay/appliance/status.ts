@@ -7,7 +7,7 @@
 import type { Server } from 'node:http';
 import { peerChannelPlan } from '../status/cluster-config.js';
 import type { createNodeStatus } from '../status/node-status.js';
-import { startPeerServer } from '../status/peer.js';
+import { startPeerServer, type PeerConfigHandlers } from '../status/peer.js';
 import { startStatusPage } from '../supervisor/status-page.js';
 import type { Outcome } from './configure.js';
 import type { Say } from './ports.js';
@@ -26,6 +26,8 @@ export function createStatusViews(deps: {
   node(): string | undefined;
   text(): string;
   json(): Record<string, unknown>;
+  /** What the peer channel answers about this node's stick, and takes from the peer (config-sync.ts). */
+  config: PeerConfigHandlers;
   say: Say;
 }): StatusViews {
   let page: { listen: string; server: Server } | undefined;
@@ -57,6 +59,7 @@ export function createStatusViews(deps: {
       ...plan.listen,
       key: plan.key,
       snapshot: () => deps.nodeStatus.snapshot(),
+      config: deps.config,
       log: deps.say,
     });
     peer = { key, server };

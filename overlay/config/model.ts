@@ -1000,6 +1000,11 @@ const admin = obj({
           pattern: /^\S+$/,
           patternText: 'one word (no spaces)',
         }),
+        config_sync: oneOf({
+          doc: "Config sync between the two sticks over the peer channel. manual: `pillarsctl save --peer` also writes the saved config to the peer's stick, and this node takes configs the peer sends; auto: every `pillarsctl save` does, and at boot, at reload and while the peer is unreachable this node sends its stick's config when it is newer than the peer's; off: neither sends nor takes. A config only goes where it is newer: a conflict (both sticks changed since the last generation they shared) is reported and nothing is overwritten.",
+          values: ['manual', 'auto', 'off'],
+          default: 'manual',
+        }),
       },
     }),
     ssh_authorized_keys: list({

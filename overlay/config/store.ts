@@ -167,6 +167,11 @@ export interface SaveOptions {
   keep?: number;
   /** Told the number the body gets, before anything is written (numbers of cut saves stay used). */
   onGeneration?: (gen: number) => void;
+  /**
+   * The lowest number the body may get: a config received from the peer keeps the sender's
+   * generation (config sync), so a generation names the same text on both sticks.
+   */
+  atLeast?: number;
 }
 
 /** Save `body` as the next generation. Returns its number. */
@@ -185,6 +190,7 @@ export async function saveConfig(fs: StickFs, body: string, opts: SaveOptions = 
     await fs.sync();
     gen++;
   }
+  gen = Math.max(gen, opts.atLeast ?? 0);
   opts.onGeneration?.(gen);
   const text = withTrailer(body, gen, now());
   await fs.write(historyPath(gen), text);

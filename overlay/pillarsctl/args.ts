@@ -20,10 +20,26 @@ commands:
   reload [FILE] [--confirm MINUTES]
                          validate → render → check → apply the config on the stick (or FILE);
                          on any failure the running config stays and the error is shown
-  save                   write the running config back to the stick (atomic, with history)
+  save [--peer] [--force] write the running config back to the stick (atomic, with history).
+                         --peer: also to the peer's stick over the peer channel, where it is
+                         newer (admin.cluster.config_sync: auto sends on every save); a conflict
+                         (both sticks changed since the generation they last shared) or a newer
+                         peer writes nothing on either stick. --force: overwrite anyway
   poweroff | reboot      stop every service in reverse order, then power off / reboot
 
-exit codes: 0 ok, 1 the supervisor refused or failed, 2 usage, 3 the supervisor is not reachable`;
+exit codes: 0 ok, 1 the supervisor refused or failed, 2 usage, 3 the supervisor is not reachable;
+save: 4 saved here, the peer not reached (sent again when it answers), 5 conflict or a newer
+peer stick (nothing written), 6 the peer refused the config (saved here only)`;
+
+/** pillarsctl save's exit code for the sync outcome it answered with. */
+export const SAVE_EXIT: Record<string, number> = {
+  synced: 0,
+  equal: 0,
+  'not-reached': 4,
+  conflict: 5,
+  newer: 5,
+  refused: 6,
+};
 
 export interface Parsed {
   cmd: Command;
@@ -38,7 +54,10 @@ const OPTIONS: Record<string, { options: ParseArgsConfig['options']; maxPosition
   logs: { options: { json: { type: 'boolean' }, lines: { type: 'string', short: 'n' } }, maxPositionals: 1 },
   reload: { options: { json: { type: 'boolean' }, confirm: { type: 'string' } }, maxPositionals: 1 },
   confirm: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
-  save: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
+  save: {
+    options: { json: { type: 'boolean' }, peer: { type: 'boolean' }, force: { type: 'boolean' } },
+    maxPositionals: 0,
+  },
   poweroff: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
   reboot: { options: { json: { type: 'boolean' } }, maxPositionals: 0 },
 };
@@ -79,7 +98,7 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
     return {
       error:
         spec.maxPositionals === 0
-          ? `${cmd} takes no arguments besides --json`
+          ? `${cmd} takes no arguments besides its options`
           : `${cmd} takes at most one ${cmd === 'logs' ? 'SERVICE' : 'FILE'}`,
     };
   }
@@ -99,6 +118,10 @@ export function parseArgs(argv: readonly string[]): Parsed | { error: string } {
     const w = parseConfirm(String(values.confirm));
     if ('error' in w) return w;
     args.confirm = w;
+  }
+  if (cmd === 'save') {
+    if (values.peer === true) args.peer = true;
+    if (values.force === true) args.force = true;
   }
   return { cmd: cmd as Command, args, json };
 }

@@ -3,7 +3,7 @@
  * (/run/pillars/control.sock).
  */
 import { sendRequest } from '../supervisor/control-protocol.js';
-import { parseArgs, USAGE } from './args.js';
+import { parseArgs, SAVE_EXIT, USAGE } from './args.js';
 import { formatLogLine, type LogLine } from '../supervisor/ring.js';
 import { directorRuns, ipvsadmPassthrough, poolSection, readPool } from './pool.js';
 import { firewallRuns, firewallSection, readFirewallCounters } from './firewall.js';
@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
   }
   let res;
   try {
-    res = await sendRequest(p.cmd, p.args, { timeoutMs: p.cmd === 'reload' || p.cmd === 'save' ? 120_000 : 30_000 });
+    // A save with the peer waits for the peer's stick write as well.
+    const timeoutMs = p.cmd === 'save' ? 300_000 : p.cmd === 'reload' ? 120_000 : 30_000;
+    res = await sendRequest(p.cmd, p.args, { timeoutMs });
   } catch (err) {
     process.stderr.write(`pillarsctl: ${err instanceof Error ? err.message : String(err)}\n`);
     return 3;
@@ -76,8 +78,12 @@ async function main(argv: string[]): Promise<number> {
     else for (const l of lines) process.stdout.write(formatLogLine(l) + '\n');
     return 0;
   }
-  process.stdout.write(p.json ? JSON.stringify(result, null, 2) + '\n' : `${String(result.message ?? 'ok')}\n`);
-  return 0;
+  // save: a sync outcome other than in-sync has its own exit code (see USAGE).
+  const code = p.cmd === 'save' && typeof result.sync === 'string' ? (SAVE_EXIT[result.sync] ?? 1) : 0;
+  if (p.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (code === 0) process.stdout.write(`${String(result.message ?? 'ok')}\n`);
+  else process.stderr.write(`pillarsctl: ${String(result.message)}\n`);
+  return code;
 }
 
 void main(process.argv.slice(2)).then((code) => process.exit(code));

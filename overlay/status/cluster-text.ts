@@ -3,7 +3,7 @@
  * Pure: from the ClusterView the supervisor answers with.
  */
 import { formatDuration } from '../supervisor/status-format.js';
-import { clusterNodes, configMismatch, mergedTimeline, type ClusterView } from './cluster.js';
+import { clusterNodes, configMismatch, mergedTimeline, stickSync, type ClusterView } from './cluster.js';
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -43,6 +43,19 @@ export function formatCluster(v: ClusterView, timelineRows = 10): string[] {
         : '-',
     ),
   ]);
+  const sticks = stickSync(v);
+  if (nodes.some((n) => n.snapshot?.stick))
+    rows.push([
+      'stick',
+      ...col((n) => {
+        const c = n.snapshot?.stick?.current;
+        if (!c) return '-';
+        const sync = n.snapshot?.sync;
+        const last =
+          sync?.outcome && sync.outcome !== 'equal' && sync.outcome !== 'synced' ? `; last sync: ${sync.outcome}` : '';
+        return `generation ${c.generation}, sha256 ${c.sha256.slice(0, 12)}${sticks?.conflict ? ' (CONFLICT)' : ''}${last}`;
+      }),
+    ]);
   const keys = [
     ...new Set(nodes.flatMap((n) => (n.snapshot?.instances ?? []).map((i) => `${i.kind} ${i.name}`))),
   ].sort();
@@ -84,6 +97,7 @@ export function formatCluster(v: ClusterView, timelineRows = 10): string[] {
   ]);
   const out = table(rows);
   if (cfg) out.push('', cfg.mismatch ? `WARNING: ${cfg.text}` : cfg.text);
+  if (sticks) out.push(sticks.conflict ? sticks.text : `config sync: ${sticks.text}`);
   const tl = mergedTimeline(v, timelineRows);
   out.push('', 'last failovers (newest first)');
   if (!tl.length) out.push('  (none recorded)');

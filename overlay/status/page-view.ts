@@ -5,7 +5,14 @@
  */
 import { formatDuration } from '../supervisor/status-format.js';
 import type { PoolService } from '../pillarsctl/ipvs.js';
-import { clusterNodes, configMismatch, mergedTimeline, type ClusterNode, type ClusterView } from './cluster.js';
+import {
+  clusterNodes,
+  configMismatch,
+  mergedTimeline,
+  stickSync,
+  type ClusterNode,
+  type ClusterView,
+} from './cluster.js';
 import { sparkline, type Sparkline } from './graph.js';
 import { serverGraphKey, serviceGraphKey } from './sampler.js';
 
@@ -44,6 +51,8 @@ export interface PageView {
   title: string;
   at: string;
   config?: { mismatch: boolean; text: string };
+  /** How the two config sticks stand (config sync). */
+  sticks?: { conflict: boolean; behind: boolean; text: string };
   nodes: NodeCardView[];
   timeline: Row[];
 }
@@ -127,6 +136,11 @@ function card(node: ClusterNode, mismatch: boolean | undefined, now: number): No
   const at = s.at;
   base.facts.push(['roles', s.roles.join(', ') || '-'], ['uptime', formatDuration(s.uptimeSeconds * 1000)]);
   if (s.bootToReadySeconds !== undefined) base.facts.push(['boot to ready', `${s.bootToReadySeconds.toFixed(2)} s`]);
+  if (s.stick)
+    base.facts.push([
+      'stick',
+      `generation ${s.stick.current.generation}, sha256 ${s.stick.current.sha256.slice(0, 12)}${s.sync?.outcome ? `; last sync: ${s.sync.outcome}` : ''}`,
+    ]);
   if (s.config)
     base.config = {
       generation: s.config.generation,
@@ -166,6 +180,7 @@ function card(node: ClusterNode, mismatch: boolean | undefined, now: number): No
 
 export function pageView(v: ClusterView): PageView {
   const cfg = configMismatch(v);
+  const sticks = stickSync(v);
   const nodes = clusterNodes(v);
   return {
     title: `pillars: ${nodes.map((x) => x.name).join(' + ')}`,
@@ -174,6 +189,7 @@ export function pageView(v: ClusterView): PageView {
       .replace('T', ' ')
       .replace(/\.\d+Z$/, ' UTC'),
     ...(cfg ? { config: cfg } : {}),
+    ...(sticks ? { sticks } : {}),
     nodes: nodes.map((x) => card(x, cfg?.mismatch, v.at)),
     timeline: mergedTimeline(v).map((t) => ({
       cells: [

@@ -4,6 +4,7 @@
  * `buildSnapshot` assembles it from the supervisor's status, the pool view, the timeline and the
  * optional counters of the roles that run; pure.
  */
+import { parseLineage, type Lineage, type Version } from '../config/sync.js';
 import type { PoolService } from '../pillarsctl/ipvs.js';
 import type { InstanceCounters, InstanceKind, Transition } from './timeline.js';
 
@@ -63,6 +64,10 @@ export interface NodeSnapshot {
   uptimeSeconds: number;
   bootToReadySeconds?: number;
   config?: { generation: number; sha256: string; device: string; provider: string };
+  /** What the config stick holds (its lineage: every version, the current one last). */
+  stick?: Lineage;
+  /** Config sync with the peer's stick: the mode and how the last sync ended. */
+  sync?: { mode: string; outcome?: string; message?: string; at?: number; retrying: boolean };
   instances: InstanceView[];
   transitions: Transition[];
   services: ServiceView[];
@@ -84,6 +89,13 @@ export interface StatusJsonLike {
     roles?: string[];
     reason?: string;
     source?: { generation?: number; checksum?: string; device?: string; provider?: string };
+  };
+  sync?: {
+    mode?: string;
+    lineage?: unknown;
+    base?: Version;
+    last?: { at: number; outcome: string; message: string };
+    retrying?: boolean;
   };
   services?: Array<{
     name: string;
@@ -155,6 +167,8 @@ export function buildSnapshot(status: StatusJsonLike, extras: SnapshotExtras = {
   const configured = cfg?.state === 'configured';
   const { instances, groups } = instancesOf(status, extras.timeline?.instances ?? []);
   const src = cfg?.source;
+  const stick = parseLineage(status.sync?.lineage);
+  const sync = status.sync;
   return {
     version: SNAPSHOT_VERSION,
     ...(cfg?.node ? { node: cfg.node } : {}),
@@ -171,6 +185,16 @@ export function buildSnapshot(status: StatusJsonLike, extras: SnapshotExtras = {
             sha256: src.checksum,
             device: src.device ?? '',
             provider: src.provider ?? '',
+          },
+        }
+      : {}),
+    ...(stick ? { stick } : {}),
+    ...(sync && typeof sync.mode === 'string'
+      ? {
+          sync: {
+            mode: sync.mode,
+            retrying: sync.retrying === true,
+            ...(sync.last ? { outcome: sync.last.outcome, message: sync.last.message, at: sync.last.at } : {}),
           },
         }
       : {}),

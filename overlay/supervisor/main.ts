@@ -18,6 +18,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { BOOT_MARK, announceEarlyBoot, closeOnColdBoot, earlyBoot, startAppliance } from '../appliance/boot.js';
+import { createConfigSync, type ConfigSync } from '../appliance/config-sync.js';
 import { EVENT_FIFO, type ConfigureDeps } from '../appliance/configure.js';
 import { CONFIRM_JOURNAL, createConfirm, isProbation } from '../appliance/confirm.js';
 import { createControl, type Control } from '../appliance/control.js';
@@ -27,6 +28,7 @@ import { createApplianceState } from '../appliance/state.js';
 import { createStatusViews } from '../appliance/status.js';
 import { createWatchdog } from '../appliance/watchdog.js';
 import { createNodeStatus } from '../status/node-status.js';
+import { fetchPeerConfigState, pushPeerConfig } from '../status/peer.js';
 import type { StatusJsonLike } from '../status/snapshot.js';
 import { systemReaders } from '../status/system-readers.js';
 import { sysBlockDevices } from '../system/block-devices.js';
@@ -126,11 +128,15 @@ async function main(): Promise<void> {
     bootToReady: () => state.readySeconds,
     readers: systemReaders,
   });
+  // Created once commit-confirm exists (below); the closures here only run after that.
+  // eslint-disable-next-line prefer-const
+  let sync: ConfigSync;
   const views = createStatusViews({
     nodeStatus,
     node: () => state.running?.outcome.nodeName,
     text: () => ctl.statusText(),
     json: statusJson,
+    config: { state: () => sync.configState(), receive: (push) => sync.receive(push) },
     say: state.say,
   });
   const configureDeps: ConfigureDeps = {
@@ -139,14 +145,20 @@ async function main(): Promise<void> {
     runtime: sys.services,
     uptime: host.uptime,
     onEvent: (ev) => nodeStatus.onSupervisorEvent(ev),
-    configured: (o) => views.serve(o),
+    configured: (o) => {
+      views.serve(o);
+      void sync.configured(o);
+    },
     watchdog,
   };
   const reloadDeps: ReloadDeps = {
     ...configureDeps,
     stick,
     node: params.node,
-    reloaded: (o) => views.servePeer(o),
+    reloaded: (o) => {
+      views.servePeer(o);
+      void sync.configured(o);
+    },
     markManual: (why) => nodeStatus.markManual(why),
   };
   const confirm = createConfirm(state, {
@@ -156,12 +168,22 @@ async function main(): Promise<void> {
     clock: systemClock,
     testing: serialBusy,
   });
+  // Every save goes through commit-confirm's wrapper (a config on probation is saved with its mark).
+  const savingStick = confirm.stick(stick);
+  sync = createConfigSync(state, {
+    stick: savingStick,
+    link: { state: (p) => fetchPeerConfigState(p), push: (p, push) => pushPeerConfig(p, push) },
+    macs: host.macs,
+    image: host.image,
+    nodeOverride: params.node,
+  });
   const ctl: Control = createControl(state, {
     host,
     confirm,
     services: sys.services,
-    stick: confirm.stick(stick),
+    stick: savingStick,
     reload: reloadDeps,
+    sync,
     nodeStatus,
     watchdog,
   });

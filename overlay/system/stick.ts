@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { DirectoryStickFs, loadStickConfig, saveConfig, type StickConfig } from '../config/index.js';
+import { readLineage } from '../config/sync.js';
 import { bb, describeFailure, exec, execOk } from './exec.js';
 import { readOr } from './host.js';
 
@@ -18,12 +19,13 @@ export function createStick(mountPoint: string) {
     mountPoint,
     mounted: () => isMounted(mountPoint),
     load: (): Promise<StickConfig> => loadStickConfig(fs()),
+    lineage: () => readLineage(fs()),
     async mountReadOnly(device: string): Promise<void> {
       if (isMounted(mountPoint)) return;
       mkdirSync(mountPoint, { recursive: true });
       await execOk(bb('mount', '-t', 'vfat', '-o', 'ro,nosuid,nodev,noexec', device, mountPoint));
     },
-    async save(body: string, say: (line: string) => void): Promise<number> {
+    async save(body: string, say: (line: string) => void, opts: { atLeast?: number } = {}): Promise<number> {
       // sync (which implies dirsync): Linux FAT otherwise defers the directory entry of a
       // rename-over until inode writeback, while the replaced file's clusters are freed at once,
       // so a power cut in between left pillars.yaml pointing at free clusters (found by the
@@ -32,6 +34,7 @@ export function createStick(mountPoint: string) {
       try {
         const gen = await saveConfig(fs(), body, {
           onGeneration: (g) => say(`pillars: writing generation ${g} to the stick`),
+          ...(opts.atLeast !== undefined ? { atLeast: opts.atLeast } : {}),
         });
         await exec(bb('sync'));
         return gen;

@@ -15,6 +15,7 @@ import { readMark } from '../../../overlay/config/mark.js';
 import { MemoryStickFs } from '../../../overlay/config/memfs.js';
 import { loadStickConfig } from '../../../overlay/config/read.js';
 import { saveConfig } from '../../../overlay/config/store.js';
+import { readLineage } from '../../../overlay/config/sync.js';
 import { statusJson, statusText } from '../../../overlay/supervisor/status-view.js';
 import { applianceView } from '../../../overlay/appliance/state.js';
 import { FakeClock } from '../supervisor/fakes.js';
@@ -59,6 +60,7 @@ async function box(
     mounted: () => true,
     load: () => loadStickConfig(fs),
     save: (body) => saveConfig(fs, body),
+    lineage: () => readLineage(fs),
     unmount: async () => undefined,
   };
   const reloadDeps: ReloadDeps = {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { configure } from '../../../overlay/appliance/configure.js';
 import type { Command, Request } from '../../../overlay/supervisor/control-protocol.js';
+import { createConfigSync } from '../../../overlay/appliance/config-sync.js';
 import { createControl } from '../../../overlay/appliance/control.js';
 import type { Stick } from '../../../overlay/appliance/ports.js';
 import { outcome, setup, until } from './fakes.js';
@@ -22,14 +23,26 @@ function withControl(t: ReturnType<typeof setup>, mounted = true) {
       did.push(`save ${body.length}`);
       return 7;
     },
+    lineage: async () => undefined,
     unmount: async () => void did.push('unmount'),
   };
+  const sync = createConfigSync(t.state, {
+    stick,
+    link: {
+      state: async () => ({ ok: false, reached: false, error: 'none' }),
+      push: async () => ({ ok: false, reached: false, error: 'none' }),
+    },
+    macs: () => [],
+    image: () => ({ profile: 'director', roles: ['vrrp', 'director'] }),
+    nodeOverride: undefined,
+  });
   const control = createControl(t.state, {
     host: { uptime: () => 5, power: async (kind) => void did.push(kind) },
     confirm: undefined as never,
     services: { forget: async () => void did.push('forget') },
     stick,
     reload: undefined as never,
+    sync,
     nodeStatus: { cluster: async () => ({}) as never, markManual: () => undefined },
     watchdog: t.watchdog,
   });
@@ -42,7 +55,11 @@ describe('control (appliance layer)', () => {
     const { control, did } = withControl(t);
     await expect(control.handle(req('save'))).rejects.toThrow('nothing to save: the appliance is unconfigured');
     await configure(t.state, outcome(), t.deps);
-    expect(await control.handle(req('save'))).toEqual({ message: 'saved as generation 7', generation: 7 });
+    expect(await control.handle(req('save'))).toEqual({
+      message: 'saved as generation 7',
+      generation: 7,
+      written: true,
+    });
     expect(t.state.running!.outcome.source.generation).toBe(7);
     expect(did).toEqual([`save ${t.state.running!.outcome.body.length}`]);
     await t.state.services!.supervisor.shutdown();

@@ -73,10 +73,12 @@ describe('watchdog (appliance layer)', () => {
         mounted: () => false,
         load: async () => ({}) as never,
         save: async () => 0,
+        lineage: async () => undefined,
         unmount: async () => undefined,
       },
       reload: undefined as never,
       confirm: undefined as never,
+      sync: undefined as never,
       nodeStatus: { cluster: async () => ({}) as never, markManual: () => undefined },
       watchdog: t.watchdog,
     });
@@ -106,6 +108,7 @@ describe('watchdog (appliance layer)', () => {
       stick: undefined as never,
       reload: undefined as never,
       confirm: undefined as never,
+      sync: undefined as never,
       nodeStatus: { cluster: async () => ({}) as never, markManual: () => undefined },
       watchdog: t.watchdog,
     });

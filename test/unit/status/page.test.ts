@@ -5,7 +5,9 @@ import type { ClusterView } from '../../../overlay/status/cluster.js';
 import { createMetricRings } from '../../../overlay/status/rings.js';
 import { graphsOf, samplePool } from '../../../overlay/status/sampler.js';
 import { createTimeline } from '../../../overlay/status/timeline.js';
-import { directorSnapshot, T0 } from './fixtures.js';
+import { formatCluster } from '../../../overlay/status/cluster-text.js';
+import { buildSnapshot } from '../../../overlay/status/snapshot.js';
+import { directorSnapshot, statusJson, T0 } from './fixtures.js';
 
 function pair(): ClusterView {
   const local = directorSnapshot('lb1');
@@ -58,6 +60,59 @@ describe('status page', () => {
     expect(v.config?.mismatch).toBe(true);
     expect(v.nodes.every((n) => n.config?.mismatch)).toBe(true);
     expect(renderFragment(c)).toContain('class="banner mismatch"');
+  });
+
+  it('shows how the two config sticks stand: in sync, one ahead, or a conflict on a red banner', () => {
+    const ver = (g: number, c: string) => ({ generation: g, sha256: c.repeat(64) });
+    const withStick = (node: string, versions: Array<{ generation: number; sha256: string }>, outcome?: string) =>
+      buildSnapshot({
+        ...statusJson(node),
+        sync: {
+          mode: 'manual',
+          lineage: { current: versions.at(-1), versions },
+          retrying: false,
+          ...(outcome ? { last: { at: T0, outcome, message: outcome } } : {}),
+        },
+      });
+    const view = (a: ReturnType<typeof withStick>, b: ReturnType<typeof withStick>): ClusterView => ({
+      at: T0 + 65_000,
+      local: a,
+      peer: { name: 'lb2', snapshot: b },
+    });
+    const same = view(withStick('lb1', [ver(1, 'a'), ver(2, 'b')]), withStick('lb2', [ver(1, 'a'), ver(2, 'b')]));
+    expect(pageView(same).sticks).toEqual({
+      conflict: false,
+      behind: false,
+      text: 'both sticks hold generation 2 (sha256 bbbbbbbbbbbb)',
+    });
+    expect(formatCluster(same)).toContain('config sync: both sticks hold generation 2 (sha256 bbbbbbbbbbbb)');
+    const ahead = view(
+      withStick('lb1', [ver(1, 'a'), ver(2, 'b'), ver(3, 'c')]),
+      withStick('lb2', [ver(1, 'a'), ver(2, 'b')], 'not-reached'),
+    );
+    expect(pageView(ahead).sticks?.text).toBe(
+      "lb1's stick holds a newer generation 3 (sha256 cccccccccccc) than lb2's generation 2 (sha256 bbbbbbbbbbbb): not synced yet",
+    );
+    const conflict = view(
+      withStick('lb1', [ver(1, 'a'), ver(2, 'b')], 'conflict'),
+      withStick('lb2', [ver(1, 'a'), ver(2, 'd')], 'conflict'),
+    );
+    const v = pageView(conflict);
+    expect(v.sticks?.conflict).toBe(true);
+    expect(v.sticks?.text).toMatch(
+      /^CONFIG CONFLICT: both sticks changed since generation 1: lb1 holds generation 2 \(sha256 b+\), lb2 holds generation 2 \(sha256 d+\); nothing is overwritten/,
+    );
+    expect(v.nodes.map((n) => n.facts.find((f) => f[0] === 'stick')?.[1])).toEqual([
+      'generation 2, sha256 bbbbbbbbbbbb; last sync: conflict',
+      'generation 2, sha256 dddddddddddd; last sync: conflict',
+    ]);
+    const html = renderFragment(conflict);
+    expect(html).toMatch(/<div class="banner mismatch" id="config-sync">⚠ CONFIG CONFLICT/);
+    const text = formatCluster(conflict);
+    expect(text.find((l) => l.startsWith('stick'))).toMatch(
+      /^stick\s+generation 2, sha256 bbbbbbbbbbbb \(CONFLICT\); last sync: conflict\s+generation 2, sha256 dddddddddddd \(CONFLICT\); last sync: conflict$/,
+    );
+    expect(text).toContain(v.sticks!.text);
   });
 
   it('the timeline merges both nodes, newest first, with the cause', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../../overlay/pillarsctl/args.js';
+import { parseArgs, SAVE_EXIT, USAGE } from '../../../overlay/pillarsctl/args.js';
 
 describe('pillarsctl arguments', () => {
   it.each([
@@ -10,6 +10,8 @@ describe('pillarsctl arguments', () => {
     [['reload'], { cmd: 'reload', args: {}, json: false }],
     [['reload', '/tmp/p.yaml'], { cmd: 'reload', args: { file: '/tmp/p.yaml' }, json: false }],
     [['save'], { cmd: 'save', args: {}, json: false }],
+    [['save', '--peer'], { cmd: 'save', args: { peer: true }, json: false }],
+    [['save', '--peer', '--force', '--json'], { cmd: 'save', args: { peer: true, force: true }, json: true }],
     [['poweroff'], { cmd: 'poweroff', args: {}, json: false }],
     [['reboot'], { cmd: 'reboot', args: {}, json: false }],
     [
@@ -26,12 +28,22 @@ describe('pillarsctl arguments', () => {
     [['status', 'x']],
     [['logs', '-n', '0']],
     [['save', 'now']],
+    [['save', '--peers']],
+    [['reload', '--peer']],
     [['reload', 'a', 'b']],
     [['status', '--bogus']],
     [['logs', 'a', 'b']],
     [['logs', '-n']],
   ])('rejects %j', (argv) => {
     expect(parseArgs(argv)).toHaveProperty('error');
+  });
+
+  it('--help covers save --peer and --force, and a save that did not reach the peer or met a conflict does not exit 0', () => {
+    expect(USAGE).toMatch(/^ {2}save \[--peer\] \[--force\] /m);
+    expect(USAGE).toMatch(/save: 4 saved here, the peer not reached/);
+    expect([SAVE_EXIT.synced, SAVE_EXIT.equal]).toEqual([0, 0]);
+    const failures = [SAVE_EXIT['not-reached'], SAVE_EXIT.conflict, SAVE_EXIT.refused];
+    expect(new Set([...failures, 0, 1, 2, 3]).size).toBe(7);
   });
 });
 
