@@ -5,7 +5,7 @@
  * failover under long-lived connections — then `pillars drill --profile director` end to end.
  * One config (builder/drill/director-lab.ts): a virtual server per behaviour on its own port.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -315,9 +315,14 @@ describe('LVS director pair', () => {
     const probe = dl!.client.startProbe({
       url: `http://${VIP}/`,
       intervalMs: 20,
-      timeoutMs: 500,
+      timeoutMs: 1000,
       durationMs: 880_000,
       count: 44_000,
+    });
+    // Also when an expectation fails: the next test needs a quiet lab.
+    onTestFinished(() => {
+      probe.daemon.kill('SIGKILL');
+      client.kill('SIGKILL');
     });
     await sleep(1000);
     /** Reload `text` on both nodes, the backup first; the console lines of the reload per node. */
@@ -346,6 +351,7 @@ describe('LVS director pair', () => {
       },
     ];
     const t0 = Date.now();
+    const marks0 = dl!.nodes.map((n) => n.lines.length);
     for (const s of steps) {
       const said = await reloadBoth(s.text, [before.backup, before.master]);
       console.log(`reload of ${s.what}: ${said.join(' | ')}`);
@@ -357,12 +363,24 @@ describe('LVS director pair', () => {
     );
     const t1 = Date.now();
     const quiet = probe.live.filter((p) => p.t >= t0 && p.t <= t1);
-    const lostQuiet = quiet.filter((p) => !p.ok).length;
+    const failed = quiet.filter((p) => !p.ok);
+    const why = [...new Set(failed.map((p) => p.error ?? String(p.status)))].join(', ');
+    const masterChanges = dl!.nodes.map(
+      (n, i) =>
+        n.lines.slice(marks0[i]).filter((l) => {
+          const m = STATE_LINE.exec(l.text);
+          return m && m[1] === 'VI_LAN' && m[2] === 'MASTER';
+        }).length,
+    );
     console.log(
-      `3 reloads on both nodes: ${quiet.length} probes at 20 ms, ${lostQuiet} lost; master stayed ${before.master.name}`,
+      `3 reloads on both nodes: ${quiet.length} probes at 20 ms, ${failed.length} lost${why ? ` (${why})` : ''}; MASTER transitions ${JSON.stringify(masterChanges)}; master stayed ${before.master.name}`,
     );
     expect(quiet.length).toBeGreaterThan(100);
-    expect(lostQuiet).toBe(0);
+    // No failover: a restart of keepalived (what a reload used to do) moves the VIPs twice and loses
+    // seconds of probes. 0 lost on a quiet machine; a probe slower than 1 s under a loaded
+    // emulator counts as lost, so a handful is tolerated here (the benchmark is the measure).
+    expect(masterChanges).toEqual([0, 0]);
+    expect(failed.length).toBeLessThanOrEqual(Math.ceil(quiet.length / 100));
     expect(instanceState(before.master.lines, 'VI_LAN')).toBe('MASTER');
 
     // The priority change: the master's priority below the backup's, so the backup takes over once.
@@ -376,7 +394,7 @@ describe('LVS director pair', () => {
     const t2 = Date.now();
     const said = await reloadBoth(swapped, [before.backup, before.master]);
     console.log(`reload of the priorities: ${said.join(' | ')}`);
-    const after = await until('the backup MASTER after the priority change', 30_000, () => {
+    const after = await until('the backup MASTER after the priority change', 90_000, () => {
       const p = masterAndBackup(dl!.nodes);
       return p && p.master === before.backup ? p : undefined;
     });
