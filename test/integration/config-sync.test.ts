@@ -181,6 +181,8 @@ describe('config sync between the sticks of a router pair', () => {
   it('read back on the host after the VMs stopped: each stick holds its own last generation, node2 the two from node1 in its history', async () => {
     const [n1, n2] = pair().nodes as [LabVm, LabVm];
     await Promise.all([n1.stop(), n2.stop()]);
+    // QEMU holds a lock on each stick image until it has exited; mtools would wait for it.
+    for (const n of [n1, n2]) expect(await n.waitExit(60_000), `${n.name} exited`).not.toBeUndefined();
     const stick = (image: string, ...args: string[]) => {
       const r = spawnSync(
         process.execPath,
