@@ -127,7 +127,10 @@ export function unsetValue(text: string, path: Path): string {
 
 export const MASK = '********';
 
-/** The text with every secret value replaced by ******** (comments and layout kept). */
+/**
+ * The text with every secret value replaced by '********' (comments and layout kept). Quoted, so
+ * the masked text is still YAML (a bare ******** is an alias) and `stick show --json` can parse it.
+ */
 export function maskSecrets(text: string): string {
   const { doc } = parseYaml(text);
   if (doc.errors.length > 0) return text;
@@ -149,7 +152,7 @@ export function maskSecrets(text: string): string {
   };
   walk(doc.contents, []);
   let out = text;
-  for (const [a, b] of ranges.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + MASK + out.slice(b);
+  for (const [a, b] of ranges.sort((x, y) => y[0] - x[0])) out = `${out.slice(0, a)}'${MASK}'${out.slice(b)}`;
   return out;
 }
 

@@ -196,7 +196,7 @@ describe('config sync between the sticks of a router pair', () => {
     };
     const [s1, s2] = pair().sticks;
     const show = (image: string) => {
-      // --show-secrets: the masked text (key: ********) does not parse as YAML for --json.
+      // --show-secrets: the text exactly as the stick holds it.
       const v = stick(image, 'show', '--show-secrets') as { generation: number; text: string };
       return `${v.generation} ${/# change (\w+)/.exec(v.text)?.[1]}`;
     };

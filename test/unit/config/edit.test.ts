@@ -8,7 +8,7 @@ import {
   unsetValue,
   MASK,
 } from '../../../overlay/config/edit.js';
-import { loadConfig } from '../../../overlay/config/load.js';
+import { loadConfig, parseYaml } from '../../../overlay/config/load.js';
 
 const text = `# top comment
 version: 1
@@ -84,6 +84,8 @@ describe('get / set / unset keep the rest of the file', () => {
 describe('secrets', () => {
   test('masked in place, nothing else changes', () => {
     const out = maskSecrets(text);
-    expect(out).toBe(text.replace('pass: secret', `pass: ${MASK}`));
+    expect(out).toBe(text.replace('pass: secret', `pass: '${MASK}'`));
+    // Still YAML: the masked value reads back as the mask, not as an alias.
+    expect(JSON.stringify(parseYaml(out).doc.toJS())).toContain(`"${MASK}"`);
   });
 });

@@ -137,7 +137,7 @@ describe('round trip on a floppy image: init → set → get → history → res
 
   test('secrets are masked in show unless asked', async () => {
     expect((await pillars(['-s', img, 'set', 'admin.console_password_hash', '$6$salt$hashhashhash'])).code).toBe(0);
-    expect((await pillars(['-s', img, 'show'])).out).toContain('console_password_hash: ********');
+    expect((await pillars(['-s', img, 'show'])).out).toContain("console_password_hash: '********'");
     expect((await pillars(['-s', img, 'show', '--show-secrets'])).out).toContain(
       'console_password_hash: $6$salt$hashhashhash',
     );
