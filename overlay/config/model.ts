@@ -315,7 +315,10 @@ const statesync = obj({
       max: 65535,
       default: 3780,
     }),
-    ipvs_sync: bool({ doc: 'Also run the IPVS connection sync daemon on this interface.', default: true }),
+    ipvs_sync: bool({
+      doc: "Also run the IPVS connection sync on this interface (director pairs): the kernel's master and backup sync daemons, both always on, so the node without the VIPs knows the connections of the one with them.",
+      default: true,
+    }),
     conntrackd: bool({
       doc: 'Replicate the firewall connection table with conntrackd (when the config has a firewall section). Off: no conntrackd; a failover then drops established connections through the firewall.',
       default: true,

@@ -26,8 +26,8 @@ export function imageRoles(image: ImageInfo): RoleName[] {
 
 /**
  * Whether this image may apply the config, and what the admin should read when it does (e.g.
- * `firewall: none configured`). The statesync section is shared: its IPVS half runs inside
- * keepalived, so on an image with vrrp and no firewall section (no connection state of a packet
+ * `firewall: none configured`). The statesync section is shared: its IPVS half runs beside
+ * keepalived (the kernel's sync daemons), so on an image with vrrp and no firewall section (no connection state of a packet
  * filter to replicate) it is enforced without conntrackd; with a firewall section it needs the
  * statesync role.
  */
@@ -60,7 +60,7 @@ export function admitConfig(config: PillarsConfig, image: ImageInfo): Admission 
       config.firewall === undefined
     ) {
       notes.push(
-        'statesync: IPVS connection sync runs in keepalived; no firewall, so no conntrack state to replicate (conntrackd not in this image)',
+        "statesync: IPVS connection sync runs beside keepalived (the kernel's sync daemons); no firewall, so no conntrack state to replicate (conntrackd not in this image)",
       );
       continue;
     }

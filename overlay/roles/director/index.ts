@@ -4,7 +4,7 @@
  * that keepalived when VRRP holds the VIPs, otherwise this role does.
  */
 import type { Role, RoleContext } from '../role.js';
-import { keepalivedCheck, keepalivedFiles, keepalivedOwner, keepalivedService } from '../keepalived/index.js';
+import { keepalivedChecks, keepalivedFiles, keepalivedOwner, keepalivedServices } from '../keepalived/index.js';
 import { directorSysctls } from './sysctls.js';
 
 const owns = (ctx: RoleContext): boolean => keepalivedOwner(ctx.config) === 'director';
@@ -13,9 +13,9 @@ export const directorRole: Role = {
   name: 'director',
   after: ['network', 'firewall', 'statesync', 'vrrp', 'carp', 'heartbeat'],
   render: (ctx) => (owns(ctx) ? keepalivedFiles(ctx) : []),
-  checks: (ctx) => (owns(ctx) ? [keepalivedCheck(ctx)] : []),
+  checks: (ctx) => (owns(ctx) ? keepalivedChecks(ctx) : []),
   sysctls: (ctx) => directorSysctls(ctx.config),
-  services: (ctx) => (owns(ctx) ? [keepalivedService(ctx)] : []),
+  services: (ctx) => (owns(ctx) ? keepalivedServices(ctx) : []),
 };
 
 export { directorSysctls } from './sysctls.js';

@@ -17,6 +17,8 @@ export {
   keepalivedFiles,
   keepalivedCheck,
   keepalivedService,
+  keepalivedChecks,
+  keepalivedServices,
   KEEPALIVED_SERVICE,
   type KeepalivedOwner,
 } from './service.js';
@@ -32,3 +34,4 @@ export {
   type VrrpState,
   type VrrpPriorityEvent,
 } from './events.js';
+export { ipvsSyncView, renderIpvsSync, ipvsSyncPath, IPVS_SYNC_SERVICE, type IpvsSyncView } from './ipvs-sync.js';

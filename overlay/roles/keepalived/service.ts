@@ -12,6 +12,7 @@ import type { PillarsConfig } from '../../config/index.js';
 import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
 import { renderKeepalivedRelease, renderKeepalivedView } from './conf.js';
 import { keepalivedView } from './view.js';
+import { IPVS_SYNC_SERVICE, ipvsSyncChecks, ipvsSyncFiles, ipvsSyncServices } from './ipvs-sync.js';
 
 export const KEEPALIVED_SERVICE = 'keepalived';
 
@@ -41,11 +42,23 @@ export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {
       content: renderKeepalivedRelease(view, ctx.nodeName, ctx.eventFifo),
       mode: 0o755,
     });
-  return files;
+  return [...files, ...ipvsSyncFiles(ctx)];
 }
 
 export function keepalivedCheck(ctx: RoleContext): RoleCheck {
   return { what: 'keepalived.conf', command: ['keepalived', '-t', '-f', keepalivedConfPath(ctx)] };
+}
+
+/** The owner role's checks: keepalived.conf, and the IPVS sync script when the config syncs connections. */
+export function keepalivedChecks(ctx: RoleContext): RoleCheck[] {
+  return [keepalivedCheck(ctx), ...ipvsSyncChecks(ctx)];
+}
+
+/** The owner role's services: the IPVS sync daemons (when configured), then keepalived after them. */
+export function keepalivedServices(ctx: RoleContext): ServiceSpec[] {
+  const sync = ipvsSyncServices(ctx);
+  const ka = keepalivedService(ctx);
+  return sync.length > 0 ? [...sync, { ...ka, dependsOn: [...ka.dependsOn, IPVS_SYNC_SERVICE] }] : [ka];
 }
 
 /**

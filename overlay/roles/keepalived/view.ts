@@ -41,7 +41,6 @@ export interface KaGlobal {
   fast: boolean;
   /** The director's health checker never needs real-time priority; only keep it in RAM with fast timers. */
   checkerNoSwap: boolean;
-  lvsSync?: { interface: string; instance: string };
 }
 
 export interface KaScript {
@@ -386,8 +385,6 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
     director.virtual_servers.some(
       (vs) => vs.check?.type === 'MISC_CHECK' || vs.real_servers.some((rs) => rs.check?.type === 'MISC_CHECK'),
     );
-  const sync = syncInstance(config);
-  const ipvsSync = config.statesync?.ipvs_sync ?? true;
   const smtpHost = alerts ? splitHostPort(alerts.smtp_server) : undefined;
 
   return {
@@ -407,9 +404,6 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
         : {}),
       fast,
       checkerNoSwap: fast && !!director,
-      ...(sync && ipvsSync
-        ? { lvsSync: { interface: config.statesync?.interface ?? sync.interface, instance: sync.name } }
-        : {}),
     },
     scripts,
     syncGroups,

@@ -3,7 +3,7 @@
  * section, so with profile director the same keepalived also runs the director's virtual servers.
  */
 import type { Role, RoleContext } from '../role.js';
-import { keepalivedCheck, keepalivedFiles, keepalivedOwner, keepalivedService } from '../keepalived/index.js';
+import { keepalivedChecks, keepalivedFiles, keepalivedOwner, keepalivedServices } from '../keepalived/index.js';
 
 const owns = (ctx: RoleContext): boolean => keepalivedOwner(ctx.config) === 'vrrp';
 
@@ -11,7 +11,7 @@ export const vrrpRole: Role = {
   name: 'vrrp',
   after: ['network', 'firewall', 'statesync'],
   render: (ctx) => (owns(ctx) ? keepalivedFiles(ctx) : []),
-  checks: (ctx) => (owns(ctx) ? [keepalivedCheck(ctx)] : []),
+  checks: (ctx) => (owns(ctx) ? keepalivedChecks(ctx) : []),
   sysctls: (ctx): Record<string, string> =>
     ctx.config.vrrp
       ? {
@@ -21,5 +21,5 @@ export const vrrpRole: Role = {
           'net.ipv6.ip_nonlocal_bind': '1',
         }
       : {},
-  services: (ctx) => (owns(ctx) ? [keepalivedService(ctx)] : []),
+  services: (ctx) => (owns(ctx) ? keepalivedServices(ctx) : []),
 };

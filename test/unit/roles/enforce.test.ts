@@ -58,13 +58,13 @@ describe('fail closed: what an image admits', () => {
     if (!r.ok) expect(r.issues.map((i) => i.path)).toEqual(['firewall', 'realserver']);
   });
 
-  it('statesync on the director: its IPVS half runs in keepalived, so it is admitted (no firewall, no conntrack state); with a firewall section it is not', () => {
+  it('statesync on the director: its IPVS half runs beside keepalived, so it is admitted (no firewall, no conntrack state); with a firewall section it is not', () => {
     const lab = load(labConfig({ profile: 'director' }));
     expect(admitConfig(lab, director)).toEqual({
       ok: true,
       notes: [
         'firewall: none configured (the config has no firewall section: no packet filter)',
-        'statesync: IPVS connection sync runs in keepalived; no firewall, so no conntrack state to replicate (conntrackd not in this image)',
+        "statesync: IPVS connection sync runs beside keepalived (the kernel's sync daemons); no firewall, so no conntrack state to replicate (conntrackd not in this image)",
       ],
     });
     const noIpvs = load(labConfig({ profile: 'director' }).replace('ipvs_sync: true', 'ipvs_sync: false'));

@@ -10,6 +10,8 @@ import { carpRole, carpPaths } from '../../../overlay/roles/carp/index.js';
 import {
   keepalivedOwner,
   keepalivedView,
+  ipvsSyncView,
+  IPVS_SYNC_SERVICE,
   secondsText,
   vipWithPrefix,
   mergedUsrCommand,
@@ -38,7 +40,7 @@ describe('one keepalived for vrrp + director', () => {
       const ctx = contextFor(config, nodeName);
       const services = ROLES.flatMap((r) => r.services(ctx)).filter((s) => s.name === 'keepalived');
       const files = ROLES.flatMap((r) => r.render(ctx)).filter((f) => f.path.endsWith('keepalived.conf'));
-      const checks = ROLES.flatMap((r) => r.checks(ctx));
+      const checks = ROLES.flatMap((r) => r.checks(ctx)).filter((c) => c.what === 'keepalived.conf');
       const wants = !!(config.vrrp || config.director);
       expect(services).toHaveLength(wants ? 1 : 0);
       expect(files).toHaveLength(wants ? 1 : 0);
@@ -55,7 +57,7 @@ describe('one keepalived for vrrp + director', () => {
     expect(keepalivedOwner(ctx.config)).toBe('vrrp');
     expect(directorRole.services(ctx)).toEqual([]);
     expect(directorRole.render(ctx)).toEqual([]);
-    const [svc] = vrrpRole.services(ctx);
+    const svc = vrrpRole.services(ctx).find((x) => x.name === 'keepalived');
     expect(svc!.command).toEqual([
       'keepalived',
       '--dont-fork',
@@ -166,11 +168,24 @@ describe('keepalived view', () => {
     expect(v.global.scriptSecurity).toBe(true);
   });
 
-  it('the IPVS sync daemon follows the instance holding the first VIP, on the statesync interface if any', () => {
-    const v = keepalivedView(contextFor(caseConfig('classic-nat-rr'), 'lvs1'));
-    expect(v.global.lvsSync).toEqual({ interface: 'ext', instance: 'VI_1' });
+  it('the IPVS sync daemons run beside keepalived, with the sync id of the instance holding the first VIP, on the statesync interface if any', () => {
+    const c = contextFor(caseConfig('classic-nat-rr'), 'lvs1');
+    expect(ipvsSyncView(c.config, 'lvs1')).toEqual({ node: 'lvs1', iface: 'ext', syncid: 51 });
     const s = caseConfig('starter-director');
-    expect(keepalivedView(contextFor(s, Object.keys(s.nodes)[0]!)).global.lvsSync?.instance).toBe('VI_WAN');
+    expect(ipvsSyncView(s, Object.keys(s.nodes)[0]!)?.iface).toBe('wan');
+    // keepalived never switches a sync daemon itself: no lvs_sync_daemon, a oneshot before it instead.
+    const files = vrrpRole.render(c);
+    expect(files.find((f) => f.path.endsWith('keepalived.conf'))!.content).not.toMatch(/lvs_sync_daemon/);
+    const script = files.find((f) => f.path.endsWith('ipvs-sync.sh'))!.content;
+    expect(script).toMatch(/^ipvsadm --start-daemon master --mcast-interface ext --syncid 51 \|\| exit 1$/m);
+    expect(script).toMatch(/^ipvsadm --start-daemon backup --mcast-interface ext --syncid 51 \|\| exit 1$/m);
+    const services = vrrpRole.services(c);
+    expect(services.map((x) => x.name)).toEqual([IPVS_SYNC_SERVICE, 'keepalived']);
+    expect(services[1]!.dependsOn).toContain(IPVS_SYNC_SERVICE);
+    // Without IPVS sync (a router), keepalived runs alone.
+    const off = caseConfig('classic-nat-rr');
+    const noSync = { ...off, statesync: { ...(off.statesync ?? {}), ipvs_sync: false } } as PillarsConfig;
+    expect(ipvsSyncView(noSync, 'lvs1')).toBeUndefined();
   });
 
   it('alerts: smtp server and port, recipients, smtp_alert everywhere', () => {

@@ -161,7 +161,7 @@ describe('role registry', () => {
     expect(plan.services.find((s) => s.name === 'netmon')!.dependsOn).not.toContain('nofirewall');
   });
 
-  it('statesync without a firewall: the IPVS half runs in keepalived, no conntrackd', () => {
+  it('statesync without a firewall: the IPVS half runs beside keepalived (the owner role starts the sync daemons), no conntrackd', () => {
     const config = load(labConfig({ profile: 'director' }));
     const c = {
       config,
