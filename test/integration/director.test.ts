@@ -85,7 +85,8 @@ async function pair(): Promise<{ master: LabVm; backup: LabVm }> {
 }
 const master = async (): Promise<LabVm> => (await pair()).master;
 async function sh(vm: LabVm, cmd: string): Promise<string> {
-  const r = await guestExec(vm.vm, cmd, 60_000);
+  // A pillarsctl run (a Node start) takes 2–3 s on a quiet emulator and 20 s on a loaded one.
+  const r = await guestExec(vm.vm, cmd, 180_000);
   if (r.code !== 0) throw new Error(`${cmd} on ${vm.name}: exit ${r.code}: ${r.output}`);
   return r.output;
 }
@@ -336,7 +337,7 @@ describe('LVS director pair', () => {
         const from = n.lines.length;
         const out = await sh(n, 'base64 -d /tmp/reload.b64 > /tmp/reload.yaml && pillarsctl reload /tmp/reload.yaml');
         expect(out, `${n.name}: ${out}`).toMatch(/reloaded/);
-        const line = await n.waitFor(/pillars: reload: /, 60_000, from);
+        const line = await n.waitFor(/pillars: reload: /, 180_000, from);
         said.push(`${n.name}: ${line.text.replace(/^.*pillars: reload: /, '')}`);
       }
       return said;
