@@ -14,7 +14,7 @@ import { admitConfig } from '../roles/enforce.js';
 import { applyRolePlan, planRoles, selectRoles, type RolePlan } from '../roles/index.js';
 import type { RoleContext } from '../roles/role.js';
 import { roleRow } from '../roles/table.js';
-import { STATE_DIR } from '../supervisor/boot-plan.js';
+import { ETC_DIR, STATE_DIR } from '../supervisor/boot-plan.js';
 import type { ConfigOutcome } from '../supervisor/config-source.js';
 import { renderSafeRuleset, renderUnconfiguredMessage, type ConfigIssue } from '../supervisor/safe-state.js';
 import { watchdogSettings, watchedServices } from '../supervisor/watchdog.js';
@@ -23,7 +23,7 @@ import type { ApplianceState, Configured, RunningServices } from './state.js';
 import { startAndWait, superviseServices, type SuperviseDeps } from './supervise.js';
 import type { Watchdog } from './watchdog.js';
 
-export const ETC_DIR = `${STATE_DIR}/etc`;
+export { ETC_DIR };
 export const EVENT_FIFO = `${STATE_DIR}/events`;
 
 /** How long the link phase's services may take to come up (the network script under emulation). */

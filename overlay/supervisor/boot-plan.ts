@@ -91,6 +91,8 @@ export interface EarlyBootOptions {
 }
 
 export const STATE_DIR = '/run/pillars';
+/** Where the roles' rendered files go (daemon configs, scripts): what status readers pass to the daemons too. */
+export const ETC_DIR = `${STATE_DIR}/etc`;
 
 /** The ordered early-boot steps. Pure: the same options give the same plan. */
 export function planEarlyBoot(opts: EarlyBootOptions = {}): BootStep[] {
