@@ -3,6 +3,8 @@
  * Pure: from the ClusterView the supervisor answers with.
  */
 import { formatDuration } from '../supervisor/status-format.js';
+import { formatConntrackdSync } from './conntrackd-stats.js';
+import { formatIpvsSync } from './ipvs-sync.js';
 import { clusterNodes, configMismatch, mergedTimeline, stickSync, type ClusterView } from './cluster.js';
 
 function table(rows: string[][]): string[] {
@@ -95,6 +97,24 @@ export function formatCluster(v: ClusterView, timelineRows = 10): string[] {
       return `${p.length} service${p.length === 1 ? '' : 's'}, ${rs.filter((r) => r.check !== 'DOWN').length}/${rs.length} real servers up`;
     }),
   ]);
+  if (nodes.some((n) => n.snapshot?.ipvsSync))
+    rows.push(['ipvs sync', ...col((n) => (n.snapshot?.ipvsSync ? formatIpvsSync(n.snapshot.ipvsSync, true) : '-'))]);
+  if (nodes.some((n) => n.snapshot?.conntrack))
+    rows.push([
+      'conntrack',
+      ...col((n) => {
+        const c = n.snapshot?.conntrack;
+        return c ? `${c.entries} of ${c.limit} entries` : '-';
+      }),
+    ]);
+  if (nodes.some((n) => n.snapshot?.conntrack?.sync))
+    rows.push([
+      'conntrackd sync',
+      ...col((n) => {
+        const c = n.snapshot?.conntrack?.sync;
+        return c ? formatConntrackdSync(c, true) : '-';
+      }),
+    ]);
   const out = table(rows);
   if (cfg) out.push('', cfg.mismatch ? `WARNING: ${cfg.text}` : cfg.text);
   if (sticks) out.push(sticks.conflict ? sticks.text : `config sync: ${sticks.text}`);

@@ -4,7 +4,8 @@
  * keepalived_vrrp_state (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT) and keepalived_become_master_total /
  * keepalived_release_master_total, node_exporter's node_ipvs_backend_* gauges and
  * node_nf_conntrack_entries(_limit) — and pillars_* for the rest. Families of roles that do not
- * run (firewall, conntrack, heartbeat, IPVS) are left out, not written as zeros. Pure.
+ * run (firewall, conntrack, conntrackd, heartbeat, IPVS and its sync) are left out, not written as
+ * zeros. Pure.
  */
 import type { PoolService } from '../pillarsctl/ipvs.js';
 import type { NodeSnapshot } from './snapshot.js';
@@ -275,19 +276,95 @@ export function metricFamilies(s: NodeSnapshot, now = s.at): Family[] {
       labels: {},
       value: s.conntrack.limit,
     });
-    if (s.conntrack.sync) {
-      const m = add(
+    const sync = s.conntrack.sync;
+    if (sync) {
+      const dir = (sent: number, received: number) => [
+        { labels: { direction: 'sent' }, value: sent },
+        { labels: { direction: 'received' }, value: received },
+      ];
+      add(
         fam('pillars_conntrackd_sync_messages_total', 'counter', 'conntrackd state-sync messages, by direction.'),
-      );
-      m.samples.push(
-        { labels: { direction: 'sent' }, value: s.conntrack.sync.sent },
-        { labels: { direction: 'received' }, value: s.conntrack.sync.received },
-      );
-      add(fam('pillars_conntrackd_sync_errors_total', 'counter', 'conntrackd state-sync errors.')).samples.push({
-        labels: {},
-        value: s.conntrack.sync.errors,
-      });
+      ).samples.push(...dir(sync.sent, sync.received));
+      add(
+        fam('pillars_conntrackd_sync_bytes_total', 'counter', 'Bytes of conntrackd state-sync messages, by direction.'),
+      ).samples.push(...dir(sync.sentBytes, sync.receivedBytes));
+      add(
+        fam(
+          'pillars_conntrackd_sync_errors_total',
+          'counter',
+          'conntrackd state-sync messages that failed to go out or come in, or were malformed, by direction.',
+        ),
+      ).samples.push(...dir(sync.sendErrors, sync.receiveErrors + sync.malformed));
+      add(
+        fam(
+          'pillars_conntrackd_sync_lost_messages_total',
+          'counter',
+          "conntrackd state-sync messages missing in the peer's sequence (FT-FW asks for them again).",
+        ),
+      ).samples.push({ labels: {}, value: sync.lost });
+      if (sync.peerStates) {
+        const p = sync.peerStates;
+        add(
+          fam(
+            'pillars_conntrackd_peer_states_total',
+            'counter',
+            "The peer's connection states applied to this node's table, by operation.",
+          ),
+        ).samples.push(
+          { labels: { operation: 'created' }, value: p.created },
+          { labels: { operation: 'updated' }, value: p.updated },
+          { labels: { operation: 'destroyed' }, value: p.destroyed },
+        );
+        add(
+          fam(
+            'pillars_conntrackd_peer_state_failures_total',
+            'counter',
+            "The peer's connection states that could not be applied to this node's table.",
+          ),
+        ).samples.push({ labels: {}, value: p.failed });
+      }
     }
+  }
+
+  // IPVS connection sync (director): which of the kernel's sync daemons run, and the connection table
+  if (s.ipvsSync) {
+    const daemonUp = add(
+      fam('pillars_ipvs_sync_daemon_up', 'gauge', "1 when the kernel's IPVS sync daemon of this role runs."),
+    );
+    const info = add(
+      fam(
+        'pillars_ipvs_sync_daemon_info',
+        'gauge',
+        'A running IPVS sync daemon: its interface, sync id and multicast group and port (value 1).',
+      ),
+    );
+    for (const role of ['master', 'backup'] as const) {
+      const d = s.ipvsSync.daemons.find((x) => x.role === role);
+      daemonUp.samples.push({ labels: { role }, value: d ? 1 : 0 });
+      if (d)
+        info.samples.push({
+          labels: {
+            role,
+            interface: d.interface,
+            syncid: String(d.syncid),
+            group: d.group ?? '',
+            port: d.port !== undefined ? String(d.port) : '',
+          },
+          value: 1,
+        });
+    }
+    const c = s.ipvsSync.connections;
+    if (c)
+      add(
+        fam(
+          'pillars_ipvs_connection_entries',
+          'gauge',
+          "Entries in the IPVS connection table, by origin (local: scheduled here; sync: learnt from the peer's sync daemon).",
+        ),
+      ).samples.push(
+        { labels: { origin: 'local' }, value: c.entries - c.synced },
+        { labels: { origin: 'sync' }, value: c.synced },
+      );
   }
   return f;
 }

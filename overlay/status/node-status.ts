@@ -2,9 +2,9 @@
  * This node's status for the page, /metrics and the peer: the failover timeline (fed by the
  * supervisor's info events: vrrp.*, vrrp-group.*, carp.*, heartbeat.*), the metric rings sampled
  * every RING_STEP_MS, and the snapshot assembled on demand from the supervisor's status and the
- * readers of the roles that run (ipvsadm, nft, /proc conntrack). The peer's snapshot is fetched
- * over the peer channel and kept with the time it last answered. Readers are injected, so the
- * whole of it runs in unit tests without the system.
+ * readers of the roles that run (ipvsadm, nft, /proc conntrack, conntrackd, the IPVS sync). The
+ * peer's snapshot is fetched over the peer channel and kept with the time it last answered.
+ * Readers are injected, so the whole of it runs in unit tests without the system.
  */
 import type { PoolService } from '../pillarsctl/ipvs.js';
 import type { ClusterView, PeerState } from './cluster.js';
@@ -19,11 +19,17 @@ import {
   type StatusJsonLike,
 } from './snapshot.js';
 import { createTimeline, type InstanceKind } from './timeline.js';
+import { conntrackdRuns, type ConntrackdSync } from './conntrackd-stats.js';
+import type { IpvsSyncStatus } from './ipvs-sync.js';
 
 export interface NodeStatusReaders {
   pool(status: StatusJsonLike): Promise<{ pool: PoolService[] } | { error: string }>;
   firewall(): Promise<FirewallCounter[] | undefined>;
   conntrack(): Promise<ConntrackView | undefined>;
+  /** conntrackd's sync counters (asked only while conntrackd runs). */
+  conntrackdSync(): Promise<ConntrackdSync | undefined>;
+  /** The IPVS sync daemons and connection table (asked only while the director role runs). */
+  ipvsSync(): Promise<IpvsSyncStatus>;
   fetchPeer(peer: PeerEndpoint): Promise<PeerResult>;
 }
 
@@ -60,10 +66,12 @@ export function createNodeStatus(o: NodeStatusOptions) {
   async function snapshot(): Promise<NodeSnapshot> {
     const st = o.status();
     const r = st.config?.roles ?? [];
-    const [pool, firewall, conntrack] = await Promise.all([
+    const [pool, firewall, conntrack, ctSync, ipvsSync] = await Promise.all([
       r.includes('director') ? o.readers.pool(st) : Promise.resolve(undefined),
       r.includes('firewall') ? o.readers.firewall() : Promise.resolve(undefined),
       r.includes('firewall') || r.includes('statesync') ? o.readers.conntrack() : Promise.resolve(undefined),
+      conntrackdRuns(st) ? o.readers.conntrackdSync() : Promise.resolve(undefined),
+      r.includes('director') ? o.readers.ipvsSync() : Promise.resolve(undefined),
     ]);
     const b = o.bootToReady();
     return buildSnapshot(st, {
@@ -71,7 +79,8 @@ export function createNodeStatus(o: NodeStatusOptions) {
       ...(b !== undefined ? { bootToReadySeconds: b } : {}),
       ...(pool ? { pool } : {}),
       ...(firewall ? { firewall } : {}),
-      ...(conntrack ? { conntrack } : {}),
+      ...(conntrack ? { conntrack: ctSync ? { ...conntrack, sync: ctSync } : conntrack } : {}),
+      ...(ipvsSync ? { ipvsSync } : {}),
       ...(rings.metrics().length ? { graphs: graphsOf(rings) } : {}),
     });
   }

@@ -6,6 +6,8 @@
  */
 import { parseLineage, type Lineage, type Version } from '../config/sync.js';
 import type { PoolService } from '../pillarsctl/ipvs.js';
+import type { ConntrackdSync } from './conntrackd-stats.js';
+import type { IpvsSyncStatus } from './ipvs-sync.js';
 import type { InstanceCounters, InstanceKind, Transition } from './timeline.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -43,8 +45,8 @@ export interface FirewallCounter {
 export interface ConntrackView {
   entries: number;
   limit: number;
-  /** conntrackd sync counters, when statesync runs conntrackd. */
-  sync?: { sent: number; received: number; errors: number };
+  /** conntrackd's state-sync counters, when statesync runs conntrackd. */
+  sync?: ConntrackdSync;
 }
 
 /** A heartbeat resource group (haresources line) and where it runs. */
@@ -75,6 +77,8 @@ export interface NodeSnapshot {
   poolError?: string;
   firewall?: FirewallCounter[];
   conntrack?: ConntrackView;
+  /** A director's IPVS connection sync: the kernel's sync daemons and the connection table. */
+  ipvsSync?: IpvsSyncStatus;
   resourceGroups?: ResourceGroupView[];
   /** Per-second rates for the last hour: key → [[at, value], …] (pool services and real servers). */
   graphs?: Record<string, Array<[number, number]>>;
@@ -114,6 +118,7 @@ export interface SnapshotExtras {
   pool?: { pool: PoolService[] } | { error: string };
   firewall?: FirewallCounter[];
   conntrack?: ConntrackView;
+  ipvsSync?: IpvsSyncStatus;
   graphs?: NodeSnapshot['graphs'];
 }
 
@@ -211,6 +216,7 @@ export function buildSnapshot(status: StatusJsonLike, extras: SnapshotExtras = {
     ...(extras.pool && 'error' in extras.pool ? { poolError: extras.pool.error } : {}),
     ...(extras.firewall ? { firewall: extras.firewall } : {}),
     ...(extras.conntrack ? { conntrack: extras.conntrack } : {}),
+    ...(extras.ipvsSync ? { ipvsSync: extras.ipvsSync } : {}),
     ...(groups.length ? { resourceGroups: groups } : {}),
     ...(extras.graphs ? { graphs: extras.graphs } : {}),
   };

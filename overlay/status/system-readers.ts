@@ -1,10 +1,11 @@
-/** The readers behind a node's status on the appliance: ipvsadm, nft, /proc, the peer channel. */
+/** The readers behind a node's status on the appliance: ipvsadm, nft, /proc, conntrackd, the peer channel. */
 import { readFile } from 'node:fs/promises';
 import { readPool } from '../pillarsctl/pool.js';
 import { exec } from '../system/exec.js';
 import { parseNftCounters } from './firewall-counters.js';
 import type { NodeStatusReaders } from './node-status.js';
 import { fetchPeerSnapshot } from './peer.js';
+import { readConntrackdSync, readIpvsSync } from './sync-readers.js';
 
 const readNumber = (path: string) =>
   readFile(path, 'utf8').then(
@@ -25,5 +26,7 @@ export const systemReaders: NodeStatusReaders = {
     ]);
     return Number.isFinite(entries) && Number.isFinite(limit) ? { entries, limit } : undefined;
   },
+  conntrackdSync: () => readConntrackdSync(),
+  ipvsSync: () => readIpvsSync(),
   fetchPeer: (peer) => fetchPeerSnapshot(peer),
 };

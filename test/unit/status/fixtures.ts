@@ -1,7 +1,11 @@
-/** A director node's snapshot as the status modules see it: two VRRP instances, a pool with one DOWN real server. */
+/**
+ * A director node's snapshot as the status modules see it: two VRRP instances, a pool with one DOWN
+ * real server, both IPVS sync daemons; lb1 scheduled its connections itself, lb2 learnt them from lb1.
+ */
 import { addMissingDown, buildPool, checkStates } from '../../../overlay/pillarsctl/ipvs.js';
 import { buildSnapshot, type NodeSnapshot, type StatusJsonLike } from '../../../overlay/status/snapshot.js';
 import { createTimeline } from '../../../overlay/status/timeline.js';
+import type { IpvsSyncDaemon } from '../../../overlay/status/ipvs-sync.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -25,6 +29,11 @@ FWM  7                                   1        5        0      300        0
   -> [2001:db8::5]:443                   1        5        0      300        0
 `;
 
+export const SYNC_DAEMONS: IpvsSyncDaemon[] = [
+  { role: 'master', interface: 'sync', syncid: 51, maxlen: 1472, group: '224.0.0.81', port: 8848, ttl: 1 },
+  { role: 'backup', interface: 'sync', syncid: 51, maxlen: 1472, group: '224.0.0.81', port: 8848, ttl: 1 },
+];
+
 export function statusJson(node = 'lb1', gen = 4, sha = 'ab'.repeat(32)): StatusJsonLike {
   return {
     supervisor: { uptime: 321.5 },
@@ -36,6 +45,7 @@ export function statusJson(node = 'lb1', gen = 4, sha = 'ab'.repeat(32)): Status
     },
     services: [
       { name: 'network', state: 'done', since: T0, restarts: 0 },
+      { name: 'ipvs-sync', state: 'done', since: T0 + 500, restarts: 0 },
       {
         name: 'keepalived',
         state: 'ready',
@@ -73,5 +83,6 @@ export function directorSnapshot(node = 'lb1'): NodeSnapshot {
     timeline: { transitions: tl.transitions(), instances: tl.instances() },
     bootToReadySeconds: 21.47,
     pool: { pool },
+    ipvsSync: { daemons: SYNC_DAEMONS, connections: { entries: 16, synced: node === 'lb1' ? 0 : 16 } },
   });
 }

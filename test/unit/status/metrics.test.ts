@@ -2,6 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { renderMetrics, serviceLabels } from '../../../overlay/status/metrics.js';
 import { directorSnapshot, T0 } from './fixtures.js';
+import type { ConntrackdSync } from '../../../overlay/status/conntrackd-stats.js';
+
+const SYNC: ConntrackdSync = {
+  link: { kind: 'multicast', device: 'sync' },
+  sent: 12,
+  received: 19,
+  sentBytes: 200,
+  receivedBytes: 1344,
+  sendErrors: 3,
+  receiveErrors: 0,
+  malformed: 1,
+  errors: 4,
+  lost: 11,
+  peerStates: { created: 14, updated: 2, destroyed: 1, failed: 0 },
+};
 
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => spawnSync(p, ['--version']).status === 0);
 
@@ -45,10 +60,10 @@ describe('/metrics exposition', () => {
   });
 
   it('leaves out the families of roles that do not run, and adds them when they do', () => {
-    expect(text).not.toMatch(/pillars_firewall|node_nf_conntrack|pillars_heartbeat/);
+    expect(text).not.toMatch(/pillars_firewall|node_nf_conntrack|pillars_conntrackd|pillars_heartbeat/);
     const s = directorSnapshot();
     s.firewall = [{ table: 'inet pillars', chain: 'input', rule: 'ssh from "admin"\nnet', packets: 12, bytes: 720 }];
-    s.conntrack = { entries: 42, limit: 65536, sync: { sent: 10, received: 9, errors: 0 } };
+    s.conntrack = { entries: 42, limit: 65536, sync: SYNC };
     s.resourceGroups = [{ name: 'web', state: 'running', since: T0 }];
     const t = renderMetrics(s);
     // label values escaped as the format says
@@ -56,8 +71,52 @@ describe('/metrics exposition', () => {
       'pillars_firewall_rule_packets_total{table="inet pillars",chain="input",rule="ssh from \\"admin\\"\\nnet"} 12',
     );
     expect(t).toContain('node_nf_conntrack_entries 42');
-    expect(t).toContain('pillars_conntrackd_sync_messages_total{direction="received"} 9');
     expect(t).toContain('pillars_heartbeat_resource_group_state{group="web",state="running"} 1');
+  });
+
+  it("conntrackd's sync link each way, lost messages and the peer's states", () => {
+    const s = directorSnapshot();
+    s.conntrack = { entries: 42, limit: 65536, sync: SYNC };
+    const t = renderMetrics(s);
+    for (const line of [
+      'pillars_conntrackd_sync_messages_total{direction="sent"} 12',
+      'pillars_conntrackd_sync_messages_total{direction="received"} 19',
+      'pillars_conntrackd_sync_bytes_total{direction="received"} 1344',
+      'pillars_conntrackd_sync_errors_total{direction="sent"} 3',
+      // receive errors and malformed messages
+      'pillars_conntrackd_sync_errors_total{direction="received"} 1',
+      'pillars_conntrackd_sync_lost_messages_total 11',
+      'pillars_conntrackd_peer_states_total{operation="created"} 14',
+      'pillars_conntrackd_peer_state_failures_total 0',
+    ])
+      expect(t).toContain(`\n${line}\n`);
+    // conntrackd without the peer-state section (not asked): no family of it, not zeros
+    const { peerStates: _, ...noPeer } = SYNC;
+    s.conntrack = { entries: 42, limit: 65536, sync: noPeer };
+    expect(renderMetrics(s)).not.toContain('pillars_conntrackd_peer_states_total');
+  });
+
+  it('IPVS sync: both daemons up with their settings, the connection table by origin', () => {
+    expect(text).toContain('\npillars_ipvs_sync_daemon_up{role="master"} 1\n');
+    expect(text).toContain('\npillars_ipvs_sync_daemon_up{role="backup"} 1\n');
+    expect(text).toContain(
+      '\npillars_ipvs_sync_daemon_info{role="backup",interface="sync",syncid="51",group="224.0.0.81",port="8848"} 1\n',
+    );
+    expect(text).toContain('\npillars_ipvs_connection_entries{origin="local"} 16\n');
+    expect(text).toContain('\npillars_ipvs_connection_entries{origin="sync"} 0\n');
+    const backup = renderMetrics(directorSnapshot('lb2'));
+    expect(backup).toContain('\npillars_ipvs_connection_entries{origin="sync"} 16\n');
+    // a daemon that stopped is 0, not absent, so an alert can fire on it
+    const s = directorSnapshot();
+    s.ipvsSync = { daemons: s.ipvsSync!.daemons.filter((d) => d.role === 'master') };
+    const t = renderMetrics(s);
+    expect(t).toContain('\npillars_ipvs_sync_daemon_up{role="backup"} 0\n');
+    expect(t).not.toContain('pillars_ipvs_sync_daemon_info{role="backup"');
+    expect(t).not.toContain('pillars_ipvs_connection_entries');
+    // not a director: no IPVS sync families at all
+    const fw = directorSnapshot();
+    delete fw.ipvsSync;
+    expect(renderMetrics(fw)).not.toContain('pillars_ipvs_sync');
   });
 
   it('every family has HELP and TYPE once, before its samples', () => {
@@ -87,7 +146,7 @@ describe('/metrics exposition', () => {
     }
     const s = directorSnapshot();
     s.firewall = [{ table: 'inet pillars', chain: 'input', rule: 'ssh', packets: 12, bytes: 720 }];
-    s.conntrack = { entries: 42, limit: 65536, sync: { sent: 10, received: 9, errors: 0 } };
+    s.conntrack = { entries: 42, limit: 65536, sync: SYNC };
     s.resourceGroups = [{ name: 'web', state: 'running', since: T0 }];
     const r = spawnSync(promtool, ['check', 'metrics'], { input: renderMetrics(s), encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');

@@ -16,6 +16,8 @@ function fakeNode(peerAnswers: PeerResult[]) {
     pool: async () => ({ pool: buildPool(LIST, STATS) }),
     firewall: async () => undefined,
     conntrack: async () => ({ entries: 3, limit: 100 }),
+    conntrackdSync: async () => undefined,
+    ipvsSync: async () => ({ daemons: [], connections: { entries: 0, synced: 0 } }),
     fetchPeer: async (p) => {
       asked.push(p.host);
       return peerAnswers.shift() ?? { ok: false, error: 'connect ECONNREFUSED' };
@@ -88,6 +90,64 @@ describe('node status', () => {
     expect(text).toMatch(/reachable\s+yes\s+NO: connect ECONNREFUSED \(last seen 5s ago\)/);
     expect(text).toMatch(/vrrp VI_LAN\s+MASTER for 0s\s+MASTER for 1m00s/);
     expect(text).toMatch(/lb2 {3}vrrp VI_LAN\s+BACKUP -> MASTER {3}election at start/);
+  });
+
+  it('asks for the sync counts only where their daemons run, and shows them side by side', async () => {
+    const asked: string[] = [];
+    const sync = {
+      link: { kind: 'multicast', device: 'sync' },
+      sent: 28,
+      received: 12,
+      sentBytes: 1948,
+      receivedBytes: 200,
+      sendErrors: 0,
+      receiveErrors: 0,
+      malformed: 0,
+      errors: 0,
+      lost: 5,
+    };
+    const readers: NodeStatusReaders = {
+      pool: async () => ({ pool: [] }),
+      firewall: async () => [],
+      conntrack: async () => ({ entries: 14, limit: 262144 }),
+      conntrackdSync: async () => (asked.push('conntrackd'), sync),
+      ipvsSync: async () => (asked.push('ipvs'), { daemons: [], connections: { entries: 0, synced: 0 } }),
+      fetchPeer: async () => ({ ok: false, error: 'x' }),
+    };
+    let conntrackd = 'backoff';
+    const fw = createNodeStatus({
+      status: () => {
+        const st = statusJson('fw1');
+        st.config!.roles = ['network', 'firewall', 'statesync', 'vrrp'];
+        st.services = [{ name: 'conntrackd', state: conntrackd, since: T0, restarts: 1 }];
+        return st;
+      },
+      bootToReady: () => undefined,
+      readers,
+    });
+    // conntrackd restarting: the table, no counters
+    expect((await fw.snapshot()).conntrack).toEqual({ entries: 14, limit: 262144 });
+    conntrackd = 'ready';
+    const s = await fw.snapshot();
+    expect(s.conntrack).toEqual({ entries: 14, limit: 262144, sync });
+    expect(s.ipvsSync).toBeUndefined();
+    expect(asked).toEqual(['conntrackd']);
+    const text = formatCluster({ at: s.at, local: s, peer: { name: 'fw2', snapshot: { ...s, node: 'fw2' } } });
+    expect(text).toContainEqual(expect.stringMatching(/^conntrack\s+14 of 262144 entries\s+14 of 262144 entries$/));
+    expect(text).toContainEqual(
+      expect.stringMatching(
+        /^conntrackd sync\s+sent 28, received 12, 0 errors, 5 lost\s+sent 28, received 12, 0 errors, 5 lost$/,
+      ),
+    );
+    expect(text.some((l) => l.startsWith('ipvs sync'))).toBe(false);
+
+    const lb = await fakeNode([]).ns.snapshot();
+    expect(lb.ipvsSync).toEqual({ daemons: [], connections: { entries: 0, synced: 0 } });
+    const a = directorSnapshot('lb1');
+    const b = directorSnapshot('lb2');
+    expect(formatCluster({ at: a.at, local: a, peer: { name: 'lb2', snapshot: b } })).toContainEqual(
+      expect.stringMatching(/^ipvs sync\s+master\+backup; 16 conns, 0 synced\s+master\+backup; 16 conns, 16 synced$/),
+    );
   });
 });
 
