@@ -14,6 +14,10 @@ import {
   type ClusterView,
 } from './cluster.js';
 import { sparkline, type Sparkline } from './graph.js';
+import type { ConntrackdSync } from './conntrackd-stats.js';
+import type { IpvsSyncStatus } from './ipvs-sync.js';
+import type { ServiceView } from './snapshot.js';
+import { IPVS_SYNC_SERVICE } from '../roles/keepalived/ipvs-sync.js';
 import { serverGraphKey, serviceGraphKey } from './sampler.js';
 
 export interface Row {
@@ -45,6 +49,16 @@ export interface NodeCardView {
   poolError?: string;
   firewall: Row[];
   conntrack?: string;
+  /** conntrackd's sync link: messages, bytes and errors each way, then what the counts mean. */
+  conntrackSync?: { link: string; rows: Row[]; notes: string[] };
+  ipvsSync?: IpvsSyncCard;
+}
+
+/** A director's IPVS connection sync: one row per sync daemon (running or not), the connection table. */
+export interface IpvsSyncCard {
+  daemons: Row[];
+  connections?: string;
+  error?: string;
 }
 
 export interface PageView {
@@ -112,6 +126,50 @@ function poolView(
   }));
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function conntrackSyncView(c: ConntrackdSync): NonNullable<NodeCardView['conntrackSync']> {
+  const p = c.peerStates;
+  return {
+    link: c.link ? `${c.link.kind} on ${c.link.device}` : '',
+    rows: [
+      { cells: ['messages', String(c.sent), String(c.received)] },
+      { cells: ['bytes', String(c.sentBytes), String(c.receivedBytes)] },
+      {
+        cells: ['errors', String(c.sendErrors), String(c.receiveErrors + c.malformed)],
+        cls: c.errors > 0 ? 'bad' : 'ok',
+      },
+    ],
+    notes: [
+      `${plural(c.lost, 'message')} lost in the peer's sequence${c.lost ? ' (FT-FW asks for them again)' : ''}`,
+      ...(p
+        ? [
+            `peer states applied: ${p.created} created, ${p.updated} updated, ${p.destroyed} destroyed, ${p.failed} failed`,
+          ]
+        : []),
+    ],
+  };
+}
+
+/** The sync daemons a director runs: both, when its ipvs-sync oneshot is in the plan (a missing one is then an error). */
+function ipvsSyncCard(v: IpvsSyncStatus, services: readonly ServiceView[]): IpvsSyncCard {
+  const expected = services.some((svc) => svc.name === IPVS_SYNC_SERVICE);
+  return {
+    daemons: (['master', 'backup'] as const).map((role) => {
+      const d = v.daemons.find((x) => x.role === role);
+      if (!d) return { cells: [role, 'not running', '', '', ''], cls: expected ? 'bad' : 'other' };
+      const group = d.group ? `${d.group}${d.port ? `:${d.port}` : ''}` : '';
+      return { cells: [role, 'running', d.interface, String(d.syncid), group], cls: 'ok' };
+    }),
+    ...(v.connections
+      ? {
+          connections: `${plural(v.connections.entries, 'entry', 'entries')} in the connection table: ${v.connections.entries - v.connections.synced} scheduled here, ${v.connections.synced} synced from the peer`,
+        }
+      : {}),
+    ...(v.error ? { error: v.error } : {}),
+  };
+}
+
 function card(node: ClusterNode, mismatch: boolean | undefined, now: number): NodeCardView {
   const h = headline(node);
   const s = node.snapshot;
@@ -173,8 +231,10 @@ function card(node: ClusterNode, mismatch: boolean | undefined, now: number): No
     cells: [c.table, c.chain, c.rule, String(c.packets), String(c.bytes)],
   }));
   if (s.conntrack) {
-    base.conntrack = `${s.conntrack.entries} of ${s.conntrack.limit} entries${s.conntrack.sync ? `; sync sent ${s.conntrack.sync.sent}, received ${s.conntrack.sync.received}, errors ${s.conntrack.sync.errors}` : ''}`;
+    base.conntrack = `${s.conntrack.entries} of ${s.conntrack.limit} entries`;
+    if (s.conntrack.sync) base.conntrackSync = conntrackSyncView(s.conntrack.sync);
   }
+  if (s.ipvsSync) base.ipvsSync = ipvsSyncCard(s.ipvsSync, s.services);
   return base;
 }
 

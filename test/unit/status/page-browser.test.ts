@@ -106,6 +106,15 @@ describe.skipIf(!CHROMIUM)('status page in Chromium', () => {
       expect.stringMatching(/^lb2\s+BACKUP\s+this node/),
     ]);
     expect(await page.locator('section.node[data-node="lb1"] table.pool tbody tr').count()).toBe(4);
+    // each node's IPVS sync next to its pool: both daemons running, where the connections came from
+    for (const node of ['lb1', 'lb2'])
+      expect(await page.locator(`section.node[data-node="${node}"] table.ipvs-sync tbody tr`).allInnerTexts()).toEqual([
+        'master\trunning\tsync\t51\t224.0.0.81:8848',
+        'backup\trunning\tsync\t51\t224.0.0.81:8848',
+      ]);
+    expect(await page.locator('section.node[data-node="lb2"] .ipvs-conns').innerText()).toBe(
+      '16 entries in the connection table: 0 scheduled here, 16 synced from the peer',
+    );
     failedOver = true;
     await page.waitForFunction(
       () => document.querySelector('section.node[data-node="lb2"] [data-role]')?.textContent === 'MASTER',

@@ -159,6 +159,77 @@ describe('status page', () => {
     expect(html).toContain('<polyline points=');
   });
 
+  it("each node's IPVS sync next to its pool: both daemons, and where its connections came from", () => {
+    const c = pair();
+    const [lb1, lb2] = pageView(c).nodes;
+    expect(lb1!.ipvsSync!.daemons.map((r) => [...r.cells, r.cls])).toEqual([
+      ['master', 'running', 'sync', '51', '224.0.0.81:8848', 'ok'],
+      ['backup', 'running', 'sync', '51', '224.0.0.81:8848', 'ok'],
+    ]);
+    expect(lb1!.ipvsSync!.connections).toBe(
+      '16 entries in the connection table: 16 scheduled here, 0 synced from the peer',
+    );
+    expect(lb2!.ipvsSync!.connections).toBe(
+      '16 entries in the connection table: 0 scheduled here, 16 synced from the peer',
+    );
+    // the ipvs-sync oneshot ran, so a daemon that is missing is an error
+    c.peer!.snapshot!.ipvsSync = { daemons: [], error: "ipvsadm -L --daemon: exit 2: Can't initialize ipvs" };
+    const down = pageView(c).nodes[1]!.ipvsSync!;
+    expect(down.daemons.map((r) => [r.cells[1], r.cls])).toEqual([
+      ['not running', 'bad'],
+      ['not running', 'bad'],
+    ]);
+    const html = renderFragment(c);
+    const lb2Html = html.slice(html.indexOf('data-node="lb2"'));
+    expect(lb2Html).toContain('<td class="st bad">not running</td>');
+    expect(lb2Html).toContain('<div class="note">ipvsadm -L --daemon: exit 2: Can&#39;t initialize ipvs</div>');
+    expect(html.indexOf('IPVS connection sync')).toBeGreaterThan(html.indexOf('LVS pool'));
+    // without the oneshot (statesync.ipvs_sync off) no daemon is expected
+    const off = directorSnapshot('lb1');
+    off.services = off.services.filter((svc) => svc.name !== 'ipvs-sync');
+    off.ipvsSync = { daemons: [], connections: { entries: 3, synced: 0 } };
+    expect(pageView({ at: T0, local: off }).nodes[0]!.ipvsSync!.daemons[0]!.cls).toBe('other');
+  });
+
+  it("conntrack entries and conntrackd's sync link of both nodes, errors marked", () => {
+    const c = pair();
+    const sync = {
+      link: { kind: 'multicast', device: 'sync' },
+      sent: 12,
+      received: 19,
+      sentBytes: 200,
+      receivedBytes: 1344,
+      sendErrors: 3,
+      receiveErrors: 0,
+      malformed: 0,
+      errors: 3,
+      lost: 11,
+      peerStates: { created: 14, updated: 0, destroyed: 0, failed: 0 },
+    };
+    c.local.conntrack = { entries: 14, limit: 262144, sync };
+    c.peer!.snapshot!.conntrack = { entries: 14, limit: 262144, sync: { ...sync, sendErrors: 0, errors: 0, lost: 0 } };
+    const [lb1, lb2] = pageView(c).nodes;
+    expect(lb1!.conntrack).toBe('14 of 262144 entries');
+    expect(lb1!.conntrackSync).toEqual({
+      link: 'multicast on sync',
+      rows: [
+        { cells: ['messages', '12', '19'] },
+        { cells: ['bytes', '200', '1344'] },
+        { cells: ['errors', '3', '0'], cls: 'bad' },
+      ],
+      notes: [
+        "11 messages lost in the peer's sequence (FT-FW asks for them again)",
+        'peer states applied: 14 created, 0 updated, 0 destroyed, 0 failed',
+      ],
+    });
+    expect(lb2!.conntrackSync!.rows[2]!.cls).toBe('ok');
+    expect(lb2!.conntrackSync!.notes[0]).toBe("0 messages lost in the peer's sequence");
+    const html = renderFragment(c);
+    expect(html.match(/<table class="conntrackd-sync">/g)).toHaveLength(2);
+    expect(html).toContain('<tr class="bad"><td>errors</td><td class="num">3</td><td class="num">0</td></tr>');
+    expect(html).toContain('conntrackd sync <small>(conntrackd -s network, multicast on sync)</small>');
+  });
+
   it('is a whole page that loads nothing from elsewhere and escapes what it prints', () => {
     const c = pair();
     c.local.firewall = [
