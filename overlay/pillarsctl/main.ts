@@ -10,6 +10,9 @@ import { firewallRuns, firewallSection, readFirewallCounters } from './firewall.
 import { formatCluster } from '../status/cluster-text.js';
 import type { ClusterView } from '../status/cluster.js';
 import { clusterSection, heartbeatRuns, readCluster } from './cluster.js';
+import { conntrackdRuns } from '../status/conntrackd-stats.js';
+import { readConntrackdSync, readIpvsSync } from '../status/sync-readers.js';
+import { conntrackdSection, ipvsSyncSection } from './sync.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -47,17 +50,26 @@ async function main(argv: string[]): Promise<number> {
     const counters = firewallRuns(result.json) ? await readFirewallCounters() : undefined;
     // The heartbeat view: group holdings from the supervisor, link and DRBD states from heartbeat and the kernel.
     const cluster = heartbeatRuns(result.json) ? await readCluster(result.json) : undefined;
+    // The pair's state sync: the IPVS sync daemons and connection table, conntrackd's counters.
+    const ipvsSync = directorRuns(result.json) ? await readIpvsSync() : undefined;
+    const conntrackd = conntrackdRuns(result.json)
+      ? ((await readConntrackdSync()) ?? { error: 'conntrackd -s network: no answer' })
+      : undefined;
     const json = {
       ...(result.json as object),
       ...(pool ? { pool: 'error' in pool ? { error: pool.error } : pool.pool } : {}),
       ...(counters ? { firewall: counters } : {}),
       ...(cluster ? { heartbeat: cluster } : {}),
+      ...(ipvsSync ? { ipvsSync } : {}),
+      ...(conntrackd ? { conntrackdSync: conntrackd } : {}),
     };
     if (p.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
       const sections = [
         ...(pool ? poolSection(pool) : []),
+        ...(ipvsSync ? ipvsSyncSection(ipvsSync) : []),
         ...(counters ? firewallSection(counters) : []),
+        ...(conntrackd ? conntrackdSection(conntrackd) : []),
         ...(cluster ? clusterSection(cluster) : []),
       ];
       process.stdout.write(`${String(result.text)}\n${sections.map((l) => l + '\n').join('')}`);
