@@ -1,7 +1,7 @@
 /**
  * The admin's view of a director pair, in the lab (one boot of the pair for the whole file):
- * /metrics scraped from a booted node passes promtool; `pillarsctl cluster status` shows both
- * nodes; the peer channel refuses unauthenticated and replayed requests and listens on the sync
+ * /metrics scraped from a booted node passes promtool and shows both IPVS sync daemons running;
+ * `pillarsctl cluster status` shows both nodes; the peer channel refuses unauthenticated and replayed requests and listens on the sync
  * network only; the HTML page in headless Chromium (Debian's chromium driven by playwright-core,
  * run inside the lab client's namespace) shows both nodes and the pool, and after the master is
  * powered off its live view swaps the roles and the timeline shows the failover. A screenshot is
@@ -95,8 +95,13 @@ describe('status page, metrics and cluster view of a director pair', () => {
     expect(m.body).toMatch(/^pillars_boot_to_ready_seconds \d+(\.\d+)?$/m);
     expect(m.body).toMatch(/^pillars_config_generation \d+$/m);
     expect(m.body).toMatch(/^pillars_service_restarts_total\{service="keepalived"\} 0$/m);
+    // both of the kernel's sync daemons run on both directors (the ipvs-sync oneshot)
+    expect(m.body).toMatch(/^pillars_ipvs_sync_daemon_up\{role="master"\} 1$/m);
+    expect(m.body).toMatch(/^pillars_ipvs_sync_daemon_up\{role="backup"\} 1$/m);
+    expect(m.body).toMatch(/^pillars_ipvs_connection_entries\{origin="local"\} [1-9]\d*$/m);
     const m2 = await clientGet(`http://${n2}:${PAGE_PORT}/metrics`);
     expect(m2.body).toMatch(/^keepalived_vrrp_state\{iname="VI_LAN"\} [12]$/m);
+    expect(m2.body).toMatch(/^pillars_ipvs_sync_daemon_up\{role="backup"\} 1$/m);
     if (!PROMTOOL) throw new Error('promtool is not installed (Debian package prometheus; `pillars doctor --install`)');
     for (const body of [m.body, m2.body]) {
       const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8' });
@@ -114,6 +119,7 @@ describe('status page, metrics and cluster view of a director pair', () => {
     expect(text.output).toMatch(/^\s+node1\s+node2 \(this node\)$/m);
     expect(text.output).toMatch(/^reachable\s+yes\s+yes$/m);
     expect(text.output).toMatch(/^vrrp VI_LAN\s+MASTER for \S+\s+BACKUP for \S+$/m);
+    expect(text.output).toMatch(/^ipvs sync\s+master\+backup; \d+ conns, \d+ synced\s+master\+backup; \d+ conns/m);
     expect(text.output).toMatch(/both nodes run generation \d+/);
     type View = {
       local: { node: string; instances: Array<{ name: string; state: string }> };
