@@ -3,8 +3,9 @@
  * inside throw-away network namespaces; root, no QEMU): every rendered ruleset passes the image's
  * `nft -c -f` and a broken one does not; conntrackd has no check mode, so two of the image's
  * conntrackd run against the rendered files of a pair and must replicate a connection from one
- * kernel table into the other, and a node that lost its table gets it back from the boot-time
- * resync; a config conntrackd cannot parse makes it exit.
+ * kernel table into the other (and count it in the statistics the status page reads), and a node
+ * that lost its table gets it back from the boot-time resync; a config conntrackd cannot parse
+ * makes it exit.
  */
 import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,13 @@ import { contextFor, renderCases } from '../fixtures/render/cases.js';
 import { findRootfsTar, imageRootfs, withNetns } from '../helpers/image-tools.js';
 import { run, spawnDaemon, type Daemon } from '../../builder/exec.js';
 import { firewallRole } from '../../overlay/roles/firewall/index.js';
-import { statesyncRole, CONNTRACKD_SERVICE, RESYNC_SERVICE } from '../../overlay/roles/statesync/index.js';
+import {
+  conntrackdConfPath,
+  statesyncRole,
+  CONNTRACKD_SERVICE,
+  RESYNC_SERVICE,
+} from '../../overlay/roles/statesync/index.js';
+import { readConntrackdSync } from '../../overlay/status/sync-readers.js';
 import { loadConfig, type PillarsConfig } from '../../overlay/config/index.js';
 import { labConfig } from '../../builder/drill/lab-config.js';
 import { firewallYaml } from '../../builder/drill/firewall-lab.js';
@@ -169,6 +176,15 @@ describe.skipIf(!asRoot || !findRootfsTar('conntrackd'))(
           if (!ok) await sleep(200);
         }
         expect(ok, `node2 never got the state\n--- node1 ---\n${logs[0]}\n--- node2 ---\n${logs[1]}`).toBe(true);
+
+        // The counters the status page and pillarsctl read, as they read them (conntrackd -s network, -s).
+        const [sender, receiver] = await Promise.all(
+          nodes.map((n, i) => readConntrackdSync(conntrackdConfPath(n.ctx), (argv) => inNs(i, [...argv]))),
+        );
+        expect(sender, logs[0]).toMatchObject({ link: { device: 'sync' }, errors: 0 });
+        expect(sender!.sent).toBeGreaterThan(0);
+        expect(receiver!.received).toBeGreaterThan(0);
+        expect(receiver!.peerStates?.created).toBeGreaterThanOrEqual(1);
 
         // node2 loses its table; the boot-time resync asks node1 and gets the state back.
         await inNs(1, ['conntrack', '-F']);
