@@ -25,8 +25,11 @@ const drbdRes = compileTemplate<{
   hosts: { host: string; disk: string; address: string }[];
 }>(drbdTemplate, 'ha', ['resource', 'protocol', 'syncRate', 'secret', 'outdatePeer', 'minor', 'port', 'hosts']);
 
-/** DRBD's fence-peer handler for heartbeat: ask the peer's dopd (over heartbeat's links) to outdate its disk. */
-export const DRBD_PEER_OUTDATER = '/usr/libexec/heartbeat/drbd-peer-outdater -t 5';
+/**
+ * DRBD's fence-peer handler for heartbeat (overlay/rootfs): answers at once when heartbeat has
+ * declared the peer dead, else asks the peer's dopd (over heartbeat's links) to outdate its disk.
+ */
+export const DRBD_FENCE_PEER = '/usr/lib/pillars/drbd-fence-peer';
 
 export function renderHaCf(view: HeartbeatView): string {
   return haCf({ directives: view.haCf });
@@ -45,7 +48,7 @@ export function renderDrbdRes(config: PillarsConfig): string {
     protocol: d.protocol,
     syncRate: d.sync_rate,
     secret: d.shared_secret,
-    outdatePeer: config.heartbeat ? DRBD_PEER_OUTDATER : undefined,
+    outdatePeer: config.heartbeat ? DRBD_FENCE_PEER : undefined,
     minor: d.minor,
     port: d.port,
     hosts: nodeAddresses(config, d.interface).map((h) => ({ host: h.host, disk: d.disk, address: h.address })),
