@@ -131,7 +131,7 @@ options:
   -s, --scenario NAME             (default poweroff)
       --timers default|fast       (default default)
       --failover vrrp|carp        (default vrrp)
-      --bfd                       VRRP: keepalived's BFD on the sync link (vrrp.bfd, 10 ms x 5),
+      --bfd                       VRRP: keepalived's BFD on the sync link (vrrp.bfd, 50 ms x 5),
                                   tracked by the sync group
       --auto-failback             heartbeat: auto_failback on (default off)
 

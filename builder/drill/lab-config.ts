@@ -119,7 +119,7 @@ export function labConfig(o: LabConfigOptions): string {
   } else {
     lines.push(
       'vrrp:',
-      // keepalived's BFD on the sync link: the default 10 ms x 5, the priority +10 while down.
+      // BFD on the sync link with the model's defaults (50 ms x 5), the priority +10 while down.
       ...(o.bfd ? ['  bfd: { interface: sync }'] : []),
       '  instances:',
       '    - name: VI_LAN',

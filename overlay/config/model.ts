@@ -433,8 +433,12 @@ const vrrpBfd = obj({
       pattern: IFNAME,
       patternText: IFNAME_TEXT,
     }),
-    min_rx: bfdMs('Required minimum receive interval (keepalived min_rx).', 10, 1),
-    min_tx: bfdMs('Desired minimum transmit interval (keepalived min_tx).', 10, 1),
+    min_rx: bfdMs(
+      "Required minimum receive interval (keepalived min_rx). keepalived's default is 10 ms; 10 ms × 5 flapped in the QEMU lab (see README, BFD), so pillars defaults to 50 ms.",
+      50,
+      1,
+    ),
+    min_tx: bfdMs("Desired minimum transmit interval (keepalived min_tx; keepalived's default 10 ms).", 50, 1),
     idle_tx: bfdMs('Transmit interval while the session is not up (keepalived idle_tx).', 1000, 1000),
     multiplier: int({
       doc: "Packets missed before the session is declared down: the detection time is multiplier × the slower of min_rx and the peer's min_tx.",

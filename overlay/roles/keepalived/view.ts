@@ -44,7 +44,7 @@ export interface KaGlobal {
   fast: boolean;
   /** The director's health checker never needs real-time priority; only keep it in RAM with fast timers. */
   checkerNoSwap: boolean;
-  /** A BFD session runs: its process real-time and locked in RAM like fast VRRP. */
+  /** A BFD session runs: its process is locked in RAM (bfd_no_swap). */
   bfd: boolean;
 }
 
