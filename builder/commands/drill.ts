@@ -13,7 +13,7 @@ import { startHeartbeatLab } from '../drill/heartbeat-lab.js';
 import { heartbeatDrill, HEARTBEAT_SCENARIOS, type HeartbeatScenario } from '../drill/heartbeat-drill.js';
 
 const USAGE =
-  'usage: pillars drill [--profile router|director|firewall|heartbeat] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--auto-failback] [--json]';
+  'usage: pillars drill [--profile router|director|firewall|heartbeat] [--runs N] [--scenario poweroff|crash|linkdown|partition] [--timers default|fast] [--failover vrrp|carp] [--bfd] [--auto-failback] [--json]';
 
 export interface DrillCli {
   profile: LabProfile | 'heartbeat';
@@ -23,6 +23,8 @@ export interface DrillCli {
   scenario: Scenario;
   timers: Timers;
   failover: Failover;
+  /** vrrp.bfd on the sync link, tracked by the sync group (VRRP pairs). */
+  bfd?: boolean;
   json: boolean;
   out?: string;
 }
@@ -37,6 +39,7 @@ export function drillOptions(argv: string[]): DrillCli {
       scenario: { type: 'string', short: 's' },
       timers: { type: 'string' },
       failover: { type: 'string' },
+      bfd: { type: 'boolean' },
       'auto-failback': { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
@@ -47,6 +50,8 @@ export function drillOptions(argv: string[]): DrillCli {
   if (positionals.length) throw bad(`unexpected argument '${positionals[0]}'`);
   if (values.profile === 'heartbeat') return heartbeatDrillOptions(values, bad);
   if (values['auto-failback'] !== undefined) throw bad('--auto-failback is for --profile heartbeat');
+  if (values.bfd === true && values.failover === 'carp')
+    throw bad('--bfd is for VRRP: keepalived runs the BFD session and its instances track it');
   const { profile, timers, failover } = labChoices(values, 'router', bad);
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
   if (!(SCENARIOS as readonly string[]).includes(scenario))
@@ -68,6 +73,7 @@ export function drillOptions(argv: string[]): DrillCli {
     scenario: scenario as Scenario,
     timers,
     failover,
+    ...(values.bfd === true ? { bfd: true } : {}),
     json: values.json === true,
     ...(values.out ? { out: values.out as string } : {}),
   };
@@ -83,6 +89,7 @@ function heartbeatDrillOptions(values: Record<string, unknown>, bad: (m: string)
   const timers = (values.timers as string | undefined) ?? 'fast';
   if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
   if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');
+  if (values.bfd !== undefined) throw bad('--bfd is for VRRP pairs (keepalived runs the BFD session)');
   const runsText = (values.runs as string | undefined) ?? '3';
   const runs = Number(runsText);
   if (!/^\d+$/.test(runsText) || runs < 1 || runs > 100)
@@ -124,6 +131,8 @@ options:
   -s, --scenario NAME             (default poweroff)
       --timers default|fast       (default default)
       --failover vrrp|carp        (default vrrp)
+      --bfd                       VRRP: keepalived's BFD on the sync link (vrrp.bfd, 50 ms x 5),
+                                  tracked by the sync group
       --auto-failback             heartbeat: auto_failback on (default off)
 
 --profile heartbeat boots the heartbeat pair (ucast + the ttyS1 null-modem cable, DRBD on a
@@ -165,6 +174,7 @@ survived), 1 a failover took longer or failed or connections were lost, 2 usage 
         runs: o.runs,
         timers: o.timers,
         failover: o.failover,
+        ...(o.bfd ? { bfd: true } : {}),
         imageDir: bctx.outDir,
         log: ctx.log,
       });

@@ -60,6 +60,8 @@ export interface DrillOptions {
   timers: Timers;
   /** vrrp (default) or carp (router only). */
   failover?: Failover;
+  /** vrrp.bfd on the sync link, tracked by the sync group. */
+  bfd?: boolean;
   /** out/<profile>/ with vmlinuz and initrd.img. */
   imageDir: string;
   log: Logger;
@@ -133,6 +135,8 @@ export interface DrillLabOptions {
   memoryMiB?: number;
   /** The stick config of both nodes (default: labConfig of the profile and timers). */
   configText?: string;
+  /** vrrp.bfd on the sync link, tracked by the sync group. */
+  bfd?: boolean;
   /** Hosts besides the client and the backends (see startApplianceLab). */
   extraHosts?: readonly HostSpec[];
   /** HTTP ports of the backends (default [80]). */
@@ -269,6 +273,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
           profile: o.profile,
           timers: o.timers,
           failover: o.failover ?? 'vrrp',
+          ...(o.bfd ? { bfd: true } : {}),
           ...(firewall ? { extraYaml: firewallYaml({ conntrackd: o.statesync ?? true }) } : {}),
           ...(o.watchdogS !== undefined ? { watchdogS: o.watchdogS } : {}),
         }),
@@ -278,7 +283,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     throw e;
   }
   o.log.info(
-    `drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers) in a private lab network`,
+    `drill: booting ${labNodeName(0)} and ${labNodeName(1)} (${o.profile}, ${o.timers} timers${o.bfd ? ', BFD' : ''}) in a private lab network`,
   );
   const { lab, nodes, client } = await startApplianceLab({
     nodes: 2,

@@ -71,6 +71,8 @@ export interface LabConfigOptions {
   extraYaml?: readonly string[];
   /** admin.watchdog with this timeout in seconds (the lab's VMs then need a watchdog device). */
   watchdogS?: number;
+  /** vrrp.bfd on the sync link, tracked by the sync group (VRRP only). */
+  bfd?: boolean;
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -92,6 +94,7 @@ export function labConfig(o: LabConfigOptions): string {
       `      sync: { mac: "${vmMac(i, 2)}", addresses: [${LAB_ADDRESSES.syncNode(i)}/24] }`,
     );
   }
+  if (o.bfd && o.failover === 'carp') throw new Error('BFD is tracked by VRRP instances: the lab runs it with VRRP');
   if (o.failover === 'carp') {
     if (o.profile === 'director')
       throw new Error("the lab runs CARP with the router or firewall profile (the director's VIPs ride on VRRP)");
@@ -116,6 +119,8 @@ export function labConfig(o: LabConfigOptions): string {
   } else {
     lines.push(
       'vrrp:',
+      // BFD on the sync link with the model's defaults (50 ms x 5), the priority +10 while down.
+      ...(o.bfd ? ['  bfd: { interface: sync }'] : []),
       '  instances:',
       '    - name: VI_LAN',
       '      interface: lan',
@@ -130,6 +135,7 @@ export function labConfig(o: LabConfigOptions): string {
       '  sync_groups:',
       '    - name: VG_LAB',
       '      instances: [VI_LAN, VI_INT]',
+      ...(o.bfd ? ['      track_bfd: true'] : []),
     );
   }
   if (o.profile === 'director' && o.directorYaml) {

@@ -13,6 +13,8 @@ export {
   type ProfileName,
   type NodeConfig,
   type VrrpInstance,
+  type VrrpBfd,
+  BFD_PORTS,
   type VirtualServer,
   type RealServer,
   type Check,
@@ -20,6 +22,7 @@ export {
 } from './model.js';
 export { selectNode, type NodeSelection } from './node.js';
 export { hostnameOf, nodeNets } from './rules.js';
+export { bfdEnds, bfdInterface, bfdTrackers, bfdWeight, type BfdEnds } from './bfd.js';
 export { configSchema } from './schema.js';
 export { configReference } from './reference.js';
 export {

@@ -379,6 +379,10 @@ const vrrpInstance = obj({
       default: [],
       item: str({ doc: 'Script name.', pattern: INSTANCE, patternText: INSTANCE_TEXT }),
     }),
+    track_bfd: bool({
+      doc: "Track the BFD session to the other node (vrrp.bfd; keepalived track_bfd): while it is down, this instance's priority changes by vrrp.bfd.priority_change.",
+      default: false,
+    }),
     garp: obj({
       doc: 'Gratuitous ARP after becoming MASTER.',
       default: {},
@@ -417,10 +421,49 @@ const vrrpInstance = obj({
   },
 });
 
+/** keepalived's BFD control ports: single hop (RFC 5881), echo, multihop (RFC 5883). */
+export const BFD_PORTS = { control: 3784, echo: 3785, multihop: 4784 } as const;
+
+const bfdMs = (doc: string, dflt: number, min: number) => int({ doc, unit: 'ms', default: dflt, min, max: 10000 });
+const vrrpBfd = obj({
+  doc: "BFD (RFC 5880) between the two nodes, run by keepalived's BFD process (bfd_instance): a session from this node's address on the interface to the other node's address there. Instances with track_bfd (or in a sync group with track_bfd) change priority while it is down. keepalived 2.3 acts on a BFD down only through that priority (or FAULT, which pillars refuses: it would stop the backup from taking over exactly when the peer dies); a backup still takes over when its VRRP master-down timer runs out.",
+  fields: {
+    interface: str({
+      doc: 'Logical interface the session runs on (both nodes need an address there). Defaults to statesync.interface, the sync link.',
+      pattern: IFNAME,
+      patternText: IFNAME_TEXT,
+    }),
+    min_rx: bfdMs(
+      "Required minimum receive interval (keepalived min_rx). keepalived's default is 10 ms; 10 ms × 5 flapped in the QEMU lab (see README, BFD), so pillars defaults to 50 ms.",
+      50,
+      1,
+    ),
+    min_tx: bfdMs("Desired minimum transmit interval (keepalived min_tx; keepalived's default 10 ms).", 50, 1),
+    idle_tx: bfdMs('Transmit interval while the session is not up (keepalived idle_tx).', 1000, 1000),
+    multiplier: int({
+      doc: "Packets missed before the session is declared down: the detection time is multiplier × the slower of min_rx and the peer's min_tx.",
+      default: 5,
+      min: 2,
+      max: 10,
+    }),
+    multihop: bool({
+      doc: `Multihop BFD (RFC 5883, UDP port ${BFD_PORTS.multihop}) when the other node's address is not on the interface's subnet; hop counts are then not checked.`,
+      default: false,
+    }),
+    priority_change: int({
+      doc: "Priority change of each tracking instance while the session is down (written as keepalived track_bfd weight; a positive change as a reverse weight). Not 0 (that would put the instance in FAULT), and smaller than the gap between the two nodes' priorities, so a session seen down on one side first never reorders the pair.",
+      default: 10,
+      min: -253,
+      max: 253,
+    }),
+  },
+});
+
 const vrrp = obj({
   doc: 'VRRP failover of virtual addresses (keepalived).',
   fields: {
     instances: list({ doc: 'vrrp_instance blocks.', required: true, minItems: 1, item: vrrpInstance }),
+    bfd: vrrpBfd,
     sync_groups: list({
       doc: 'vrrp_sync_group: instances that change state together.',
       default: [],
@@ -433,6 +476,10 @@ const vrrp = obj({
             required: true,
             minItems: 2,
             item: str({ doc: 'Instance.', pattern: INSTANCE, patternText: INSTANCE_TEXT }),
+          }),
+          track_bfd: bool({
+            doc: 'Every instance of the group tracks the BFD session to the other node (as track_bfd on each).',
+            default: false,
           }),
         },
       }),
@@ -1098,6 +1145,7 @@ export const pillarsConfig = obj({
 export type PillarsConfig = Infer<typeof pillarsConfig>;
 export type NodeConfig = PillarsConfig['nodes'][string];
 export type VrrpInstance = NonNullable<PillarsConfig['vrrp']>['instances'][number];
+export type VrrpBfd = NonNullable<NonNullable<PillarsConfig['vrrp']>['bfd']>;
 export type VirtualServer = NonNullable<PillarsConfig['director']>['virtual_servers'][number];
 export type RealServer = VirtualServer['real_servers'][number];
 export type Check = NonNullable<VirtualServer['check']>;

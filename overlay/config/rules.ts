@@ -5,6 +5,7 @@
 import type { Path, RawIssue } from './decl.js';
 import { CONSOLE_SERIAL, PROFILE_SECTIONS, type NodeConfig, type PillarsConfig } from './model.js';
 import { ipResource, parseResourceLine } from './haresources.js';
+import { bfdEnds, bfdPriorityProblem } from './bfd.js';
 import { ROLE_SECTIONS } from '../roles/table.js';
 import {
   formatIp,
@@ -260,6 +261,48 @@ export function crossCheck(c: PillarsConfig): RawIssue[] {
         else grouped.set(n, g.name);
       });
     });
+    checkBfd(v);
+  }
+
+  /** vrrp.bfd: a session between the two nodes that some instance tracks, with a change that keeps the pair's order. */
+  function checkBfd(v: NonNullable<PillarsConfig['vrrp']>) {
+    const bfd = v.bfd;
+    const tracking: { path: Path; inst: (typeof v.instances)[number] }[] = [];
+    v.instances.forEach((inst, i) => {
+      if (inst.track_bfd) tracking.push({ path: ['vrrp', 'instances', i, 'track_bfd'], inst });
+    });
+    v.sync_groups.forEach((g, i) => {
+      if (!g.track_bfd) return;
+      for (const n of g.instances) {
+        const inst = v.instances.find((x) => x.name === n);
+        if (inst && !inst.track_bfd) tracking.push({ path: ['vrrp', 'sync_groups', i, 'track_bfd'], inst });
+      }
+    });
+    if (!bfd) {
+      for (const t of tracking)
+        add(t.path, 'there is no vrrp.bfd section to track (add one: the BFD session to the other node)');
+      return;
+    }
+    if (tracking.length === 0)
+      add(
+        ['vrrp', 'bfd'],
+        'no instance tracks the session: set track_bfd: true on an instance or a sync group (an untracked session changes nothing)',
+        'key',
+      );
+    for (const t of tracking) {
+      const problem = bfdPriorityProblem(t.inst, bfd.priority_change);
+      if (problem) add(t.path, `instance ${t.inst.name}: ${problem}`);
+    }
+    if (bfd.interface !== undefined && !needIf(['vrrp', 'bfd', 'interface'], bfd.interface)) return;
+    for (const name of nodeNames) {
+      const r = bfdEnds(c, name);
+      if (r.ok) continue;
+      if (r.field === 'nodes') add(['vrrp', 'bfd'], r.message, 'key');
+      else if (r.field === 'multihop') add(['vrrp', 'bfd', 'multihop'], r.message);
+      else if (bfd.interface !== undefined) add(['vrrp', 'bfd', 'interface'], r.message);
+      else add(['vrrp', 'bfd', 'interface'], r.message, 'parent');
+      return;
+    }
   }
 
   // ---- carp

@@ -94,6 +94,19 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       expect(r.output).toMatch(/insecure/);
     });
 
+    it('rejects a BFD session with an interval out of range and a track_bfd of an unknown session', async () => {
+      const c = cases.find((x) => x.name === 'bfd-router')!;
+      const ctx = contextFor(c.config, 'r1');
+      const conf = keepalivedConf(vrrpRole.render(ctx));
+      const ifs = Object.keys(ctx.node.interfaces);
+      const r1 = await keepalivedConfigTest(conf.replace('min_rx 50', 'min_rx 0'), ifs);
+      expect(r1.ok).toBe(false);
+      expect(r1.output).toMatch(/min_rx/);
+      const r2 = await keepalivedConfigTest(conf.replace('peer weight -20', 'nosuch weight -20'), ifs);
+      expect(r2.ok).toBe(false);
+      expect(r2.output).toMatch(/nosuch/);
+    });
+
     for (const [what, breakIt, message] of broken) {
       it(`rejects ${what}`, async () => {
         const conf = breakIt(good.conf);
@@ -102,6 +115,57 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
         expect(r.ok).toBe(false);
         expect(r.output).toMatch(message);
       });
+    }
+  });
+});
+
+/**
+ * Fail closed on vrrp.bfd: the vrrp role's BFD check, run with the image's programs, passes with
+ * the image's keepalived and fails, saying why, with a keepalived built without BFD.
+ */
+describe.skipIf(!asRoot)("the BFD check reads the image's keepalived", () => {
+  const c = () => {
+    const k = renderCases().find((x) => x.name === 'bfd-router');
+    if (!k) throw new Error('bfd-router case missing');
+    return contextFor(k.config, 'r1');
+  };
+
+  async function runCheck(pathPrefix?: string): Promise<{ code: number; output: string }> {
+    const rootfs = await imageRootfs('keepalived');
+    const checks = vrrpRole.checks(c());
+    const bfd = checks.find((x) => x.what === 'keepalived BFD support');
+    expect(bfd, 'the vrrp role checks BFD support first').toBe(checks[0]);
+    const argv = pathPrefix ? ['/usr/bin/env', `PATH=${pathPrefix}:/usr/sbin:/usr/bin`, ...bfd!.command] : bfd!.command;
+    return withNetns({ interfaces: [] }, async (ns) => {
+      const [cmd, args] = inImage(ns, rootfs, argv);
+      const r = await run(cmd, args, { allowFailure: true, timeoutMs: 30_000 });
+      return { code: r.code, output: (r.stdout + r.stderr).trim() };
+    });
+  }
+
+  it("passes with the image's keepalived (built with BFD)", async () => {
+    const r = await runCheck();
+    expect(r.output).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('fails with a keepalived built without BFD, and says so', async () => {
+    const rootfs = await imageRootfs('keepalived');
+    const dir = `/tmp/pillars-nobfd-${randomBytes(4).toString('hex')}`;
+    mkdirSync(join(rootfs, dir), { recursive: true });
+    const fake = join(rootfs, dir, 'keepalived');
+    // keepalived --version of a build without BFD: the same lines, BFD missing from the options.
+    writeFileSync(
+      fake,
+      '#!/bin/sh\necho "Keepalived v2.3.3 (03/30,2025)" >&2\necho "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH JSON BFDX" >&2\n',
+    );
+    chmodSync(fake, 0o755);
+    try {
+      const r = await runCheck(dir);
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain('built without BFD');
+    } finally {
+      rmSync(join(rootfs, dir), { recursive: true, force: true });
     }
   });
 });

@@ -12,7 +12,7 @@
  *   nat_postrouting    (nat, srcnat)      masquerade (SNAT to the VIP when the interface has one)
  * Every rule carries a counter; config rules carry their comment (or `rules[N]`).
  */
-import { nodeNets, parseIp, type NodeConfig, type PillarsConfig } from '../../config/index.js';
+import { BFD_PORTS, bfdInterface, nodeNets, parseIp, type NodeConfig, type PillarsConfig } from '../../config/index.js';
 import { parseHostPort } from '../../config/net.js';
 import { nftValue } from '../../templates/escape.js';
 
@@ -185,6 +185,12 @@ export function pairTraffic(config: PillarsConfig): PairTraffic[] {
     out.push({ what: 'conntrackd state sync', interfaces: [ss.interface], match: `udp dport ${ss.port}` });
   if (ss?.ipvs_sync && config.director && config.vrrp)
     out.push({ what: 'IPVS connection sync', interfaces: [ss.interface], match: 'udp dport 8848' });
+  const bfdIf = config.vrrp?.bfd ? bfdInterface(config) : undefined;
+  if (bfdIf !== undefined) {
+    const ports: number[] = [BFD_PORTS.control, BFD_PORTS.echo];
+    if (config.vrrp?.bfd?.multihop) ports.push(BFD_PORTS.multihop);
+    out.push({ what: 'BFD', interfaces: [bfdIf], match: `udp dport { ${ports.join(', ')} }` });
+  }
   const hb = config.heartbeat;
   if (hb) {
     const udp = hb.links.filter((l) => l.type !== 'serial').map((l) => (l as { interface: string }).interface);

@@ -14,6 +14,7 @@ import {
 
 type Locals = {
   g: KeepalivedView['global'];
+  bfd: KeepalivedView['bfd'];
   scripts: KeepalivedView['scripts'];
   syncGroups: KeepalivedView['syncGroups'];
   instances: (Omit<KeepalivedView['instances'][number], 'vips' | 'excludedVips'> & {
@@ -31,6 +32,7 @@ type Locals = {
 /** Every `<%= %>` goes through the keepalived escaper: one word each, quoted where needed. */
 const compiled = compileTemplate<Locals>(template, 'keepalived', [
   'g',
+  'bfd',
   'scripts',
   'syncGroups',
   'instances',
@@ -55,6 +57,7 @@ export function renderKeepalivedView(view: KeepalivedView): string {
   }));
   return compiled({
     g: view.global,
+    bfd: view.bfd,
     scripts: view.scripts,
     syncGroups: view.syncGroups,
     instances,

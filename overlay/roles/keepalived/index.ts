@@ -16,9 +16,11 @@ export {
   keepalivedConfPath,
   keepalivedFiles,
   keepalivedCheck,
+  keepalivedBfdChecks,
   keepalivedService,
   keepalivedChecks,
   keepalivedServices,
+  NO_BFD_MESSAGE,
   KEEPALIVED_SERVICE,
   type KeepalivedOwner,
 } from './service.js';

@@ -49,9 +49,9 @@ export function keepalivedCheck(ctx: RoleContext): RoleCheck {
   return { what: 'keepalived.conf', command: ['keepalived', '-t', '-f', keepalivedConfPath(ctx)] };
 }
 
-/** The owner role's checks: keepalived.conf, and the IPVS sync script when the config syncs connections. */
+/** The owner role's checks: BFD support when the config runs BFD, keepalived.conf, and the IPVS sync script when the config syncs connections. */
 export function keepalivedChecks(ctx: RoleContext): RoleCheck[] {
-  return [keepalivedCheck(ctx), ...ipvsSyncChecks(ctx)];
+  return [...keepalivedBfdChecks(ctx), keepalivedCheck(ctx), ...ipvsSyncChecks(ctx)];
 }
 
 /** The owner role's services: the IPVS sync daemons (when configured), then keepalived after them. */
@@ -59,6 +59,21 @@ export function keepalivedServices(ctx: RoleContext): ServiceSpec[] {
   const sync = ipvsSyncServices(ctx);
   const ka = keepalivedService(ctx);
   return sync.length > 0 ? [...sync, { ...ka, dependsOn: [...ka.dependsOn, IPVS_SYNC_SERVICE] }] : [ka];
+}
+
+/** What the box says when its keepalived cannot run the config's BFD session. */
+export const NO_BFD_MESSAGE =
+  "vrrp.bfd: this image's keepalived was built without BFD (keepalived --version lists no BFD among its config options); refusing the config rather than running without the session";
+
+/**
+ * Fail closed on vrrp.bfd: the image's own keepalived must list BFD among the options it was
+ * built with (`keepalived --version`: "Config options:  NFTABLES LVS … BFD …"). A keepalived built without it would refuse
+ * bfd_instance only as an unknown keyword; this check says why, before keepalived -t.
+ */
+export function keepalivedBfdChecks(ctx: RoleContext): RoleCheck[] {
+  if (!ctx.config.vrrp?.bfd) return [];
+  const script = `keepalived --version 2>&1 | grep -Eq '^ *Config options:.* BFD( |$)' || { echo "${NO_BFD_MESSAGE}"; exit 1; }`;
+  return [{ what: 'keepalived BFD support', command: ['/bin/sh', '-c', script] }];
 }
 
 /**

@@ -9,6 +9,9 @@
  * instance, so the two halves cannot live in separate daemons.
  */
 import {
+  bfdEnds,
+  bfdTrackers,
+  bfdWeight,
   hostnameOf,
   nodeNets,
   parseIp,
@@ -41,6 +44,31 @@ export interface KaGlobal {
   fast: boolean;
   /** The director's health checker never needs real-time priority; only keep it in RAM with fast timers. */
   checkerNoSwap: boolean;
+  /** A BFD session runs: its process is locked in RAM (bfd_no_swap). */
+  bfd: boolean;
+}
+
+/** keepalived's name of the pair's BFD session (bfd_instance, track_bfd). */
+export const BFD_INSTANCE = 'peer';
+
+/** The bfd_instance to the other node. */
+export interface KaBfd {
+  name: string;
+  interface: string;
+  neighbor: string;
+  source: string;
+  minRx: number;
+  minTx: number;
+  idleTx: number;
+  multiplier: number;
+  multihop: boolean;
+}
+
+/** A track_bfd entry: keepalived's weight, reversed when the priority rises while down. */
+export interface KaTrackBfd {
+  name: string;
+  weight: number;
+  reverse: boolean;
 }
 
 export interface KaScript {
@@ -65,7 +93,7 @@ export interface KaSyncGroup {
   notify?: KaNotify;
   instances: string[];
   smtpAlert: boolean;
-  /** Member instances track weighted scripts: keepalived ignores the weights in a group unless told. */
+  /** Member instances track weighted scripts or BFD: keepalived ignores the weights in a group unless told. */
   trackingWeight: boolean;
 }
 
@@ -84,6 +112,7 @@ export interface KaInstance {
   unicastPeers: string[];
   trackInterfaces: string[];
   trackScripts: string[];
+  trackBfd: KaTrackBfd[];
   nopreempt: boolean;
   preemptDelay: number;
   garp: { delay: number; repeat: number; refresh: number };
@@ -140,6 +169,7 @@ export interface KaVirtualServer {
 
 export interface KeepalivedView {
   global: KaGlobal;
+  bfd?: KaBfd;
   scripts: KaScript[];
   syncGroups: KaSyncGroup[];
   instances: KaInstance[];
@@ -234,6 +264,7 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
     unicastPeers: peers,
     trackInterfaces: [...inst.track_interfaces],
     trackScripts: [...inst.track_scripts],
+    trackBfd: [],
     nopreempt: inst.nopreempt,
     // keepalived resets preempt_delay under nopreempt (and says so, failing `keepalived -t`).
     preemptDelay: inst.nopreempt ? 0 : inst.preempt_delay,
@@ -336,6 +367,23 @@ export function syncInstance(config: PillarsConfig): VrrpInstance | undefined {
   return vrrp.instances[0];
 }
 
+/** The pair's BFD session from this node, when the config has one (the validator made sure it can). */
+function bfdView(input: ViewInput): KaBfd | undefined {
+  const b = input.config.vrrp?.bfd;
+  if (!b) return undefined;
+  const r = bfdEnds(input.config, input.nodeName);
+  if (!r.ok) throw new Error(`vrrp.bfd: ${r.message}`);
+  return {
+    name: BFD_INSTANCE,
+    ...r.ends,
+    minRx: b.min_rx,
+    minTx: b.min_tx,
+    idleTx: b.idle_tx,
+    multiplier: b.multiplier,
+    multihop: b.multihop,
+  };
+}
+
 export function keepalivedView(input: ViewInput): KeepalivedView {
   const { config, nodeName, node } = input;
   const vrrp = config.vrrp;
@@ -361,9 +409,13 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
 
   const notify = statesyncNotify(input);
   const grouped = new Set(vrrp ? vrrp.sync_groups.flatMap((g) => g.instances) : []);
+  const bfd = bfdView(input);
+  const trackers = bfdTrackers(config);
+  const track: KaTrackBfd[] = vrrp?.bfd ? [{ name: BFD_INSTANCE, ...bfdWeight(vrrp.bfd) }] : [];
   const instances = vrrp
     ? vrrp.instances.map((i) => ({
         ...instanceView(i, input, smtp),
+        ...(bfd && trackers.has(i.name) ? { trackBfd: track } : {}),
         ...(notify && !grouped.has(i.name) ? { notify } : {}),
       }))
     : [];
@@ -374,7 +426,9 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
         instances: [...g.instances],
         smtpAlert: smtp,
         trackingWeight: vrrp.instances.some(
-          (i) => g.instances.includes(i.name) && i.track_scripts.some((t) => weighted.has(t)),
+          (i) =>
+            g.instances.includes(i.name) &&
+            (i.track_scripts.some((t) => weighted.has(t)) || (!!bfd && trackers.has(i.name))),
         ),
       }))
     : [];
@@ -404,7 +458,9 @@ export function keepalivedView(input: ViewInput): KeepalivedView {
         : {}),
       fast,
       checkerNoSwap: fast && !!director,
+      bfd: !!bfd,
     },
+    ...(bfd ? { bfd } : {}),
     scripts,
     syncGroups,
     instances,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { configure } from '../../../overlay/appliance/configure.js';
 import { SAFE_TABLE } from '../../../overlay/supervisor/safe-state.js';
-import { outcome, setup, until } from './fakes.js';
+import { outcome, setup, starter, until } from './fakes.js';
 
 describe('configure (appliance layer)', () => {
   it('network first, by its service only; the later checkers after it; then every service; ready', async () => {
@@ -56,6 +56,22 @@ describe('configure (appliance layer)', () => {
     expect(t.box.live('netmon')).toBeUndefined();
     expect(t.box.events).not.toContain('spawn keepalived');
     expect(t.files.get('/etc/shadow')!.content).toBe('root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n');
+    expect(t.files.has('/run/pillars/etc/keepalived.conf')).toBe(false);
+  });
+
+  it("vrrp.bfd on a keepalived built without BFD: refused with the check's reason, keepalived never started", async () => {
+    const t = setup({ failCheck: 'keepalived --version' });
+    const withBfd = starter
+      .replace('vrrp:\n  instances:\n', 'vrrp:\n  bfd: { interface: lan }\n  instances:\n')
+      .replace('      instances: [VI_WAN, VI_LAN]\n', '      instances: [VI_WAN, VI_LAN]\n      track_bfd: true\n');
+    expect(withBfd).toContain('track_bfd: true');
+    await configure(t.state, outcome(withBfd), t.deps);
+    expect(t.state.running).toBeUndefined();
+    expect(t.state.unconfigured?.reason).toBe('the roles for node lb1 failed their checks');
+    expect(t.state.unconfigured?.issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/^keepalived BFD support: \/bin\/sh -c keepalived --version .* failed \(exit 1\)/),
+    ]);
+    expect(t.box.events).not.toContain('spawn keepalived');
     expect(t.files.has('/run/pillars/etc/keepalived.conf')).toBe(false);
   });
 

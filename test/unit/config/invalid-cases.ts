@@ -286,6 +286,95 @@ export const cases: Case[] = [
       'pillars.yaml:25:11: routes[0].to: must be "default" or a destination with prefix length (e.g. 198.51.100.0/24), got "198.51.100.0"',
     ],
   ),
+  // ---- vrrp.bfd
+  c(
+    'BFD without an interface and no sync link to default to',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['vrrp:\n', 'vrrp:\n  bfd: {}\n'],
+    ],
+    [
+      'pillars.yaml:12:8: vrrp.bfd.interface: required: name the interface the session runs on (there is no statesync.interface to default to)',
+    ],
+  ),
+  c(
+    'track_bfd without a BFD section',
+    [['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n']],
+    [
+      'pillars.yaml:18:18: vrrp.instances[0].track_bfd: there is no vrrp.bfd section to track (add one: the BFD session to the other node)',
+    ],
+  ),
+  c(
+    'a BFD section nothing tracks',
+    [['vrrp:\n', 'vrrp:\n  bfd: { interface: lan }\n']],
+    [
+      'pillars.yaml:12:3: vrrp.bfd: no instance tracks the session: set track_bfd: true on an instance or a sync group (an untracked session changes nothing)',
+    ],
+  ),
+  c(
+    'BFD priority_change 0 (FAULT while down)',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: lan, priority_change: 0 }\n'],
+    ],
+    [
+      'pillars.yaml:19:18: vrrp.instances[0].track_bfd: instance VI_1: priority_change 0 would put the instance in FAULT while the session is down, so the backup could not take over when the peer dies; use a non-zero change',
+    ],
+  ),
+  c(
+    'BFD priority_change as large as the priority gap',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: lan, priority_change: -50 }\n'],
+    ],
+    [
+      'pillars.yaml:19:18: vrrp.instances[0].track_bfd: instance VI_1: priority_change -50 is not smaller than the gap between the priorities 150 and 100: a session seen down on one node first would reorder the pair (widen the gap or use a smaller change)',
+    ],
+  ),
+  c(
+    'BFD priority_change past 254',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['{ a: 150, b: 100 }', '{ a: 250, b: 100 }'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: lan, priority_change: 10 }\n'],
+    ],
+    [
+      'pillars.yaml:19:18: vrrp.instances[0].track_bfd: instance VI_1: priority 250 + priority_change 10 exceeds 254 (keepalived would cut it and tie the nodes)',
+    ],
+  ),
+  c(
+    'BFD on an unknown interface',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: sync }\n'],
+    ],
+    ['pillars.yaml:12:21: vrrp.bfd.interface: unknown interface "sync" on node a'],
+  ),
+  c(
+    'BFD intervals and multiplier out of range',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: lan, min_rx: 0, min_tx: 20000, idle_tx: 500, multiplier: 1 }\n'],
+    ],
+    [
+      'pillars.yaml:12:34: vrrp.bfd.min_rx: must be 1-10000, got 0',
+      'pillars.yaml:12:45: vrrp.bfd.min_tx: must be 1-10000, got 20000',
+      'pillars.yaml:12:61: vrrp.bfd.idle_tx: must be 1000-10000, got 500',
+      'pillars.yaml:12:78: vrrp.bfd.multiplier: must be 2-10, got 1',
+    ],
+  ),
+  c(
+    'BFD peer on another subnet without multihop',
+    [
+      ['      vips: [192.0.2.10/24]\n', '      vips: [192.0.2.10/24]\n      track_bfd: true\n'],
+      ['10.0.0.3/24', '10.0.1.3/24'],
+      ['vrrp:\n', 'vrrp:\n  bfd: { interface: lan }\n'],
+    ],
+    [
+      'pillars.yaml:12:8: vrrp.bfd.multihop: 10.0.1.3 (node b) is not on the subnet of 10.0.0.2/24 (node a) on lan: set multihop: true for a routed session',
+      'pillars.yaml:25:20: director.virtual_servers[0].real_servers[0].address: 10.0.0.11 is not in a subnet of node b (nat needs the real servers on a network of the director)',
+    ],
+  ),
   // ---- vrrp
   c(
     'priority for an unknown node',

@@ -34,6 +34,12 @@ describe('pillars drill options', () => {
     });
   });
 
+  it('--bfd: keepalived BFD on the sync link, VRRP pairs only', () => {
+    expect(drillOptions(['--timers', 'fast', '--bfd'])).toMatchObject({ timers: 'fast', bfd: true });
+    expect(usageError(['--bfd', '--failover', 'carp']).message).toMatch(/--bfd is for VRRP/);
+    expect(usageError(['--bfd', '--profile', 'heartbeat']).message).toMatch(/--bfd is for VRRP pairs/);
+  });
+
   it('says what is wrong with bad options', () => {
     expect(usageError(['--failover', 'hsrp']).message).toBe("--failover must be vrrp or carp, got 'hsrp'");
     expect(usageError(['--failover', 'carp', '--profile', 'director']).message).toMatch(

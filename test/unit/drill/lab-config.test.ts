@@ -21,6 +21,17 @@ describe('lab pair config', () => {
   }
 });
 
+describe('lab pair with BFD', () => {
+  it("validates: a session on the sync link with keepalived's defaults, tracked by the sync group", () => {
+    const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', bfd: true }), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.vrrp!.bfd).toMatchObject({ min_rx: 50, min_tx: 50, multiplier: 5, priority_change: 10 });
+    expect(r.config.vrrp!.bfd!.interface).toBe('sync');
+    expect(r.config.vrrp!.sync_groups[0]!.track_bfd).toBe(true);
+    expect(() => labConfig({ profile: 'router', failover: 'carp', bfd: true })).toThrow(/with VRRP/);
+  });
+});
+
 describe('CARP lab pair', () => {
   it('validates: two ucarp instances, node1 with the lower skew, no VRRP', () => {
     const r = loadConfig(labConfig({ profile: 'router', failover: 'carp' }), 'pillars.yaml');

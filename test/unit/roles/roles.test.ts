@@ -49,6 +49,11 @@ describe('one keepalived for vrrp + director', () => {
           ? [{ what: 'keepalived.conf', command: ['keepalived', '-t', '-f', '/run/pillars/etc/keepalived.conf'] }]
           : [],
       );
+      // vrrp.bfd adds one check, before keepalived -t: the image's keepalived must have BFD.
+      const whats = ROLES.flatMap((r) => r.checks(ctx)).map((c) => c.what);
+      expect(whats.filter((w) => w === 'keepalived BFD support')).toHaveLength(config.vrrp?.bfd ? 1 : 0);
+      if (config.vrrp?.bfd)
+        expect(whats.indexOf('keepalived BFD support')).toBeLessThan(whats.indexOf('keepalived.conf'));
     }
   });
 
