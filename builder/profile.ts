@@ -21,7 +21,7 @@ export const ROLES: readonly RoleName[] = PROFILE_ROLE_NAMES;
 export type Role = RoleName;
 
 /** Parts of the rootfs a profile may keep that every other image strips. */
-export const KEEPABLE = ['perl', 'python'] as const;
+export const KEEPABLE = ['perl', 'python', 'pam'] as const;
 export type Keepable = (typeof KEEPABLE)[number];
 
 export interface Profile {

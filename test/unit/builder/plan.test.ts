@@ -6,6 +6,7 @@ import {
   stripPatterns,
   modulePatternMatcher,
   hashOf,
+  NODE_BUILTIN_FILES,
 } from '../../../builder/plan.js';
 import { compileMatcher } from '../../../builder/archive/index.js';
 import type { Profile } from '../../../builder/profile.js';
@@ -71,8 +72,65 @@ describe('strip list', () => {
     ['usr/bin/node', false],
     ['usr/lib/x86_64-linux-gnu/libnode.so.115', false],
     ['etc/passwd', false],
+    ['usr/bin/dpkg', true],
+    ['usr/bin/dpkg-deb', true],
+    ['usr/sbin/ldconfig', true],
+    ['usr/bin/tic', true],
+    ['usr/sbin/devlink', true],
+    ['usr/bin/lslogins', true],
+    ['usr/lib/x86_64-linux-gnu/security/pam_userdb.so', true],
+    ['usr/lib/x86_64-linux-gnu/security/pam_unix.so', true],
+    ['etc/pam.d/su', true],
+    ['usr/bin/su', true],
+    ['usr/bin/dir', true],
+    ['usr/bin/lscpu', true],
+    ['usr/share/nodejs/undici/index.js', true],
+    ['usr/share/nodejs/acorn/package.json', true],
+    ['usr/share/nodejs/@types/node/index.d.ts', true],
+    ['usr/bin/corepack', true],
+    ['usr/sbin/start-stop-daemon', false],
   ])('%s stripped: %s', (path, stripped) => {
     expect(strip(path)).toBe(stripped);
+  });
+
+  it("keeps every file libnode loads from /usr/share/nodejs (Node's builtin dependencies)", () => {
+    for (const f of NODE_BUILTIN_FILES) expect(strip(f), f).toBe(false);
+  });
+
+  // What the supervisor, the roles and their rendered scripts run: a cut must never take one.
+  it.each([
+    'usr/bin/busybox',
+    'usr/bin/node',
+    'usr/bin/env',
+    'usr/bin/ip',
+    'usr/sbin/tc',
+    'usr/bin/ss',
+    'usr/sbin/bridge',
+    'usr/sbin/nft',
+    'usr/sbin/keepalived',
+    'usr/sbin/ipvsadm',
+    'usr/sbin/conntrack',
+    'usr/sbin/conntrackd',
+    'usr/sbin/ucarp',
+    'usr/sbin/dropbear',
+    'usr/bin/dropbearkey',
+    'usr/sbin/blkid',
+    'usr/sbin/modprobe',
+    'usr/sbin/ethtool',
+    'usr/bin/mount',
+    'usr/bin/umount',
+    'usr/sbin/fsck.fat',
+    'usr/sbin/mkfs.fat',
+    'usr/bin/mtools',
+    'usr/bin/flock',
+    'usr/bin/sh',
+    'usr/bin/dash',
+    'usr/bin/bash',
+    'usr/sbin/drbdadm',
+    'usr/sbin/stonith',
+    'usr/bin/cl_status',
+  ])('keeps %s, which the image runs', (path) => {
+    expect(strip(path)).toBe(false);
   });
 
   it('keeps perl and python for a profile that needs them (heartbeat)', () => {
@@ -81,6 +139,14 @@ describe('strip list', () => {
     expect(keep('usr/share/perl/5.40.1/strict.pm')).toBe(false);
     expect(keep('usr/lib/python3.13/os.py')).toBe(false);
     expect(keep('usr/share/doc/heartbeat/README')).toBe(true);
+  });
+
+  it('keeps PAM and su for a profile that keeps pam (heartbeat)', () => {
+    const keep = compileMatcher(stripPatterns(profile({ keep: ['pam'] })));
+    expect(keep('usr/lib/x86_64-linux-gnu/security/pam_unix.so')).toBe(false);
+    expect(keep('etc/pam.d/su')).toBe(false);
+    expect(keep('usr/bin/su')).toBe(false);
+    expect(keep('usr/lib/x86_64-linux-gnu/security/pam_userdb.so')).toBe(true);
   });
 });
 
@@ -109,6 +175,29 @@ describe('kernel module selection', () => {
       'kernel/net/netfilter/ipvs/ip_vs.ko.xz',
       'kernel/net/netfilter/ipvs/ip_vs_wrr.ko.xz',
       'kernel/net/netfilter/nf_conntrack.ko.xz',
+    ]);
+  });
+
+  it('leaves out modules the appliance never loads unless a kept module needs them', () => {
+    const d = parseModulesDep(
+      [
+        'kernel/net/netfilter/x_tables.ko:',
+        'kernel/net/netfilter/xt_mark.ko: kernel/net/netfilter/x_tables.ko',
+        'kernel/net/netfilter/nf_tables.ko:',
+        'kernel/net/netfilter/ipset/ip_set.ko:',
+        'kernel/drivers/usb/storage/usb-storage.ko:',
+        'kernel/drivers/usb/storage/ums-karma.ko: kernel/drivers/usb/storage/usb-storage.ko',
+        'kernel/drivers/net/special.ko: kernel/net/netfilter/x_tables.ko',
+      ].join('\n'),
+    );
+    expect(selectModules(d, ['net/netfilter/**', 'drivers/usb/storage/**'])).toEqual([
+      'kernel/drivers/usb/storage/usb-storage.ko',
+      'kernel/net/netfilter/nf_tables.ko',
+    ]);
+    expect(selectModules(d, ['net/netfilter/nf_tables', 'drivers/net/special'])).toEqual([
+      'kernel/drivers/net/special.ko',
+      'kernel/net/netfilter/nf_tables.ko',
+      'kernel/net/netfilter/x_tables.ko',
     ]);
   });
 

@@ -41,7 +41,7 @@ describe('profiles', () => {
       'name: x\nmodules: [/abs/path]\n',
       "p.yaml:2:11: modules[0]: '/abs/path' is not a module path pattern like drivers/net/virtio_net or net/netfilter/**",
     ],
-    ['name: x\nkeep: [ruby]\n', "p.yaml:2:8: keep[0]: unknown 'ruby', expected one of perl, python"],
+    ['name: x\nkeep: [ruby]\n', "p.yaml:2:8: keep[0]: unknown 'ruby', expected one of perl, python, pam"],
     ['roles: [vrrp]\n', 'p.yaml:1:1: name: is required'],
     ['name: x\nname: y\n', 'p.yaml:2:1: (syntax): Map keys must be unique'],
     ['- a\n- b\n', 'p.yaml:1:1: (root): must be a mapping of keys'],
