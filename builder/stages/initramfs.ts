@@ -29,8 +29,13 @@ import { dropLibraries, elfInfoOf, planLibraries, readBody } from './libraries.j
 import { buildSmallIcu } from './icu.js';
 import { ownersFromLists, sizeReport, type SizeReport } from './sizes.js';
 
-/** Compression level of the cached base archive (smallest and still fast to unpack) and the overlay. */
-export const ZSTD_BASE_ARGS = ['-19', '-T2', '--no-progress', '-q'];
+/**
+ * Compression of the cached base archive (smallest and still fast to unpack) and the overlay.
+ * The base archive uses a 16 MiB window (-19 alone uses 8 MiB): 0.6% smaller, and the kernel's
+ * initramfs decompressor allocates the window once in early boot, which 512 MiB of RAM affords
+ * (a 128 MiB window, --long=27, would not).
+ */
+export const ZSTD_BASE_ARGS = ['-19', '--zstd=wlog=24', '-T2', '--no-progress', '-q'];
 export const ZSTD_OVERLAY_ARGS = ['-19', '-T2', '--no-progress', '-q'];
 
 const dir = (path: string, mode = 0o755): ArchiveRecord => ({ path, type: 'dir', mode, uid: 0, gid: 0 });
