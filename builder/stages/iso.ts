@@ -104,6 +104,10 @@ export function xorrisoArgs(opts: { tree: string; output: string; profile: strin
     '-efi-boot-part',
     '--efi-boot-image',
     '--protective-msdos-label',
+    // No 300 KiB tail: that padding guards Linux reading the end of a CD written track-at-once,
+    // but only firmware and GRUB read this medium, and the files they read are at its start
+    // (the sort weights below); the box runs from RAM and never mounts it.
+    '-no-pad',
     '-o',
     opts.output,
     opts.tree,
@@ -123,6 +127,14 @@ async function setTreeTimes(dir: string, epoch: number): Promise<void> {
     await utimes(p, epoch, epoch);
   }
   await utimes(dir, epoch, epoch);
+}
+
+/** Room in the EFI image besides the GRUB core: boot sector, two FATs, root and EFI/BOOT directories. */
+export const EFI_IMAGE_SLACK_KIB = 64;
+
+/** Size of the EFI system partition image in KiB (a multiple of 64) for a core of this many bytes. Pure. */
+export function efiImageKib(coreBytes: number): number {
+  return Math.ceil((coreBytes / 1024 + EFI_IMAGE_SLACK_KIB) / 64) * 64;
 }
 
 export interface IsoInputs {
@@ -173,9 +185,10 @@ export async function buildIso(ctx: BuildContext, inputs: IsoInputs): Promise<vo
     ...GRUB_EFI_MODULES,
   ]);
 
-  // The EFI system partition image: FAT with a fixed serial, holding the GRUB EFI core.
+  // The EFI system partition image: FAT with a fixed serial, holding the GRUB EFI core. It is
+  // sized to the core plus EFI_IMAGE_SLACK_KIB for the FAT's own tables and directories.
   const efiImg = join(tree, 'efi.img');
-  const kib = Math.ceil(((await stat(efiCore)).size + 256 * 1024) / 1024 / 64) * 64;
+  const kib = efiImageKib((await stat(efiCore)).size);
   await ctx.run('mkfs.fat', ['-C', '--invariant', '-i', '50494c4c', '-n', 'PILLARSEFI', efiImg, String(kib)]);
   await utimes(efiCore, ctx.sourceDateEpoch, ctx.sourceDateEpoch);
   const env = { ...process.env, SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch) };

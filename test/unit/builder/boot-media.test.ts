@@ -6,6 +6,7 @@ import {
   isoDate,
   volumeId,
   xorrisoArgs,
+  efiImageKib,
   GRUB_BIOS_MODULES,
   GRUB_EFI_MODULES,
 } from '../../../builder/stages/iso.js';
@@ -60,7 +61,13 @@ describe('xorriso plan', () => {
     expect(args[args.indexOf('-b') + 1]).toBe('boot/grub/i386-pc/eltorito.img');
     expect(args[args.indexOf('--efi-boot') + 1]).toBe('efi.img');
     expect(args).toContain('-efi-boot-part');
+    expect(args).toContain('-no-pad');
     expect(args[args.indexOf('-o') + 1]).toBe('/w/p.iso');
+  });
+  it('sizes the EFI image to the GRUB core plus 64 KiB for the FAT, in 64 KiB steps', () => {
+    expect(efiImageKib(600 * 1024)).toBe(704);
+    expect(efiImageKib(640 * 1024)).toBe(704);
+    expect(efiImageKib(641 * 1024)).toBe(768);
   });
   it('fixes the volume dates for reproducibility', () => {
     expect(isoDate(1754697600)).toBe('2025080900000000');
