@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { imagePath, outRoot, root } from './image.js';
+import { imagePath, outRoot, root, testProfiles } from './image.js';
 import type { Manifest } from '../../builder/stages/manifest.js';
 import { readElf } from '../../builder/archive/elf.js';
 
@@ -102,6 +102,45 @@ function* walkFiles(root: string, rel = ''): Generator<string> {
   }
 }
 
+/** Every NEEDED name of every ELF file under `dir` that ld.so would not find inside the image. */
+function missingLibraries(dir: string): { elves: number; missing: string[] } {
+  const missing: string[] = [];
+  let elves = 0;
+  for (const rel of walkFiles(dir)) {
+    if (rel.startsWith('usr/lib/modules/')) continue;
+    const info = readElf(readFileSync(join(dir, rel)));
+    if (!info) continue;
+    elves++;
+    for (const lib of info.needed) {
+      // ld.so's default search path, resolved through the image's own symlinks
+      const found = ['usr/lib/x86_64-linux-gnu', 'usr/lib', 'lib/x86_64-linux-gnu', 'lib'].some((d) => {
+        const p = join(dir, d, lib);
+        return existsSync(p) && realpathSync(p).startsWith(realpathSync(dir) + '/');
+      });
+      if (!found) missing.push(`${rel} needs ${lib}`);
+    }
+  }
+  return { elves, missing };
+}
+
+// Every profile's image, not only the director's: the strip lists and the library walk apply to
+// all of them, and a program that misses a library would only fail on the box.
+describe.each(testProfiles().filter((p) => p !== 'director'))('the unpacked %s image', (profile) => {
+  it('every ELF program and library finds each DT_NEEDED library in the image', () => {
+    const m = JSON.parse(readFileSync(imagePath(profile, 'manifest.json'), 'utf8')) as Manifest;
+    const initrd = readFileSync(imagePath(profile, 'initrd.img'));
+    const baseSize = statSync(join(cacheDir, 'base', `${m.inputs.base}.cpio.zst`)).size;
+    const dir = unpackInitrd(initrd, baseSize);
+    try {
+      const { elves, missing } = missingLibraries(dir);
+      expect(elves).toBeGreaterThan(100);
+      expect(missing).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the unpacked image', () => {
   const m = manifest();
   const initrd = readFileSync(imagePath('director', 'initrd.img'));
@@ -110,24 +149,29 @@ describe('the unpacked image', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('every ELF program and library finds each DT_NEEDED library in the image', () => {
-    const missing: string[] = [];
-    let elves = 0;
-    for (const rel of walkFiles(dir)) {
-      if (rel.startsWith('usr/lib/modules/')) continue;
-      const info = readElf(readFileSync(join(dir, rel)));
-      if (!info) continue;
-      elves++;
-      for (const lib of info.needed) {
-        // ld.so's default search path, resolved through the image's own symlinks
-        const found = ['usr/lib/x86_64-linux-gnu', 'usr/lib', 'lib/x86_64-linux-gnu', 'lib'].some((d) => {
-          const p = join(dir, d, lib);
-          return existsSync(p) && realpathSync(p).startsWith(realpathSync(dir) + '/');
-        });
-        if (!found) missing.push(`${rel} needs ${lib}`);
-      }
-    }
+    const { elves, missing } = missingLibraries(dir);
     expect(elves).toBeGreaterThan(100);
     expect(missing).toEqual([]);
+  });
+
+  it('every file libnode loads from /usr/share/nodejs is in the image, and fetch works', () => {
+    const lib = readdirSync(join(dir, 'usr/lib/x86_64-linux-gnu')).find((f) => /^libnode\.so\.\d+$/.test(f))!;
+    const paths = [
+      ...new Set(
+        readFileSync(join(dir, 'usr/lib/x86_64-linux-gnu', lib))
+          .toString('latin1')
+          .match(/\/usr\/share\/nodejs\/[\w@/.-]+\.js/g),
+      ),
+    ];
+    expect(paths.length).toBeGreaterThan(3);
+    for (const p of paths) expect(existsSync(join(dir, p)), p).toBe(true);
+    const js = `new Request('http://192.0.2.1/'); console.log(typeof fetch, new Response('ok').status)`;
+    const r = spawnSync('chroot', [dir, '/usr/bin/node', '-e', js], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/usr/sbin' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('function 200');
   });
 
   it("Node runs with the image's English-only ICU: dates, numbers, collation, time zones", () => {

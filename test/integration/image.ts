@@ -5,6 +5,11 @@ import { existsSync } from 'node:fs';
 export const root = join(import.meta.dirname, '..', '..');
 export const outRoot = process.env.PILLARS_TEST_OUT ?? join(root, 'out');
 
+/** The profiles the integration tests build (setup-image.ts) and read back. */
+export function testProfiles(): string[] {
+  return (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,firewall,heartbeat').split(',');
+}
+
 export function imagePath(profile: string, file: string): string {
   return join(outRoot, profile, file);
 }

@@ -5,11 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { outRoot, root } from './image.js';
+import { outRoot, root, testProfiles } from './image.js';
 
 export default function setup(): void {
-  const profiles = (process.env.PILLARS_TEST_PROFILES ?? 'director,router,realserver,firewall,heartbeat').split(',');
-  for (const profile of profiles) {
+  for (const profile of testProfiles()) {
     const r = spawnSync(
       process.execPath,
       [join(root, 'bin', 'pillars.mjs'), 'build', '--profile', profile, '--out', outRoot],
