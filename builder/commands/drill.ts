@@ -142,7 +142,10 @@ Scenarios: poweroff, crash (kill -9 heartbeat), linkdown (no failover may happen
 link carries heartbeats), partition (both heartbeat links cut: one node fences the other through
 the lab's power controller; exactly one node and one DRBD primary remain). Timers: fast (keepalive 200 ms, deadtime 1 s, default) or default
 (heartbeat's classic 2 s / 30 s).
-      --json                      print {"scenario","runs":[{"failover_ms","lost_probes","connections"?}],"p50_ms","p95_ms","max_ms"}
+      --json                      print {"scenario","runs":[{"failover_ms","lost_probes","detect_ms"?,
+                                  "vip_up_ms"?,"connections"?}],"p50_ms","p95_ms","max_ms","detect_p50_ms"?,
+                                  "vip_up_p50_ms"?}: detect/vip_up are when the new master noticed and set
+                                  the VIPs (its console), failover_ms when a client got an answer
   -o, --out DIR                   output root of the images (default out/)
 
 Needs root (network namespaces) and QEMU. Every namespace, tap and VM is removed at the end,

@@ -32,6 +32,7 @@ import {
   type LabProfile,
   type Timers,
 } from './lab-config.js';
+import { takeoverPhases } from './phases.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
 import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
@@ -479,7 +480,13 @@ export async function drillScenario(
       ) {
         throw new UserError(`drill run ${run}: ${master.name} still answered after it was powered off`);
       }
-      result = { failover_ms: Math.round(gap.gapMs), lost_probes: gap.lost, from: master.name, to: backup.name };
+      result = {
+        failover_ms: Math.round(gap.gapMs),
+        lost_probes: gap.lost,
+        from: master.name,
+        to: backup.name,
+        ...takeoverPhases(backup.lines, backup.vm.startedAt, faultAt, dl.failover, instance),
+      };
       if (conns) result.connections = await connectionsAfter(conns, connTotal, faultAt + gap.gapMs + 500);
       await restore(scenario, master);
     }

@@ -15,6 +15,10 @@ export interface DrillRun {
   to?: string;
   /** Firewall pair: long-lived TCP connections through the pair that still carried data after the fault. */
   connections?: ConnectionCount;
+  /** Fault → the new master's daemon noticed (its console; poweroff and linkdown). */
+  detect_ms?: number;
+  /** Fault → the new master set the VIPs (its console; poweroff and linkdown). */
+  vip_up_ms?: number;
 }
 
 export interface ConnectionCount {
@@ -31,6 +35,9 @@ export interface DrillReport {
   p50_ms: number;
   p95_ms: number;
   max_ms: number;
+  /** Medians of the takeover's parts, over the runs whose console showed them. */
+  detect_p50_ms?: number;
+  vip_up_p50_ms?: number;
 }
 
 /** Nearest-rank percentile (p in 0..100) of a non-empty list. */
@@ -44,6 +51,12 @@ export function percentile(values: readonly number[], p: number): number {
 export function summarize(scenario: Scenario, profile: string, runs: readonly DrillRun[]): DrillReport {
   const ms = runs.map((r) => r.failover_ms);
   const round = (x: number) => Math.round(x);
+  const median = (xs: (number | undefined)[]) => {
+    const have = xs.filter((x): x is number => x !== undefined);
+    return have.length > 0 ? round(percentile(have, 50)) : undefined;
+  };
+  const detect = median(runs.map((r) => r.detect_ms));
+  const vipUp = median(runs.map((r) => r.vip_up_ms));
   return {
     scenario,
     profile,
@@ -51,6 +64,8 @@ export function summarize(scenario: Scenario, profile: string, runs: readonly Dr
     p50_ms: round(percentile(ms, 50)),
     p95_ms: round(percentile(ms, 95)),
     max_ms: round(Math.max(...ms)),
+    ...(detect !== undefined ? { detect_p50_ms: detect } : {}),
+    ...(vipUp !== undefined ? { vip_up_p50_ms: vipUp } : {}),
   };
 }
 
@@ -72,5 +87,23 @@ export function formatReport(r: DrillReport): string {
     '',
     `p50 ${r.p50_ms} ms · p95 ${r.p95_ms} ms · max ${r.max_ms} ms (the bar: every failover < ${BAR_MS} ms)`,
   );
+  const parts = r.runs.filter((x) => x.detect_ms !== undefined || x.vip_up_ms !== undefined);
+  if (parts.length > 0) {
+    const ms = (x: number | undefined) => (x === undefined ? '?' : `${x} ms`).padStart(9);
+    lines.push(
+      '',
+      "where the time went (from the fault; the new master's console):",
+      ' run   detected   VIPs up  answered',
+    );
+    r.runs.forEach((x, i) => {
+      if (x.detect_ms !== undefined || x.vip_up_ms !== undefined)
+        lines.push(
+          `${String(i + 1).padStart(4)}  ${ms(x.detect_ms)} ${ms(x.vip_up_ms)} ${ms(Math.round(x.failover_ms))}`,
+        );
+    });
+    lines.push(
+      `p50 detected ${r.detect_p50_ms ?? '?'} ms · VIPs up ${r.vip_up_p50_ms ?? '?'} ms · answered ${r.p50_ms} ms`,
+    );
+  }
   return lines.join('\n');
 }

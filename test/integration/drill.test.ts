@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { drillScenario, masterAndBackup } from '../../builder/drill/drill.js';
 import { BAR_MS } from '../../builder/drill/bar.js';
+import { formatReport } from '../../builder/drill/report.js';
 import { log, useDrillLab } from './drill-lab.js';
 
 const pair = useDrillLab({ profile: 'router', timers: 'default' });
@@ -18,6 +19,14 @@ describe('failover drill (router pair, default timers)', () => {
       for (const r of report.runs) expect(r.failover_ms).toBeLessThan(BAR_MS);
       if (scenario === 'partition')
         for (const r of report.runs) expect(r.failover_ms, 'one master within 1 s of healing').toBeLessThan(1000);
+      // A takeover's parts, read from the new master's console: the report says where the time went.
+      if (scenario === 'poweroff' || scenario === 'linkdown') {
+        console.log(formatReport(report));
+        for (const r of report.runs) {
+          expect(r.detect_ms, 'the advert timeout on the new master').toBeGreaterThan(0);
+          expect(r.vip_up_ms, 'the VIPs set after it').toBeGreaterThanOrEqual(r.detect_ms!);
+        }
+      }
       // settles into exactly one MASTER and one BACKUP again
       const end = Date.now() + 120_000;
       while (!masterAndBackup(pair().nodes) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));

@@ -40,4 +40,24 @@ describe('drill report', () => {
     expect(t).toMatch(/1\s+1200 ms\s+60\s+lb1 → lb2/);
     expect(t).toContain('p50 1200 ms · p95 1200 ms · max 1200 ms');
   });
+
+  it('carries the parts of each takeover and their medians, and shows them under the table', () => {
+    const r = summarize('poweroff', 'router', [
+      { failover_ms: 402, lost_probes: 19, from: 'node1', to: 'node2', detect_ms: 352, vip_up_ms: 358 },
+      { failover_ms: 421, lost_probes: 20, from: 'node2', to: 'node1', detect_ms: 371, vip_up_ms: 380 },
+      { failover_ms: 411, lost_probes: 20, from: 'node1', to: 'node2' },
+    ]);
+    expect(r).toMatchObject({ p50_ms: 411, detect_p50_ms: 352, vip_up_p50_ms: 358 });
+    const t = formatReport(r);
+    expect(t).toMatch(/detected\s+VIPs up\s+answered/);
+    expect(t).toMatch(/1\s+352 ms\s+358 ms\s+402 ms/);
+    expect(t).not.toMatch(/\n\s+3\s+\S+ ms\s+\S+ ms\s+411 ms/);
+    expect(t).toContain('p50 detected 352 ms · VIPs up 358 ms · answered 411 ms');
+  });
+
+  it('reports no parts when no run has them', () => {
+    const r = summarize('crash', 'router', [{ failover_ms: 450, lost_probes: 21 }]);
+    expect(r).not.toHaveProperty('detect_p50_ms');
+    expect(formatReport(r)).not.toContain('where the time went');
+  });
 });
