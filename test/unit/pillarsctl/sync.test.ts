@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conntrackdSection, ipvsSyncSection } from '../../../overlay/pillarsctl/sync.js';
-import { SYNC_DAEMONS } from '../status/fixtures.js';
+import { ALARM_UDP_NODE2_NETWORK, SYNC_DAEMONS } from '../status/fixtures.js';
 
 describe('pillarsctl status: the state sync sections', () => {
   it("a director's IPVS sync after its pool", () => {
@@ -15,20 +15,7 @@ describe('pillarsctl status: the state sync sections', () => {
   });
 
   it("conntrackd's counters, or why there are none", () => {
-    expect(
-      conntrackdSection({
-        link: { kind: 'UDP', device: 'sync' },
-        sent: 0,
-        received: 7,
-        sentBytes: 0,
-        receivedBytes: 588,
-        sendErrors: 0,
-        receiveErrors: 0,
-        malformed: 0,
-        errors: 0,
-        lost: 0,
-      }),
-    ).toEqual([
+    expect(conntrackdSection(ALARM_UDP_NODE2_NETWORK)).toEqual([
       'conntrackd sync (conntrackd -s network):',
       '  UDP on sync: sent 0 messages (0 bytes), received 7 (588 bytes), 0 errors, 0 lost',
     ]);

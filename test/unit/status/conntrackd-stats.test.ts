@@ -12,24 +12,14 @@ import {
   parseConntrackdStats,
 } from '../../../overlay/status/conntrackd-stats.js';
 import { readConntrackdSync } from '../../../overlay/status/sync-readers.js';
+import { ALARM_UDP_NODE2_NETWORK, FTFW_NODE2_NETWORK } from './fixtures.js';
 
 const ctd = (name: string) =>
   readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'conntrackd', name), 'utf8');
 
 describe('conntrackd statistics', () => {
   it('-s network: the link traffic, errors and the messages lost in the sequence', () => {
-    expect(parseConntrackdStats(ctd('ftfw-multicast-node2.network.txt'))).toEqual({
-      link: { kind: 'multicast', device: 'sync' },
-      sent: 12,
-      received: 19,
-      sentBytes: 200,
-      receivedBytes: 1344,
-      sendErrors: 3,
-      receiveErrors: 0,
-      malformed: 0,
-      errors: 3,
-      lost: 11,
-    });
+    expect(parseConntrackdStats(ctd('ftfw-multicast-node2.network.txt'))).toEqual(FTFW_NODE2_NETWORK);
   });
 
   it("-s: the same counters, and what the peer's states did to this node's table", () => {
@@ -45,16 +35,7 @@ describe('conntrackd statistics', () => {
   it('both outputs together, as the status reads them; ALARM over UDP keeps an external cache', () => {
     const both = parseConntrackdStats(ctd('alarm-udp-node2.network.txt') + '\n' + ctd('alarm-udp-node2.stats.txt'));
     expect(both).toEqual({
-      link: { kind: 'UDP', device: 'sync' },
-      sent: 0,
-      received: 7,
-      sentBytes: 0,
-      receivedBytes: 588,
-      sendErrors: 0,
-      receiveErrors: 0,
-      malformed: 0,
-      errors: 0,
-      lost: 0,
+      ...ALARM_UDP_NODE2_NETWORK,
       peerStates: { created: 7, updated: 0, destroyed: 2, failed: 0 },
     });
   });

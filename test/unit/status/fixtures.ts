@@ -6,6 +6,7 @@ import { addMissingDown, buildPool, checkStates } from '../../../overlay/pillars
 import { buildSnapshot, type NodeSnapshot, type StatusJsonLike } from '../../../overlay/status/snapshot.js';
 import { createTimeline } from '../../../overlay/status/timeline.js';
 import type { IpvsSyncDaemon } from '../../../overlay/status/ipvs-sync.js';
+import type { ConntrackdSync } from '../../../overlay/status/conntrackd-stats.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -86,3 +87,37 @@ export function directorSnapshot(node = 'lb1'): NodeSnapshot {
     ipvsSync: { daemons: SYNC_DAEMONS, connections: { entries: 16, synced: node === 'lb1' ? 0 : 16 } },
   });
 }
+
+/**
+ * conntrackd's counters as parseConntrackdStats reads them from the recorded outputs in
+ * test/fixtures/conntrackd: node2 of an FTFW pair over multicast (3 send errors while the link
+ * was down, 11 messages lost, 14 states learnt from node1) and node2 of an ALARM pair over UDP.
+ */
+export const FTFW_NODE2_NETWORK: ConntrackdSync = {
+  link: { kind: 'multicast', device: 'sync' },
+  sent: 12,
+  received: 19,
+  sentBytes: 200,
+  receivedBytes: 1344,
+  sendErrors: 3,
+  receiveErrors: 0,
+  malformed: 0,
+  errors: 3,
+  lost: 11,
+};
+export const FTFW_NODE2_SYNC: ConntrackdSync = {
+  ...FTFW_NODE2_NETWORK,
+  peerStates: { created: 14, updated: 0, destroyed: 0, failed: 0 },
+};
+export const ALARM_UDP_NODE2_NETWORK: ConntrackdSync = {
+  link: { kind: 'UDP', device: 'sync' },
+  sent: 0,
+  received: 7,
+  sentBytes: 0,
+  receivedBytes: 588,
+  sendErrors: 0,
+  receiveErrors: 0,
+  malformed: 0,
+  errors: 0,
+  lost: 0,
+};

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { renderMetrics, serviceLabels } from '../../../overlay/status/metrics.js';
-import { directorSnapshot, T0 } from './fixtures.js';
+import { directorSnapshot, FTFW_NODE2_SYNC, T0 } from './fixtures.js';
 import type { ConntrackdSync } from '../../../overlay/status/conntrackd-stats.js';
 
 const SYNC: ConntrackdSync = {
-  link: { kind: 'multicast', device: 'sync' },
-  sent: 12,
-  received: 19,
-  sentBytes: 200,
-  receivedBytes: 1344,
-  sendErrors: 3,
-  receiveErrors: 0,
+  ...FTFW_NODE2_SYNC,
   malformed: 1,
   errors: 4,
-  lost: 11,
   peerStates: { created: 14, updated: 2, destroyed: 1, failed: 0 },
 };
 

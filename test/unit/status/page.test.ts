@@ -7,7 +7,7 @@ import { graphsOf, samplePool } from '../../../overlay/status/sampler.js';
 import { createTimeline } from '../../../overlay/status/timeline.js';
 import { formatCluster } from '../../../overlay/status/cluster-text.js';
 import { buildSnapshot } from '../../../overlay/status/snapshot.js';
-import { directorSnapshot, statusJson, T0 } from './fixtures.js';
+import { directorSnapshot, FTFW_NODE2_SYNC, statusJson, T0 } from './fixtures.js';
 
 function pair(): ClusterView {
   const local = directorSnapshot('lb1');
@@ -193,19 +193,7 @@ describe('status page', () => {
 
   it("conntrack entries and conntrackd's sync link of both nodes, errors marked", () => {
     const c = pair();
-    const sync = {
-      link: { kind: 'multicast', device: 'sync' },
-      sent: 12,
-      received: 19,
-      sentBytes: 200,
-      receivedBytes: 1344,
-      sendErrors: 3,
-      receiveErrors: 0,
-      malformed: 0,
-      errors: 3,
-      lost: 11,
-      peerStates: { created: 14, updated: 0, destroyed: 0, failed: 0 },
-    };
+    const sync = FTFW_NODE2_SYNC;
     c.local.conntrack = { entries: 14, limit: 262144, sync };
     c.peer!.snapshot!.conntrack = { entries: 14, limit: 262144, sync: { ...sync, sendErrors: 0, errors: 0, lost: 0 } };
     const [lb1, lb2] = pageView(c).nodes;
