@@ -5,7 +5,13 @@ import { exec } from '../system/exec.js';
 import { parseNftCounters } from './firewall-counters.js';
 import type { NodeStatusReaders } from './node-status.js';
 import { fetchPeerSnapshot } from './peer.js';
+import { sharedRead } from './shared-read.js';
 import { readConntrackdSync, readIpvsSync } from './sync-readers.js';
+
+/** Counters at most this old are good enough for a page, a scrape or the peer. */
+export const SHARED_READ_MS = 1000;
+const conntrackdSync = sharedRead(() => readConntrackdSync(), SHARED_READ_MS);
+const ipvsSync = sharedRead(() => readIpvsSync(), SHARED_READ_MS);
 
 const readNumber = (path: string) =>
   readFile(path, 'utf8').then(
@@ -26,7 +32,7 @@ export const systemReaders: NodeStatusReaders = {
     ]);
     return Number.isFinite(entries) && Number.isFinite(limit) ? { entries, limit } : undefined;
   },
-  conntrackdSync: () => readConntrackdSync(),
-  ipvsSync: () => readIpvsSync(),
+  conntrackdSync,
+  ipvsSync,
   fetchPeer: (peer) => fetchPeerSnapshot(peer),
 };
