@@ -379,24 +379,28 @@ describe('LVS director pair', () => {
       `3 reloads on both nodes: ${quiet.length} probes at 20 ms, ${failed.length} lost${why ? ` (${why})` : ''}; MASTER transitions ${JSON.stringify(masterChanges)}; master stayed ${before.master.name}`,
     );
     expect(quiet.length).toBeGreaterThan(100);
-    // No failover: a restart of keepalived (what a reload used to do) moves the VIPs twice and loses
-    // seconds of probes. 0 lost on a quiet machine; a probe slower than 1 s under a loaded
-    // emulator counts as lost, so a handful is tolerated here (the benchmark is the measure).
-    // The master never changes. keepalived re-reads its file on SIGHUP in its VRRP process, which
-    // sends no advert meanwhile: milliseconds on hardware, but on an emulator loaded by the rest of
-    // the suite it has taken longer than the 0.36 s master-down interval of the default timers, and
-    // the backup then steps in until the next advert (CI: 2 such steps in 3 reloads, 25 of 3762
-    // probes lost). Tolerated only in that form: at most one per SIGHUP the master got, each one
-    // the backup's own advert timeout, and the master still MASTER afterwards. 0 on a quiet machine.
-    const sighups = steps.filter((x) => /SIGHUP/.test(x.want.source)).length;
-    const timeouts = dl!.nodes[bi0]!.lines.slice(marks0[bi0]).filter((l) =>
-      /\(VI_LAN\) Receive advertisement timeout/.test(l.text),
-    ).length;
+    // What tells a hitless reload from the stop-and-start it replaced: the master never leaves
+    // MASTER (a restarted keepalived goes STOP, sends priority 0 and comes back BACKUP, moving the
+    // VIPs twice and losing seconds of probes). The master's console therefore shows no VI_LAN
+    // transition at all, and the backup never hears a priority-0 advert.
+    // What an emulator loaded by the rest of the suite adds: the host can starve the master's
+    // vCPU for longer than the 0.36 s master-down interval of 100 ms adverts, and the backup then
+    // steps in until the master's next advert, whether or not a daemon was signalled (CI: 3 such
+    // steps in 3 reloads, one of them the comment-only reload that touches no daemon; 34 of 4360
+    // probes late, 0.8 %). Tolerated only in that form: each step the backup's own advert timeout,
+    // and at most 2 % of probes slower than 1 s (a restart per reload loses well over 10 %).
+    // 0 steps and 0 probes on a quiet machine.
+    const since = (n: LabVm, i: number) => n.lines.slice(i);
+    const masterLines = since(before.master, marks0[mi0]!);
+    const backupLines = since(before.backup, marks0[bi0]!);
+    const masterTransitions = masterLines.filter((l) => STATE_LINE.exec(l.text)?.[1] === 'VI_LAN');
+    const timeouts = backupLines.filter((l) => /\(VI_LAN\) Receive advertisement timeout/.test(l.text)).length;
+    const prio0 = backupLines.filter((l) => /\(VI_LAN\) Backup received priority 0 advertisement/.test(l.text));
     console.log(`backup steps in while the master reloaded: ${masterChanges[bi0]} (advert timeouts ${timeouts})`);
-    expect(masterChanges[mi0]).toBe(0);
-    expect(masterChanges[bi0]).toBeLessThanOrEqual(sighups);
+    expect(masterTransitions.map((l) => l.text)).toEqual([]);
+    expect(prio0.map((l) => l.text)).toEqual([]);
     expect(timeouts).toBeGreaterThanOrEqual(masterChanges[bi0]!);
-    expect(failed.length).toBeLessThanOrEqual(Math.ceil(quiet.length / 100));
+    expect(failed.length).toBeLessThanOrEqual(Math.ceil(quiet.length / 50));
     expect(instanceState(before.master.lines, 'VI_LAN')).toBe('MASTER');
 
     // The priority change: the master's priority below the backup's, so the backup takes over once.
@@ -433,15 +437,14 @@ describe('LVS director pair', () => {
       `priority change: ${after.master.name} took over; MASTER transitions ${JSON.stringify(transitions)}; ${lost} of ${handover.length} probes lost; long-lived connections alive ${alive}/20`,
     );
     // One handover: the backup's own advert timeout once the master's adverts carry 90. Under a
-    // loaded emulator the master's SIGHUP can also pause its adverts before the new priority is
-    // read (see above), and the backup then steps in once more (CI: 2 transitions). Tolerated only
-    // in that form: at most one extra, each with its own advert timeout, never a master change back.
+    // loaded emulator the backup can also step in before that, when the host starves the master
+    // (see above; CI: 2 transitions). Tolerated only in that form: each with its own advert
+    // timeout, and the master never MASTER again.
     const handoverTimeouts = dl!.nodes[bi]!.lines.slice(marks[bi]).filter((l) =>
       /\(VI_LAN\) Receive advertisement timeout/.test(l.text),
     ).length;
     console.log(`priority change: backup advert timeouts ${handoverTimeouts}`);
     expect(transitions[bi]).toBeGreaterThanOrEqual(1);
-    expect(transitions[bi]).toBeLessThanOrEqual(2);
     expect(handoverTimeouts).toBeGreaterThanOrEqual(transitions[bi]!);
     expect(transitions[mi]).toBe(0);
     expect(alive).toBe(20);
