@@ -29,11 +29,16 @@ export const REALTIME_BELOW_ADVERT_MS = 1000;
 /** SCHED_RR priority of the VRRP child with fast timers (keepalived accepts 1-99). */
 export const VRRP_RT_PRIORITY = 50;
 /**
- * RLIMIT_RTTIME of the real-time VRRP child (µs of CPU between blocking calls). keepalived's
- * default of 10 ms gets the child SIGKILLed under emulation or on a loaded host (seen in the QEMU
- * lab right after it entered BACKUP, over and over); 1 s still stops a runaway RT loop.
+ * RLIMIT_RTTIME of the real-time VRRP child (µs of CPU between blocking calls); the kernel
+ * SIGKILLs the child past it, and keepalived's parent respawns it in BACKUP, dropping the VIPs.
+ * keepalived's default of 10 ms did that under emulation right after entering BACKUP, over and
+ * over. 1 s did it on a reload: the child re-reads the whole file on SIGHUP without blocking, which
+ * took over a second of CPU for the lab director's file under QEMU TCG, so a weight change made
+ * the master drop its VIPs and fail over (`pid … exited due to signal 9 (Killed) - has
+ * rlimit_rttime been exceeded?`). A large pool on real hardware can need as long. 10 s still ends
+ * a runaway real-time loop.
  */
-export const VRRP_RLIMIT_RTTIME_US = 1_000_000;
+export const VRRP_RLIMIT_RTTIME_US = 10_000_000;
 
 export interface KaGlobal {
   routerId: string;

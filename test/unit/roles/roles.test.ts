@@ -134,7 +134,7 @@ describe('keepalived view', () => {
 
   it("fast timers: the real-time VRRP child gets 1 s of RT CPU between blocking calls, not keepalived's 10 ms", () => {
     const fastConf = vrrpRole.render(contextFor(caseConfig('unicast-fast'), 'r1'))[0]!.content;
-    expect(fastConf).toMatch(/vrrp_rt_priority 50\n\s+vrrp_rlimit_rttime 1000000\n/);
+    expect(fastConf).toMatch(/vrrp_rt_priority 50\n\s+vrrp_rlimit_rttime 10000000\n/);
     expect(vrrpRole.render(contextFor(caseConfig('classic-nat-rr'), 'lvs1'))[0]!.content).not.toContain(
       'vrrp_rlimit_rttime',
     );
