@@ -13,6 +13,7 @@ import type { Vm } from '../../builder/vm/qemu.js';
 import { sha256 } from '../../overlay/config/hash.js';
 import { BOOT_TIMEOUT_MS, root } from './image.js';
 import { bootVm, guest, makeStick, READY, status, tempDir, type StatusJson } from './supervisor-harness.js';
+import { putGuestFile } from '../helpers/guest-file.js';
 
 const starter = readFileSync(join(root, 'profiles', 'director.starter.yaml'), 'utf8');
 /** A harmless change: one real server's weight. */
@@ -42,10 +43,7 @@ async function sh(command: string, code = 0): Promise<string> {
 
 /** Put `text` into a file in the guest, in pieces (the serial line holds 4095 bytes). */
 async function put(path: string, text: string): Promise<void> {
-  const b64 = Buffer.from(text).toString('base64');
-  await sh(`rm -f ${path}.b64`);
-  for (let i = 0; i < b64.length; i += 1500) await sh(`printf %s '${b64.slice(i, i + 1500)}' >> ${path}.b64`);
-  await sh(`base64 -d ${path}.b64 > ${path}`);
+  await putGuestFile((c) => sh(c), path, text);
   expect(await sh(`sha256sum ${path}`)).toContain(sha256(text));
 }
 

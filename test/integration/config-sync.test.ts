@@ -14,6 +14,7 @@ import type { LabVm } from '../../builder/vm/lab.js';
 import { guestExec } from '../../builder/vm/guest.js';
 import { useDrillLab } from './drill-lab.js';
 import { root } from './image.js';
+import { putGuestFile } from '../helpers/guest-file.js';
 
 const pair = useDrillLab({ profile: 'router', timers: 'default' });
 
@@ -26,10 +27,7 @@ async function sh(n: LabVm, command: string, timeoutMs = 120_000): Promise<strin
 
 /** Write `text` to `path` in the VM (base64 over the serial test channel, in pieces). */
 async function put(n: LabVm, path: string, text: string): Promise<void> {
-  const b64 = Buffer.from(text, 'utf8').toString('base64');
-  await sh(n, 'rm -f /tmp/put.b64');
-  for (let i = 0; i < b64.length; i += 1500) await sh(n, `printf %s '${b64.slice(i, i + 1500)}' >> /tmp/put.b64`);
-  await sh(n, `base64 -d /tmp/put.b64 > ${path}`);
+  await putGuestFile((c) => sh(n, c), path, text);
 }
 
 /** Run `text` on the node (pillarsctl reload FILE). */

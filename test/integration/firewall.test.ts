@@ -26,6 +26,7 @@ import { guestExec } from '../../builder/vm/guest.js';
 import type { HostProcess, LabVm } from '../../builder/vm/lab.js';
 import { imagePath, requireImage } from './image.js';
 import { sleep, until } from '../helpers/wait.js';
+import { putGuestFile } from '../helpers/guest-file.js';
 
 const log = createLogger();
 const F = FIREWALL_LAB;
@@ -178,13 +179,10 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
     });
     const changed = config.replace('comment: web and echo on web1', 'comment: web and echo on web1 (reloaded)');
     expect(changed).not.toBe(config);
-    const b64 = Buffer.from(changed, 'utf8').toString('base64');
     const before = tally()[LEAK_TARGETS[2]!]?.timeout ?? 0;
     for (const n of dl!.nodes) {
-      await sh(n, 'rm -f /tmp/reload.b64');
-      for (let i = 0; i < b64.length; i += 1500)
-        await sh(n, `printf %s '${b64.slice(i, i + 1500)}' >> /tmp/reload.b64`);
-      const out = await sh(n, 'base64 -d /tmp/reload.b64 > /tmp/reload.yaml && pillarsctl reload /tmp/reload.yaml');
+      await putGuestFile((c) => sh(n, c), '/tmp/reload.yaml', changed);
+      const out = await sh(n, 'pillarsctl reload /tmp/reload.yaml');
       expect(out, `${n.name}: ${out}`).not.toMatch(/refused|failed/i);
       await until(`the reloaded ruleset on ${n.name}`, 60_000, async () =>
         (await sh(n, 'nft list ruleset')).includes('web and echo on web1 (reloaded)'),
