@@ -35,9 +35,10 @@ export async function superviseServices(
     state.listening = true;
     await deps.runtime
       .listen((ev) => {
-        const fx = eventEffects(ev);
         const target = state.services?.supervisor;
-        if (!target || !target.order().includes(fx.service)) return;
+        if (!target) return;
+        const fx = eventEffects(ev, target.order());
+        if (!target.order().includes(fx.service)) return;
         if (fx.annotate) target.annotate(fx.service, fx.annotate.key, fx.annotate.value);
         if (fx.console) {
           say(fx.console);

@@ -25,8 +25,9 @@ export interface EventEffects {
 
 const addr = (s: ServiceAddress) => (s.kind === 'fwmark' ? `fwmark ${s.mark}` : `${s.address}:${s.port}/${s.protocol}`);
 
-export function eventEffects(ev: PillarsEvent): EventEffects {
-  const service = eventService(ev);
+/** `running`: the plan's services (which keepalived a health check's event comes from). */
+export function eventEffects(ev: PillarsEvent, running: readonly string[] = []): EventEffects {
+  const service = eventService(ev, running);
   switch (ev.type) {
     case 'instance':
       return {

@@ -313,11 +313,17 @@ describe('LVS director pair', () => {
     expect(swapped).not.toBe(added);
     const steps: { what: string; text: string; want: RegExp }[] = [
       { what: 'a comment', text: `${base}\n# reloaded: a comment only\n`, want: /^\d+ kept running$/ },
-      { what: 'a weight', text: weighted, want: /^\d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/ },
+      // A pool change reloads only the health checker (keepalived-lvs); the VRRP keepalived that
+      // holds the VIPs is not signalled.
+      {
+        what: 'a weight',
+        text: weighted,
+        want: /^\d+ kept running; reloaded in place: keepalived-lvs \(SIGHUP\)$/,
+      },
       {
         what: 'a new virtual service',
         text: added,
-        want: /^\d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/,
+        want: /^\d+ kept running; reloaded in place: keepalived-lvs \(SIGHUP\)$/,
       },
     ];
     // Every config goes into both nodes before anything is measured: the test channel is the
@@ -398,9 +404,10 @@ describe('LVS director pair', () => {
     // transition at all, and the backup never hears a priority-0 advert.
     // What the emulator adds: the host can hold up a node's virtual CPU past the 0.36 s
     // master-down interval of 100 ms adverts, and the backup then steps in until the master's next
-    // advert. (Two causes of such steps are gone: keepalived's real-time limit killing the VRRP
-    // process during a SIGHUP re-read, and the file copies over the serial channel, now done before
-    // t0.) Tolerated only in that form: each step the backup's own advert timeout, and at most 2 %
+    // advert. (Three causes of such steps are gone: keepalived's real-time limit killing the VRRP
+    // process during a SIGHUP re-read; any re-read by the VRRP process at all, since a pool change
+    // now signals only the health checker, keepalived-lvs; and the file copies over the serial
+    // channel, now done before t0.) Tolerated only in that form: each step the backup's own advert timeout, and at most 2 %
     // of probes slower than 1 s (a restart per reload loses well over 10 %). 0 on a quiet machine.
     const since = (n: LabVm, i: number) => n.lines.slice(i);
     const masterLines = since(before.master, marks0[mi0]!);
@@ -409,6 +416,16 @@ describe('LVS director pair', () => {
     const timeouts = backupLines.filter((l) => /\(VI_LAN\) Receive advertisement timeout/.test(l.text)).length;
     const prio0 = backupLines.filter((l) => /\(VI_LAN\) Backup received priority 0 advertisement/.test(l.text));
     console.log(`backup steps in while the master reloaded: ${masterChanges[bi0]} (advert timeouts ${timeouts})`);
+    // A pool change reaches only the health checker: no VRRP process re-read its file.
+    const vrrpReloads = dl!.nodes.flatMap((n, i) =>
+      since(n, marks0[i]!).filter((l) => /Keepalived_vrrp\[\d+\]: Reloading/.test(l.text)),
+    );
+    const checkerReloads = dl!.nodes.map(
+      (n, i) => since(n, marks0[i]!).filter((l) => /Keepalived_healthcheckers\[\d+\]: Reloading/.test(l.text)).length,
+    );
+    console.log(`health checker re-reads per node: ${JSON.stringify(checkerReloads)}`);
+    expect(vrrpReloads.map((l) => l.text)).toEqual([]);
+    expect(checkerReloads).toEqual([2, 2]);
     expect(masterTransitions.map((l) => l.text)).toEqual([]);
     expect(prio0.map((l) => l.text)).toEqual([]);
     expect(timeouts).toBeGreaterThanOrEqual(masterChanges[bi0]!);

@@ -27,9 +27,10 @@ import type { ServiceSpec } from '../../overlay/service/index.js';
 
 const asRoot = process.getuid?.() === 0;
 
-function keepalivedConf(files: RenderedFile[]): string {
-  const f = files.find((x) => x.path.endsWith('/keepalived.conf'));
-  if (!f) throw new Error('no keepalived.conf rendered');
+/** A rendered keepalived file: keepalived.conf (VRRP, or the one file), or keepalived-lvs.conf (the checker's, split). */
+function keepalivedConf(files: RenderedFile[], name = 'keepalived.conf'): string {
+  const f = files.find((x) => x.path.endsWith(`/${name}`));
+  if (!f) throw new Error(`no ${name} rendered`);
   return f.content;
 }
 
@@ -41,10 +42,14 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       it(`${c.name} on ${nodeName}`, async () => {
         const ctx = contextFor(c.config, nodeName);
         const files = [vrrpRole, directorRole].flatMap((r) => r.render(ctx));
-        expect(files.filter((f) => f.path.endsWith('/keepalived.conf'))).toHaveLength(1);
-        const r = await keepalivedConfigTest(keepalivedConf(files), Object.keys(ctx.node.interfaces));
-        expect(r.output, r.output).toBe('');
-        expect(r.code).toBe(0);
+        const confs = files.filter((f) => /\/keepalived(-lvs)?\.conf$/.test(f.path));
+        // VRRP and virtual servers: a file per keepalived process (split); else the one file.
+        expect(confs).toHaveLength(c.config.vrrp && c.config.director ? 2 : 1);
+        for (const f of confs) {
+          const r = await keepalivedConfigTest(f.content, Object.keys(ctx.node.interfaces));
+          expect(r.output, `${f.path}: ${r.output}`).toBe('');
+          expect(r.code).toBe(0);
+        }
       });
     }
   }
@@ -54,31 +59,48 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       const c = cases.find((x) => x.name === 'classic-nat-rr');
       if (!c) throw new Error('classic-nat-rr case missing');
       const ctx = contextFor(c.config, 'lvs1');
+      const files = [vrrpRole, directorRole].flatMap((r) => r.render(ctx));
       return {
-        conf: keepalivedConf([vrrpRole, directorRole].flatMap((r) => r.render(ctx))),
+        vrrp: keepalivedConf(files),
+        lvs: keepalivedConf(files, 'keepalived-lvs.conf'),
         interfaces: Object.keys(ctx.node.interfaces),
       };
     })();
 
-    const broken: [string, (conf: string) => string, RegExp][] = [
-      ['an unknown scheduler', (s) => s.replace('lb_algo rr', 'lb_algo roundrobin'), /lvs_scheduler 'roundrobin'/],
+    const broken: [string, 'vrrp' | 'lvs', (conf: string) => string, RegExp][] = [
+      [
+        'an unknown scheduler',
+        'lvs',
+        (s) => s.replace('lb_algo rr', 'lb_algo roundrobin'),
+        /lvs_scheduler 'roundrobin'/,
+      ],
       [
         'a virtual router id out of range',
+        'vrrp',
         (s) => s.replace('virtual_router_id 51', 'virtual_router_id 300'),
         /outside range|VRID/,
       ],
       [
         'an unknown keyword',
+        'vrrp',
         (s) => s.replace('  router_id lvs1', '  router_id lvs1\n  no_such_keyword 1'),
         /Unknown keyword 'no_such_keyword'/,
       ],
-      ['an interface that does not exist', (s) => s.replace('interface ext', 'interface nosuch0'), /nosuch0/],
+      [
+        'an unknown keyword in the checker file',
+        'lvs',
+        (s) => s.replace('  router_id lvs1', '  router_id lvs1\n  no_such_keyword 1'),
+        /Unknown keyword 'no_such_keyword'/,
+      ],
+      ['an interface that does not exist', 'vrrp', (s) => s.replace('interface ext', 'interface nosuch0'), /nosuch0/],
     ];
 
     it('the unbroken config passes', async () => {
-      const r = await keepalivedConfigTest(good.conf, good.interfaces);
-      expect(r.output).toBe('');
-      expect(r.ok).toBe(true);
+      for (const conf of [good.vrrp, good.lvs]) {
+        const r = await keepalivedConfigTest(conf, good.interfaces);
+        expect(r.output).toBe('');
+        expect(r.ok).toBe(true);
+      }
     });
 
     it('rejects a script reached through the /bin symlink (why scripts are rendered with /usr/bin)', async () => {
@@ -107,10 +129,10 @@ describe.skipIf(!asRoot)('rendered keepalived.conf passes keepalived -t of the i
       expect(r2.output).toMatch(/nosuch/);
     });
 
-    for (const [what, breakIt, message] of broken) {
+    for (const [what, file, breakIt, message] of broken) {
       it(`rejects ${what}`, async () => {
-        const conf = breakIt(good.conf);
-        expect(conf).not.toBe(good.conf);
+        const conf = breakIt(good[file]);
+        expect(conf).not.toBe(good[file]);
         const r = await keepalivedConfigTest(conf, good.interfaces);
         expect(r.ok).toBe(false);
         expect(r.output).toMatch(message);

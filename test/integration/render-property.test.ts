@@ -281,19 +281,19 @@ describe.skipIf(!asRoot || !findRootfsTar('keepalived'))(
                 const sh = await run('sh', ['-n', '-c', f.content], { allowFailure: true, timeoutMs: 30_000 });
                 expect(sh.code, `${f.path}: ${sh.stderr}\n${f.content}`).toBe(0);
               }
-              const conf = files.find((x) => x.path.endsWith('/keepalived.conf'));
-              if (!conf) continue;
-              const name = `pillars-prop-${randomBytes(4).toString('hex')}.conf`;
-              writeFileSync(join(rootfs, 'tmp', name), conf.content);
-              try {
-                const [cmd, args] = inImage(ns, rootfs, ['keepalived', '-t', '-f', `/tmp/${name}`]);
-                const k = await run(cmd, args, { allowFailure: true, timeoutMs: 30_000 });
-                checked++;
-                expect(k.code, `keepalived -t on ${nodeName}: ${(k.stderr + k.stdout).trim()}\n${conf.content}`).toBe(
-                  0,
-                );
-              } finally {
-                rmSync(join(rootfs, 'tmp', name), { force: true });
+              for (const conf of files.filter((x) => /\/keepalived(-lvs)?\.conf$/.test(x.path))) {
+                const name = `pillars-prop-${randomBytes(4).toString('hex')}.conf`;
+                writeFileSync(join(rootfs, 'tmp', name), conf.content);
+                try {
+                  const [cmd, args] = inImage(ns, rootfs, ['keepalived', '-t', '-f', `/tmp/${name}`]);
+                  const k = await run(cmd, args, { allowFailure: true, timeoutMs: 30_000 });
+                  checked++;
+                  expect(k.code, `keepalived -t on ${nodeName}: ${(k.stderr + k.stdout).trim()}\n${conf.content}`).toBe(
+                    0,
+                  );
+                } finally {
+                  rmSync(join(rootfs, 'tmp', name), { force: true });
+                }
               }
             }
           }),
@@ -305,7 +305,8 @@ describe.skipIf(!asRoot || !findRootfsTar('keepalived'))(
         `render-property: ${accepted} configs accepted and checked, ${rejected} generated ones refused by the validator, ${checked} keepalived -t runs`,
       );
       expect(accepted).toBe(RUNS);
-      expect(checked).toBe(RUNS * 2);
+      // Two nodes, each with keepalived.conf (VRRP) and keepalived-lvs.conf (the health checks).
+      expect(checked).toBe(RUNS * 4);
     }, 600_000);
   },
 );

@@ -63,8 +63,16 @@ describe('config discovery at boot (director image, TCG)', () => {
     const st = await status(vm);
     expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network', 'vrrp', 'director'] });
     const states = Object.fromEntries(st.services.map((s) => [s.name, s.state]));
-    // ipvs-sync: the kernel's IPVS sync daemons, started once before keepalived (a director with VRRP).
-    expect(Object.keys(states).sort()).toEqual(['ipvs-sync', 'keepalived', 'netmon', 'network', 'nofirewall']);
+    // ipvs-sync: the kernel's IPVS sync daemons, started once before keepalived (a director with VRRP);
+    // keepalived runs split: VRRP (keepalived) and the health checks (keepalived-lvs).
+    expect(Object.keys(states).sort()).toEqual([
+      'ipvs-sync',
+      'keepalived',
+      'keepalived-lvs',
+      'netmon',
+      'network',
+      'nofirewall',
+    ]);
     expect(states).toMatchObject({ network: 'done', netmon: 'ready', nofirewall: 'done', 'ipvs-sync': 'done' });
     // No firewall section: no packet filter, and the status says so.
     expect(st.config).toMatchObject({

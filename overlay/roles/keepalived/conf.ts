@@ -27,6 +27,7 @@ type Locals = {
   })[];
   rtPriority: number;
   rtTimeUs: number;
+  file: string;
 };
 
 /** Every `<%= %>` goes through the keepalived escaper: one word each, quoted where needed. */
@@ -39,12 +40,14 @@ const compiled = compileTemplate<Locals>(template, 'keepalived', [
   'virtualServers',
   'rtPriority',
   'rtTimeUs',
+  'file',
 ]);
 
 /** The view's several-word values ("192.0.2.10/24 dev lan", "192.0.2.10 80"), as word lists. */
 const words = (text: string): string[] => text.split(' ');
 
-export function renderKeepalivedView(view: KeepalivedView): string {
+/** `file`: the file's name, for its header (keepalived.conf, or keepalived-lvs.conf when split). */
+export function renderKeepalivedView(view: KeepalivedView, file = 'keepalived.conf'): string {
   const instances = view.instances.map((i) => ({
     ...i,
     vips: i.vips.map(words),
@@ -64,6 +67,7 @@ export function renderKeepalivedView(view: KeepalivedView): string {
     virtualServers,
     rtPriority: VRRP_RT_PRIORITY,
     rtTimeUs: VRRP_RLIMIT_RTTIME_US,
+    file,
   });
 }
 

@@ -128,12 +128,21 @@ export function splitEventLines(buffered: string): { lines: string[]; rest: stri
   return { lines: parts.filter((l) => l.length > 0), rest };
 }
 
-/** The supervised service an event comes from (readiness, status annotations). */
-export function eventService(ev: PillarsEvent): string {
+/**
+ * The supervised service an event comes from (readiness, status annotations). `running`: the
+ * services of the plan; a health check's event comes from keepalived-lvs where keepalived runs
+ * split, else from the one keepalived.
+ */
+export function eventService(ev: PillarsEvent, running: readonly string[] = []): string {
   if (ev.source === 'heartbeat') return 'heartbeat';
   if (ev.source === 'drbd') return 'drbd';
-  return ev.source === 'ucarp' ? ucarpServiceName(ev.interface, ev.vhid) : 'keepalived';
+  if (ev.source === 'ucarp') return ucarpServiceName(ev.interface, ev.vhid);
+  const checker = ev.type === 'virtual-server' || ev.type === 'real-server';
+  return checker && running.includes(KEEPALIVED_LVS_SERVICE) ? KEEPALIVED_LVS_SERVICE : 'keepalived';
 }
+
+/** The health checker's own keepalived when keepalived runs split (VRRP and virtual servers). */
+export const KEEPALIVED_LVS_SERVICE = 'keepalived-lvs';
 
 /** One ucarp per CARP instance: `ucarp-<interface>-<vhid>`. */
 export function ucarpServiceName(ifname: string, vhid: number): string {

@@ -1,20 +1,24 @@
 /**
- * Who runs keepalived, and how. VRRP instances and LVS virtual servers share one keepalived.conf and
- * one keepalived (the IPVS sync daemon is bound to a VRRP instance), so exactly one role owns the
- * file, its check and the service:
+ * Who runs keepalived, and how. One view holds the VRRP instances and the LVS virtual servers; the
+ * `keepalived` service belongs to exactly one role:
  *   - the vrrp role when the config has a `vrrp` section (profiles director, router, firewall);
  *   - otherwise the director role (VIPs held by carp or heartbeat, or a single director).
- * The other role contributes its half of the same file through the shared view and only adds its
- * own sysctls. The owner renders the whole file, so the result does not depend on role order.
+ * With both sections keepalived runs split, as two processes with a file each: `keepalived
+ * --vrrp` (keepalived.conf, the vrrp role's) and `keepalived --check` (keepalived-lvs.conf, the
+ * director role's service `keepalived-lvs`). A pool change then reloads only the health checker:
+ * the VRRP process holding the VIPs is not signalled and does not re-read its file, so it cannot
+ * miss an advert over a weight. (The IPVS sync daemons are pillars' own service, not keepalived's.)
  */
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
 import { renderKeepalivedRelease, renderKeepalivedView } from './conf.js';
-import { keepalivedView } from './view.js';
+import { checkerPart, keepalivedView, vrrpPart } from './view.js';
+import { KEEPALIVED_LVS_SERVICE } from './events.js';
 import { IPVS_SYNC_SERVICE, ipvsSyncChecks, ipvsSyncFiles, ipvsSyncServices } from './ipvs-sync.js';
 
 export const KEEPALIVED_SERVICE = 'keepalived';
+export { KEEPALIVED_LVS_SERVICE };
 
 export type KeepalivedOwner = 'vrrp' | 'director';
 
@@ -22,6 +26,16 @@ export function keepalivedOwner(config: PillarsConfig): KeepalivedOwner | undefi
   if (config.vrrp) return 'vrrp';
   if (config.director) return 'director';
   return undefined;
+}
+
+/** VRRP and virtual servers: two keepalived processes, one per subsystem and file. */
+export function keepalivedSplit(config: PillarsConfig): boolean {
+  return !!config.vrrp && !!config.director;
+}
+
+/** The health checker's file when keepalived runs split. */
+export function keepalivedLvsConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
+  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived-lvs.conf`;
 }
 
 export function keepalivedConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
@@ -35,7 +49,8 @@ export function keepalivedReleasePath(ctx: Pick<RoleContext, 'etcDir'>): string 
 
 export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {
   const view = keepalivedView(ctx);
-  const files: RenderedFile[] = [{ path: keepalivedConfPath(ctx), content: renderKeepalivedView(view), mode: 0o600 }];
+  const own = keepalivedSplit(ctx.config) ? vrrpPart(view) : view;
+  const files: RenderedFile[] = [{ path: keepalivedConfPath(ctx), content: renderKeepalivedView(own), mode: 0o600 }];
   if (ctx.config.vrrp)
     files.push({
       path: keepalivedReleasePath(ctx),
@@ -47,6 +62,16 @@ export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {
 
 export function keepalivedCheck(ctx: RoleContext): RoleCheck {
   return { what: 'keepalived.conf', command: ['keepalived', '-t', '-f', keepalivedConfPath(ctx)] };
+}
+
+/** The director role's file when keepalived runs split: the virtual servers, for `keepalived --check`. */
+export function keepalivedLvsFiles(ctx: RoleContext): RenderedFile[] {
+  const content = renderKeepalivedView(checkerPart(keepalivedView(ctx)), 'keepalived-lvs.conf');
+  return [{ path: keepalivedLvsConfPath(ctx), content, mode: 0o600 }];
+}
+
+export function keepalivedLvsChecks(ctx: RoleContext): RoleCheck[] {
+  return [{ what: 'keepalived-lvs.conf', command: ['keepalived', '-t', '-f', keepalivedLvsConfPath(ctx)] }];
 }
 
 /** The owner role's checks: BFD support when the config runs BFD, keepalived.conf, and the IPVS sync script when the config syncs connections. */
@@ -78,7 +103,8 @@ export function keepalivedBfdChecks(ctx: RoleContext): RoleCheck[] {
 
 /**
  * keepalived in the foreground (-n), logging to the console the supervisor captures (-l -D), with
- * only the subsystems the config uses (-P VRRP only, -C checker only; both when neither flag).
+ * one subsystem: --vrrp when the config has VRRP (the virtual servers, if any, are keepalived-lvs's),
+ * else --check.
  *
  * Readiness: with VRRP, `notify` — keepalived writes `INSTANCE "…" BACKUP|FAULT` to the event FIFO
  * as soon as its instances are initialised, so the supervisor knows the daemon is up and what state
@@ -86,10 +112,7 @@ export function keepalivedBfdChecks(ctx: RoleContext): RoleCheck[] {
  * Checker only: `none` — the checker writes to the FIFO only on a change, which may never come.
  */
 export function keepalivedService(ctx: RoleContext): ServiceSpec {
-  const { config } = ctx;
-  const vrrp = !!config.vrrp;
-  const director = !!config.director;
-  const subsystems = vrrp && director ? [] : vrrp ? ['--vrrp'] : ['--check'];
+  const vrrp = !!ctx.config.vrrp;
   return defineService({
     name: KEEPALIVED_SERVICE,
     type: 'longrun',
@@ -98,7 +121,7 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
       '--dont-fork',
       '--log-console',
       '--log-detail',
-      ...subsystems,
+      vrrp ? '--vrrp' : '--check',
       `--use-file=${keepalivedConfPath(ctx)}`,
     ],
     readiness: vrrp ? { kind: 'notify', timeoutMs: 30_000 } : { kind: 'none', timeoutMs: 10_000 },
@@ -110,6 +133,34 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
     // A reload that changes only keepalived.conf: SIGHUP re-reads it in place, keeping every
     // unchanged VRRP instance's state and VIPs and the IPVS table (no failover, no reset).
     reloadSignal: 'SIGHUP',
-    description: vrrp && director ? 'keepalived (VRRP + LVS)' : vrrp ? 'keepalived (VRRP)' : 'keepalived (LVS)',
+    description: vrrp ? 'keepalived (VRRP)' : 'keepalived (LVS)',
+  });
+}
+
+/**
+ * The health checker of a split keepalived: `keepalived --check` on keepalived-lvs.conf, with pid
+ * files of its own (keepalived refuses to start while the files of a running one name live
+ * processes). Readiness `none`, as a checker-only keepalived; SIGHUP re-reads the pool in place,
+ * keeping the IPVS table and its connections.
+ */
+export function keepalivedLvsService(ctx: RoleContext): ServiceSpec {
+  return defineService({
+    name: KEEPALIVED_LVS_SERVICE,
+    type: 'longrun',
+    command: [
+      'keepalived',
+      '--dont-fork',
+      '--log-console',
+      '--log-detail',
+      '--check',
+      '--pid=/run/keepalived-lvs.pid',
+      '--checkers_pid=/run/keepalived-lvs-checkers.pid',
+      `--use-file=${keepalivedLvsConfPath(ctx)}`,
+    ],
+    readiness: { kind: 'none', timeoutMs: 10_000 },
+    killGraceMs: 5000,
+    reloadSignal: 'SIGHUP',
+    reads: [keepalivedLvsConfPath(ctx)],
+    description: 'keepalived (LVS health checks)',
   });
 }

@@ -181,6 +181,32 @@ export interface KeepalivedView {
   virtualServers: KaVirtualServer[];
 }
 
+/**
+ * The two halves of a view, for a box that runs VRRP and virtual servers: `keepalived --vrrp` reads
+ * the first and `keepalived --check` the second, each its own process and file, so that a change of
+ * the pool (a weight, a real server, a virtual service) signals only the health checker and never
+ * makes the VRRP process re-read its file while it holds the VIPs. Pure.
+ */
+export function vrrpPart(view: KeepalivedView): KeepalivedView {
+  const notify = view.instances.some((i) => i.notify) || view.syncGroups.some((g) => g.notify);
+  return {
+    ...view,
+    global: { ...view.global, scriptSecurity: view.scripts.length > 0 || notify, checkerNoSwap: false },
+    virtualServers: [],
+  };
+}
+
+export function checkerPart(view: KeepalivedView): KeepalivedView {
+  const misc = view.virtualServers.some((vs) => vs.realServers.some((rs) => rs.checker?.kind === 'MISC_CHECK'));
+  return {
+    global: { ...view.global, scriptSecurity: misc, fast: false, bfd: false },
+    scripts: [],
+    syncGroups: [],
+    instances: [],
+    virtualServers: view.virtualServers,
+  };
+}
+
 export interface ViewInput {
   config: PillarsConfig;
   nodeName: string;

@@ -92,7 +92,8 @@ describe('reload --confirm', () => {
   it('unconfirmed: the previous config is applied again by the hitless reload when the window ends', async () => {
     const b = await box();
     await b.start();
-    const pid = b.box.live('keepalived')!.pid;
+    const pid = b.box.live('keepalived-lvs')!.pid;
+    const vrrpPid = b.box.live('keepalived')!.pid;
     b.knobs.configFile = weight3;
     const r = (await b.confirm.reload('/tmp/new.yaml', { minutes: 2 })) as { message: string; deadline: string };
     expect(r.message).toMatch(
@@ -118,8 +119,10 @@ describe('reload --confirm', () => {
     expect(b.console()).toMatch(
       /pillars: \/tmp\/new\.yaml \(sha256 \w+\) not confirmed within 2 min: rolled back to generation 1 \(sha256 \w+\)/,
     );
-    // Hitless both ways: keepalived re-read its file twice, the same process.
-    expect(b.box.live('keepalived')!.pid).toBe(pid);
+    // Hitless both ways: the health checker re-read its file twice, the same process; the VRRP
+    // process holding the VIPs was not signalled at all.
+    expect(b.box.live('keepalived-lvs')!.pid).toBe(pid);
+    expect(b.box.live('keepalived')!.pid).toBe(vrrpPid);
     expect(b.box.leaderSignals).toEqual([
       { pid, signal: 'SIGHUP' },
       { pid, signal: 'SIGHUP' },

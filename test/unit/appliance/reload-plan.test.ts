@@ -106,16 +106,19 @@ describe('planReload over the director starter', () => {
   it('a comment: every service kept', () => {
     expect(changes(`${starter}\n# a comment\n`)).toMatchObject({ keep: all, signal: [], restart: [] });
   });
-  it('a real-server weight or a VRRP priority: keepalived gets SIGHUP, the rest is kept', () => {
-    for (const text of [
-      starter.replace(/weight: 1\b/, 'weight: 5'),
-      starter.replace('priority: { lb1: 150, lb2: 100 }', 'priority: { lb1: 90, lb2: 100 }'),
-    ]) {
-      expect(text).not.toBe(starter);
-      const c = changes(text);
-      expect(c.signal).toEqual([{ name: 'keepalived', signal: 'SIGHUP' }]);
-      expect(c.keep).toEqual(all.filter((n) => n !== 'keepalived'));
-    }
+  it('a real-server weight: only the health checker (keepalived-lvs) gets SIGHUP; VRRP is kept', () => {
+    const text = starter.replace(/weight: 1\b/, 'weight: 5');
+    expect(text).not.toBe(starter);
+    const c = changes(text);
+    expect(c.signal).toEqual([{ name: 'keepalived-lvs', signal: 'SIGHUP' }]);
+    expect(c.keep).toEqual(all.filter((n) => n !== 'keepalived-lvs'));
+  });
+  it('a VRRP priority: only the VRRP keepalived gets SIGHUP; the health checker is kept', () => {
+    const text = starter.replace('priority: { lb1: 150, lb2: 100 }', 'priority: { lb1: 90, lb2: 100 }');
+    expect(text).not.toBe(starter);
+    const c = changes(text);
+    expect(c.signal).toEqual([{ name: 'keepalived', signal: 'SIGHUP' }]);
+    expect(c.keep).toEqual(all.filter((n) => n !== 'keepalived'));
   });
   it('an added address of the node: the network converges, nothing restarts', () => {
     const c = changes(starter.replace('addresses: [10.0.0.2/24]', 'addresses: [10.0.0.2/24, 10.0.0.5/24]'));

@@ -74,19 +74,40 @@ describe('reload (appliance layer)', () => {
     await t.state.services!.supervisor.shutdown();
   });
 
-  it('a changed real-server weight: keepalived re-reads its file on SIGHUP, same process, VRRP state kept', async () => {
+  it('a changed real-server weight: the health checker re-reads its file on SIGHUP; VRRP is not touched', async () => {
     const t = await running();
     t.state.services!.supervisor.annotate('keepalived', 'vrrp.VI_WAN', 'MASTER');
-    const pid = t.box.live('keepalived')!.pid;
+    const pid = t.box.live('keepalived-lvs')!.pid;
+    const vrrpPid = t.box.live('keepalived')!.pid;
+    const vrrpConf = t.files.get('/run/pillars/etc/keepalived.conf')!.content;
     t.knobs.configFile = starter.replace(/weight: 1\b/, 'weight: 3');
     expect(t.knobs.configFile).not.toBe(starter);
     await reload(t.state, '/tmp/new.yaml', t.reloadDeps);
-    expect(t.files.get('/run/pillars/etc/keepalived.conf')!.content).toMatch(/weight 3/);
-    expect(t.box.live('keepalived')!.pid).toBe(pid);
+    expect(t.files.get('/run/pillars/etc/keepalived-lvs.conf')!.content).toMatch(/weight 3/);
+    expect(t.files.get('/run/pillars/etc/keepalived.conf')!.content).toBe(vrrpConf);
+    expect(t.box.live('keepalived-lvs')!.pid).toBe(pid);
+    expect(t.box.live('keepalived')!.pid).toBe(vrrpPid);
     expect(t.box.leaderSignals).toEqual([{ pid, signal: 'SIGHUP' }]);
     expect(t.box.procs.get(pid)!.signals).toEqual([]);
     const ka = t.state.services!.supervisor.status().services.find((s) => s.name === 'keepalived')!;
     expect(ka.info['vrrp.VI_WAN']?.value).toBe('MASTER');
+    expect(t.lines.filter((l) => l.startsWith('pillars: reload: '))).toEqual([
+      expect.stringMatching(/^pillars: reload: \d+ kept running; reloaded in place: keepalived-lvs \(SIGHUP\)$/),
+    ]);
+    await t.state.services!.supervisor.shutdown();
+  });
+
+  it('a changed VRRP priority: the VRRP keepalived re-reads its file on SIGHUP; the health checker is not touched', async () => {
+    const t = await running();
+    const pid = t.box.live('keepalived')!.pid;
+    const lvsPid = t.box.live('keepalived-lvs')!.pid;
+    t.knobs.configFile = starter.replace('priority: { lb1: 150, lb2: 100 }', 'priority: { lb1: 90, lb2: 100 }');
+    expect(t.knobs.configFile).not.toBe(starter);
+    await reload(t.state, '/tmp/new.yaml', t.reloadDeps);
+    expect(t.files.get('/run/pillars/etc/keepalived.conf')!.content).toMatch(/priority 90/);
+    expect(t.box.live('keepalived')!.pid).toBe(pid);
+    expect(t.box.live('keepalived-lvs')!.pid).toBe(lvsPid);
+    expect(t.box.leaderSignals).toEqual([{ pid, signal: 'SIGHUP' }]);
     expect(t.lines.filter((l) => l.startsWith('pillars: reload: '))).toEqual([
       expect.stringMatching(/^pillars: reload: \d+ kept running; reloaded in place: keepalived \(SIGHUP\)$/),
     ]);

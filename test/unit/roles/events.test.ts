@@ -126,4 +126,14 @@ describe('eventService', () => {
     expect(k.ok && eventService(k.event)).toBe('keepalived');
     expect(c.ok && eventService(c.event)).toBe('ucarp-lan-10');
   });
+  it('a health check event comes from keepalived-lvs where keepalived runs split, else from keepalived', () => {
+    const rs = parseEventLine('RS [192.0.2.21]:tcp:80 [192.0.2.10]:tcp:80 DOWN');
+    const vs = parseEventLine('VS [192.0.2.10]:tcp:80 UP');
+    const inst = parseEventLine('INSTANCE "VI_1" MASTER 150');
+    const split = ['keepalived', 'keepalived-lvs'];
+    expect(rs.ok && eventService(rs.event, split)).toBe('keepalived-lvs');
+    expect(vs.ok && eventService(vs.event, split)).toBe('keepalived-lvs');
+    expect(inst.ok && eventService(inst.event, split)).toBe('keepalived');
+    expect(rs.ok && eventService(rs.event, ['keepalived'])).toBe('keepalived');
+  });
 });

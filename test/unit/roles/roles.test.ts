@@ -33,22 +33,28 @@ function load(text: string): PillarsConfig {
 }
 const ROLES: Role[] = [vrrpRole, directorRole, carpRole];
 
-describe('one keepalived for vrrp + director', () => {
-  it.each([...byName.keys()])('%s: at most one keepalived service, file and check across the roles', (name) => {
+describe('keepalived for vrrp + director', () => {
+  it.each([...byName.keys()])('%s: one keepalived per subsystem, each with its own file and check', (name) => {
     const config = caseConfig(name);
     for (const nodeName of Object.keys(config.nodes)) {
       const ctx = contextFor(config, nodeName);
-      const services = ROLES.flatMap((r) => r.services(ctx)).filter((s) => s.name === 'keepalived');
-      const files = ROLES.flatMap((r) => r.render(ctx)).filter((f) => f.path.endsWith('keepalived.conf'));
-      const checks = ROLES.flatMap((r) => r.checks(ctx)).filter((c) => c.what === 'keepalived.conf');
-      const wants = !!(config.vrrp || config.director);
-      expect(services).toHaveLength(wants ? 1 : 0);
-      expect(files).toHaveLength(wants ? 1 : 0);
-      expect(checks).toEqual(
-        wants
-          ? [{ what: 'keepalived.conf', command: ['keepalived', '-t', '-f', '/run/pillars/etc/keepalived.conf'] }]
-          : [],
+      const services = ROLES.flatMap((r) => r.services(ctx)).filter((s) => s.name.startsWith('keepalived'));
+      const files = ROLES.flatMap((r) => r.render(ctx)).filter((f) => /keepalived(-lvs)?\.conf$/.test(f.path));
+      const checks = ROLES.flatMap((r) => r.checks(ctx)).filter((c) => /^keepalived(-lvs)?\.conf$/.test(c.what));
+      const split = !!(config.vrrp && config.director);
+      const count = split ? 2 : config.vrrp || config.director ? 1 : 0;
+      expect(services.map((s) => s.name)).toEqual(['keepalived', 'keepalived-lvs'].slice(0, count));
+      expect(files).toHaveLength(count);
+      expect(checks.map((c) => c.command)).toEqual(
+        ['/run/pillars/etc/keepalived.conf', '/run/pillars/etc/keepalived-lvs.conf']
+          .slice(0, count)
+          .map((f) => ['keepalived', '-t', '-f', f]),
       );
+      // Every file argument of a service is a file some role renders.
+      for (const s of services) {
+        const use = s.command.find((a) => a.startsWith('--use-file='))!.slice('--use-file='.length);
+        expect(files.map((f) => f.path)).toContain(use);
+      }
       // vrrp.bfd adds one check, before keepalived -t: the image's keepalived must have BFD.
       const whats = ROLES.flatMap((r) => r.checks(ctx)).map((c) => c.what);
       expect(whats.filter((w) => w === 'keepalived BFD support')).toHaveLength(config.vrrp?.bfd ? 1 : 0);
@@ -57,24 +63,44 @@ describe('one keepalived for vrrp + director', () => {
     }
   });
 
-  it('with vrrp and director, the vrrp role runs keepalived for both (no -P/-C), ready on the FIFO', () => {
+  it('with vrrp and director, keepalived runs split: --vrrp (ready on the FIFO) and --check, a file each', () => {
     const ctx = contextFor(caseConfig('classic-nat-rr'), 'lvs1');
     expect(keepalivedOwner(ctx.config)).toBe('vrrp');
-    expect(directorRole.services(ctx)).toEqual([]);
-    expect(directorRole.render(ctx)).toEqual([]);
     const svc = vrrpRole.services(ctx).find((x) => x.name === 'keepalived');
     expect(svc!.command).toEqual([
       'keepalived',
       '--dont-fork',
       '--log-console',
       '--log-detail',
+      '--vrrp',
       '--use-file=/run/pillars/etc/keepalived.conf',
     ]);
     expect(svc!.readiness.kind).toBe('notify');
     const conf = vrrpRole.render(ctx)[0]!;
     expect(conf.mode).toBe(0o600); // auth_pass
     expect(conf.content).toMatch(/^vrrp_instance VI_1 \{/m);
-    expect(conf.content).toMatch(/^virtual_server 192\.168\.1\.10 80 \{/m);
+    expect(conf.content).not.toMatch(/virtual_server|checker_no_swap/);
+    // The health checker: its own process, file and pid files; SIGHUP on a pool change.
+    const [lvs] = directorRole.services(ctx);
+    expect(lvs!.name).toBe('keepalived-lvs');
+    expect(lvs!.command).toEqual([
+      'keepalived',
+      '--dont-fork',
+      '--log-console',
+      '--log-detail',
+      '--check',
+      '--pid=/run/keepalived-lvs.pid',
+      '--checkers_pid=/run/keepalived-lvs-checkers.pid',
+      '--use-file=/run/pillars/etc/keepalived-lvs.conf',
+    ]);
+    expect(lvs!.reloadSignal).toBe('SIGHUP');
+    expect(lvs!.reads).toEqual(['/run/pillars/etc/keepalived-lvs.conf']);
+    expect(lvs!.afterCrash).toBeUndefined();
+    const [pool] = directorRole.render(ctx);
+    expect(pool!.path).toBe('/run/pillars/etc/keepalived-lvs.conf');
+    expect(pool!.content).toMatch(/^virtual_server 192\.168\.1\.10 80 \{/m);
+    expect(pool!.content).not.toMatch(/vrrp_|auth_pass|bfd/);
+    expect(pool!.content).toMatch(/notify_fifo/);
     // Killed, keepalived cannot drop its VIPs: the supervisor runs the release script.
     const release = vrrpRole.render(ctx).find((f) => f.path === '/run/pillars/etc/keepalived-release.sh')!;
     expect(svc!.afterCrash).toEqual(['/bin/sh', release.path]);
