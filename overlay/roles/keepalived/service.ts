@@ -101,6 +101,9 @@ export function keepalivedBfdChecks(ctx: RoleContext): RoleCheck[] {
   return [{ what: 'keepalived BFD support', command: ['/bin/sh', '-c', script] }];
 }
 
+/** keepalived in the foreground, logging to the console the supervisor captures. */
+const KEEPALIVED_FOREGROUND = ['keepalived', '--dont-fork', '--log-console', '--log-detail'] as const;
+
 /**
  * keepalived in the foreground (-n), logging to the console the supervisor captures (-l -D), with
  * one subsystem: --vrrp when the config has VRRP (the virtual servers, if any, are keepalived-lvs's),
@@ -116,14 +119,7 @@ export function keepalivedService(ctx: RoleContext): ServiceSpec {
   return defineService({
     name: KEEPALIVED_SERVICE,
     type: 'longrun',
-    command: [
-      'keepalived',
-      '--dont-fork',
-      '--log-console',
-      '--log-detail',
-      vrrp ? '--vrrp' : '--check',
-      `--use-file=${keepalivedConfPath(ctx)}`,
-    ],
+    command: [...KEEPALIVED_FOREGROUND, vrrp ? '--vrrp' : '--check', `--use-file=${keepalivedConfPath(ctx)}`],
     readiness: vrrp ? { kind: 'notify', timeoutMs: 30_000 } : { kind: 'none', timeoutMs: 10_000 },
     // keepalived releases its VIPs and IPVS table on SIGTERM; give it time to send priority-0 adverts.
     killGraceMs: 5000,
@@ -148,10 +144,7 @@ export function keepalivedLvsService(ctx: RoleContext): ServiceSpec {
     name: KEEPALIVED_LVS_SERVICE,
     type: 'longrun',
     command: [
-      'keepalived',
-      '--dont-fork',
-      '--log-console',
-      '--log-detail',
+      ...KEEPALIVED_FOREGROUND,
       '--check',
       '--pid=/run/keepalived-lvs.pid',
       '--checkers_pid=/run/keepalived-lvs-checkers.pid',
