@@ -37,8 +37,9 @@ export async function superviseServices(
       .listen((ev) => {
         const target = state.services?.supervisor;
         if (!target) return;
-        const fx = eventEffects(ev, target.order());
-        if (!target.order().includes(fx.service)) return;
+        const running = target.order();
+        const fx = eventEffects(ev, running);
+        if (!running.includes(fx.service)) return;
         if (fx.annotate) target.annotate(fx.service, fx.annotate.key, fx.annotate.value);
         if (fx.console) {
           say(fx.console);

@@ -23,6 +23,11 @@ export interface RoleContext {
   readonly serialBusy?: boolean;
 }
 
+/** A rendered file's path: `name` under the context's etcDir (a trailing slash there is ignored). */
+export function etcPath(ctx: Pick<RoleContext, 'etcDir'>, name: string): string {
+  return `${ctx.etcDir.replace(/\/+$/, '')}/${name}`;
+}
+
 export interface RenderedFile {
   /** Absolute path in the running system. */
   path: string;

@@ -9,7 +9,7 @@ import template from '../../templates/ucarp-updown.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import { nodeNets, parseIp, type PillarsConfig } from '../../config/index.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
-import type { RenderedFile, Role, RoleContext } from '../role.js';
+import { etcPath, type RenderedFile, type Role, type RoleContext } from '../role.js';
 import { carpEventLine, ucarpServiceName } from '../keepalived/events.js';
 import { vipWithPrefix } from '../keepalived/view.js';
 import { runsConntrackd, statesyncNotifyPath } from '../statesync/index.js';
@@ -58,7 +58,7 @@ export interface CarpPaths {
 }
 
 export function carpPaths(ctx: Pick<RoleContext, 'etcDir'>, inst: Pick<CarpInstance, 'interface' | 'vhid'>): CarpPaths {
-  const base = `${ctx.etcDir.replace(/\/+$/, '')}/ucarp/${inst.interface}-${inst.vhid}`;
+  const base = etcPath(ctx, `ucarp/${inst.interface}-${inst.vhid}`);
   return { up: `${base}-up.sh`, down: `${base}-down.sh`, passfile: `${base}.pass`, lock: `${base}.lock` };
 }
 

@@ -7,7 +7,7 @@
 import { compileTemplate, shellWord } from '../../templates/escape.js';
 import template from '../../templates/firewall.nft.ejs';
 import { defineService } from '../../service/index.js';
-import type { Role, RoleContext } from '../role.js';
+import { etcPath, type Role, type RoleContext } from '../role.js';
 import { DROP_LOG_PREFIX, firewallView, type FirewallView } from './view.js';
 
 export {
@@ -34,7 +34,7 @@ export function renderFirewallView(view: FirewallView): string {
 }
 
 export function firewallPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/firewall.nft`;
+  return etcPath(ctx, 'firewall.nft');
 }
 
 export const firewallRole: Role = {

@@ -12,7 +12,7 @@ import runTemplate from '../../templates/heartbeat-run.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
-import type { RenderedFile, Role, RoleCheck, RoleContext } from '../role.js';
+import { etcPath, type RenderedFile, type Role, type RoleCheck, type RoleContext } from '../role.js';
 import { renderDrbdRes, renderHeartbeat } from './render.js';
 import { EVENT_RESOURCE } from './view.js';
 
@@ -56,10 +56,10 @@ export function drbdResPath(config: PillarsConfig): string {
   return `/etc/drbd.d/${config.drbd!.resource}.res`;
 }
 export function heartbeatRunPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/heartbeat-run.sh`;
+  return etcPath(ctx, 'heartbeat-run.sh');
 }
 export function drbdUpPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/drbd-up.sh`;
+  return etcPath(ctx, 'drbd-up.sh');
 }
 
 /** The group that mounts the DRBD device: its preferred node is the initial sync source of a new pair. */

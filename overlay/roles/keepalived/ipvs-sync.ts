@@ -11,7 +11,7 @@ import template from '../../templates/ipvs-sync.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
-import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
+import { etcPath, type RenderedFile, type RoleCheck, type RoleContext } from '../role.js';
 import { syncInstance } from './view.js';
 
 export const IPVS_SYNC_SERVICE = 'ipvs-sync';
@@ -42,7 +42,7 @@ export function renderIpvsSync(view: IpvsSyncView): string {
 }
 
 export function ipvsSyncPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/ipvs-sync.sh`;
+  return etcPath(ctx, 'ipvs-sync.sh');
 }
 
 export function ipvsSyncFiles(ctx: RoleContext): RenderedFile[] {

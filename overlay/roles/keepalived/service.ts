@@ -11,7 +11,7 @@
  */
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
-import type { RenderedFile, RoleCheck, RoleContext } from '../role.js';
+import { etcPath, type RenderedFile, type RoleCheck, type RoleContext } from '../role.js';
 import { renderKeepalivedRelease, renderKeepalivedView } from './conf.js';
 import { checkerPart, keepalivedView, vrrpPart } from './view.js';
 import { KEEPALIVED_LVS_SERVICE } from './events.js';
@@ -35,16 +35,16 @@ export function keepalivedSplit(config: PillarsConfig): boolean {
 
 /** The health checker's file when keepalived runs split. */
 export function keepalivedLvsConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived-lvs.conf`;
+  return etcPath(ctx, 'keepalived-lvs.conf');
 }
 
 export function keepalivedConfPath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived.conf`;
+  return etcPath(ctx, 'keepalived.conf');
 }
 
 /** The script that releases the VIPs a killed keepalived left behind (the service's afterCrash). */
 export function keepalivedReleasePath(ctx: Pick<RoleContext, 'etcDir'>): string {
-  return `${ctx.etcDir.replace(/\/+$/, '')}/keepalived-release.sh`;
+  return etcPath(ctx, 'keepalived-release.sh');
 }
 
 export function keepalivedFiles(ctx: RoleContext): RenderedFile[] {

@@ -17,7 +17,7 @@ import confTemplate from '../../templates/conntrackd.conf.ejs';
 import notifyTemplate from '../../templates/statesync-notify.sh.ejs';
 import resyncTemplate from '../../templates/statesync-resync.sh.ejs';
 import { defineService } from '../../service/index.js';
-import type { Role, RoleContext } from '../role.js';
+import { etcPath, type Role, type RoleContext } from '../role.js';
 import { statesyncView, type StatesyncView } from './view.js';
 
 export { statesyncView, type StatesyncView } from './view.js';
@@ -47,9 +47,9 @@ const resync = compileTemplate<{ node: string; conf: string; timeout: number }>(
 ]);
 
 const dir = (ctx: Pick<RoleContext, 'etcDir'>) => ctx.etcDir.replace(/\/+$/, '');
-export const conntrackdConfPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/conntrackd.conf`;
-export const statesyncNotifyPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/statesync-notify.sh`;
-export const statesyncResyncPath = (ctx: Pick<RoleContext, 'etcDir'>) => `${dir(ctx)}/statesync-resync.sh`;
+export const conntrackdConfPath = (ctx: Pick<RoleContext, 'etcDir'>) => etcPath(ctx, 'conntrackd.conf');
+export const statesyncNotifyPath = (ctx: Pick<RoleContext, 'etcDir'>) => etcPath(ctx, 'statesync-notify.sh');
+export const statesyncResyncPath = (ctx: Pick<RoleContext, 'etcDir'>) => etcPath(ctx, 'statesync-resync.sh');
 
 /**
  * conntrackd runs when the config has a statesync section that asks for it and a firewall whose
