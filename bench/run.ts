@@ -9,24 +9,29 @@
  *                   config stick and NICs, median of --runs (default 5), with the boot timeline
  *                   (kernel → /init → Node → early-boot steps → config → roles → ready)
  *
- *   drill           failover drills of a router pair (poweroff, default and fast timers):
- *                   p50/p95/max over --drill-runs (default 20) each, then an idle run of the pair
- *                   at the fast timers for --idle-minutes (default 10): spontaneous failovers and
- *                   the host CPU QEMU used
+ *   drill           failover drills of a router pair (poweroff): stock keepalived first (VRRPv2,
+ *                   1 s adverts, the baseline), then ours at the default and the fast timers:
+ *                   p50/p95/max over --drill-runs (default 20) each and ours ÷ stock, then an idle
+ *                   run of the pair at the fast timers for --idle-minutes (default 10; 0 skips it):
+ *                   spontaneous failovers and the host CPU QEMU used
+ *   carp            the router pair over CARP: stock ucarp (advbase 1, advskew 0 and 100,
+ *                   deadratio 3) and ours (advskew 0 and 20, dead_ratio 2), --carp-runs (default
+ *                   10) each, with ours ÷ stock
  *   director        poweroff drills of an LVS director pair (NAT to three backends, default
  *                   timers): p50/p95/max over --director-runs (default 10)
  *   firewall        poweroff drills of the stateful firewall pair under 20 + 20 long-lived
  *                   connections (masquerade, port forward), with conntrackd and without it:
  *                   surviving connections and failover p50 over --firewall-runs (default 5)
  *   heartbeat       poweroff drills of the heartbeat pair (DRBD + records service, the client
- *                   writing a record every 50 ms) at the fast timers and at heartbeat's classic
- *                   defaults: p50/p95/max and acknowledged records lost over --heartbeat-runs
- *                   (default 10) each
+ *                   writing a record every 50 ms) at heartbeat's built-in defaults (keepalive 1 s,
+ *                   deadtime 30 s, the baseline) and at the fast timers: p50/p95/max, ours ÷
+ *                   stock and acknowledged records lost over --heartbeat-runs (default 10) each
  *   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
  *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
  *
- * Options: --only build,boot,drill,director,firewall,heartbeat,validate  --runs N  --drill-runs N
- *          --idle-minutes N  --timers default,fast  --director-runs N  --firewall-runs N  --heartbeat-runs N
+ * Options: --only build,boot,drill,carp,director,firewall,heartbeat,validate  --runs N  --drill-runs N
+ *          --idle-minutes N  --timers stock,default,fast  --carp-runs N  --director-runs N
+ *          --firewall-runs N  --heartbeat-runs N
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,17 +47,17 @@ import {
   writeLabStick,
   type DrillLab,
 } from '../builder/drill/drill.js';
-import { FAST_ADVERT_MS } from '../builder/drill/lab-config.js';
 import { startHeartbeatLab } from '../builder/drill/heartbeat-lab.js';
 import { heartbeatDrill } from '../builder/drill/heartbeat-drill.js';
-import { HEARTBEAT_TIMERS } from '../builder/drill/heartbeat-config.js';
 import { createLogger } from '../builder/log.js';
 import { run } from '../builder/exec.js';
-import { labConfig } from '../builder/drill/lab-config.js';
 import { vmMac } from '../builder/vm/plan.js';
 import { formatSizeReport } from '../builder/stages/sizes.js';
 import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './timeline.js';
 import { benchValidate, cpuCalibration } from './validate.js';
+import { compareToBaseline, formatRatio, summarize, type DrillReport } from '../builder/drill/report.js';
+import { FAST_ADVERT_MS, labConfig, stockLabel, type Timers } from '../builder/drill/lab-config.js';
+import { heartbeatTimersLabel } from '../builder/drill/heartbeat-config.js';
 
 export interface Row {
   metric: string;
@@ -60,6 +65,43 @@ export interface Row {
   unit: string;
   target?: string;
   detail?: string;
+  /** A drill's distribution: every run's failover, ms. */
+  samples?: number[];
+  /** A drill measured against a baseline of the same run: which one, and ours ÷ baseline. */
+  baseline?: { metric: string; ratio: { p50: number; p95: number; max: number } };
+}
+
+/**
+ * A drill's row: p50 as the value, p95/max/n as detail, every run kept in the JSON and, with a
+ * baseline row of the same run, ours ÷ baseline (a baseline row itself has none). Pure.
+ */
+export function drillRow(metric: string, r: DrillReport, target?: string, baseline?: Row, more = ''): Row {
+  const samples = r.runs.map((x) => Math.round(x.failover_ms));
+  const base = baseline?.samples?.length ? baseline : undefined;
+  const c = base
+    ? compareToBaseline(
+        summarize(
+          r.scenario,
+          r.profile,
+          base.samples!.map((ms) => ({ failover_ms: ms, lost_probes: 0 })),
+        ),
+        base.metric,
+        r,
+        metric,
+      )
+    : undefined;
+  return {
+    metric,
+    value: r.p50_ms,
+    unit: 'ms p50',
+    ...(target ? { target } : {}),
+    detail:
+      `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}` +
+      (c ? `; ours ÷ stock: p50 ${formatRatio(c.ratio.p50)}, max ${formatRatio(c.ratio.max)}` : '') +
+      more,
+    samples,
+    ...(c && base ? { baseline: { metric: base.metric, ratio: c.ratio } } : {}),
+  };
 }
 
 export function median(xs: readonly number[]): number {
@@ -117,9 +159,10 @@ async function main(): Promise<void> {
       'director-runs': { type: 'string' },
       'firewall-runs': { type: 'string' },
       'heartbeat-runs': { type: 'string' },
+      'carp-runs': { type: 'string' },
     },
   });
-  const only = new Set((values.only ?? 'build,boot,drill,director,firewall,validate').split(','));
+  const only = new Set((values.only ?? 'build,boot,drill,carp,director,firewall,validate').split(','));
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -229,31 +272,66 @@ async function main(): Promise<void> {
     const log = createLogger({ quiet: true });
     const imageDir = join(outRoot, 'router');
     const drillRuns = Number(values['drill-runs'] ?? 20);
-    const timerSets = (values.timers ?? 'default,fast')
+    const timerSets = (values.timers ?? 'stock,default,fast')
       .split(',')
-      .filter((t): t is 'default' | 'fast' => t === 'default' || t === 'fast');
+      .filter((t): t is Timers => t === 'stock' || t === 'default' || t === 'fast');
+    let stock: Row | undefined;
     for (const timers of timerSets) {
       const dl = await startDrillLab({ profile: 'router', timers, imageDir, log });
       try {
         const r = await drillScenario(dl, 'poweroff', drillRuns, log);
-        rows.push({
-          metric: `failover, poweroff, ${timers} timers (${timers === 'fast' ? `${FAST_ADVERT_MS} ms` : '100 ms'} adverts)`,
-          value: r.p50_ms,
-          unit: 'ms p50',
-          target: timers === 'fast' ? 'p50 ≤ 150 ms' : 'p50 ≤ 500 ms',
-          detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
-        });
+        const label =
+          timers === 'stock'
+            ? `${stockLabel('vrrp')}, the baseline`
+            : `pillars ${timers} timers (${timers === 'fast' ? `${FAST_ADVERT_MS} ms` : '100 ms'} adverts)`;
+        const row = drillRow(
+          `failover, poweroff, router pair, ${label}`,
+          r,
+          timers === 'fast' ? 'p50 ≤ 80 ms, max ≤ 200 ms' : timers === 'default' ? 'p50 ≤ 500 ms' : undefined,
+          stock,
+          phasesText(r),
+        );
+        rows.push(row);
+        if (timers === 'stock') stock = row;
         if (timers === 'fast') {
           const minutes = Number(values['idle-minutes'] ?? 10);
-          const idle = await idleRun(dl, minutes);
-          rows.push({
-            metric: `idle pair at fast timers, ${minutes} min`,
-            value: idle.transitions,
-            unit: 'spontaneous failovers',
-            target: '0',
-            detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}`,
-          });
+          if (minutes > 0) {
+            const idle = await idleRun(dl, minutes);
+            rows.push({
+              metric: `idle pair at fast timers, ${minutes} min`,
+              value: idle.transitions,
+              unit: 'spontaneous failovers',
+              target: '0',
+              detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}`,
+            });
+          }
         }
+      } finally {
+        await dl.dispose();
+      }
+    }
+  }
+
+  if (only.has('carp')) {
+    // The same router pair over CARP: ucarp's stock timers, then ours (advskew 20, dead_ratio 2).
+    await timedBuild(['--profile', 'router']);
+    const log = createLogger({ quiet: true });
+    let stock: Row | undefined;
+    for (const timers of ['stock', 'default'] as const) {
+      const dl = await startDrillLab({
+        profile: 'router',
+        timers,
+        failover: 'carp',
+        imageDir: join(outRoot, 'router'),
+        log,
+      });
+      try {
+        const r = await drillScenario(dl, 'poweroff', Number(values['carp-runs'] ?? 10), log);
+        const label =
+          timers === 'stock' ? `${stockLabel('carp')}, the baseline` : 'pillars CARP (advskew 0 and 20, dead_ratio 2)';
+        const row = drillRow(`failover, poweroff, router pair over CARP, ${label}`, r, undefined, stock);
+        rows.push(row);
+        if (timers === 'stock') stock = row;
       } finally {
         await dl.dispose();
       }
@@ -275,13 +353,7 @@ async function main(): Promise<void> {
         Number(values['director-runs'] ?? 10),
         createLogger({ quiet: true }),
       );
-      rows.push({
-        metric: 'failover, poweroff, director pair (LVS-NAT, 100 ms adverts)',
-        value: r.p50_ms,
-        unit: 'ms p50',
-        target: 'p50 ≤ 500 ms',
-        detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
-      });
+      rows.push(drillRow('failover, poweroff, director pair (LVS-NAT, 100 ms adverts)', r, 'p50 ≤ 500 ms'));
     } finally {
       await dl.dispose();
     }
@@ -312,14 +384,7 @@ async function main(): Promise<void> {
           target: statesync ? '100 %' : '(shows the loss)',
           detail: `${survived}/${total}, ${resets} reset, n=${r.runs.length}`,
         });
-        if (statesync)
-          rows.push({
-            metric: 'failover, poweroff, firewall pair (100 ms adverts)',
-            value: r.p50_ms,
-            unit: 'ms p50',
-            target: 'p50 ≤ 500 ms',
-            detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}`,
-          });
+        if (statesync) rows.push(drillRow('failover, poweroff, firewall pair (100 ms adverts)', r, 'p50 ≤ 500 ms'));
       } finally {
         await dl.dispose();
       }
@@ -328,7 +393,8 @@ async function main(): Promise<void> {
 
   if (only.has('heartbeat')) {
     await timedBuild(['--profile', 'heartbeat']);
-    for (const timers of ['fast', 'default'] as const) {
+    let stock: Row | undefined;
+    for (const timers of ['stock', 'fast'] as const) {
       const hl = await startHeartbeatLab({ imageDir: join(outRoot, 'heartbeat'), timers, log: () => {} });
       try {
         const r = await heartbeatDrill(
@@ -337,15 +403,16 @@ async function main(): Promise<void> {
           Number(values['heartbeat-runs'] ?? 10),
           createLogger({ quiet: true }),
         );
-        const t = HEARTBEAT_TIMERS[timers];
         const lost = r.runs.reduce((sum, x) => sum + x.lost_probes, 0);
-        rows.push({
-          metric: `failover, poweroff, heartbeat pair (keepalive ${t.keepalive} ms, deadtime ${t.deadtime} ms)`,
-          value: r.p50_ms,
-          unit: 'ms p50',
-          ...(timers === 'fast' ? { target: 'p50 ≤ 2000 ms' } : {}),
-          detail: `p95 ${r.p95_ms} ms, max ${r.max_ms} ms, n=${r.runs.length}, acknowledged records lost ${lost}; fault → first write acknowledged by the other node (DRBD promote + mount + service)`,
-        });
+        const row = drillRow(
+          `failover, poweroff, heartbeat pair, ${heartbeatTimersLabel(timers)}${timers === 'stock' ? ', the baseline' : ''}`,
+          r,
+          timers === 'fast' ? 'p50 ≤ 2000 ms' : undefined,
+          stock,
+          `; acknowledged records lost ${lost}; fault → first write acknowledged by the other node (DRBD promote + mount + service)`,
+        );
+        rows.push(row);
+        if (timers === 'stock') stock = row;
       } finally {
         await hl.dispose();
       }
@@ -423,6 +490,12 @@ async function idleRun(
 
 /** How long the pair must have been without a VRRP transition before the idle window starts. */
 const IDLE_QUIET_MS = 15_000;
+
+/** `; detected 72 ms, VIPs up 80 ms (p50)`: the takeover's parts, when the console showed them. Pure. */
+function phasesText(r: DrillReport): string {
+  if (r.detect_p50_ms === undefined && r.vip_up_p50_ms === undefined) return '';
+  return `; p50 detected ${r.detect_p50_ms ?? '?'} ms, VIPs up ${r.vip_up_p50_ms ?? '?'} ms`;
+}
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;

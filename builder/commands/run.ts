@@ -9,7 +9,7 @@ import { parseCli } from './args.js';
 import { build } from '../build.js';
 import { startApplianceLab } from '../vm/appliance-lab.js';
 import { TEST_CHANNEL_PARAM } from '../vm/guest.js';
-import { LAB_ADDRESSES, labChoices, labConfig } from '../drill/lab-config.js';
+import { LAB_ADDRESSES, labChoices, labConfig, timersChoice } from '../drill/lab-config.js';
 import { firewallYaml } from '../drill/firewall-lab.js';
 import { labBoot, serviceUrl, writeLabSticks } from '../drill/drill.js';
 import type { LabVm } from '../vm/lab.js';
@@ -18,7 +18,7 @@ import { RECORDS_URL } from '../drill/heartbeat-drill.js';
 import { LAB_POWER } from '../drill/heartbeat-config.js';
 
 const USAGE =
-  'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers default|fast] [--failover vrrp|carp] [--watchdog SECONDS] [--minutes N]';
+  'usage: pillars run [--profile router|director|firewall|heartbeat] [--nodes 1|2] [--timers stock|default|fast] [--failover vrrp|carp] [--watchdog SECONDS] [--minutes N]';
 
 export const runCommand: Command = {
   name: 'run',
@@ -39,7 +39,8 @@ and always removes every namespace, tap and VM.
 back (heartbeat's serial medium; the first stays the console), a virtio disk each as the DRBD
 backing disk (created in the lab directory and deleted with it), DRBD on the sync link, the
 records service on VIP ${LAB_ADDRESSES.lanVip}:80, and the lab's power controller on lan as
-the STONITH device (timers: fast by default, or heartbeat's classic with --timers default).
+the STONITH device (timers: fast by default, heartbeat's classic ha.cf 2 s / 30 s with --timers
+default, or its built-in 1 s / 30 s with --timers stock).
 
 The lab boots with the test control channel (${TEST_CHANNEL_PARAM}); never use that on real boxes.
 Needs root and QEMU. Exit codes: 0 stopped, 1 the lab failed, 2 usage error, 130 Ctrl-C.`,
@@ -138,8 +139,7 @@ async function runHeartbeat(
   bad: (m: string) => Error,
   ctx: Parameters<Command['run']>[1],
 ): Promise<number> {
-  const timers = (values.timers as string | undefined) ?? 'fast';
-  if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
+  const timers = timersChoice(values.timers, 'fast', bad);
   if (values.failover !== undefined) throw bad('--failover is for router and director; heartbeat is the failover');
   if (values.watchdog !== undefined)
     throw bad('--watchdog is for router, director and firewall: in the heartbeat lab heartbeat feeds the watchdog');

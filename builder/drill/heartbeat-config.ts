@@ -4,7 +4,7 @@
  * the sync link with each VM's virtio disk (/dev/disk/by-id/virtio-drbd0), the resource group
  * VIP + drbddisk + Filesystem + pillars-records (the record service the drill writes through),
  * and the lab's power controller as STONITH device. Timers: the documented fast ones (keepalive
- * 200 ms, deadtime 1 s) or heartbeat's classic defaults. Pure: returns the YAML text.
+ * 200 ms, deadtime 1 s), the model's classic defaults (2 s, 30 s) or heartbeat's own (1 s, 30 s). Pure: returns the YAML text.
  */
 import { vmMac } from '../vm/plan.js';
 import { LAB_ADDRESSES, labNodeName, type Timers } from './lab-config.js';
@@ -21,8 +21,10 @@ export const HEARTBEAT_TIMERS: Readonly<
 > = {
   // fast: the backup declares the peer dead after 1 s of silence (5 missed keepalives).
   fast: { keepalive: 200, warntime: 600, deadtime: 1000, initdead: 30000 },
-  // heartbeat's classic values (ha.cf(5)): 2 s keepalive, 30 s deadtime.
+  // the model's defaults, heartbeat's classic ha.cf values: 2 s keepalive, 30 s deadtime.
   default: { keepalive: 2000, warntime: 10000, deadtime: 30000, initdead: 120000 },
+  // heartbeat 3.0.6's built-in defaults (config.c: keepalive 1000ms, deadtime 30000ms), the baseline.
+  stock: { keepalive: 1000, warntime: 10000, deadtime: 30000, initdead: 120000 },
 };
 
 export interface HeartbeatLabConfigOptions {
@@ -79,4 +81,12 @@ export function heartbeatLabConfig(o: HeartbeatLabConfigOptions = {}): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The heartbeat lab's timers in words. Pure. */
+export function heartbeatTimersLabel(timers: Timers): string {
+  const t = HEARTBEAT_TIMERS[timers];
+  const s = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+  const who = timers === 'stock' ? 'stock heartbeat' : timers === 'fast' ? 'pillars fast' : 'pillars default';
+  return `${who} (keepalive ${s(t.keepalive)}, deadtime ${s(t.deadtime)})`;
 }

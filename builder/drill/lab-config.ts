@@ -7,7 +7,14 @@
 import { vmMac } from '../vm/plan.js';
 
 export type LabProfile = 'router' | 'director' | 'firewall';
-export type Timers = 'default' | 'fast';
+/**
+ * Failover timers of a lab pair: `stock` is the anchor's own defaults, measured as the baseline
+ * (keepalived: VRRPv2 with 1 s adverts; ucarp: advbase 1, advskew 0 and 100, deadratio 3;
+ * heartbeat: keepalive 1 s, deadtime 30 s); `default` is the pillars model's defaults; `fast` the
+ * documented fast timers (20 ms VRRP adverts; heartbeat keepalive 200 ms, deadtime 1 s).
+ */
+export type Timers = 'stock' | 'default' | 'fast';
+export const TIMERS: readonly Timers[] = ['stock', 'default', 'fast'];
 /** How the pair fails over: keepalived VRRP (default) or ucarp CARP (whole-second advbase). */
 export type Failover = 'vrrp' | 'carp';
 
@@ -20,13 +27,29 @@ export function labChoices(
   const profile = (values.profile as string | undefined) ?? defaultProfile;
   if (profile !== 'router' && profile !== 'director' && profile !== 'firewall')
     throw bad(`--profile must be router, director or firewall, got '${profile}'`);
-  const timers = (values.timers as string | undefined) ?? 'default';
-  if (timers !== 'default' && timers !== 'fast') throw bad(`--timers must be default or fast, got '${timers}'`);
+  const timers = timersChoice(values.timers, 'default', bad);
   const failover = (values.failover as string | undefined) ?? 'vrrp';
   if (failover !== 'vrrp' && failover !== 'carp') throw bad(`--failover must be vrrp or carp, got '${failover}'`);
   if (failover === 'carp' && profile === 'director')
     throw bad("--failover carp needs --profile router or firewall (the director's VIPs ride on VRRP)");
+  if (failover === 'carp' && timers === 'fast')
+    throw bad('--timers fast is for VRRP; CARP adverts are whole seconds (advbase)');
   return { profile, timers, failover };
+}
+
+/** The --timers value, checked (`fallback` when absent). Pure. */
+export function timersChoice(value: unknown, fallback: Timers, bad: (message: string) => Error): Timers {
+  const timers = (value as string | undefined) ?? fallback;
+  if (!(TIMERS as readonly string[]).includes(timers))
+    throw bad(`--timers must be ${TIMERS.join(', ')}, got '${timers}'`);
+  return timers as Timers;
+}
+
+/** What the stock timers of a pair are, in words (the baseline's label). Pure. */
+export function stockLabel(failover: Failover | 'heartbeat'): string {
+  if (failover === 'carp') return 'stock ucarp (advbase 1, advskew 0 and 100, deadratio 3)';
+  if (failover === 'heartbeat') return 'stock heartbeat (keepalive 1 s, deadtime 30 s)';
+  return 'stock keepalived (VRRPv2, 1 s adverts)';
 }
 
 /** The console key of the instance the drill watches: VRRP instance name, or CARP `<interface>/<vhid>`. */
@@ -77,7 +100,9 @@ export interface LabConfigOptions {
 
 export function labConfig(o: LabConfigOptions): string {
   const nodes = [0, 1];
-  const advert = o.timers === 'fast' ? `\n      advert_int: ${FAST_ADVERT_MS}` : '';
+  // stock: keepalived's own defaults, VRRPv2 (vrrp_version 2) and advert_int 1 (the model's 1000 ms for v2).
+  const advert =
+    o.timers === 'fast' ? `\n      advert_int: ${FAST_ADVERT_MS}` : o.timers === 'stock' ? '\n      version: 2' : '';
   const lines: string[] = [
     '# Generated for the pillars lab: two nodes on the lab bridges (see builder/drill/lab-config.ts).',
     'version: 1',
@@ -110,8 +135,10 @@ export function labConfig(o: LabConfigOptions): string {
         `    - interface: ${ifname}`,
         `      vhid: ${vhid}`,
         // ucarp checks for a silent master each advbase + advskew/256 s: a small skew keeps it prompt.
-        `      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 20 }`,
-        '      dead_ratio: 2',
+        // stock: ucarp's defaults and the usual backup skew of 100 (deadratio 3 is the model's default).
+        ...(o.timers === 'stock'
+          ? [`      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 100 }`]
+          : [`      advskew: { ${labNodeName(0)}: 0, ${labNodeName(1)}: 20 }`, '      dead_ratio: 2']),
         `      password: ${LAB_CARP_PASSWORD}`,
         `      vips: [${vip}/24]`,
       ]),

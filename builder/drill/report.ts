@@ -107,3 +107,61 @@ export function formatReport(r: DrillReport): string {
   }
   return lines.join('\n');
 }
+
+/** Ours against a baseline measured in the same run: each distribution and ours ÷ baseline. */
+export interface BaselineComparison {
+  baseline: DrillReport & { settings: string };
+  ours: DrillReport & { settings: string };
+  /** ours ÷ baseline of p50, p95 and max (0.1: ours takes a tenth of the time). */
+  ratio: { p50: number; p95: number; max: number };
+}
+
+/** Put a baseline and ours side by side. Pure. */
+export function compareToBaseline(
+  baseline: DrillReport,
+  baselineSettings: string,
+  ours: DrillReport,
+  oursSettings: string,
+): BaselineComparison {
+  const r = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : NaN);
+  return {
+    baseline: { ...baseline, settings: baselineSettings },
+    ours: { ...ours, settings: oursSettings },
+    ratio: {
+      p50: r(ours.p50_ms, baseline.p50_ms),
+      p95: r(ours.p95_ms, baseline.p95_ms),
+      max: r(ours.max_ms, baseline.max_ms),
+    },
+  };
+}
+
+/** `0.12 (8.3× faster)`: a ratio of ours to a baseline as a person reads it. Pure. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '?';
+  if (ratio === 0) return '0';
+  const times = ratio < 1 ? `${round1(1 / ratio)}× faster` : ratio > 1 ? `${round1(ratio)}× slower` : 'the same';
+  return `${ratio} (${times})`;
+}
+
+function round1(x: number): string {
+  return x >= 10 ? String(Math.round(x)) : x.toFixed(1);
+}
+
+export function formatComparison(c: BaselineComparison): string {
+  const row = (label: string, r: DrillReport) =>
+    `${label.padEnd(10)} ${`${r.p50_ms} ms`.padStart(9)} ${`${r.p95_ms} ms`.padStart(9)} ${`${r.max_ms} ms`.padStart(9)}  n=${r.runs.length}  ${r.runs.map((x) => Math.round(x.failover_ms)).join(', ')}`;
+  return [
+    formatReport(c.baseline),
+    '',
+    formatReport(c.ours),
+    '',
+    `baseline and ours, the same lab and run (scenario ${c.ours.scenario}):`,
+    `  baseline: ${c.baseline.settings}`,
+    `  ours:     ${c.ours.settings}`,
+    '',
+    '                 p50       p95       max',
+    row('baseline', c.baseline),
+    row('ours', c.ours),
+    `ours ÷ baseline: p50 ${formatRatio(c.ratio.p50)}, p95 ${formatRatio(c.ratio.p95)}, max ${formatRatio(c.ratio.max)}`,
+  ].join('\n');
+}

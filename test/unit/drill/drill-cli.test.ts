@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { drillOptions } from '../../../builder/commands/drill.js';
+import { drillOptions, passes, timersLabel } from '../../../builder/commands/drill.js';
+import { summarize } from '../../../builder/drill/report.js';
 import { UserError, EXIT } from '../../../builder/errors.js';
 
 function usageError(argv: string[]): UserError {
@@ -23,6 +24,54 @@ describe('pillars drill options', () => {
       failover: 'vrrp',
       json: false,
     });
+  });
+
+  it('--baseline drills the stock timers next to ours; stock alone is a timer set too', () => {
+    expect(drillOptions(['--baseline', '--timers', 'fast'])).toMatchObject({ baseline: true, timers: 'fast' });
+    expect(drillOptions(['--timers', 'stock'])).toMatchObject({ timers: 'stock' });
+    expect(drillOptions(['--baseline', '--failover', 'carp'])).toMatchObject({ baseline: true, failover: 'carp' });
+    expect(drillOptions(['--baseline', '--profile', 'heartbeat'])).toMatchObject({ baseline: true, timers: 'fast' });
+    expect(usageError(['--baseline', '--timers', 'stock']).message).toMatch(/pick --timers default or fast/);
+    expect(usageError(['--profile', 'heartbeat', '--baseline', '--timers', 'stock']).message).toMatch(
+      /pick --timers default or fast/,
+    );
+    expect(usageError(['--timers', 'slow']).message).toBe("--timers must be stock, default, fast, got 'slow'");
+  });
+
+  it('names the timers each side of a comparison ran', () => {
+    expect(timersLabel({ profile: 'router', timers: 'fast', failover: 'vrrp' })).toBe('pillars VRRPv3, 20 ms adverts');
+    expect(timersLabel({ profile: 'router', timers: 'stock', failover: 'vrrp' })).toBe(
+      'stock keepalived (VRRPv2, 1 s adverts)',
+    );
+    expect(timersLabel({ profile: 'router', timers: 'default', failover: 'carp' })).toMatch(/advskew 0 and 20/);
+    expect(timersLabel({ profile: 'heartbeat', timers: 'stock', failover: 'vrrp' })).toBe(
+      'stock heartbeat (keepalive 1 s, deadtime 30 s)',
+    );
+    expect(timersLabel({ profile: 'heartbeat', timers: 'fast', failover: 'vrrp' })).toBe(
+      'pillars fast (keepalive 200 ms, deadtime 1 s)',
+    );
+  });
+
+  it('only ours is held to the bar, a lost record or connection fails it', () => {
+    const report = (ms: number[], extra: object = {}) => ({
+      ...summarize(
+        'poweroff',
+        'router',
+        ms.map((failover_ms) => ({ failover_ms, lost_probes: 0, ...extra })),
+      ),
+    });
+    expect(passes({ profile: 'router', scenario: 'poweroff' }, report([120, 4999]))).toBe(true);
+    expect(passes({ profile: 'router', scenario: 'poweroff' }, report([120, 5000]))).toBe(false);
+    expect(
+      passes(
+        { profile: 'firewall', scenario: 'poweroff' },
+        report([300], { connections: { survived: 39, total: 40, resets: 0 } }),
+      ),
+    ).toBe(false);
+    expect(passes({ profile: 'heartbeat', scenario: 'linkdown' }, report([0]))).toBe(true);
+    expect(passes({ profile: 'heartbeat', scenario: 'linkdown' }, report([900]))).toBe(false);
+    const lost = summarize('poweroff', 'heartbeat', [{ failover_ms: 1500, lost_probes: 1 }]);
+    expect(passes({ profile: 'heartbeat', scenario: 'poweroff' }, lost)).toBe(false);
   });
 
   it('CARP pairs on the router profile', () => {

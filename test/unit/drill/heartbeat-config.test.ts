@@ -5,7 +5,7 @@ import { checkHaCf, checkHaresources } from '../../../overlay/roles/heartbeat/ch
 import { HEARTBEAT_TIMERS, heartbeatLabConfig } from '../../../builder/drill/heartbeat-config.js';
 
 describe('heartbeat lab config', () => {
-  for (const timers of ['fast', 'default'] as const) {
+  for (const timers of ['fast', 'default', 'stock'] as const) {
     for (const autoFailback of [true, false]) {
       it(`validates and renders what heartbeat accepts (${timers} timers, auto_failback ${autoFailback})`, () => {
         const r = loadConfig(heartbeatLabConfig({ timers, autoFailback }), 'lab.yaml');

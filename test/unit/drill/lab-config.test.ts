@@ -21,6 +21,36 @@ describe('lab pair config', () => {
   }
 });
 
+describe("stock timers: the anchors' own defaults, the baseline", () => {
+  it('keepalived: VRRPv2 with 1 s adverts on both instances, rendered as keepalived writes them', async () => {
+    const r = loadConfig(labConfig({ profile: 'router', timers: 'stock' }), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    for (const vi of r.config.vrrp!.instances) expect([vi.version, vi.advert_int]).toEqual([2, 1000]);
+    const node = r.config.nodes.node1!;
+    const ctx = {
+      config: r.config,
+      nodeName: 'node1',
+      node,
+      etcDir: '/run/pillars/etc',
+      eventFifo: '/run/pillars/events',
+    };
+    const plan = planRoles(ctx, selectRoles(r.config).run);
+    const conf = plan.files.find((f) => f.path.endsWith('/keepalived.conf'))!.content;
+    expect(conf.match(/^\s*version 2$/gm)).toHaveLength(2);
+    expect(conf.match(/^\s*advert_int 1$/gm)).toHaveLength(2);
+  });
+
+  it('ucarp: advskew 0 and 100, deadratio 3 (its defaults), where ours is 20 and 2', () => {
+    const skews = (timers: 'stock' | 'default') => {
+      const r = loadConfig(labConfig({ profile: 'router', failover: 'carp', timers }), 'pillars.yaml');
+      if (!r.ok) throw new Error(formatIssues(r.issues));
+      return r.config.carp!.instances.map((i) => `${i.advskew.node1}/${i.advskew.node2} x${i.dead_ratio}`);
+    };
+    expect(skews('stock')).toEqual(['0/100 x3', '0/100 x3']);
+    expect(skews('default')).toEqual(['0/20 x2', '0/20 x2']);
+  });
+});
+
 describe('lab pair with BFD', () => {
   it("validates: a session on the sync link with keepalived's defaults, tracked by the sync group", () => {
     const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', bfd: true }), 'pillars.yaml');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatReport, percentile, summarize } from '../../../builder/drill/report.js';
+import {
+  compareToBaseline,
+  formatComparison,
+  formatRatio,
+  formatReport,
+  percentile,
+  summarize,
+} from '../../../builder/drill/report.js';
 
 describe('drill report', () => {
   it('nearest-rank percentiles', () => {
@@ -59,5 +66,35 @@ describe('drill report', () => {
     const r = summarize('crash', 'router', [{ failover_ms: 450, lost_probes: 21 }]);
     expect(r).not.toHaveProperty('detect_p50_ms');
     expect(formatReport(r)).not.toContain('where the time went');
+  });
+
+  it('compares ours to a baseline of the same run: both distributions and ours ÷ baseline', () => {
+    const base = summarize(
+      'poweroff',
+      'router',
+      [3600, 3410, 3820].map((failover_ms) => ({ failover_ms, lost_probes: 170 })),
+    );
+    const ours = summarize(
+      'poweroff',
+      'router',
+      [121, 160, 98].map((failover_ms) => ({ failover_ms, lost_probes: 6 })),
+    );
+    const c = compareToBaseline(base, 'stock keepalived (VRRPv2, 1 s adverts)', ours, 'pillars VRRPv3, 20 ms adverts');
+    expect(c.ratio).toEqual({ p50: 0.034, p95: 0.042, max: 0.042 });
+    expect(JSON.parse(JSON.stringify(c))).toMatchObject({
+      baseline: { settings: 'stock keepalived (VRRPv2, 1 s adverts)', p50_ms: 3600 },
+      ours: { settings: 'pillars VRRPv3, 20 ms adverts', p50_ms: 121 },
+    });
+    const text = formatComparison(c);
+    expect(text).toMatch(/^baseline +3600 ms +3820 ms +3820 ms {2}n=3 {2}3600, 3410, 3820$/m);
+    expect(text).toMatch(/^ours +121 ms +160 ms +160 ms {2}n=3/m);
+    expect(text).toContain('ours ÷ baseline: p50 0.034 (29× faster), p95 0.042 (24× faster), max 0.042 (24× faster)');
+  });
+
+  it('writes a ratio the way a person reads it', () => {
+    expect(formatRatio(0.5)).toBe('0.5 (2.0× faster)');
+    expect(formatRatio(2.5)).toBe('2.5 (2.5× slower)');
+    expect(formatRatio(1)).toBe('1 (the same)');
+    expect(formatRatio(NaN)).toBe('?');
   });
 });
