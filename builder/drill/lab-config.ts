@@ -96,6 +96,8 @@ export interface LabConfigOptions {
   watchdogS?: number;
   /** vrrp.bfd on the sync link, tracked by the sync group (VRRP only). */
   bfd?: boolean;
+  /** With the fast timers: this advert interval (ms) instead of FAST_ADVERT_MS, to measure another. */
+  advertMs?: number;
 }
 
 export function labConfig(o: LabConfigOptions): string {
