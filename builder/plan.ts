@@ -288,9 +288,6 @@ export const STRIP_PERL = [
   'usr/share/perl5/**',
   'usr/share/debconf/**',
   'usr/bin/debconf*',
-  // sendip's protocol modules: keepalived's release script sends raw IPv4 (VRRP) and nothing else
-  'usr/lib/x86_64-linux-gnu/sendip/**',
-  '!usr/lib/x86_64-linux-gnu/sendip/ipv4.so',
 ];
 export const STRIP_PYTHON = ['usr/lib/python3*/**', 'usr/bin/python3*', 'usr/share/python3/**'];
 

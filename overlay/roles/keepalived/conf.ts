@@ -4,7 +4,6 @@
 import template from '../../templates/keepalived.conf.ejs';
 import releaseTemplate from '../../templates/keepalived-release.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
-import { releaseAdverts, VRRP_GROUP4 } from './release-advert.js';
 import {
   keepalivedView,
   VRRP_RLIMIT_RTTIME_US,
@@ -80,37 +79,24 @@ export function renderKeepalivedConf(input: ViewInput): string {
 const compiledRelease = compileTemplate<{
   node: string;
   fifo: string;
-  instances: {
-    vips: { cidr: string; dev: string }[];
-    adverts: { dev: string; src: string; dst: string; data: string; multicast: boolean }[];
-  }[];
-  multicast: boolean;
-  group: string;
+  vips: { cidr: string; dev: string }[];
   lines: string[];
-}>(releaseTemplate, 'shell', ['node', 'fifo', 'instances', 'multicast', 'group', 'lines']);
+}>(releaseTemplate, 'shell', ['node', 'fifo', 'vips', 'lines']);
 
 /**
  * The script that drops every VIP of the view and reports each instance and group STOPped on the
  * event FIFO (see keepalived-release.sh.ejs). Pure.
  */
 export function renderKeepalivedRelease(view: KeepalivedView, node: string, fifo: string): string {
-  const instances = view.instances.map((i) => ({
-    vips: [...i.vips, ...i.excludedVips].map((v) => {
+  const vips = view.instances.flatMap((i) =>
+    [...i.vips, ...i.excludedVips].map((v) => {
       const [cidr, , dev] = words(v);
       return { cidr: cidr!, dev: dev! };
     }),
-    adverts: releaseAdverts(i).map((a) => ({
-      dev: a.dev,
-      src: a.src,
-      dst: a.dst,
-      data: `0x${a.hex}`,
-      multicast: a.dst === VRRP_GROUP4,
-    })),
-  }));
+  );
   const lines = [
     ...view.instances.map((i) => `INSTANCE "${i.name}" STOP ${i.priority}`),
     ...view.syncGroups.map((g) => `GROUP "${g.name}" STOP 0`),
   ];
-  const multicast = instances.some((i) => i.adverts.some((a) => a.multicast));
-  return compiledRelease({ node, fifo, instances, multicast, group: VRRP_GROUP4, lines });
+  return compiledRelease({ node, fifo, vips, lines });
 }

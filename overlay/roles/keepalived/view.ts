@@ -114,8 +114,6 @@ export interface KaInstance {
   /** VIPs of the other address family (keepalived sends only one family per instance). */
   excludedVips: string[];
   unicastSrc?: string;
-  /** The address keepalived sends this instance's adverts from: the unicast source, else the first own address of the VIPs' family on the interface. */
-  advertSrc?: string;
   unicastPeers: string[];
   trackInterfaces: string[];
   trackScripts: string[];
@@ -283,7 +281,6 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
   const peerFamily = peers.length > 0 ? familyOf(peers[0]!) : undefined;
   const unicastSrc =
     peers.length > 0 ? ownAddresses(node, inst.interface).find((a) => familyOf(a) === peerFamily) : undefined;
-  const advertSrc = unicastSrc ?? ownAddresses(node, inst.interface).find((a) => familyOf(a) === family);
   return {
     name: inst.name,
     interface: inst.interface,
@@ -295,7 +292,6 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
     vips: all.filter((v) => familyOf(v) === family).map((v) => `${v} dev ${inst.interface}`),
     excludedVips: all.filter((v) => familyOf(v) !== family).map((v) => `${v} dev ${inst.interface}`),
     ...(unicastSrc ? { unicastSrc } : {}),
-    ...(advertSrc ? { advertSrc } : {}),
     unicastPeers: peers,
     trackInterfaces: [...inst.track_interfaces],
     trackScripts: [...inst.track_scripts],

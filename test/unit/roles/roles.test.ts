@@ -109,15 +109,7 @@ describe('keepalived for vrrp + director', () => {
       (m) => `ip address del ${m[1]} dev ${m[2]} 2>/dev/null`,
     );
     expect(vips.length).toBeGreaterThan(0);
-    expect(
-      release.content
-        .split('\n')
-        .filter((l) => l.startsWith('ip address del '))
-        .map((l) => l.replace(/ && m\d+=1$/, '')),
-    ).toEqual(vips);
-    // An instance that held its VIPs was MASTER: its priority-0 advert goes out in keepalived's place.
-    const instances = [...conf.content.matchAll(/^vrrp_instance (\S+) \{/gm)].length;
-    expect(release.content.match(/^ {2}sendip -p ipv4 -is \S+ -id 224\.0\.0\.18 -ip 112 -it 255 -d 0x[0-9a-f]+ 224\.0\.0\.18 /gm)).toHaveLength(instances);
+    expect(release.content.split('\n').filter((l) => l.startsWith('ip '))).toEqual(vips);
   });
 
   it('director without vrrp (VIP on the box itself): the director role runs keepalived --check', () => {
