@@ -104,7 +104,11 @@ export function labConfig(o: LabConfigOptions): string {
   const nodes = [0, 1];
   // stock: keepalived's own defaults, VRRPv2 (vrrp_version 2) and advert_int 1 (the model's 1000 ms for v2).
   const advert =
-    o.timers === 'fast' ? `\n      advert_int: ${FAST_ADVERT_MS}` : o.timers === 'stock' ? '\n      version: 2' : '';
+    o.timers === 'fast'
+      ? `\n      advert_int: ${o.advertMs ?? FAST_ADVERT_MS}`
+      : o.timers === 'stock'
+        ? '\n      version: 2'
+        : '';
   const lines: string[] = [
     '# Generated for the pillars lab: two nodes on the lab bridges (see builder/drill/lab-config.ts).',
     'version: 1',

@@ -51,6 +51,14 @@ describe("stock timers: the anchors' own defaults, the baseline", () => {
   });
 });
 
+describe('another fast advert interval', () => {
+  it("advertMs replaces the fast timers' interval on both instances", () => {
+    const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', advertMs: 10 }), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.vrrp!.instances.map((i) => i.advert_int)).toEqual([10, 10]);
+  });
+});
+
 describe('lab pair with BFD', () => {
   it("validates: a session on the sync link with keepalived's defaults, tracked by the sync group", () => {
     const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', bfd: true }), 'pillars.yaml');
