@@ -15,6 +15,7 @@ import { Lab, type LabHost, type LabOptions, type LabVm } from '../vm/lab.js';
 import { LAB_ADDRESSES, labNodeName, type Timers } from './lab-config.js';
 import { BOOT_TIMEOUT_MS, labBoot, READY_LINE, writeLabStick } from './drill.js';
 import { DRBD_DISK_SERIAL, heartbeatLabConfig, LAB_POWER } from './heartbeat-config.js';
+import { guestExec } from '../vm/guest.js';
 
 /** Size of each lab DRBD disk (sparse). */
 export const LAB_DISK_MIB = 128;
@@ -22,6 +23,8 @@ export const LAB_DISK_MIB = 128;
 export const ACQUIRED_LINE = /pillars: heartbeat group records ACQUIRED/;
 /** First start: DRBD metadata, the initial sync of a new pair and mkfs before heartbeat takes the group. */
 export const ACQUIRE_TIMEOUT_MS = 300_000;
+/** heartbeat's last lines per node that a failed start reports. */
+const WHY_LINES = 15;
 
 /** The compiled power controller: next to this module in dist/, or dist/ of the checkout when run from source (tests). */
 function powerMain(): string {
@@ -111,7 +114,19 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
       ]);
     await power.output.waitFor(/power controller: listening/, 10_000);
     await Promise.all(nodes.map((n) => n.waitFor(READY_LINE, BOOT_TIMEOUT_MS)));
-    await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS)));
+    await Promise.race(nodes.map((n) => n.waitFor(ACQUIRED_LINE, ACQUIRE_TIMEOUT_MS))).catch(async (e: unknown) => {
+      // Say why: heartbeat's own last words and DRBD's state on each node.
+      const why: string[] = [];
+      for (const n of nodes) {
+        const r = await guestExec(
+          n.vm,
+          `cat /proc/drbd; pillarsctl logs heartbeat | tail -n ${WHY_LINES}`,
+          30_000,
+        ).catch((x: unknown) => ({ output: `(no answer: ${x instanceof Error ? x.message : String(x)})` }));
+        why.push(`--- ${n.name}\n${r.output.trimEnd()}`);
+      }
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${why.join('\n')}`);
+    });
     const l = lab;
     return {
       lab,
