@@ -83,6 +83,8 @@ export function instanceState(lines: ReadonlyArray<{ text: string }>, instance =
   return state;
 }
 
+const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, timeoutMs: number, check: () => T | undefined | false, stepMs = 50): Promise<T> {
@@ -427,7 +429,7 @@ export async function drillScenario(
         );
       result = { failover_ms: oneMasterMs, lost_probes: lost, from: 'split', to: settled.master.name };
     } else if (scenario === 'crash') {
-      await fault(scenario, master);
+      faultAt = await fault(scenario, master);
       // The supervisor restarts keepalived at once, and the restarted keepalived drops the VIPs it
       // left behind. Depending on who wins the race, the peer takes over (and the old master,
       // higher priority, preempts back), or the old master is MASTER again before the peer's
@@ -457,11 +459,18 @@ export async function drillScenario(
         () => (changed() ? settledPair(nodes, instance, dl.quietMs) : undefined),
         200,
       );
+      // Who served after the crash: the backup if it took over (its parts of the takeover say
+      // where the time went), else the old master's restarted keepalived kept the VIPs.
+      const tookOver = backup.lines.some((l) => {
+        const m = STATE_LINE.exec(l.text);
+        return backup.vm.startedAt + l.t >= faultAt && m?.[1] === instance && m[2] === 'MASTER';
+      });
       result = {
         failover_ms: Math.round(o.gapMs),
         lost_probes: o.lost,
         from: master.name,
-        to: settled.master.name,
+        to: tookOver ? backup.name : settled.master.name,
+        ...(tookOver ? takeoverPhases(backup.lines, backup.vm.startedAt, faultAt, dl.failover, instance) : {}),
       };
       if (conns)
         result.connections = await connectionsAfter(
@@ -470,7 +479,7 @@ export async function drillScenario(
           (o.first ? o.first.t + o.first.ms : faultAt) + 500,
         );
     } else {
-      await fault(scenario, master);
+      faultAt = await fault(scenario, master);
       const answered = await until(
         `an answer from ${backup.name}`,
         GIVE_UP_MS,
@@ -517,13 +526,32 @@ async function connectionsAfter(
   return countConnections(await conns.stop(), total, since);
 }
 
-async function fault(s: Scenario, master: LabVm): Promise<void> {
+/** The line the guest prints on its console the moment before it kills keepalived (the crash). */
+export const CRASH_MARK = 'pillars-drill: kill -9 keepalived now';
+
+/**
+ * Fault the master; resolves to when the fault happened (epoch ms). Power and link are cut from
+ * the host at once. The crash is a command in the guest, which under emulation takes a few
+ * hundred milliseconds to reach its kill: the guest prints CRASH_MARK right before the kill, and
+ * the fault is when the host read that line (the console's few milliseconds late, so the outage is
+ * counted at most that much short, never the command's latency too long).
+ */
+async function fault(s: Scenario, master: LabVm): Promise<number> {
+  const at = Date.now();
   if (s === 'poweroff') master.kill();
   else if (s === 'linkdown') await master.linkDown(0);
   else if (s === 'crash') {
-    const r = await guestExec(master.vm, 'kill -9 $(pidof keepalived)', 10_000);
+    const from = master.lines.length;
+    const r = await guestExec(
+      master.vm,
+      `p=$(pidof keepalived) && echo '${CRASH_MARK}' > /dev/console && kill -9 $p`,
+      10_000,
+    );
     if (r.code !== 0) throw new UserError(`drill: could not kill keepalived on ${master.name}: ${r.output.trim()}`);
+    const mark = await master.waitFor(new RegExp(escapeRe(CRASH_MARK)), 10_000, from);
+    return master.vm.startedAt + mark.t;
   }
+  return at;
 }
 
 async function restore(s: Exclude<Scenario, 'crash' | 'partition'>, master: LabVm): Promise<void> {

@@ -193,6 +193,8 @@ export function labConfig(o: LabConfigOptions): string {
       ...Array.from({ length: n }, (_, i) => `        - { address: ${LAB_ADDRESSES.backend(i)}, port: 80, weight: 1 }`),
     );
   }
+  // A router routes: the client reaches the server on internal through the lan VIP.
+  if (o.profile === 'router') lines.push('sysctl:', '  net.ipv4.ip_forward: 1');
   if (o.extraYaml) lines.push(...o.extraYaml);
   lines.push(
     'admin:',
