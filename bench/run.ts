@@ -163,7 +163,7 @@ async function main(): Promise<void> {
       'fast-advert-ms': { type: 'string' },
     },
   });
-  const only = new Set((values.only ?? 'build,boot,drill,carp,director,firewall,validate').split(','));
+  const only = new Set((values.only ?? 'build,boot,drill,carp,director,firewall,heartbeat,validate').split(','));
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
@@ -420,8 +420,10 @@ async function main(): Promise<void> {
     await timedBuild(['--profile', 'heartbeat']);
     let stock: Row | undefined;
     for (const timers of ['stock', 'fast'] as const) {
-      const hl = await startHeartbeatLab({ imageDir: join(outRoot, 'heartbeat'), timers, log: () => {} });
+      const metric = `failover, poweroff, heartbeat pair, ${heartbeatTimersLabel(timers)}${timers === 'stock' ? ', the baseline' : ''}`;
+      let hl: Awaited<ReturnType<typeof startHeartbeatLab>> | undefined;
       try {
+        hl = await startHeartbeatLab({ imageDir: join(outRoot, 'heartbeat'), timers, log: () => {} });
         const r = await heartbeatDrill(
           hl,
           'poweroff',
@@ -430,7 +432,7 @@ async function main(): Promise<void> {
         );
         const lost = r.runs.reduce((sum, x) => sum + x.lost_probes, 0);
         const row = drillRow(
-          `failover, poweroff, heartbeat pair, ${heartbeatTimersLabel(timers)}${timers === 'stock' ? ', the baseline' : ''}`,
+          metric,
           r,
           timers === 'fast' ? 'p50 ≤ 2000 ms' : undefined,
           stock,
@@ -438,8 +440,12 @@ async function main(): Promise<void> {
         );
         rows.push(row);
         if (timers === 'stock') stock = row;
+      } catch (e) {
+        // A pair that does not come up or fail over is a result too; the rest of the bench goes on.
+        rows.push({ metric, value: NaN, unit: 'ms p50', detail: `failed: ${(e as Error).message}` });
+        process.exitCode = 1;
       } finally {
-        await hl.dispose();
+        await hl?.dispose();
       }
     }
   }
