@@ -214,8 +214,22 @@ export function serviceUrl(profile: LabProfile): string {
  * master forwards, which is what a router's users wait for (the GARP burst on both sides, then
  * forwarding), not its own status page.
  */
-export function probeUrl(profile: LabProfile): string {
-  return profile === 'router' ? `http://${LAB_ADDRESSES.backend(0)}/` : serviceUrl(profile);
+export function probeUrl(profile: LabProfile, failover: Failover = 'vrrp'): string {
+  // Over CARP the router drill asks the box itself: ucarp has no sync group, so when the master
+  // loses only its lan link, internal's VIP stays there and the way back is cut (see README).
+  return profile === 'router' && failover === 'vrrp' ? `http://${LAB_ADDRESSES.backend(0)}/` : serviceUrl(profile);
+}
+
+/**
+ * Before each run the client and the server forget the gateway VIPs' MACs, so the path goes
+ * through the current master: a backup forwards too, and a host that missed a gratuitous ARP
+ * would still be sending through it when the master is faulted.
+ */
+async function freshPath(dl: DrillLab): Promise<void> {
+  if (dl.profile === 'director') return;
+  const lanVip = dl.profile === 'firewall' ? FIREWALL_LAB.outsideVip : LAB_ADDRESSES.lanVip;
+  await dl.client.run('ip', ['neigh', 'flush', 'to', lanVip]);
+  await dl.lab.host('web1').run('ip', ['neigh', 'flush', 'to', LAB_ADDRESSES.internalVip]);
 }
 
 /** Firewall drill: long-lived connections per path (through masquerade and through the port forward). */
@@ -339,7 +353,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     lab,
     nodes,
     client,
-    url: probeUrl(o.profile),
+    url: probeUrl(o.profile, o.failover),
     sticks,
     async dispose() {
       await lab.dispose();
@@ -382,6 +396,7 @@ export async function drillScenario(
       () => settledPair(nodes, instance, dl.quietMs),
       200,
     );
+    await freshPath(dl);
     const conns = firewall && scenario !== 'partition' ? startFirewallConnections(client) : undefined;
     const connTotal = conns ? await conns.connected() : 0;
     const probe = client.startProbe({
@@ -461,10 +476,7 @@ export async function drillScenario(
       );
       // Who served after the crash: the backup if it took over (its parts of the takeover say
       // where the time went), else the old master's restarted keepalived kept the VIPs.
-      const tookOver = backup.lines.some((l) => {
-        const m = STATE_LINE.exec(l.text);
-        return backup.vm.startedAt + l.t >= faultAt && m?.[1] === instance && m[2] === 'MASTER';
-      });
+      const tookOver = tookOverSince(backup, instance, faultAt);
       result = {
         failover_ms: Math.round(o.gapMs),
         lost_probes: o.lost,
@@ -489,6 +501,13 @@ export async function drillScenario(
       await sleep(300);
       const samples = await probe.stop();
       const gap = gapAfter(samples, faultAt, master.name);
+      // The takeover's console lines may come after the first answer: wait for them (bounded).
+      await until(
+        'the backup entering MASTER',
+        TAKEOVER_LINES_MS,
+        () => tookOverSince(backup, instance, faultAt),
+        50,
+      ).catch(() => undefined);
       if (!answered || !gap)
         throw new UserError(
           `drill run ${run}: ${backup.name} did not answer within ${GIVE_UP_MS / 1000} s after the ${scenario}`,
@@ -524,6 +543,17 @@ async function connectionsAfter(
 ): Promise<ConnectionCount> {
   await sleep(Math.max(0, since + 5000 - Date.now()));
   return countConnections(await conns.stop(), total, since);
+}
+
+/** How long the drill waits for the backup's MASTER line after the first answer. */
+const TAKEOVER_LINES_MS = 5000;
+
+/** Whether `vm` logged `instance` entering MASTER at or after `since` (epoch ms). */
+function tookOverSince(vm: LabVm, instance: string, since: number): boolean {
+  return vm.lines.some((l) => {
+    const m = STATE_LINE.exec(l.text);
+    return vm.vm.startedAt + l.t >= since && m?.[1] === instance && m[2] === 'MASTER';
+  });
 }
 
 /** The line the guest prints on its console the moment before it kills keepalived (the crash). */
