@@ -560,8 +560,8 @@ function tookOverSince(vm: LabVm, instance: string, since: number): boolean {
 export const CRASH_MARK = 'pillars-drill: kill -9 keepalived now';
 
 /**
- * Fault the master; resolves to when the fault happened (epoch ms). Power and link are cut from
- * the host at once. The crash is a command in the guest, which under emulation takes a few
+ * Fault the master; resolves to when the fault happened (epoch ms). Power is cut from the host at
+ * once, the link when QEMU's monitor answers. The crash is a command in the guest, which under emulation takes a few
  * hundred milliseconds to reach its kill: the guest prints CRASH_MARK right before the kill, and
  * the fault is when the host read that line (the console's few milliseconds late, so the outage is
  * counted at most that much short, never the command's latency too long).
@@ -569,8 +569,12 @@ export const CRASH_MARK = 'pillars-drill: kill -9 keepalived now';
 async function fault(s: Scenario, master: LabVm): Promise<number> {
   const at = Date.now();
   if (s === 'poweroff') master.kill();
-  else if (s === 'linkdown') await master.linkDown(0);
-  else if (s === 'crash') {
+  // QEMU's monitor cuts the carrier when the command returns: a request sent while it was on its
+  // way still went through the master, so the fault counts from the monitor's answer.
+  else if (s === 'linkdown') {
+    await master.linkDown(0);
+    return Date.now();
+  } else if (s === 'crash') {
     const from = master.lines.length;
     const r = await guestExec(
       master.vm,
