@@ -30,7 +30,7 @@
  *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
  *
  * Options: --only build,boot,drill,carp,director,firewall,heartbeat,validate  --runs N  --drill-runs N
- *          --idle-minutes N  --timers stock,default,fast  --fast-advert-ms N[,N…]  --fast-drill-runs N
+ *          --idle-minutes N  --timers stock,default,fast  --fast-advert-ms N[,N…]  --fast-drill-runs N[,N…]
  *          --carp-runs N  --director-runs N
  *          --firewall-runs N  --heartbeat-runs N
  */
@@ -281,12 +281,15 @@ async function main(): Promise<void> {
     // --fast-advert-ms 20,10 measures each fast advert interval (to see how far down it holds);
     // --fast-drill-runs gives the fast ones their own count (the goal is stated over 20 drills).
     const fastList = (values['fast-advert-ms'] ?? String(FAST_ADVERT_MS)).split(',').map(Number);
-    const fastRuns = Number(values['fast-drill-runs'] ?? drillRuns);
-    const sets = timerSets.flatMap((timers): { timers: Timers; fastMs: number }[] =>
-      timers === 'fast' ? fastList.map((ms) => ({ timers, fastMs: ms })) : [{ timers, fastMs: FAST_ADVERT_MS }],
+    // One count for all fast intervals, or one per interval in the same order (5,20).
+    const fastRuns = (values['fast-drill-runs'] ?? String(drillRuns)).split(',').map(Number);
+    const sets = timerSets.flatMap((timers): { timers: Timers; fastMs: number; runs: number }[] =>
+      timers === 'fast'
+        ? fastList.map((ms, i) => ({ timers, fastMs: ms, runs: fastRuns[i] ?? fastRuns[0]! }))
+        : [{ timers, fastMs: FAST_ADVERT_MS, runs: drillRuns }],
     );
     let stock: Row | undefined;
-    for (const { timers, fastMs } of sets) {
+    for (const { timers, fastMs, runs: setRuns } of sets) {
       const dl = await startDrillLab({
         profile: 'router',
         timers,
@@ -302,7 +305,7 @@ async function main(): Promise<void> {
           : `pillars ${timers} timers (${timers === 'fast' ? `${fastMs} ms` : '100 ms'} adverts)`;
       const metric = `failover, poweroff, router pair, ${label}`;
       try {
-        const r = await drillScenario(dl, 'poweroff', timers === 'fast' ? fastRuns : drillRuns, log);
+        const r = await drillScenario(dl, 'poweroff', setRuns, log);
         const row = drillRow(
           metric,
           r,
