@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { LAB_ADDRESSES } from './lab-config.js';
 import { RECORDS_PORT } from './heartbeat-config.js';
 import { ACQUIRED_LINE, type HeartbeatLab } from './heartbeat-lab.js';
+import { BOOT_TIMEOUT_MS, READY_LINE } from './drill.js';
 import { summarize, type DrillReport, type DrillRun, type Scenario } from './report.js';
 
 export const HEARTBEAT_SCENARIOS = [
@@ -185,6 +186,32 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   return run;
 }
 
+/** How long a restored pair may take to boot, reconnect DRBD and resync before the next fault. */
+const SYNC_WAIT_MS = 300_000;
+const IN_SYNC = /cs:Connected ro:Primary\/Secondary ds:UpToDate\/UpToDate/;
+
+/**
+ * Before the next fault: both nodes booted and DRBD connected with both disks UpToDate. A node
+ * that is still booting or resyncing (Inconsistent) cannot take over, and faulting the active node
+ * then tests nothing but that: a fixed 5 s pause let a bench run power off the only good copy.
+ */
+export async function untilInSync(hl: HeartbeatLab): Promise<void> {
+  for (const n of hl.nodes) await n.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
+  const end = Date.now() + SYNC_WAIT_MS;
+  let last = '';
+  for (let i = 0; i < 1000 && Date.now() < end; i++) {
+    const a = activeNode(hl.nodes);
+    if (a) {
+      last = (await guestExec(a.vm, 'cat /proc/drbd', 30_000)).output;
+      if (IN_SYNC.test(last)) return;
+    }
+    await sleep(2000);
+  }
+  throw new Error(
+    `the pair was not back in sync (DRBD Connected, Primary/Secondary, UpToDate/UpToDate) within ${SYNC_WAIT_MS / 1000} s; /proc/drbd:\n${last.trim()}`,
+  );
+}
+
 export async function heartbeatDrill(
   hl: HeartbeatLab,
   scenario: HeartbeatScenario,
@@ -198,8 +225,7 @@ export async function heartbeatDrill(
       `heartbeat drill ${scenario} ${i + 1}/${runs}: ${r.failover_ms} ms, ${r.lost_probes} acknowledged records lost (${r.from} → ${r.to})`,
     );
     results.push(r);
-    // The restored node rejoins (DRBD resync) before the next fault.
-    await sleep(5000);
+    if (i + 1 < runs) await untilInSync(hl);
   }
   return summarize(scenario, 'heartbeat', results);
 }
