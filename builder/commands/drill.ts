@@ -4,7 +4,7 @@ import { EXIT, UserError } from '../errors.js';
 import { makeContext, buildOptions } from './build.js';
 import { parseCli } from './args.js';
 import { build } from '../build.js';
-import { runDrill } from '../drill/drill.js';
+import { PROBE_INTERVAL_MS, runDrill } from '../drill/drill.js';
 import {
   compareToBaseline,
   formatComparison,
@@ -126,14 +126,18 @@ export const drillCommand: Command = {
   help: `${USAGE}
 
 Boots two appliances of the profile (kernel + initrd from out/<profile>/, built first if
-missing) with lab sticks, in a private network namespace with a client (and three HTTP backends
-for the director, one server inside for the firewall). The client asks the VIP every ${20} ms; at a random moment the master is faulted:
+missing) with lab sticks, in a private network namespace with a client and a server behind the
+pair (three HTTP backends for the director). Every ${PROBE_INTERVAL_MS} ms the client asks through the pair: via
+the router's lan VIP as gateway (over CARP: the router's own status page), the director's VIP,
+the firewall's port forward. The pair settles for twice its master-down interval first; at a
+random moment the master is faulted:
   poweroff   SIGKILL of the master's QEMU (power loss)              (default)
   crash      kill -9 of keepalived on the master (VRRP only)
   linkdown   the master's LAN NIC loses carrier
   partition  only the link between the two nodes is cut, then healed: exactly one master must
              remain and clients must reach it
-and the gap until the other node answers is measured. The failed node is restored and the drill
+and the gap until the next answer is measured (a crash from the guest's mark just before the
+kill, a linkdown from QEMU's answer). The failed node is restored and the drill
 repeats. Timers: default (the profile's, 100 ms adverts), fast (${FAST_ADVERT_MS} ms adverts) or stock
 (keepalived's own defaults: VRRPv2, 1 s adverts; for CARP ucarp's: advbase 1, advskew 0 and 100,
 deadratio 3; for heartbeat its own: keepalive 1 s, deadtime 30 s).
