@@ -5,10 +5,10 @@
  * keepalived and the sub-100 ms intervals are the benchmark's (`npm run bench -- --only drill`).
  */
 import { describe, expect, it } from 'vitest';
-import { drillScenario, masterAndBackup } from '../../builder/drill/drill.js';
+import { drillScenario } from '../../builder/drill/drill.js';
 import { BAR_MS } from '../../builder/drill/bar.js';
 import { formatReport } from '../../builder/drill/report.js';
-import { log, useDrillLab } from './drill-lab.js';
+import { expectOneMaster, expectTakeoverParts, log, useDrillLab } from './drill-lab.js';
 
 const pair = useDrillLab({ profile: 'router', timers: 'fast' });
 
@@ -20,11 +20,8 @@ describe('failover drill (router pair, fast timers: 20 ms adverts)', () => {
     for (const r of report.runs) {
       expect(r.failover_ms).toBeLessThan(BAR_MS);
       expect(r.to, 'the backup answered').not.toBe(r.from);
-      expect(r.detect_ms, 'the advert timeout on the new master').toBeGreaterThan(0);
-      expect(r.vip_up_ms, 'the VIPs set after it').toBeGreaterThanOrEqual(r.detect_ms!);
     }
-    const end = Date.now() + 120_000;
-    while (!masterAndBackup(pair().nodes) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-    expect(masterAndBackup(pair().nodes)).toBeDefined();
+    expectTakeoverParts(report);
+    await expectOneMaster(pair());
   }, 900_000);
 });
