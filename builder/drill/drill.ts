@@ -33,7 +33,7 @@ import {
   type LabProfile,
   type Timers,
 } from './lab-config.js';
-import { takeoverPhases } from './phases.js';
+import { escapeRe, takeoverPhases } from './phases.js';
 import { MIN_QUIET_MS, settleQuietMs } from './settle.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
@@ -82,8 +82,6 @@ export function instanceState(lines: ReadonlyArray<{ text: string }>, instance =
   }
   return state;
 }
-
-const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -495,7 +493,7 @@ export async function drillScenario(
       const answered = await until(
         `an answer from ${backup.name}`,
         GIVE_UP_MS,
-        () => firstAnswer(probe.live, faultAt, master.name, true),
+        () => firstAnswer(probe.live, faultAt),
         10,
       ).catch(() => undefined);
       await sleep(300);
@@ -604,14 +602,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   }
 }
 
-/** The first answer after the fault from the node that was not the master (any answer for the director). */
-export function firstAnswer(
-  samples: readonly ProbeSample[],
-  faultAt: number,
-  failed: string,
-  anyBody: boolean,
-): ProbeSample | undefined {
-  return samples.find((s) => s.t >= faultAt && s.ok && (anyBody || (s.body !== undefined && s.body.trim() !== failed)));
+/** The first answer to a request sent after the fault (every drill asks a server behind the pair). */
+export function firstAnswer(samples: readonly ProbeSample[], faultAt: number): ProbeSample | undefined {
+  return samples.find((s) => s.t >= faultAt && s.ok);
 }
 
 async function warmUp(

@@ -15,7 +15,8 @@ export interface TakeoverPhases {
   vip_up_ms?: number;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** `s` as a literal inside a RegExp. Pure. */
+export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * keepalived (`--log-detail`): `(VI_X) Receive advertisement timeout` of any instance of the sync

@@ -504,7 +504,7 @@ describe('LVS director pair', () => {
     const answered = await until(
       'a short request answered after the fault',
       15_000,
-      () => firstAnswer(probe.live, faultAt, m.name, true),
+      () => firstAnswer(probe.live, faultAt),
       20,
     );
     const gap = answered.t + answered.ms - faultAt;

@@ -295,7 +295,7 @@ describe('stateful firewall pair (nftables + conntrackd + VRRP)', () => {
     const answered = await until(
       'a new connection answered after the fault',
       15_000,
-      () => firstAnswer(probe.live, faultAt, master.name, true),
+      () => firstAnswer(probe.live, faultAt),
       20,
     );
     const gap = answered.t + answered.ms - faultAt;
