@@ -63,6 +63,17 @@ export const LAB_CLUSTER_KEY = 'pillars-lab-cluster-key';
 /** Password of the lab's CARP instances (lab only; a real pair gets its own). */
 const LAB_CARP_PASSWORD = 'pillars-lab-carp';
 
+/**
+ * VRRP priorities of the lab pair (node1, node2). A backup declares its master dead after three
+ * adverts plus a skew of (256 − its own priority) / 256 of an advert (RFC 5798): at priority 100
+ * that is 61 ms of a 100 ms advert and 12 ms of a 20 ms one, at 230 10 ms and 2 ms. So ours sit
+ * high: 14 apart, more than BFD's ±10 priority change, and 244 + 10 ≤ 254. The stock baseline
+ * keeps the classic 150 and 100. Pure.
+ */
+export function labPriorities(timers: Timers = 'default'): { master: number; backup: number } {
+  return timers === 'stock' ? { master: 150, backup: 100 } : { master: 244, backup: 230 };
+}
+
 /** VRRP advert interval of the documented fast timers (ms); the default comes from the model. */
 export const FAST_ADVERT_MS = 20;
 
@@ -150,6 +161,8 @@ export function labConfig(o: LabConfigOptions): string {
       ]),
     );
   } else {
+    const prio = labPriorities(o.timers);
+    const priority = `priority: { ${labNodeName(0)}: ${prio.master}, ${labNodeName(1)}: ${prio.backup} }`;
     lines.push(
       'vrrp:',
       // BFD on the sync link with the model's defaults (50 ms x 5), the priority +10 while down.
@@ -158,12 +171,12 @@ export function labConfig(o: LabConfigOptions): string {
       '    - name: VI_LAN',
       '      interface: lan',
       '      vrid: 51',
-      `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+      `      ${priority}${advert}`,
       `      vips: [${LAB_ADDRESSES.lanVip}/24]`,
       '    - name: VI_INT',
       '      interface: internal',
       '      vrid: 52',
-      `      priority: { ${labNodeName(0)}: 150, ${labNodeName(1)}: 100 }${advert}`,
+      `      ${priority}${advert}`,
       `      vips: [${LAB_ADDRESSES.internalVip}/24]`,
       '  sync_groups:',
       '    - name: VG_LAB',

@@ -21,7 +21,7 @@ import {
   writeLabStick,
   type DrillLab,
 } from '../../builder/drill/drill.js';
-import { labConfig, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
+import { labConfig, labPriorities, LAB_ADDRESSES } from '../../builder/drill/lab-config.js';
 import {
   addedVirtualServer,
   ALERTS_YAML,
@@ -309,7 +309,8 @@ describe('LVS director pair', () => {
     const bi = dl!.nodes.indexOf(first.backup);
     const prio = (a: number, b: number) =>
       `priority: { ${dl!.nodes[0]!.name}: ${mi === 0 ? a : b}, ${dl!.nodes[1]!.name}: ${mi === 0 ? b : a} }`;
-    const swapped = added.replaceAll(prio(150, 100), prio(90, 100));
+    const { master: hi, backup: lo } = labPriorities();
+    const swapped = added.replaceAll(prio(hi, lo), prio(lo - 10, lo));
     expect(swapped).not.toBe(added);
     const steps: { what: string; text: string; want: RegExp }[] = [
       { what: 'a comment', text: `${base}\n# reloaded: a comment only\n`, want: /^\d+ kept running$/ },

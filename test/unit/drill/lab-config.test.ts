@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAST_ADVERT_MS, labConfig, watchedInstance } from '../../../builder/drill/lab-config.js';
+import { masterDownMs } from '../../../builder/drill/settle.js';
 import { selectRoles, planRoles } from '../../../overlay/roles/index.js';
 import { loadConfig, formatIssues, selectNode } from '../../../overlay/config/index.js';
 
@@ -144,5 +145,29 @@ describe('the LVS-TUN backend of the director lab', () => {
       ['realserver'],
     );
     expect(plan.files[0]!.content).toContain(`ip -4 addr replace ${DIRECTOR_LAB.vip}/32 dev tunl0 scope host`);
+  });
+});
+
+describe('lab priorities: the backup waits out as little skew as the pair allows', () => {
+  it("ours take over one master-down interval of 3 adverts + 2 % sooner than the baseline's priority 100", () => {
+    const down = (timers: 'stock' | 'default' | 'fast') => {
+      const r = loadConfig(labConfig({ profile: 'router', timers }), 'pillars.yaml');
+      if (!r.ok) throw new Error(formatIssues(r.issues));
+      return masterDownMs(r.config);
+    };
+    // (256 − 230) / 256 of an advert: 10 ms at 100 ms adverts (61 ms at priority 100), 2 ms at 20 ms.
+    expect(down('default')).toBe(310);
+    expect(down('fast')).toBe(62);
+    // The baseline keeps keepalived's classic 150 / 100: 3 s + 609 ms.
+    expect(down('stock')).toBe(3609);
+  });
+
+  it('leave room for BFD: the lab config with a tracked session still validates', () => {
+    const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', bfd: true }), 'pillars.yaml');
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.vrrp!.instances.map((i) => i.priority)).toEqual([
+      { node1: 244, node2: 230 },
+      { node1: 244, node2: 230 },
+    ]);
   });
 });
