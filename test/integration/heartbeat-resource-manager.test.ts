@@ -1,0 +1,289 @@
+/**
+ * The box's ResourceManager (overlay/rootfs/usr/share/heartbeat) against heartbeat 3.0.6's own,
+ * both run with chroot in the heartbeat image on the same haresources and the same fake resource
+ * scripts: the keys heartbeat asks for, the status it reads, and every script call of a takeover,
+ * a release, a failed start (the group is given up right to left) and a stop that fails once (one
+ * retry a second later), in the same order with the same exit codes. The same for harc, rc.d/status
+ * and mach_down, the scripts heartbeat runs for a dead node. Needs root, not QEMU.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { imageRootfs } from '../helpers/image-tools.js';
+
+const asRoot = process.getuid?.() === 0;
+const BOX_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'overlay',
+  'rootfs',
+  'usr',
+  'share',
+  'heartbeat',
+);
+const BOX_RM = join(BOX_DIR, 'ResourceManager');
+const SCRIPTS = ['IPaddr', 'IPaddr2', 'drbddisk', 'Filesystem', 'svc', 'other'];
+
+const HARESOURCES = `# preferred node, then the group left to right
+Node1 IPaddr2::192.0.2.10/24/lan drbddisk::r0 \\
+   Filesystem::/dev/drbd0::/srv/data::ext4 svc
+node2 192.0.2.20 other   # the peer's group
+`;
+
+/** A resource script that logs its call and keeps its state in a file; fail-start-/fail-stop- files make it fail. */
+function fakeScript(dir: string, name: string): string {
+  return `#!/bin/sh
+d=${dir}
+eval "a=\\\${$#}"
+echo "${name} $*" >> $d/calls
+case $a in
+  status) if [ -e $d/state/${name} ]; then echo running; else echo stopped; fi ;;
+  start) [ -e $d/fail-start-${name} ] && exit 1; : > $d/state/${name} ;;
+  stop) if [ -e $d/fail-stop-${name} ]; then rm $d/fail-stop-${name}; exit 1; fi; rm -f $d/state/${name} ;;
+esac
+exit 0
+`;
+}
+
+interface Result {
+  code: number;
+  out: string;
+  calls: string[];
+  state: string[];
+}
+
+describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own does", () => {
+  it(
+    'keys, status, takeover, release, a failed start and a retried stop: same calls, same order, same codes',
+    { timeout: 1_200_000 },
+    async () => {
+      const rootfs = await imageRootfs('heartbeat', 'heartbeat');
+      const rel = `tmp/pillars-rm-${randomBytes(4).toString('hex')}`;
+      const host = join(rootfs, rel);
+      const dir = `/${rel}`;
+      mkdirSync(join(host, 'resource.d'), { recursive: true });
+      try {
+        writeFileSync(join(host, 'haresources'), HARESOURCES);
+        for (const s of SCRIPTS) writeFileSync(join(host, 'resource.d', s), fakeScript(dir, s), { mode: 0o755 });
+        // heartbeat's own, reading this directory's haresources (it fixes HA_DIR to /etc/ha.d).
+        copyFileSync(join(rootfs, 'etc/ha.d/shellfuncs'), join(host, 'shellfuncs'));
+        const stock = readFileSync(join(rootfs, 'usr/share/heartbeat/ResourceManager'), 'utf8');
+        expect(stock).toMatch(/^HA_DIR=\/etc\/ha\.d$/m);
+        writeFileSync(join(host, 'stock-rm'), stock.replace(/^HA_DIR=\/etc\/ha\.d$/m, `HA_DIR=${dir}`), {
+          mode: 0o755,
+        });
+        copyFileSync(BOX_RM, join(host, 'box-rm'));
+
+        const reset = (running: string[], failStart: string[] = [], failStop: string[] = []) => {
+          rmSync(join(host, 'state'), { recursive: true, force: true });
+          mkdirSync(join(host, 'state'));
+          for (const f of ['calls', 'debug']) rmSync(join(host, f), { force: true });
+          for (const s of SCRIPTS)
+            for (const k of ['start', 'stop']) rmSync(join(host, `fail-${k}-${s}`), { force: true });
+          for (const s of running) writeFileSync(join(host, 'state', s), '');
+          for (const s of failStart) writeFileSync(join(host, `fail-start-${s}`), '');
+          for (const s of failStop) writeFileSync(join(host, `fail-stop-${s}`), '');
+        };
+        const rm = (which: 'stock' | 'box', args: string[]) =>
+          new Promise<Result>((resolve, reject) => {
+            // Its own process group: a failed start leaves "sleep 30; hb_standby" behind, killed below.
+            const p = spawn('chroot', [rootfs, '/bin/sh', `${dir}/${which}-rm`, ...args], {
+              detached: true,
+              env: {
+                PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+                HA_DIR: dir,
+                HA_RESOURCEDIR: `${dir}/resource.d`,
+                HA_CURHOST: 'node2',
+                HA_DEBUGLOG: `${dir}/debug`,
+              },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            let out = '';
+            p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+            p.stderr.resume();
+            const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+            p.on('error', reject);
+            let code: number | null = null;
+            p.on('exit', (c) => {
+              code = c;
+              try {
+                process.kill(-p.pid!, 'SIGKILL');
+              } catch {
+                // the group has ended
+              }
+            });
+            p.on('close', () => {
+              clearTimeout(timer);
+              const calls = existsSync(join(host, 'calls'))
+                ? readFileSync(join(host, 'calls'), 'utf8').trimEnd().split('\n')
+                : [];
+              const state = SCRIPTS.filter((s) => existsSync(join(host, 'state', s)));
+              resolve({ code: code ?? -1, out: out.replace(/ +$/gm, ''), calls, state });
+            });
+          });
+        const same = async (what: string, args: string[], prepare: () => void) => {
+          prepare();
+          const a = await rm('stock', args);
+          prepare();
+          const b = await rm('box', args);
+          expect(b, what).toEqual(a);
+          return b;
+        };
+
+        // The keys heartbeat asks for (listkeys is case-blind on the node name).
+        const k1 = await same('listkeys node1', ['listkeys', 'node1'], () => reset([]));
+        expect(k1.out.trim()).toBe('IPaddr2::192.0.2.10/24/lan');
+        expect((await same('listkeys NODE2', ['listkeys', 'NODE2'], () => reset([]))).out.trim()).toBe('192.0.2.20');
+        await same('allkeys', ['allkeys'], () => reset([]));
+        await same('ourkeys', ['ourkeys'], () => reset([]));
+        await same('otherkeys', ['otherkeys'], () => reset([]));
+        // status: the words, not the script's exit code.
+        expect((await same('status running', ['status', 'svc'], () => reset(['svc']))).code).toBe(0);
+        expect((await same('status stopped', ['status', 'svc'], () => reset([]))).code).toBe(3);
+        // A bare address is IPaddr::address.
+        expect((await same('status bare address', ['status', '192.0.2.20'], () => reset(['IPaddr']))).code).toBe(0);
+
+        const take = await same('takegroup', ['takegroup', 'IPaddr2::192.0.2.10/24/lan'], () => reset([]));
+        expect(take.calls).toEqual([
+          'IPaddr2 192.0.2.10/24/lan status',
+          'IPaddr2 192.0.2.10/24/lan start',
+          'drbddisk r0 status',
+          'drbddisk r0 start',
+          'Filesystem /dev/drbd0 /srv/data ext4 status',
+          'Filesystem /dev/drbd0 /srv/data ext4 start',
+          'svc status',
+          'svc start',
+        ]);
+        expect(take.state).toEqual(['IPaddr2', 'drbddisk', 'Filesystem', 'svc']);
+        // Any key of the group names it; a resource that runs is not started again.
+        await same('takegroup by a later resource, one running', ['takegroup', 'drbddisk::r0'], () =>
+          reset(['IPaddr2']),
+        );
+        const failed = await same('takegroup, the service fails', ['takegroup', 'IPaddr2::192.0.2.10/24/lan'], () =>
+          reset([], ['svc']),
+        );
+        // heartbeat's own exits 0 once the group is released again; the log says what failed.
+        expect(failed.code).toBe(0);
+        expect(failed.calls.slice(-4)).toEqual([
+          'svc stop',
+          'Filesystem /dev/drbd0 /srv/data ext4 stop',
+          'drbddisk r0 stop',
+          'IPaddr2 192.0.2.10/24/lan stop',
+        ]);
+        expect(failed.state).toEqual([]);
+        const give = await same('givegroup, a stop fails once', ['givegroup', 'IPaddr2::192.0.2.10/24/lan'], () =>
+          reset(['IPaddr2', 'drbddisk', 'Filesystem', 'svc'], [], ['drbddisk']),
+        );
+        expect(give.calls.filter((c) => c === 'drbddisk r0 stop')).toHaveLength(2);
+        expect(give.state).toEqual([]);
+        expect((await same('verifyallidle, a key runs', ['verifyallidle'], () => reset(['IPaddr']))).code).toBe(1);
+        expect((await same('verifyallidle, idle', ['verifyallidle'], () => reset([]))).code).toBe(0);
+        await same('unknown group', ['takegroup', 'nosuch'], () => reset([]));
+      } finally {
+        rmSync(host, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("mach_down: the dead node's groups taken over, the same message to heartbeat", { timeout: 600_000 }, async () => {
+    const rootfs = await imageRootfs('heartbeat', 'heartbeat');
+    const rel = `tmp/pillars-md-${randomBytes(4).toString('hex')}`;
+    const host = join(rootfs, rel);
+    const dir = `/${rel}`;
+    mkdirSync(join(host, 'bin'), { recursive: true });
+    try {
+      // A ResourceManager that logs its calls; node1 holds two groups.
+      writeFileSync(
+        join(host, 'bin', 'ResourceManager'),
+        `#!/bin/sh\necho "$*" >> ${dir}/calls\n[ "$1 $2" = "listkeys node1" ] && printf 'k1\\nk2\\n'\nexit 0\n`,
+        { mode: 0o755 },
+      );
+      copyFileSync(join(BOX_DIR, 'mach_down'), join(host, 'box-md'));
+      const run = async (which: string, node: string, env: Record<string, string>) => {
+        for (const f of ['calls', 'fifo']) rmSync(join(host, f), { force: true });
+        const r = spawnSync('chroot', [rootfs, '/bin/sh', which, node], {
+          env: {
+            PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+            HA_NOARCHBIN: `${dir}/bin`,
+            HA_FIFO: `${dir}/fifo`,
+            HA_CURHOST: 'node2',
+            ...env,
+          },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        const read = (f: string) => (existsSync(join(host, f)) ? readFileSync(join(host, f), 'utf8') : '');
+        return { code: r.status, calls: read('calls'), fifo: read('fifo') };
+      };
+      const cases: [string, Record<string, string>][] = [
+        ['node1', { HA_NICEFAILBACK: 'yes' }],
+        ['NODE1', { HA_NICEFAILBACK: 'no' }],
+        ['node2', {}],
+        ['node1', { HA_info: 'ping node dead' }],
+      ];
+      for (const [node, env] of cases) {
+        const stock = await run('/usr/share/heartbeat/mach_down', node, env);
+        const box = await run(`${dir}/box-md`, node, env);
+        expect(box, `${node} ${JSON.stringify(env)}`).toEqual(stock);
+      }
+      const taken = await run(`${dir}/box-md`, 'node1', { HA_NICEFAILBACK: 'yes' });
+      expect(taken.calls).toBe('listkeys node1\ntakegroup k1\ntakegroup k2\n');
+      expect(taken.fifo).toBe('>>>\nt=resource\nrsc_hold=foreign\ninfo=mach_down\n<<<\n');
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  it('harc and rc.d/status: a dead node reaches mach_down, anything else nothing', { timeout: 600_000 }, async () => {
+    const rootfs = await imageRootfs('heartbeat', 'heartbeat');
+    const rel = `tmp/pillars-harc-${randomBytes(4).toString('hex')}`;
+    const host = join(rootfs, rel);
+    const dir = `/${rel}`;
+    const ETC = join(BOX_DIR, '..', '..', '..', 'etc', 'ha.d');
+    try {
+      for (const which of ['stock', 'box']) {
+        mkdirSync(join(host, which, 'rc.d'), { recursive: true });
+        mkdirSync(join(host, which, 'bin'), { recursive: true });
+        const from = which === 'stock' ? join(rootfs, 'etc', 'ha.d') : ETC;
+        copyFileSync(join(from, 'harc'), join(host, which, 'harc'));
+        copyFileSync(join(from, 'rc.d', 'status'), join(host, which, 'rc.d', 'status'));
+        writeFileSync(join(host, which, 'bin', 'mach_down'), `#!/bin/sh\necho "mach_down $*" >> ${dir}/calls\n`, {
+          mode: 0o755,
+        });
+      }
+      const run = (which: string, args: string[], env: Record<string, string>) => {
+        rmSync(join(host, 'calls'), { force: true });
+        const r = spawnSync('chroot', [rootfs, '/bin/sh', `${dir}/${which}/harc`, ...args], {
+          env: {
+            PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+            HA_DIR: `${dir}/${which}`,
+            HA_FUNCS: '/etc/ha.d/shellfuncs',
+            HA_NOARCHBIN: `${dir}/${which}/bin`,
+            ...env,
+          },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        const calls = existsSync(join(host, 'calls')) ? readFileSync(join(host, 'calls'), 'utf8') : '';
+        return { code: r.status, calls };
+      };
+      const cases: [string[], Record<string, string>][] = [
+        [['status'], { HA_st: 'dead', HA_src: 'node1' }],
+        [['status'], { HA_st: 'active', HA_src: 'node1' }],
+        [['nosuch'], {}],
+      ];
+      for (const [args, env] of cases) {
+        const box = run('box', args, env);
+        expect(box, `${args.join(' ')} ${JSON.stringify(env)}`).toEqual(run('stock', args, env));
+      }
+      expect(run('box', ['status'], { HA_st: 'dead', HA_src: 'node1' }).calls).toBe('mach_down node1\n');
+      expect(run('box', ['nosuch'], {}).code).toBe(1);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+});
