@@ -1,55 +1,102 @@
 /**
  * The lab's record service acknowledges a record only once it is on disk, and says which node
- * serves. Runs the compiled program (npm run build:ts) as the image runs its bundle.
+ * serves; started with --ready it says when it listens. Both implementations, the same tests:
+ * the compiled Node program (npm run build:ts, as the image runs its bundle) and records.py,
+ * which images with python3 run because it starts in a fraction of Node's time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const program = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'dist',
-  'overlay',
-  'roles',
-  'heartbeat',
-  'records-main.js',
-);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const nodeProgram = join(root, 'dist', 'overlay', 'roles', 'heartbeat', 'records-main.js');
+const pyProgram = join(root, 'overlay', 'rootfs', 'usr', 'lib', 'pillars', 'records.py');
+const hasPython = spawnSync('python3', ['-c', '0']).status === 0;
 
-describe.skipIf(!existsSync(program))('pillars-records', () => {
-  let dir: string;
-  let child: ChildProcess;
-  const port = 20000 + (process.pid % 20000);
-  const url = `http://127.0.0.1:${port}`;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pillars-records-'));
-    child = spawn(process.execPath, [program, '--listen', `127.0.0.1:${port}`, '--dir', dir], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await fetch(`${url}/`)).ok) return;
-      } catch {
-        /* not listening yet */
+const IMPLEMENTATIONS: { name: string; argv: string[]; present: boolean; offset: number }[] = [
+  { name: 'records.cjs (Node)', argv: [process.execPath, nodeProgram], present: existsSync(nodeProgram), offset: 0 },
+  { name: 'records.py (python3)', argv: ['python3', '-I', '-S', pyProgram], present: hasPython, offset: 11 },
+];
+
+for (const impl of IMPLEMENTATIONS) {
+  describe.skipIf(!impl.present)(`pillars-records: ${impl.name}`, () => {
+    let dir: string;
+    let child: ChildProcess;
+    const port = 20000 + ((process.pid + impl.offset) % 20000);
+    const url = `http://127.0.0.1:${port}`;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'pillars-records-'));
+      child = spawn(impl.argv[0]!, [...impl.argv.slice(1), '--listen', `127.0.0.1:${port}`, '--dir', dir], {
+        stdio: 'ignore',
+      });
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await fetch(`${url}/`)).ok) return;
+        } catch {
+          /* not listening yet */
+        }
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('pillars-records did not start within 5 s');
-  });
-  afterAll(() => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+      throw new Error('pillars-records did not start within 5 s');
+    });
+    afterAll(() => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  it('appends acknowledged records to the file, tagged with the node', async () => {
-    for (const n of [1, 2, 3]) expect((await fetch(`${url}/record/${n}`, { method: 'POST' })).status).toBe(200);
-    const expected = [1, 2, 3].map((n) => `${n} ${hostname()}`).join('\n') + '\n';
-    expect(readFileSync(join(dir, 'records'), 'utf8')).toBe(expected);
-    expect(await (await fetch(`${url}/records`)).text()).toBe(expected);
-    expect(await (await fetch(`${url}/`)).text()).toBe(`${hostname()}\n`);
-    expect((await fetch(`${url}/record/x`, { method: 'POST' })).status).toBe(404);
+    it('appends acknowledged records to the file, tagged with the node', async () => {
+      for (const n of [1, 2, 3]) {
+        const r = await fetch(`${url}/record/${n}`, { method: 'POST' });
+        expect(r.status).toBe(200);
+        expect(await r.text()).toBe(`${n} ${hostname()}\n`);
+      }
+      const expected = [1, 2, 3].map((n) => `${n} ${hostname()}`).join('\n') + '\n';
+      expect(readFileSync(join(dir, 'records'), 'utf8')).toBe(expected);
+      expect(await (await fetch(`${url}/records`)).text()).toBe(expected);
+      expect(await (await fetch(`${url}/`)).text()).toBe(`${hostname()}\n`);
+      expect((await fetch(`${url}/record/x`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${url}/record/1`)).status).toBe(404);
+      // A record number is digits only, at most 12.
+      expect((await fetch(`${url}/record/1234567890123`, { method: 'POST' })).status).toBe(404);
+      expect(readFileSync(join(dir, 'records'), 'utf8')).toBe(expected);
+    });
+
+    it('says "ready" into the FIFO once it listens, and answers then', () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'pillars-records-ready-'));
+      const readyPort = port + 1;
+      try {
+        // As the resource script waits: the FIFO held open read-write, one line read, bounded.
+        const r = spawnSync(
+          'sh',
+          [
+            '-c',
+            `mkfifo "$1/ready" && exec 4<>"$1/ready" && { shift; d=$1; p=$2; shift 2; "$@" --listen 127.0.0.1:"$p" --dir "$d" --ready "$d/ready" >/dev/null 2>&1 & echo $! > "$d/pid"; } && timeout 20 head -n 1 <&4`,
+            'sh',
+            tmp,
+            tmp,
+            String(readyPort),
+            ...impl.argv,
+          ],
+          { encoding: 'utf8', timeout: 30_000 },
+        );
+        const pid = Number(readFileSync(join(tmp, 'pid'), 'utf8'));
+        try {
+          expect(r.stdout).toBe('ready\n');
+          // Listening by the time it says so.
+          const probe = spawnSync(process.execPath, [
+            '-e',
+            `fetch('http://127.0.0.1:${readyPort}/').then((x) => process.exit(x.ok ? 0 : 1), () => process.exit(2))`,
+          ]);
+          expect(probe.status).toBe(0);
+        } finally {
+          process.kill(pid, 'SIGKILL');
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    });
   });
-});
+}
