@@ -26,6 +26,7 @@
  *                   writing a record every 50 ms) at heartbeat's built-in defaults (keepalive 1 s,
  *                   deadtime 30 s, the baseline) and at the fast timers: p50/p95/max, ours ÷
  *                   stock and acknowledged records lost over --heartbeat-runs (default 10) each
+ *                   (--timers stock or fast: only that pair)
  *   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
  *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
  *
@@ -429,7 +430,11 @@ async function main(): Promise<void> {
   if (only.has('heartbeat')) {
     await timedBuild(['--profile', 'heartbeat']);
     let stock: Row | undefined;
-    for (const timers of ['stock', 'fast'] as const) {
+    // --timers stock,fast (or one of them) picks the heartbeat pairs too; both by default.
+    const hbTimers = (['stock', 'fast'] as const).filter(
+      (t) => values.timers === undefined || values.timers.split(',').includes(t),
+    );
+    for (const timers of hbTimers) {
       const metric = `failover, poweroff, heartbeat pair, ${heartbeatTimersLabel(timers)}${timers === 'stock' ? ', the baseline' : ''}`;
       let hl: Awaited<ReturnType<typeof startHeartbeatLab>> | undefined;
       try {
