@@ -44,6 +44,8 @@ export interface HeartbeatLab {
   lab: Lab;
   nodes: LabVm[];
   client: LabHost;
+  /** The pair's heartbeat timers. */
+  timers: Timers;
   /** Boot a powered-off node again (its power outlet follows the new QEMU). */
   restart(vm: LabVm): Promise<void>;
   dispose(): Promise<void>;
@@ -132,6 +134,7 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
       lab,
       nodes,
       client: lab.host('client'),
+      timers: o.timers ?? 'fast',
       dispose,
       async restart(vm: LabVm) {
         await vm.restart();

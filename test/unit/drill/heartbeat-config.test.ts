@@ -3,6 +3,7 @@ import { loadConfig } from '../../../overlay/config/index.js';
 import { heartbeatRole } from '../../../overlay/roles/heartbeat/index.js';
 import { checkHaCf, checkHaresources } from '../../../overlay/roles/heartbeat/check.js';
 import { HEARTBEAT_TIMERS, heartbeatLabConfig } from '../../../builder/drill/heartbeat-config.js';
+import { giveUpMs } from '../../../builder/drill/heartbeat-drill.js';
 
 describe('heartbeat lab config', () => {
   for (const timers of ['fast', 'default', 'stock'] as const) {
@@ -33,4 +34,13 @@ describe('heartbeat lab config', () => {
       });
     }
   }
+});
+
+describe("a heartbeat drill run waits on the pair's own deadtime", () => {
+  it('gives stock heartbeat (30 s deadtime, 46-50 s takeovers under emulation) two minutes, the fast timers about one', () => {
+    expect(giveUpMs(HEARTBEAT_TIMERS.stock.deadtime)).toBe(120_000);
+    expect(giveUpMs(HEARTBEAT_TIMERS.fast.deadtime)).toBe(62_000);
+    // Twice the slowest stock takeover measured (50.5 s), room for a busy host.
+    expect(giveUpMs(HEARTBEAT_TIMERS.stock.deadtime)).toBeGreaterThan(2 * 50_500);
+  });
 });
