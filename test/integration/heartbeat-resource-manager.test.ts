@@ -26,6 +26,13 @@ const BOX_DIR = join(
   'heartbeat',
 );
 const BOX_RM = join(BOX_DIR, 'ResourceManager');
+/** A scratch directory inside the image's root: `host` on this machine, `dir` in the chroot. */
+async function scratch(prefix: string): Promise<{ rootfs: string; host: string; dir: string }> {
+  const rootfs = await imageRootfs('heartbeat', 'heartbeat');
+  const rel = `tmp/pillars-${prefix}-${randomBytes(4).toString('hex')}`;
+  return { rootfs, host: join(rootfs, rel), dir: `/${rel}` };
+}
+
 const SCRIPTS = ['IPaddr', 'IPaddr2', 'drbddisk', 'Filesystem', 'svc', 'other'];
 
 const HARESOURCES = `# preferred node, then the group left to right
@@ -61,10 +68,7 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
     'keys, status, takeover, release, a failed start and a retried stop: same calls, same order, same codes',
     { timeout: 1_200_000 },
     async () => {
-      const rootfs = await imageRootfs('heartbeat', 'heartbeat');
-      const rel = `tmp/pillars-rm-${randomBytes(4).toString('hex')}`;
-      const host = join(rootfs, rel);
-      const dir = `/${rel}`;
+      const { rootfs, host, dir } = await scratch('rm');
       mkdirSync(join(host, 'resource.d'), { recursive: true });
       try {
         writeFileSync(join(host, 'haresources'), HARESOURCES);
@@ -190,10 +194,7 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
   );
 
   it("mach_down: the dead node's groups taken over, the same message to heartbeat", { timeout: 600_000 }, async () => {
-    const rootfs = await imageRootfs('heartbeat', 'heartbeat');
-    const rel = `tmp/pillars-md-${randomBytes(4).toString('hex')}`;
-    const host = join(rootfs, rel);
-    const dir = `/${rel}`;
+    const { rootfs, host, dir } = await scratch('md');
     mkdirSync(join(host, 'bin'), { recursive: true });
     try {
       // A ResourceManager that logs its calls; node1 holds two groups.
@@ -239,10 +240,7 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
   });
 
   it('harc and rc.d/status: a dead node reaches mach_down, anything else nothing', { timeout: 600_000 }, async () => {
-    const rootfs = await imageRootfs('heartbeat', 'heartbeat');
-    const rel = `tmp/pillars-harc-${randomBytes(4).toString('hex')}`;
-    const host = join(rootfs, rel);
-    const dir = `/${rel}`;
+    const { rootfs, host, dir } = await scratch('harc');
     const ETC = join(BOX_DIR, '..', '..', '..', 'etc', 'ha.d');
     try {
       for (const which of ['stock', 'box']) {
