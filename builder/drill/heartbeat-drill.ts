@@ -205,9 +205,29 @@ const SYNC_WAIT_MS = 300_000;
 const IN_SYNC = /cs:Connected ro:Primary\/Secondary ds:UpToDate\/UpToDate/;
 
 /**
- * Before the next fault: both nodes booted and DRBD connected with both disks UpToDate. A node
- * that is still booting or resyncing (Inconsistent) cannot take over, and faulting the active node
- * then tests nothing but that: a fixed 5 s pause let a bench run power off the only good copy.
+ * Until each node's heartbeat has run for its initdead (heartbeat started before the ready line).
+ * Within initdead heartbeat gives a silent peer that long to be declared dead, not deadtime: a
+ * fault then took about 30 s more (the fast timers' initdead), which is how a node that has just
+ * come back behaves, not a failover of the pair.
+ */
+async function pastInitdead(hl: HeartbeatLab): Promise<void> {
+  const initdead = HEARTBEAT_TIMERS[hl.timers].initdead;
+  for (const n of hl.nodes) {
+    const lines = n.vm.lines;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      if (!READY_LINE.test(lines[i]!.text)) continue;
+      const wait = n.vm.startedAt + lines[i]!.t + initdead + 2000 - Date.now();
+      if (wait > 0) await sleep(Math.min(wait, initdead + 2000));
+      break;
+    }
+  }
+}
+
+/**
+ * Before the next fault: both nodes booted, DRBD connected with both disks UpToDate, and each
+ * node's heartbeat past its initdead. A node that is still booting or resyncing (Inconsistent)
+ * cannot take over, and faulting the active node then tests nothing but that: a fixed 5 s pause
+ * let a bench run power off the only good copy.
  */
 export async function untilInSync(hl: HeartbeatLab): Promise<void> {
   for (const n of hl.nodes) await n.waitFor(READY_LINE, BOOT_TIMEOUT_MS);
@@ -217,7 +237,7 @@ export async function untilInSync(hl: HeartbeatLab): Promise<void> {
     const a = activeNode(hl.nodes);
     if (a) {
       last = (await guestExec(a.vm, 'cat /proc/drbd', 30_000)).output;
-      if (IN_SYNC.test(last)) return;
+      if (IN_SYNC.test(last)) return await pastInitdead(hl);
     }
     await sleep(2000);
   }
@@ -233,6 +253,7 @@ export async function heartbeatDrill(
   log: Logger,
 ): Promise<DrillReport> {
   const results: DrillRun[] = [];
+  await pastInitdead(hl);
   for (let i = 0; i < runs; i++) {
     const r = await heartbeatDrillRun(hl, scenario, log);
     log.info(
