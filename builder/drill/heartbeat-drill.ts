@@ -189,8 +189,8 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
         `${scenario}: ${b.name} acknowledged no write within ${GIVE_UP_MS / 1000} s of the fault on ${a.name}`,
       );
     }
-    const first = w.acks().find((k) => k.node === b.name && k.acked > fault);
-    run = { failover_ms: ok && first ? first.acked - fault : GIVE_UP_MS, lost_probes: 0, from: a.name, to: b.name };
+    const first = w.acks().find((k) => k.node === b.name && k.acked > fault)!;
+    run = { failover_ms: first.acked - fault, lost_probes: 0, from: a.name, to: b.name };
   }
   await sleep(1000);
   const acked = await w.stop();
