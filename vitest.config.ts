@@ -29,9 +29,11 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Integration tests boot QEMU under software emulation on a 2-core machine: one file at
-          // a time, generous timeouts, and the image is built once for all of them.
+          // a time, generous timeouts, and the image is built once for all of them. Tests marked
+          // concurrent (single boots that wait for nothing timed) run two at a time, a core each.
           fileParallelism: false,
           maxWorkers: 1,
+          maxConcurrency: 2,
           testTimeout: 300_000,
           hookTimeout: 1_800_000,
           globalSetup: ['test/integration/setup-image.ts'],

@@ -4,17 +4,20 @@
  * (UNCONFIGURED with the reason, each validation error with file:line:column, nftables dropping
  * everything but loopback).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Vm } from '../../builder/vm/qemu.js';
 import { BOOT_TIMEOUT_MS } from './image.js';
 import { bootVm, guest, makeStick, READY, status, tempDir, writeRawConfig } from './supervisor-harness.js';
 
 const tmp = tempDir('pillars-sup-config-');
-const vms: Vm[] = [];
-afterEach(async () => {
-  await Promise.all(vms.splice(0).map((vm) => vm.stop()));
-});
 afterAll(() => tmp.cleanup());
+
+/** Boots a VM that is stopped when the test ends (tests run two at a time: each its own hook). */
+function boot(ctx: TestContext, o: Parameters<typeof bootVm>[0]): Vm {
+  const vm = bootVm(o);
+  ctx.onTestFinished(() => vm.stop());
+  return vm;
+}
 
 // The console's em dash may arrive split across two reads of QEMU's output and then shows up as
 // replacement characters, so the patterns accept any non-blank run in its place.
@@ -32,7 +35,7 @@ async function expectSafeState(vm: Vm): Promise<void> {
   expect(st.services).toEqual([]);
 }
 
-describe('config discovery at boot (director image, TCG)', () => {
+describe.concurrent('config discovery at boot (director image, TCG)', () => {
   let usb: string;
   let floppy: string;
   beforeAll(async () => {
@@ -40,9 +43,8 @@ describe('config discovery at boot (director image, TCG)', () => {
     floppy = await makeStick(`${tmp.dir}/floppy.img`, 'floppy');
   });
 
-  it('stick as a USB disk: provider line, node by MAC, ready line with node and roles', async () => {
-    const vm = bootVm({ name: 'sup-usb', sticks: [{ image: usb, as: 'usb' }] });
-    vms.push(vm);
+  it('stick as a USB disk: provider line, node by MAC, ready line with node and roles', async (ctx) => {
+    const vm = boot(ctx, { name: 'sup-usb', sticks: [{ image: usb, as: 'usb' }] });
     const provider = await vm.waitFor(
       /pillars: config from usb-sata: \/dev\/sd\w+ \(usb, vfat, label PILLARS/,
       BOOT_TIMEOUT_MS,
@@ -85,9 +87,8 @@ describe('config discovery at boot (director image, TCG)', () => {
     expect(vm.lines.some((l) => /pillars: firewall: none configured/.test(l.text))).toBe(true);
   });
 
-  it('stick as a floppy', async () => {
-    const vm = bootVm({ name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
-    vms.push(vm);
+  it('stick as a floppy', async (ctx) => {
+    const vm = boot(ctx, { name: 'sup-floppy', sticks: [{ image: floppy, as: 'floppy' }] });
     await vm.waitFor(
       /pillars: config from floppy: \/dev\/fd0 \(floppy, vfat, label PILLARS(, 1\.4 MiB)?\), pillars\.yaml, generation 1/,
       BOOT_TIMEOUT_MS,
@@ -97,15 +98,14 @@ describe('config discovery at boot (director image, TCG)', () => {
     expect(ready.text).toMatch(/\(node lb1, roles: network, vrrp, director\)$/);
   });
 
-  it('no stick: UNCONFIGURED, firewall closed', async () => {
-    const vm = bootVm({ name: 'sup-nostick', append: 'pillars.stickwait=2' });
-    vms.push(vm);
+  it('no stick: UNCONFIGURED, firewall closed', async (ctx) => {
+    const vm = boot(ctx, { name: 'sup-nostick', append: 'pillars.stickwait=2' });
     const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
     expect(UNCONFIGURED.exec(line.text)![1]).toBe('no config medium (no FAT device labelled PILLARS)');
     await expectSafeState(vm);
   });
 
-  it('invalid config: UNCONFIGURED with every error as file:line:column', async () => {
+  it('invalid config: UNCONFIGURED with every error as file:line:column', async (ctx) => {
     const bad = await makeStick(`${tmp.dir}/bad.img`, 'usb');
     await writeRawConfig(
       bad,
@@ -124,8 +124,7 @@ describe('config discovery at boot (director image, TCG)', () => {
         '',
       ].join('\n'),
     );
-    const vm = bootVm({ name: 'sup-invalid', sticks: [{ image: bad, as: 'usb' }] });
-    vms.push(vm);
+    const vm = boot(ctx, { name: 'sup-invalid', sticks: [{ image: bad, as: 'usb' }] });
     const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
     expect(line.text).toMatch(/invalid config on \/dev\/sd\w+ \(\d+ errors?\)/);
     await vm.waitFor(/pillars: {3}pillars\.yaml:8:9: nodes\.lb1\.interfaces\.wan\.adresses: /, 2000);
@@ -133,16 +132,17 @@ describe('config discovery at boot (director image, TCG)', () => {
     await expectSafeState(vm);
   });
 
-  it('two sticks: UNCONFIGURED, never a guess', async () => {
+  it('two sticks: UNCONFIGURED, never a guess', async (ctx) => {
+    // Sticks of its own: QEMU locks an image, and the USB test may still be running.
+    const first = await makeStick(`${tmp.dir}/first.img`, 'usb');
     const second = await makeStick(`${tmp.dir}/second.img`, 'usb');
-    const vm = bootVm({
+    const vm = boot(ctx, {
       name: 'sup-two',
       sticks: [
-        { image: usb, as: 'usb' },
+        { image: first, as: 'usb' },
         { image: second, as: 'usb' },
       ],
     });
-    vms.push(vm);
     const line = await vm.waitFor(UNCONFIGURED, BOOT_TIMEOUT_MS);
     expect(line.text).toMatch(/2 media labelled PILLARS: \/dev\/sd\w+ .*, \/dev\/sd\w+ .* \S+ remove all but one/);
     await expectSafeState(vm);
