@@ -1,39 +1,7 @@
 /**
  * `npm run bench`: build and boot numbers, measured (not asserted). Writes JSON to
- * bench/results/<name>-<date>.json and prints a readable table.
- *
- *   cold build      mmdebstrap + every stage (apt downloads cached, nothing else)
- *   warm rebuild    after an overlay change (only the overlay archive, ISO and manifest)
- *   sizes           ISO and initrd of the director profile; where the unpacked bytes go
- *   boot to ready   kernel-reported seconds at the ready line, TCG, 512 MiB, director with its
- *                   config stick and NICs, median of --runs (default 5), with the boot timeline
- *                   (kernel → /init → Node → early-boot steps → config → roles → ready)
- *
- *   drill           failover drills of a router pair (poweroff): stock keepalived first (VRRPv2,
- *                   1 s adverts, the baseline), then ours at the default and the fast timers:
- *                   p50/p95/max over --drill-runs (default 20) each and ours ÷ stock, then an idle
- *                   run of the pair at the fast timers for --idle-minutes (default 10; 0 skips it):
- *                   spontaneous failovers and the host CPU QEMU used
- *   carp            the router pair over CARP: stock ucarp (advbase 1, advskew 0 and 100,
- *                   deadratio 3) and ours (advskew 0 and 20, dead_ratio 2), --carp-runs (default
- *                   10) each, with ours ÷ stock
- *   director        poweroff drills of an LVS director pair (NAT to three backends, default
- *                   timers): p50/p95/max over --director-runs (default 10)
- *   firewall        poweroff drills of the stateful firewall pair under 20 + 20 long-lived
- *                   connections (masquerade, port forward), with conntrackd and without it:
- *                   surviving connections and failover p50 over --firewall-runs (default 5)
- *   heartbeat       poweroff drills of the heartbeat pair (DRBD + records service, the client
- *                   writing a record every 50 ms) at heartbeat's built-in defaults (keepalive 1 s,
- *                   deadtime 30 s, the baseline) and at the fast timers: p50/p95/max, ours ÷
- *                   stock and acknowledged records lost over --heartbeat-runs (default 10) each
- *                   (--timers stock or fast: only that pair)
- *   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
- *                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
- *
- * Options: --only build,boot,drill,carp,director,firewall,heartbeat,validate  --runs N  --drill-runs N
- *          --idle-minutes N  --timers stock,default,fast  --fast-advert-ms N[,N…]  --fast-drill-runs N[,N…]
- *          --carp-runs N  --director-runs N
- *          --firewall-runs N  --heartbeat-runs N
+ * bench/results/<name>-<date>.json and prints a readable table. What each part measures and the
+ * options: USAGE below (`npm run bench -- --help`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +28,103 @@ import { benchValidate, cpuCalibration } from './validate.js';
 import { compareToBaseline, formatRatio, summarize, type DrillReport } from '../builder/drill/report.js';
 import { FAST_ADVERT_MS, labConfig, stockLabel, type Timers } from '../builder/drill/lab-config.js';
 import { heartbeatTimersLabel } from '../builder/drill/heartbeat-config.js';
+
+/** What `npm run bench -- --help` prints. */
+export const USAGE = `usage: npm run bench -- [--only PART[,PART…]] [options]
+
+Measures (not asserts) and writes bench/results/<name>-<date>.json and a readable table.
+Parts (--only; default all):
+  build           cold build (mmdebstrap + every stage, apt downloads cached, nothing else),
+                  warm rebuild after an overlay change, and the sizes of the director's ISO
+                  and initrd with where the unpacked bytes go
+  boot            kernel-reported seconds at the ready line, TCG, 512 MiB, director with its
+                  config stick and NICs, median of --runs (default 5), with the boot timeline
+                  (kernel → /init → Node → early-boot steps → config → roles → ready)
+  drill           failover drills of a router pair (poweroff): stock keepalived first (VRRPv2,
+                  1 s adverts, the baseline), then ours at the default and the fast timers:
+                  p50/p95/max over --drill-runs (default 20) each and ours ÷ stock, then an idle
+                  run of the pair at the fast timers for --idle-minutes (default 10; 0 skips it):
+                  spontaneous failovers and the host CPU QEMU used
+  carp            the router pair over CARP: stock ucarp (advbase 1, advskew 0 and 100,
+                  deadratio 3) and ours (advskew 0 and 20, dead_ratio 2), --carp-runs (default
+                  10) each, with ours ÷ stock
+  director        poweroff drills of an LVS director pair (NAT to three backends, default
+                  timers): p50/p95/max over --director-runs (default 10)
+  firewall        poweroff drills of the stateful firewall pair under 20 + 20 long-lived
+                  connections (masquerade, port forward), with conntrackd and without it:
+                  surviving connections and failover p50 over --firewall-runs (default 5)
+  heartbeat       poweroff drills of the heartbeat pair (DRBD + records service, the client
+                  writing a record every 50 ms) at heartbeat's built-in defaults (keepalive 1 s,
+                  deadtime 30 s, the baseline) and at the fast timers: p50/p95/max, ours ÷
+                  stock and acknowledged records lost over --heartbeat-runs (default 10) each
+                  (--timers stock or fast: only that pair)
+  validate        validator throughput on a generated 10,000-virtual-server file, and the worst
+                  time on the hostile files it must refuse (size, nesting, alias bomb, binary)
+
+Options:
+  --only PART[,PART…]       build, boot, drill, carp, director, firewall, heartbeat, validate
+  --runs N                  boots for the boot timeline (default 5)
+  --drill-runs N            router drills per timer set (default 20)
+  --idle-minutes N          idle run of the fast pair (default 10; 0 skips it)
+  --timers T[,T…]           stock, default, fast (default all; heartbeat: stock or fast)
+  --fast-advert-ms N[,N…]   fast advert intervals to drill, each in its own lab (default 20)
+  --fast-drill-runs N[,N…]  drills per fast interval (default: --drill-runs)
+  --carp-runs N             (default 10)
+  --director-runs N         (default 10)
+  --firewall-runs N         (default 5)
+  --heartbeat-runs N        (default 10)
+  -h, --help                this text
+
+Exit codes: 0 measured, 1 a measurement failed, 2 a usage error.
+`;
+
+const PARTS = ['build', 'boot', 'drill', 'carp', 'director', 'firewall', 'heartbeat', 'validate'];
+
+/** A mistake on the command line: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * The bench's command line, checked: unknown options, unknown parts and values that are not
+ * counts are usage errors. `help` when --help was asked. Pure.
+ */
+export function parseBenchArgs(
+  argv: string[],
+): { help: true } | { help: false; values: Record<string, string | undefined> } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        only: { type: 'string' },
+        runs: { type: 'string' },
+        'drill-runs': { type: 'string' },
+        'idle-minutes': { type: 'string' },
+        timers: { type: 'string' },
+        'director-runs': { type: 'string' },
+        'firewall-runs': { type: 'string' },
+        'heartbeat-runs': { type: 'string' },
+        'carp-runs': { type: 'string' },
+        'fast-advert-ms': { type: 'string' },
+        'fast-drill-runs': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.values.help) return { help: true };
+  const { help: _help, ...values } = parsed.values;
+  for (const part of (values.only ?? '').split(',').filter(Boolean))
+    if (!PARTS.includes(part)) throw new UsageError(`--only: unknown part '${part}' (expected ${PARTS.join(', ')})`);
+  for (const t of (values.timers ?? '').split(',').filter(Boolean))
+    if (!['stock', 'default', 'fast'].includes(t))
+      throw new UsageError(`--timers: unknown timers '${t}' (expected stock, default, fast)`);
+  for (const [k, v] of Object.entries(values))
+    if (v !== undefined && k !== 'only' && k !== 'timers')
+      for (const n of v.split(','))
+        if (!/^\d{1,6}$/.test(n)) throw new UsageError(`--${k}: '${n}' is not a whole number`);
+  return { help: false, values: values as Record<string, string | undefined> };
+}
 
 export interface Row {
   metric: string;
@@ -151,21 +216,12 @@ async function bootTimelineOf(spec: VmSpec): Promise<Milestone[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      only: { type: 'string' },
-      runs: { type: 'string' },
-      'drill-runs': { type: 'string' },
-      'idle-minutes': { type: 'string' },
-      timers: { type: 'string' },
-      'director-runs': { type: 'string' },
-      'firewall-runs': { type: 'string' },
-      'heartbeat-runs': { type: 'string' },
-      'carp-runs': { type: 'string' },
-      'fast-advert-ms': { type: 'string' },
-      'fast-drill-runs': { type: 'string' },
-    },
-  });
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { values } = args;
   const only = new Set((values.only ?? 'build,boot,drill,carp,director,firewall,heartbeat,validate').split(','));
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
@@ -553,7 +609,8 @@ function round(x: number): number {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   main().catch((e: unknown) => {
-    console.error(`bench: ${(e as Error).message}`);
-    process.exitCode = 1;
+    const usage = e instanceof UsageError;
+    console.error(`bench: ${(e as Error).message}${usage ? ' (see npm run bench -- --help)' : ''}`);
+    process.exitCode = usage ? 2 : 1;
   });
 }
