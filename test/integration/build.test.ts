@@ -243,7 +243,7 @@ describe('pillars build', () => {
   });
 
   it('every command has --help', () => {
-    for (const cmd of ['build', 'verify', 'doctor', 'stick', 'schema']) {
+    for (const cmd of ['build', 'verify', 'doctor', 'run', 'drill', 'stick', 'schema']) {
       const r = pillars(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(/^usage: pillars /);
