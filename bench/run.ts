@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     return;
   }
   const { values } = args;
-  const only = new Set((values.only ?? 'build,boot,drill,carp,director,firewall,heartbeat,validate').split(','));
+  const only = new Set(values.only ? values.only.split(',') : PARTS);
   const runs = Number(values.runs ?? 5);
   const outRoot = join(projectRoot, 'out');
   const rows: Row[] = [];
