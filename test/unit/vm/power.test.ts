@@ -118,14 +118,21 @@ describe('the external/pillars-lab STONITH plugin against the controller', () =>
   it("answers heartbeat's questions", async () => {
     expect((await stonith('getconfignames')).stdout).toBe('hostlist\naddress\n');
     expect((await stonith('gethosts')).stdout).toBe('ha1\nha2\n');
-    expect((await stonith('status')).status).toBe(0);
+    expect(await stonith('status')).toEqual({
+      status: 0,
+      stdout: `pillars-lab: power controller at ${address} answers`,
+    });
     expect((await stonith('getinfo-xml')).stdout).toContain('<parameter name="address"');
   });
   it('powers the named VM off', async () => {
     const exited = new Promise<number | null>((resolve) =>
       vm.once('exit', (_code, signal) => resolve(signal === 'SIGKILL' ? 9 : null)),
     );
-    expect((await stonith('reset', 'ha2')).status).toBe(0);
+    const reset = await stonith('reset', 'ha2');
+    expect(reset.status).toBe(0);
+    // One line, no newline at its end: cluster-glue reads these commands' output line by line and
+    // sleeps a second whenever a read finds none, so "" or "…\n" would add a second to every fence.
+    expect(reset.stdout).toBe('pillars-lab: ha2 powered off');
     expect(await exited).toBe(9);
   });
   it('fails for a node it has no outlet for, so heartbeat does not take over on a failed fence', async () => {
