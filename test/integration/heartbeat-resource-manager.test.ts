@@ -3,8 +3,10 @@
  * both run with chroot in the heartbeat image on the same haresources and the same fake resource
  * scripts: the keys heartbeat asks for, the status it reads, and every script call of a takeover,
  * a release, a failed start (the group is given up right to left) and a stop that fails once (one
- * retry a second later), in the same order with the same exit codes. The same for harc, rc.d/status
- * and mach_down, the scripts heartbeat runs for a dead node. Needs root, not QEMU.
+ * retry a second later), in the same order with the same exit codes; and the one difference, no
+ * status call before the start of a script that says its start leaves a running resource alone.
+ * The same for harc, rc.d/status and mach_down, the scripts heartbeat runs for a dead node, and for
+ * req_resource and rc.d/ip-request-resp, which take this node's own group. Needs root, not QEMU.
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -42,8 +44,8 @@ node2 192.0.2.20 other   # the peer's group
 `;
 
 /** A resource script that logs its call and keeps its state in a file; fail-start-/fail-stop- files make it fail. */
-function fakeScript(dir: string, name: string): string {
-  return `#!/bin/sh
+function fakeScript(dir: string, name: string, startsAlone = false): string {
+  return `#!/bin/sh${startsAlone ? '\n# pillars: start leaves a running resource alone' : ''}
 d=${dir}
 eval "a=\\\${$#}"
 echo "${name} $*" >> $d/calls
@@ -187,6 +189,35 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
         expect((await same('verifyallidle, a key runs', ['verifyallidle'], () => reset(['IPaddr']))).code).toBe(1);
         expect((await same('verifyallidle, idle', ['verifyallidle'], () => reset([]))).code).toBe(0);
         await same('unknown group', ['takegroup', 'nosuch'], () => reset([]));
+
+        // Scripts that say their start leaves a running resource alone (as the box's IPaddr2,
+        // Filesystem, drbddisk and pillars-records do) are started without a status call first;
+        // the rest of the group, the order and a failure's release stay the same.
+        for (const s of ['IPaddr2', 'drbddisk', 'Filesystem'])
+          writeFileSync(join(host, 'resource.d', s), fakeScript(dir, s, true), { mode: 0o755 });
+        reset(['drbddisk']);
+        const alone = await rm('box', ['takegroup', 'IPaddr2::192.0.2.10/24/lan']);
+        expect(alone.code).toBe(0);
+        expect(alone.calls).toEqual([
+          'IPaddr2 192.0.2.10/24/lan start',
+          'drbddisk r0 start',
+          'Filesystem /dev/drbd0 /srv/data ext4 start',
+          'svc status',
+          'svc start',
+        ]);
+        expect(alone.state).toEqual(['IPaddr2', 'drbddisk', 'Filesystem', 'svc']);
+        reset([], ['Filesystem']);
+        const aloneFailed = await rm('box', ['takegroup', 'IPaddr2::192.0.2.10/24/lan']);
+        expect(aloneFailed.calls).toEqual([
+          'IPaddr2 192.0.2.10/24/lan start',
+          'drbddisk r0 start',
+          'Filesystem /dev/drbd0 /srv/data ext4 start',
+          'svc stop',
+          'Filesystem /dev/drbd0 /srv/data ext4 stop',
+          'drbddisk r0 stop',
+          'IPaddr2 192.0.2.10/24/lan stop',
+        ]);
+        expect(aloneFailed.state).toEqual([]);
       } finally {
         rmSync(host, { recursive: true, force: true });
       }
@@ -238,6 +269,78 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
       rmSync(host, { recursive: true, force: true });
     }
   });
+
+  it(
+    "req_resource and rc.d/ip-request-resp: this node's own group asked for and taken, the same messages",
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      const { rootfs, host, dir } = await scratch('req');
+      mkdirSync(join(host, 'bin'), { recursive: true });
+      const ETC = join(BOX_DIR, '..', '..', '..', 'etc', 'ha.d');
+      try {
+        // A ResourceManager that logs its calls; `status` says held when the file "held" exists.
+        writeFileSync(
+          join(host, 'bin', 'ResourceManager'),
+          `#!/bin/sh\necho "$*" >> ${dir}/calls\n[ "$1" = status ] && { [ -e ${dir}/held ]; exit $?; }\nexit 0\n`,
+          { mode: 0o755 },
+        );
+        copyFileSync(join(BOX_DIR, 'req_resource'), join(host, 'box-req'));
+        copyFileSync(join(ETC, 'rc.d', 'ip-request-resp'), join(host, 'box-resp'));
+        const run = (script: string, args: string[], env: Record<string, string>, held = false) => {
+          for (const f of ['calls', 'fifo', 'held']) rmSync(join(host, f), { force: true });
+          if (held) writeFileSync(join(host, 'held'), '');
+          const r = spawnSync('chroot', [rootfs, '/bin/sh', script, ...args], {
+            env: {
+              PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+              HA_FUNCS: '/etc/ha.d/shellfuncs',
+              HA_NOARCHBIN: `${dir}/bin`,
+              HA_FIFO: `${dir}/fifo`,
+              HA_CURHOST: 'node2',
+              ...env,
+            },
+            encoding: 'utf8',
+            timeout: 120_000,
+          });
+          const read = (f: string) => (existsSync(join(host, f)) ? readFileSync(join(host, f), 'utf8') : '');
+          return { code: r.status, calls: read('calls'), fifo: read('fifo') };
+        };
+        const requests: [Record<string, string>, boolean][] = [
+          [{}, true],
+          [{}, false],
+          [{ HA_NICEFAILBACK: 'yes' }, false],
+          [{ HA_DONTASK: 'yes' }, false],
+        ];
+        for (const [env, held] of requests) {
+          const stock = run('/usr/share/heartbeat/req_resource', ['k1'], env, held);
+          const box = run(`${dir}/box-req`, ['k1'], env, held);
+          expect(box, `req_resource ${JSON.stringify(env)} held=${held}`).toEqual(stock);
+        }
+        expect(run(`${dir}/box-req`, ['k1'], {}, true)).toEqual({ code: 0, calls: 'status k1\n', fifo: '' });
+        expect(run(`${dir}/box-req`, ['k1'], {}).fifo).toBe('>>>\nt=ip-request\nipaddr=k1\n<<<\n');
+        expect(run(`${dir}/box-req`, ['k1'], { HA_NICEFAILBACK: 'yes' }).fifo).toBe(
+          '>>>\nt=ip-request-resp\ndest=node2\nipaddr=k1\nweown=yes\nok=OK\n<<<\n',
+        );
+        const answers: Record<string, string>[] = [
+          { HA_dest: 'node2', HA_ipaddr: 'k1', HA_ok: 'OK', HA_weown: 'yes' },
+          { HA_dest: 'node1', HA_ipaddr: 'k1', HA_ok: 'OK' },
+          { HA_dest: 'node2', HA_ipaddr: 'k1', HA_ok: 'DENY' },
+        ];
+        for (const env of answers) {
+          const stock = run('/etc/ha.d/rc.d/ip-request-resp', ['ip-request-resp'], env);
+          const box = run(`${dir}/box-resp`, ['ip-request-resp'], env);
+          expect(box, `ip-request-resp ${JSON.stringify(env)}`).toEqual(stock);
+        }
+        expect(run(`${dir}/box-resp`, ['ip-request-resp'], answers[0]!).calls).toBe('takegroup k1\n');
+        // No group named: both refuse.
+        expect(run(`${dir}/box-resp`, ['ip-request-resp'], { HA_dest: 'node2' }).code).toBe(1);
+        expect(run('/etc/ha.d/rc.d/ip-request-resp', ['ip-request-resp'], { HA_dest: 'node2' }).code).toBe(1);
+      } finally {
+        rmSync(host, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('harc and rc.d/status: a dead node reaches mach_down, anything else nothing', { timeout: 600_000 }, async () => {
     const { rootfs, host, dir } = await scratch('harc');
