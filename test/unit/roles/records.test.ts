@@ -1,24 +1,25 @@
 /**
  * The lab's record service acknowledges a record only once it is on disk, and says which node
  * serves; started with --ready it says when it listens. Both implementations, the same tests:
- * the compiled Node program (npm run build:ts, as the image runs its bundle) and records.py,
- * which images with python3 run because it starts in a fraction of Node's time.
+ * the compiled Node program (npm run build:ts, as the image runs its bundle) and records.pl,
+ * which the heartbeat image runs because it starts in a fraction of Node's time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const nodeProgram = join(root, 'dist', 'overlay', 'roles', 'heartbeat', 'records-main.js');
-const pyProgram = join(root, 'overlay', 'rootfs', 'usr', 'lib', 'pillars', 'records.py');
-const hasPython = spawnSync('python3', ['-c', '0']).status === 0;
+const plProgram = join(root, 'overlay', 'rootfs', 'usr', 'lib', 'pillars', 'records.pl');
+const hasPerl = spawnSync('perl', ['-e', '0']).status === 0;
 
 const IMPLEMENTATIONS: { name: string; argv: string[]; present: boolean; offset: number }[] = [
   { name: 'records.cjs (Node)', argv: [process.execPath, nodeProgram], present: existsSync(nodeProgram), offset: 0 },
-  { name: 'records.py (python3)', argv: ['python3', '-I', '-S', pyProgram], present: hasPython, offset: 11 },
+  { name: 'records.pl (perl)', argv: ['perl', plProgram], present: hasPerl, offset: 23 },
 ];
 
 for (const impl of IMPLEMENTATIONS) {
@@ -62,6 +63,28 @@ for (const impl of IMPLEMENTATIONS) {
       // A record number is digits only, at most 12.
       expect((await fetch(`${url}/record/1234567890123`, { method: 'POST' })).status).toBe(404);
       expect(readFileSync(join(dir, 'records'), 'utf8')).toBe(expected);
+    });
+
+    it('refuses a bad or oversized request with 400 and goes on serving; a client that leaves is no harm', async () => {
+      const raw = (bytes: string | Buffer, hangUp = false) =>
+        new Promise<string>((resolve, reject) => {
+          const sock = connect(port, '127.0.0.1');
+          let got = '';
+          sock.on('connect', () => {
+            sock.write(bytes);
+            if (hangUp) sock.destroy();
+          });
+          sock.on('data', (b) => (got += b.toString('latin1')));
+          sock.on('close', () => resolve(got));
+          sock.on('error', (e) => (hangUp ? resolve('') : reject(e)));
+          sock.setTimeout(10_000, () => sock.destroy());
+        });
+      expect(await raw('GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+      // 400 (431 from Node.js: its header limit)
+      expect(await raw(`GET / HTTP/1.1\r\nx: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 4(00|31) /);
+      expect(await raw(Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]))).toMatch(/^HTTP\/1\.1 400 /);
+      for (let i = 0; i < 5; i++) await raw('POST /record/77 HTTP/1.1\r\n\r\n', true);
+      expect(await (await fetch(`${url}/`)).text()).toBe(`${hostname()}\n`);
     });
 
     it('says "ready" into the FIFO once it listens, and answers then', () => {

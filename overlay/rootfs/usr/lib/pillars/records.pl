@@ -1,0 +1,143 @@
+#!/usr/bin/perl
+# pillars-records: the lab's replicated service, a numbered-record store on the DRBD filesystem.
+#
+# The same service as records.cjs (overlay/roles/heartbeat/records-main.ts), for the images that
+# carry perl (the heartbeat profile): its start is part of every takeover, and under emulation
+# Node.js takes 5-6 s to start, python3 about 1.1 s, perl a fraction of that. It loads no module on
+# the way to listening on an IPv4 address: the socket calls are perl's own, with Linux's constants
+# (Socket.pm's import alone was most of perl's start-up); an IPv6 address loads Socket.
+#
+# POST /record/<n> appends "<n> <node>" to <dir>/records and answers 200 only once the record is
+# on disk (the file is opened O_SYNC: each write returns when it is, as write + fsync); GET
+# /records returns the file; GET / answers "<node>". One request per connection (Connection:
+# close), one connection at a time, each bounded to 5 s.
+#
+#   records.pl --listen ADDRESS:PORT --dir DIR [--ready FIFO]
+use strict;
+
+# Constants as subs, not `use constant` (which loads warnings.pm). Linux's values (asm-generic:
+# x86 and arm alike).
+sub MAX_HEAD () { 8192 }
+sub AF_INET () { 2 }
+sub SOCK_STREAM () { 1 }
+sub SOL_SOCKET () { 1 }
+sub SO_REUSEADDR () { 2 }
+sub SO_RCVTIMEO () { 20 }
+sub SO_SNDTIMEO () { 21 }
+sub O_WRONLY () { 1 }
+sub O_CREAT () { 0100 }
+sub O_APPEND () { 02000 }
+sub O_NONBLOCK () { 04000 }
+sub O_SYNC () { 04010000 }
+
+# A client that goes away mid-answer must not end the service.
+$SIG{PIPE} = 'IGNORE';
+
+my ($listen, $dir, $ready) = ('0.0.0.0:8080', '/srv/data', undef);
+for (my $i = 0; $i < @ARGV; $i++) {
+  if ($ARGV[$i] eq '--listen' && $i + 1 < @ARGV) { $listen = $ARGV[++$i] }
+  elsif ($ARGV[$i] eq '--dir' && $i + 1 < @ARGV) { $dir = $ARGV[++$i] }
+  elsif ($ARGV[$i] eq '--ready' && $i + 1 < @ARGV) { $ready = $ARGV[++$i] }
+}
+my ($host, $port) = $listen =~ /^(.*):(\d{1,5})$/ or die "records.pl: --listen ADDRESS:PORT, not '$listen'\n";
+$host = '0.0.0.0' if $host eq '';
+$host = $1 if $host =~ /^\[(.*)\]$/;
+
+my $path = "$dir/records";
+sysopen(my $out, $path, O_WRONLY | O_APPEND | O_CREAT | O_SYNC, 0644) or die "records.pl: $path: $!\n";
+open(my $hn, '<', '/proc/sys/kernel/hostname') or die "records.pl: hostname: $!\n";
+my $node = <$hn>;
+close $hn;
+chomp $node;
+
+my $srv;
+my @ipv4 = $host =~ /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+if (@ipv4 == 4 && !grep { $_ > 255 } @ipv4) {
+  socket($srv, AF_INET, SOCK_STREAM, 0) or die "records.pl: socket: $!\n";
+  setsockopt($srv, SOL_SOCKET, SO_REUSEADDR, pack('i', 1));
+  bind($srv, pack('S n C4 x8', AF_INET, $port, @ipv4)) or die "records.pl: bind $listen: $!\n";
+} else {
+  require Socket;
+  my ($err, @res) = Socket::getaddrinfo($host, $port, { flags => Socket::AI_NUMERICHOST(), socktype => SOCK_STREAM });
+  die "records.pl: --listen $listen: $err\n" if $err;
+  socket($srv, $res[0]{family}, SOCK_STREAM, 0) or die "records.pl: socket: $!\n";
+  setsockopt($srv, SOL_SOCKET, SO_REUSEADDR, pack('i', 1));
+  bind($srv, $res[0]{addr}) or die "records.pl: bind $listen: $!\n";
+}
+listen($srv, 64) or die "records.pl: listen: $!\n";
+
+if (defined $ready) {
+  # Non-blocking: the resource script holds the FIFO open; with nobody reading, nobody waits.
+  if (sysopen(my $r, $ready, O_WRONLY | O_NONBLOCK)) {
+    syswrite($r, "ready\n");
+    close $r;
+  }
+}
+
+my %REASON = (200 => 'OK', 400 => 'Bad Request', 404 => 'Not Found', 503 => 'Service Unavailable');
+
+sub answer {
+  my ($conn, $status, $body) = @_;
+  my $msg = "HTTP/1.1 $status $REASON{$status}\r\ncontent-type: text/plain\r\ncontent-length: "
+    . length($body) . "\r\nconnection: close\r\n\r\n$body";
+  while (length $msg) {
+    my $n = syswrite($conn, $msg);
+    return unless defined $n && $n > 0;
+    substr($msg, 0, $n) = '';
+  }
+}
+
+sub serve {
+  my ($conn) = @_;
+  my $data = '';
+  while (index($data, "\r\n\r\n") < 0) {
+    my $n = sysread($conn, $data, 4096, length $data);
+    return unless $n;
+    return answer($conn, 400, "request too large\n") if length($data) > MAX_HEAD;
+  }
+  my ($head, $body) = split(/\r\n\r\n/, $data, 2);
+  my @lines = split(/\r\n/, $head);
+  my @parts = split(/ /, $lines[0], -1);
+  return answer($conn, 400, "bad request line\n") unless @parts == 3;
+  my ($method, $url) = @parts;
+  my $length = 0;
+  for my $line (@lines[1 .. $#lines]) {
+    my ($name, $value) = split(/:/, $line, 2);
+    next unless lc($name =~ s/^\s+|\s+$//gr) eq 'content-length';
+    $value =~ s/^\s+|\s+$//g;
+    return answer($conn, 400, "bad content-length\n") unless $value =~ /^\d{1,9}$/;
+    $length = $value;
+  }
+  $body = '' unless defined $body;
+  while (length($body) < $length && length($body) < MAX_HEAD) {
+    my $n = sysread($conn, $body, 4096, length $body);
+    last unless $n;
+  }
+  if ($method eq 'POST' && $url =~ m{^/record/(\d{1,12})$}) {
+    my $line = "$1 $node\n";
+    # A failed write is never acknowledged.
+    my $n = syswrite($out, $line);
+    return answer($conn, 503, ($! || 'short write') . "\n") unless defined $n && $n == length $line;
+    return answer($conn, 200, $line);
+  }
+  if ($method eq 'GET' && $url eq '/records') {
+    open(my $f, '<', $path) or return answer($conn, 503, "$!\n");
+    local $/;
+    my $all = <$f>;
+    close $f;
+    return answer($conn, 200, defined $all ? $all : '');
+  }
+  return answer($conn, 200, "$node\n") if $method eq 'GET' && $url eq '/';
+  return answer($conn, 404, "not found\n");
+}
+
+# Each connection bounded to 5 s: a read or write that waits longer fails, and the connection ends.
+my $timeout = pack('l! l!', 5, 0);
+while (1) {
+  # A failed accept (out of file descriptors…) is tried again a tenth of a second later.
+  accept(my $conn, $srv) or do { select(undef, undef, undef, 0.1); next };
+  setsockopt($conn, SOL_SOCKET, SO_RCVTIMEO, $timeout);
+  setsockopt($conn, SOL_SOCKET, SO_SNDTIMEO, $timeout);
+  eval { serve($conn) };
+  close $conn;
+}
