@@ -8,7 +8,8 @@
 # (Socket.pm's import alone was most of perl's start-up); an IPv6 address loads Socket.
 #
 # POST /record/<n> appends "<n> <node>" to <dir>/records and answers 200 only once the record is
-# on disk (the file is opened O_SYNC: each write returns when it is, as write + fsync); GET
+# on disk (the file is opened O_SYNC: each write returns when it is, as write + fsync), unless the
+# client has already hung up (then nothing is written); GET
 # /records returns the file; GET / answers "<node>". One request per connection (Connection:
 # close), one connection at a time, each bounded to 5 s.
 #
@@ -29,6 +30,8 @@ sub O_CREAT () { 0100 }
 sub O_APPEND () { 02000 }
 sub O_NONBLOCK () { 04000 }
 sub O_SYNC () { 04010000 }
+sub MSG_PEEK () { 2 }
+sub MSG_DONTWAIT () { 0x40 }
 
 # A client that goes away mid-answer must not end the service.
 $SIG{PIPE} = 'IGNORE';
@@ -115,6 +118,11 @@ sub serve {
   }
   if ($method eq 'POST' && $url =~ m{^/record/(\d{1,12})$}) {
     my $line = "$1 $node\n";
+    # A client that has already hung up (it gave up waiting) gets no record written: nobody would
+    # see it acknowledged, and under load, serving such stale requests one at a time, each with a
+    # write to disk, would leave every fresh one waiting behind them until it too is stale.
+    my $peek = recv($conn, my $byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return if defined $peek && $byte eq '';
     # A failed write is never acknowledged.
     my $n = syswrite($out, $line);
     return answer($conn, 503, ($! || 'short write') . "\n") unless defined $n && $n == length $line;
