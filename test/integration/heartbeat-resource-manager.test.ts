@@ -35,6 +35,34 @@ async function scratch(prefix: string): Promise<{ rootfs: string; host: string; 
   return { rootfs, host: join(rootfs, rel), dir: `/${rel}` };
 }
 
+/**
+ * Runs a script with chroot in the image, in the environment heartbeat gives its scripts (a
+ * ResourceManager in <dir>/bin, heartbeat's FIFO at <dir>/fifo): its exit code, the calls the
+ * fake ResourceManager logged and what it told heartbeat.
+ */
+function runInImage(
+  s: { rootfs: string; host: string; dir: string },
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): { code: number | null; calls: string; fifo: string } {
+  for (const f of ['calls', 'fifo']) rmSync(join(s.host, f), { force: true });
+  const r = spawnSync('chroot', [s.rootfs, '/bin/sh', script, ...args], {
+    env: {
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      HA_FUNCS: '/etc/ha.d/shellfuncs',
+      HA_NOARCHBIN: `${s.dir}/bin`,
+      HA_FIFO: `${s.dir}/fifo`,
+      HA_CURHOST: 'node2',
+      ...env,
+    },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const read = (f: string) => (existsSync(join(s.host, f)) ? readFileSync(join(s.host, f), 'utf8') : '');
+  return { code: r.status, calls: read('calls'), fifo: read('fifo') };
+}
+
 const SCRIPTS = ['IPaddr', 'IPaddr2', 'drbddisk', 'Filesystem', 'svc', 'other'];
 
 const HARESOURCES = `# preferred node, then the group left to right
@@ -225,7 +253,8 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
   );
 
   it("mach_down: the dead node's groups taken over, the same message to heartbeat", { timeout: 600_000 }, async () => {
-    const { rootfs, host, dir } = await scratch('md');
+    const sc = await scratch('md');
+    const { host, dir } = sc;
     mkdirSync(join(host, 'bin'), { recursive: true });
     try {
       // A ResourceManager that logs its calls; node1 holds two groups.
@@ -235,22 +264,8 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
         { mode: 0o755 },
       );
       copyFileSync(join(BOX_DIR, 'mach_down'), join(host, 'box-md'));
-      const run = async (which: string, node: string, env: Record<string, string>) => {
-        for (const f of ['calls', 'fifo']) rmSync(join(host, f), { force: true });
-        const r = spawnSync('chroot', [rootfs, '/bin/sh', which, node], {
-          env: {
-            PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-            HA_NOARCHBIN: `${dir}/bin`,
-            HA_FIFO: `${dir}/fifo`,
-            HA_CURHOST: 'node2',
-            ...env,
-          },
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        const read = (f: string) => (existsSync(join(host, f)) ? readFileSync(join(host, f), 'utf8') : '');
-        return { code: r.status, calls: read('calls'), fifo: read('fifo') };
-      };
+      const run = async (which: string, node: string, env: Record<string, string>) =>
+        runInImage(sc, which, [node], env);
       const cases: [string, Record<string, string>][] = [
         ['node1', { HA_NICEFAILBACK: 'yes' }],
         ['NODE1', { HA_NICEFAILBACK: 'no' }],
@@ -276,7 +291,8 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
       timeout: 600_000,
     },
     async () => {
-      const { rootfs, host, dir } = await scratch('req');
+      const sc = await scratch('req');
+      const { host, dir } = sc;
       mkdirSync(join(host, 'bin'), { recursive: true });
       const ETC = join(BOX_DIR, '..', '..', '..', 'etc', 'ha.d');
       try {
@@ -289,22 +305,9 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
         copyFileSync(join(BOX_DIR, 'req_resource'), join(host, 'box-req'));
         copyFileSync(join(ETC, 'rc.d', 'ip-request-resp'), join(host, 'box-resp'));
         const run = (script: string, args: string[], env: Record<string, string>, held = false) => {
-          for (const f of ['calls', 'fifo', 'held']) rmSync(join(host, f), { force: true });
+          rmSync(join(host, 'held'), { force: true });
           if (held) writeFileSync(join(host, 'held'), '');
-          const r = spawnSync('chroot', [rootfs, '/bin/sh', script, ...args], {
-            env: {
-              PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-              HA_FUNCS: '/etc/ha.d/shellfuncs',
-              HA_NOARCHBIN: `${dir}/bin`,
-              HA_FIFO: `${dir}/fifo`,
-              HA_CURHOST: 'node2',
-              ...env,
-            },
-            encoding: 'utf8',
-            timeout: 120_000,
-          });
-          const read = (f: string) => (existsSync(join(host, f)) ? readFileSync(join(host, f), 'utf8') : '');
-          return { code: r.status, calls: read('calls'), fifo: read('fifo') };
+          return runInImage(sc, script, args, env);
         };
         const requests: [Record<string, string>, boolean][] = [
           [{}, true],
