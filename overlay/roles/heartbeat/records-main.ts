@@ -24,8 +24,13 @@ function args(argv: readonly string[]): { host: string; port: number; dir: strin
     else if (argv[i] === '--dir') dir = argv[++i] ?? dir;
     else if (argv[i] === '--ready') ready = argv[++i];
   }
-  const m = /^(.*):(\d+)$/.exec(listen);
-  return { host: m?.[1] ?? '0.0.0.0', port: Number(m?.[2] ?? 8080), dir, ready };
+  const m = /^(.*):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) {
+    process.stderr.write(`records: --listen ADDRESS:PORT with a port of 1-65535, not '${listen}'\n`);
+    process.exit(2);
+  }
+  return { host: m[1] || '0.0.0.0', port, dir, ready };
 }
 
 const { host, port, dir, ready } = args(process.argv.slice(2));

@@ -87,6 +87,18 @@ for (const impl of IMPLEMENTATIONS) {
       expect(await (await fetch(`${url}/`)).text()).toBe(`${hostname()}\n`);
     });
 
+    it('refuses a listen port it cannot bind instead of wrapping it onto another', () => {
+      for (const listen of ['127.0.0.1:70000', '127.0.0.1:0', '127.0.0.1:', '127.0.0.1:123456']) {
+        const r = spawnSync(impl.argv[0]!, [...impl.argv.slice(1), '--listen', listen, '--dir', dir], {
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+        expect(r.status, listen).not.toBe(0);
+        expect(r.status, listen).not.toBeNull();
+        expect(r.stderr, listen).toMatch(/--listen/);
+      }
+    });
+
     it('says "ready" into the FIFO once it listens, and answers then', () => {
       const tmp = mkdtempSync(join(tmpdir(), 'pillars-records-ready-'));
       const readyPort = port + 1;

@@ -43,6 +43,8 @@ for (my $i = 0; $i < @ARGV; $i++) {
   elsif ($ARGV[$i] eq '--ready' && $i + 1 < @ARGV) { $ready = $ARGV[++$i] }
 }
 my ($host, $port) = $listen =~ /^(.*):(\d{1,5})$/ or die "records.pl: --listen ADDRESS:PORT, not '$listen'\n";
+# pack('n') would wrap a port above 65535 onto another one.
+die "records.pl: --listen port $port is not 1-65535\n" if $port < 1 || $port > 65535;
 $host = '0.0.0.0' if $host eq '';
 $host = $1 if $host =~ /^\[(.*)\]$/;
 
