@@ -13,7 +13,7 @@ import { compileTemplate } from '../../templates/escape.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import { etcPath, type RenderedFile, type Role, type RoleCheck, type RoleContext } from '../role.js';
-import { renderDrbdRes, renderHeartbeat } from './render.js';
+import { renderDrbdFacts, renderDrbdRes, renderHeartbeat } from './render.js';
 import { EVENT_RESOURCE } from './view.js';
 
 export const HA_D = '/etc/ha.d';
@@ -23,6 +23,8 @@ export const HACHECK = '/usr/sbin/pillars-hacheck';
 export const DRBDADM_84 = '/lib/drbd/drbdadm-84';
 export const HEARTBEAT_SERVICE = 'heartbeat';
 export const DRBD_SERVICE = 'drbd';
+/** DRBD's usermode helper while a fence-peer handler is configured (overlay/rootfs; see drbd-facts.sh.ejs). */
+export const DRBD_HELPER = '/usr/lib/pillars/drbd-helper';
 
 const runScript = compileTemplate<{ heartbeat: string; watchdog: string | undefined; mountpoints: string[] }>(
   runTemplate,
@@ -40,6 +42,7 @@ const drbdUp = compileTemplate<{
   connectSeconds: number;
   initialSyncSource: boolean;
   fstype: string;
+  helper: string | undefined;
 }>(drbdUpTemplate, 'shell', [
   'resource',
   'node',
@@ -50,10 +53,15 @@ const drbdUp = compileTemplate<{
   'connectSeconds',
   'initialSyncSource',
   'fstype',
+  'helper',
 ]);
 
 export function drbdResPath(config: PillarsConfig): string {
   return `/etc/drbd.d/${config.drbd!.resource}.res`;
+}
+/** Shell assignments of the same resource for drbddisk and DRBD's helper (render.ts renderDrbdFacts). */
+export function drbdFactsPath(config: PillarsConfig): string {
+  return `/etc/drbd.d/${config.drbd!.resource}.pillars`;
 }
 export function heartbeatRunPath(ctx: Pick<RoleContext, 'etcDir'>): string {
   return etcPath(ctx, 'heartbeat-run.sh');
@@ -101,8 +109,10 @@ export function drbdFiles(ctx: RoleContext): RenderedFile[] {
   const { config } = ctx;
   if (!config.drbd) return [];
   const g = drbdGroup(config);
+  const facts = renderDrbdFacts(config, ctx.nodeName);
   return [
     { path: drbdResPath(config), content: renderDrbdRes(config), mode: 0o600 },
+    ...(facts === undefined ? [] : [{ path: drbdFactsPath(config), content: facts, mode: 0o644 }]),
     {
       path: drbdUpPath(ctx),
       content: drbdUp({
@@ -115,6 +125,8 @@ export function drbdFiles(ctx: RoleContext): RenderedFile[] {
         connectSeconds: 60,
         initialSyncSource: g?.node === ctx.nodeName,
         fstype: g?.filesystem?.fstype ?? 'ext4',
+        // The helper answers fence-peer from the facts file; without one drbdadm stays the helper.
+        helper: facts !== undefined && config.heartbeat ? DRBD_HELPER : undefined,
       }),
       mode: 0o755,
     },

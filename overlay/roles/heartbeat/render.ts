@@ -6,6 +6,7 @@ import haCfTemplate from '../../templates/ha.cf.ejs';
 import haresourcesTemplate from '../../templates/haresources.ejs';
 import authkeysTemplate from '../../templates/authkeys.ejs';
 import drbdTemplate from '../../templates/drbd.res.ejs';
+import drbdFactsTemplate from '../../templates/drbd-facts.sh.ejs';
 import { compileTemplate } from '../../templates/escape.js';
 import type { PillarsConfig } from '../../config/index.js';
 import { heartbeatView, nodeAddresses, type Directive, type HaResourcesLine, type HeartbeatView } from './view.js';
@@ -52,6 +53,49 @@ export function renderDrbdRes(config: PillarsConfig): string {
     minor: d.minor,
     port: d.port,
     hosts: nodeAddresses(config, d.interface).map((h) => ({ host: h.host, disk: d.disk, address: h.address })),
+  });
+}
+
+export type DrbdFacts = {
+  resource: string;
+  minor: number;
+  port: number;
+  /** This node's and the peer's address on DRBD's link, and the peer's host name (its `on` section). */
+  local: string;
+  peer: string;
+  peerAddress: string;
+  /** The fence-peer handler the resource file names, if any. */
+  fencePeer: string | undefined;
+};
+const drbdFacts = compileTemplate<DrbdFacts>(drbdFactsTemplate, 'shell', [
+  'resource',
+  'minor',
+  'port',
+  'local',
+  'peer',
+  'peerAddress',
+  'fencePeer',
+]);
+
+/**
+ * /etc/drbd.d/<res>.pillars of node `nodeName`: the minor, both addresses and the peer's host of
+ * the resource file, as shell assignments for drbddisk and DRBD's usermode helper. Undefined when
+ * the node has no peer on DRBD's link (the validator refuses that config first).
+ */
+export function renderDrbdFacts(config: PillarsConfig, nodeName: string): string | undefined {
+  const d = config.drbd!;
+  const hosts = nodeAddresses(config, d.interface);
+  const me = hosts.find((h) => h.node === nodeName);
+  const peer = hosts.find((h) => h.node !== nodeName);
+  if (!me || !peer) return undefined;
+  return drbdFacts({
+    resource: d.resource,
+    minor: d.minor,
+    port: d.port,
+    local: me.address,
+    peer: peer.host,
+    peerAddress: peer.address,
+    fencePeer: config.heartbeat ? DRBD_FENCE_PEER : undefined,
   });
 }
 

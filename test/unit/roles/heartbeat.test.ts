@@ -102,6 +102,17 @@ describe('the lab pair', () => {
     expect(other.get('drbd-up.sh')).not.toContain('--overwrite-data-of-peer');
     expect(other.get('drbd-up.sh')).toContain('refusing to initialise it');
   });
+  it("each node's DRBD facts name its own address, then the peer's, and the fence-peer handler", () => {
+    expect(files.get('r0.pillars')).toMatch(
+      /^MINOR=0\nLOCAL_ADDRESS=ipv4:198\.51\.100\.1:7788\nPEER=ha2\nPEER_ADDRESS=ipv4:198\.51\.100\.2:7788\nFENCE_PEER=\/usr\/lib\/pillars\/drbd-fence-peer$/m,
+    );
+    const other = new Map(hbRender(contextFor(c.config, 'ha2')).map((f) => [basename(f.path), f.content]));
+    expect(other.get('r0.pillars')).toMatch(/^LOCAL_ADDRESS=ipv4:198\.51\.100\.2:7788\nPEER=ha1\n/m);
+    // DRBD's helper is set only where the facts carry a handler.
+    expect(files.get('drbd-up.sh')).toContain(
+      'echo /usr/lib/pillars/drbd-helper >/sys/module/drbd/parameters/usermode_helper',
+    );
+  });
   it('services: drbd (oneshot) before heartbeat in the foreground', () => {
     const plan = planRoles(ctx, selectRoles(c.config).run);
     const hb = plan.services.find((s) => s.name === 'heartbeat')!;
