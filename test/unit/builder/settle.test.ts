@@ -23,8 +23,8 @@ describe('the drill waits out a restored node before it picks the master', () =>
   });
 
   it('the default and fast VRRP timers keep the 3 s floor', () => {
-    expect(masterDownMs(lab('default'))).toBe(310);
-    expect(masterDownMs(lab('fast'))).toBe(62);
+    expect(masterDownMs(lab('default'))).toBe(361);
+    expect(masterDownMs(lab('fast'))).toBe(72);
     expect(settleQuietMs(lab('default'))).toBe(MIN_QUIET_MS);
     expect(settleQuietMs(lab('fast'))).toBe(MIN_QUIET_MS);
   });

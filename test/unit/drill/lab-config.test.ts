@@ -148,17 +148,15 @@ describe('the LVS-TUN backend of the director lab', () => {
   });
 });
 
-describe('lab priorities: the backup waits out as little skew as the pair allows', () => {
-  it("ours take over one master-down interval of 3 adverts + 2 % sooner than the baseline's priority 100", () => {
+describe('lab priorities: the backup keeps the margin that held an idle hour', () => {
+  it('waits three adverts plus (256 − 100) / 256 of one, at every timer setting', () => {
     const down = (timers: 'stock' | 'default' | 'fast') => {
       const r = loadConfig(labConfig({ profile: 'router', timers }), 'pillars.yaml');
       if (!r.ok) throw new Error(formatIssues(r.issues));
       return masterDownMs(r.config);
     };
-    // (256 − 230) / 256 of an advert: 10 ms at 100 ms adverts (61 ms at priority 100), 2 ms at 20 ms.
-    expect(down('default')).toBe(310);
-    expect(down('fast')).toBe(62);
-    // The baseline keeps keepalived's classic 150 / 100: 3 s + 609 ms.
+    expect(down('default')).toBe(361);
+    expect(down('fast')).toBe(72);
     expect(down('stock')).toBe(3609);
   });
 
@@ -166,8 +164,8 @@ describe('lab priorities: the backup waits out as little skew as the pair allows
     const r = loadConfig(labConfig({ profile: 'router', timers: 'fast', bfd: true }), 'pillars.yaml');
     if (!r.ok) throw new Error(formatIssues(r.issues));
     expect(r.config.vrrp!.instances.map((i) => i.priority)).toEqual([
-      { node1: 244, node2: 230 },
-      { node1: 244, node2: 230 },
+      { node1: 150, node2: 100 },
+      { node1: 150, node2: 100 },
     ]);
   });
 });
