@@ -108,10 +108,12 @@ describe('the lab pair', () => {
     );
     const other = new Map(hbRender(contextFor(c.config, 'ha2')).map((f) => [basename(f.path), f.content]));
     expect(other.get('r0.pillars')).toMatch(/^LOCAL_ADDRESS=ipv4:198\.51\.100\.2:7788\nPEER=ha1\n/m);
-    // DRBD's helper is set only where the facts carry a handler.
+    // DRBD's helper is set where the facts carry a handler, without a newline (the kernel would
+    // take it as part of the path, and every fence-peer would fail).
     expect(files.get('drbd-up.sh')).toContain(
-      'echo /usr/lib/pillars/drbd-helper >/sys/module/drbd/parameters/usermode_helper',
+      "printf '%s' /usr/lib/pillars/drbd-helper >/sys/module/drbd/parameters/usermode_helper",
     );
+    expect(files.get('drbd-up.sh')).not.toMatch(/echo .*usermode_helper/);
   });
   it('services: drbd (oneshot) before heartbeat in the foreground', () => {
     const plan = planRoles(ctx, selectRoles(c.config).run);
