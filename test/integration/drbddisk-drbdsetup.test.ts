@@ -8,7 +8,8 @@
  * the dropped link, the fence-peer handler answered from drbddisk's note without asking heartbeat
  * a second time, the promotion, and the link listened on again. drbdsetup-84 and cl_status are
  * stand-ins that log their calls (there is no kernel DRBD here), bound over the image's own in a
- * private mount namespace, so nothing of the shared image tree changes. Needs root, not QEMU.
+ * private mount namespace, so the shared image tree keeps its files (it gains at most an empty
+ * /usr/lib/pillars to mount on). Needs root, not QEMU.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -59,9 +60,9 @@ async function scratch(node: string, handler?: string) {
 
 /**
  * Runs `script` (sh) in the chroot inside new mount, UTS and network namespaces: hostname `node`,
- * its DRBD address on the namespace's loopback, /proc and
- * a tmpfs /run mounted, the scratch drbd.d over /etc/drbd.d and its scripts over
- * /usr/lib/pillars, and each `binds` file over the image's path.
+ * its DRBD address on the namespace's loopback, /proc and a tmpfs /run mounted, the scratch
+ * drbd.d over /etc/drbd.d and its scripts over /usr/lib/pillars, and each `binds` file over the
+ * image's path.
  */
 function inImage(
   s: { rootfs: string; host: string; dir: string },

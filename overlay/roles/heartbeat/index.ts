@@ -13,7 +13,7 @@ import { compileTemplate } from '../../templates/escape.js';
 import { defineService, type ServiceSpec } from '../../service/index.js';
 import type { PillarsConfig } from '../../config/index.js';
 import { etcPath, type RenderedFile, type Role, type RoleCheck, type RoleContext } from '../role.js';
-import { renderDrbdFacts, renderDrbdRes, renderHeartbeat } from './render.js';
+import { drbdFencePeer, renderDrbdFacts, renderDrbdRes, renderHeartbeat } from './render.js';
 import { EVENT_RESOURCE } from './view.js';
 
 export const HA_D = '/etc/ha.d';
@@ -126,7 +126,7 @@ export function drbdFiles(ctx: RoleContext): RenderedFile[] {
         initialSyncSource: g?.node === ctx.nodeName,
         fstype: g?.filesystem?.fstype ?? 'ext4',
         // The helper answers fence-peer from the facts file; without one drbdadm stays the helper.
-        helper: facts !== undefined && config.heartbeat ? DRBD_HELPER : undefined,
+        helper: facts !== undefined && drbdFencePeer(config) !== undefined ? DRBD_HELPER : undefined,
       }),
       mode: 0o755,
     },

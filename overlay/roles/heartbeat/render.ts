@@ -32,6 +32,11 @@ const drbdRes = compileTemplate<{
  */
 export const DRBD_FENCE_PEER = '/usr/lib/pillars/drbd-fence-peer';
 
+/** The fence-peer handler of the DRBD resource: heartbeat's when it runs the pair, else none. */
+export function drbdFencePeer(config: PillarsConfig): string | undefined {
+  return config.heartbeat ? DRBD_FENCE_PEER : undefined;
+}
+
 export function renderHaCf(view: HeartbeatView): string {
   return haCf({ directives: view.haCf });
 }
@@ -49,7 +54,7 @@ export function renderDrbdRes(config: PillarsConfig): string {
     protocol: d.protocol,
     syncRate: d.sync_rate,
     secret: d.shared_secret,
-    outdatePeer: config.heartbeat ? DRBD_FENCE_PEER : undefined,
+    outdatePeer: drbdFencePeer(config),
     minor: d.minor,
     port: d.port,
     hosts: nodeAddresses(config, d.interface).map((h) => ({ host: h.host, disk: d.disk, address: h.address })),
@@ -95,7 +100,7 @@ export function renderDrbdFacts(config: PillarsConfig, nodeName: string): string
     local: me.address,
     peer: peer.host,
     peerAddress: peer.address,
-    fencePeer: config.heartbeat ? DRBD_FENCE_PEER : undefined,
+    fencePeer: drbdFencePeer(config),
   });
 }
 
