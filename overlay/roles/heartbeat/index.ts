@@ -42,6 +42,7 @@ const drbdUp = compileTemplate<{
   connectSeconds: number;
   initialSyncSource: boolean;
   fstype: string;
+  mounts: string | undefined;
   helper: string | undefined;
 }>(drbdUpTemplate, 'shell', [
   'resource',
@@ -53,6 +54,7 @@ const drbdUp = compileTemplate<{
   'connectSeconds',
   'initialSyncSource',
   'fstype',
+  'mounts',
   'helper',
 ]);
 
@@ -125,6 +127,8 @@ export function drbdFiles(ctx: RoleContext): RenderedFile[] {
         connectSeconds: 60,
         initialSyncSource: g?.node === ctx.nodeName,
         fstype: g?.filesystem?.fstype ?? 'ext4',
+        // The group's filesystem type, whose module the service loads ahead of the first mount.
+        mounts: g?.filesystem?.fstype,
         // The helper answers fence-peer from the facts file; without one drbdadm stays the helper.
         helper: facts !== undefined && drbdFencePeer(config) !== undefined ? DRBD_HELPER : undefined,
       }),
