@@ -60,7 +60,7 @@ async function scratch(node: string, handler?: string) {
 
 /**
  * Runs `script` (sh) in the chroot inside new mount, UTS and network namespaces: hostname `node`,
- * its DRBD address on the namespace's loopback, /proc and a tmpfs /run mounted, the scratch
+ * its DRBD address on the namespace's loopback, /proc (or `proc`) and a tmpfs /run mounted, the scratch
  * drbd.d over /etc/drbd.d and its scripts over /usr/lib/pillars, and each `binds` file over the
  * image's path.
  */
@@ -69,6 +69,7 @@ function inImage(
   node: string,
   script: string,
   binds: Record<string, string> = {},
+  proc?: string,
 ): { status: number | null; stdout: string; stderr: string } {
   const R = s.rootfs;
   // drbdadm connect wants this node's address on the host: a network namespace of its own holds it.
@@ -77,7 +78,8 @@ function inImage(
     `hostname ${node}`,
     `ip link set lo up`,
     `ip addr add ${local}/32 dev lo`,
-    `mount -t proc proc ${R}/proc`,
+    // `proc`: a scratch directory standing in for /proc (a DRBD state without the kernel's DRBD).
+    proc ? `mount --bind ${s.host}/${proc} ${R}/proc` : `mount -t proc proc ${R}/proc`,
     `mount -t tmpfs tmpfs ${R}/run`,
     `mount --bind ${s.host}/drbd.d ${R}/etc/drbd.d`,
     `mkdir -p ${R}/usr/lib/pillars && mount --bind ${s.host}/pillars ${R}/usr/lib/pillars`,
@@ -107,7 +109,7 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
         const want = inImage(
           s,
           node,
-          'for c in primary secondary role disconnect; do /usr/lib/drbd/drbdadm-84 -d $c r0 | sed "s#^/usr/lib/drbd/drbdsetup-84#drbdsetup#"; done',
+          'for c in primary secondary role "disconnect --force"; do /usr/lib/drbd/drbdadm-84 -d $c r0 | sed "s#^/usr/lib/drbd/drbdsetup-84#drbdsetup#"; done',
         );
         expect(want.stdout.split('\n').filter(Boolean)).toHaveLength(4);
         // drbddisk's own calls, through a drbdsetup-84 that logs them: a promotion refused as by a
@@ -121,7 +123,7 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
         const got = inImage(
           s,
           node,
-          `sh ${s.dir}/drbddisk r0 start && sh ${s.dir}/drbddisk r0 stop; sh ${s.dir}/drbddisk r0 status; echo "status $?"; . /etc/drbd.d/r0.pillars && /usr/lib/drbd/drbdsetup-84 disconnect "$LOCAL_ADDRESS" "$PEER_ADDRESS"; cat ${s.dir}/log`,
+          `sh ${s.dir}/drbddisk r0 start && sh ${s.dir}/drbddisk r0 stop; sh ${s.dir}/drbddisk r0 status; echo "status $?"; . /etc/drbd.d/r0.pillars && /usr/lib/drbd/drbdsetup-84 disconnect "$LOCAL_ADDRESS" "$PEER_ADDRESS" --force; cat ${s.dir}/log`,
           { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup' },
         );
         expect(got.stdout).toContain('stopped (Secondary)\nstatus 3\n');
@@ -208,7 +210,7 @@ esac
         expect(log).toEqual([
           'drbdsetup primary 0',
           'cl_status nodestatus ha1',
-          'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788',
+          'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
           'drbdsetup primary 0',
           expect.stringMatching(
             /^drbd-fence-peer: r0: heartbeat declared ha1 dead \(drbddisk \d+\): its disk is outdated \(exit 5\)$/,
@@ -226,4 +228,70 @@ esac
       }
     },
   );
+  // The usual case after a power cut: heartbeat has declared the peer dead before DRBD's ping
+  // noticed, and DRBD still shows it connected and primary. A promotion now would wait in the
+  // kernel for the dead peer's answer until that ping times out (1.5 s in a lab trace): drbddisk
+  // drops the link first, and the promotion's fence-peer handler takes drbddisk's answer.
+  it.each([
+    ['cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate', true],
+    ['cs:WFConnection ro:Secondary/Unknown ds:UpToDate/DUnknown', true],
+    ['cs:Connected ro:Secondary/Secondary ds:UpToDate/UpToDate', false],
+  ])('takeover with DRBD showing %s: link dropped before the promotion: %s', async (view, dead) => {
+    const s = await scratch('ha2');
+    try {
+      mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
+      writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
+      writeFileSync(
+        join(s.host, 'proc', 'drbd'),
+        `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: ${view} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
+      );
+      // A promotion before the link is dropped stands for the kernel's wait: it is logged and fails.
+      writeFileSync(
+        join(s.host, 'bin', 'drbdsetup'),
+        `#!/bin/sh
+d=${s.dir}
+echo "drbdsetup $*" >> $d/log
+case $1 in
+  primary)
+    ${dead ? 'if [ ! -e $d/dropped ]; then echo "0: State change failed: (-7) Refusing to be Primary while peer is not outdated" >&2; exit 11; fi' : ':'}
+    ${dead ? 'env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin /usr/lib/pillars/drbd-helper fence-peer r0 >> $d/log 2>&1; rc=$?; echo "fence-peer rc=$rc" >> $d/log; [ $rc = 5 ]' : ':'} ;;
+  disconnect) touch $d/dropped ;;
+esac
+`,
+        { mode: 0o755 },
+      );
+      writeFileSync(join(s.host, 'bin', 'cl_status'), `#!/bin/sh\necho "cl_status $*" >> ${s.dir}/log\necho dead\n`, {
+        mode: 0o755,
+      });
+      const r = inImage(
+        s,
+        'ha2',
+        `sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
+        { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
+        'proc',
+      );
+      expect(r.stdout).toMatch(/^start 0$/m);
+      const log = r.stdout.split('\n').filter((l) => /^(drbdsetup|cl_status|fence-peer|drbd-fence-peer)/.test(l));
+      if (!dead) {
+        // A demoted live peer (a switchover): promoted at once, heartbeat not asked.
+        expect(log).toEqual(['drbdsetup primary 0']);
+        return;
+      }
+      expect(log).toEqual([
+        'cl_status nodestatus ha1',
+        'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
+        'drbdsetup primary 0',
+        expect.stringMatching(
+          /^drbd-fence-peer: r0: heartbeat declared ha1 dead \(drbddisk \d+\): its disk is outdated \(exit 5\)$/,
+        ),
+        'fence-peer rc=5',
+        expect.stringMatching(
+          /^drbdsetup connect r0 ipv4:198\.51\.100\.2:7788 ipv4:198\.51\.100\.1:7788 --protocol=C /,
+        ),
+      ]);
+      expect(r.stdout).not.toMatch(/peer-dead/);
+    } finally {
+      rmSync(s.host, { recursive: true, force: true });
+    }
+  });
 });
