@@ -113,10 +113,15 @@ describe('heartbeat pair', () => {
     const stored = await storedRecords(pair().client);
     const lost = acked.filter((n) => !stored.has(n));
     expect(lost, `acknowledged records lost: ${lost.join(', ')}`).toEqual([]);
-    // The new primary listens for the fenced node, so it resyncs when it comes back.
-    expect(await sh(b, 'cat /proc/drbd')).toMatch(
-      /cs:WFConnection ro:Primary\/Unknown ds:UpToDate\/(Outdated|DUnknown)/,
-    );
+    // The new primary listens for the fenced node, so it resyncs when it comes back (drbddisk
+    // reconnects in the background after the promotion, behind the takeover: bounded wait).
+    const listening = /cs:WFConnection ro:Primary\/Unknown ds:UpToDate\/(Outdated|DUnknown)/;
+    let drbd = '';
+    for (let i = 0; i < 60 && !listening.test(drbd); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 500));
+      drbd = await sh(b, 'cat /proc/drbd');
+    }
+    expect(drbd).toMatch(listening);
     // The bar (BAR_MS) is asserted by the lab suite's poweroff (test/lab/heartbeat-drill.test.ts):
     // under TCG the takeover still measures 6-9 s (heartbeat's deadtime, STONITH and resource
     // chain, then drbddisk, Filesystem and the service's start; see README, "The heartbeat pair"),
