@@ -18,7 +18,7 @@ import {
   type DrillLab,
 } from '../builder/drill/drill.js';
 import { startHeartbeatLab } from '../builder/drill/heartbeat-lab.js';
-import { heartbeatDrill } from '../builder/drill/heartbeat-drill.js';
+import { heartbeatDrill, heartbeatIdleRun } from '../builder/drill/heartbeat-drill.js';
 import { createLogger } from '../builder/log.js';
 import { run } from '../builder/exec.js';
 import { vmMac } from '../builder/vm/plan.js';
@@ -27,7 +27,7 @@ import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './
 import { benchValidate, cpuCalibration } from './validate.js';
 import { compareToBaseline, formatRatio, summarize, type DrillReport } from '../builder/drill/report.js';
 import { FAST_ADVERT_MS, labConfig, stockLabel, type Timers } from '../builder/drill/lab-config.js';
-import { heartbeatTimersLabel } from '../builder/drill/heartbeat-config.js';
+import { HEARTBEAT_TIMERS, heartbeatTimersLabel } from '../builder/drill/heartbeat-config.js';
 
 /** What `npm run bench -- --help` prints. */
 export const USAGE = `usage: npm run bench -- [--only PART[,PART…]] [options]
@@ -57,7 +57,9 @@ Parts (--only; default all):
                   writing a record every 50 ms) at heartbeat's built-in defaults (keepalive 1 s,
                   deadtime 30 s, the baseline) and at the fast timers: p50/p95/max, ours ÷
                   stock and acknowledged records lost over --heartbeat-runs (default 10) each
-                  (--timers stock or fast: only that pair)
+                  (--timers stock or fast: only that pair), then an idle run of the fast pair for
+                  --idle-minutes: peers declared dead, late heartbeats and the longest gap
+                  heartbeat saw, DRBD primaries, host CPU
   validate        validator throughput on a generated 10,000-virtual-server file, and the worst
                   time on the hostile files it must refuse (size, nesting, alias bomb, binary)
 
@@ -65,7 +67,7 @@ Options:
   --only PART[,PART…]       build, boot, drill, carp, director, firewall, heartbeat, validate
   --runs N                  boots for the boot timeline (default 5)
   --drill-runs N            router drills per timer set (default 20)
-  --idle-minutes N          idle run of the fast pair (default 10; 0 skips it)
+  --idle-minutes N          idle run of the fast router and heartbeat pairs (default 10; 0 skips)
   --timers T[,T…]           stock, default, fast (default all; heartbeat: stock or fast)
   --fast-advert-ms N[,N…]   fast advert intervals to drill, each in its own lab (default 20)
   --fast-drill-runs N[,N…]  drills per fast interval (default: --drill-runs)
@@ -511,6 +513,23 @@ async function main(): Promise<void> {
         );
         rows.push(row);
         if (timers === 'stock') stock = row;
+        const minutes = Number(values['idle-minutes'] ?? 10);
+        if (timers === 'fast' && minutes > 0) {
+          const idle = await heartbeatIdleRun(hl, minutes);
+          const t = HEARTBEAT_TIMERS.fast;
+          rows.push({
+            metric: `idle heartbeat pair at fast timers (keepalive ${t.keepalive} ms, deadtime ${t.deadtime} ms), ${minutes} min`,
+            value: idle.deaths.length,
+            unit: 'spontaneous failovers',
+            target: '0',
+            detail:
+              `late heartbeats (> warntime ${t.warntime} ms) ${idle.late}` +
+              (idle.longestGapMs === undefined ? '' : `, longest gap ${idle.longestGapMs} ms`) +
+              `; DRBD primaries at the end ${idle.primaries}; host CPU of both QEMUs ${idle.cpuPercent}% of one core` +
+              (idle.deaths.length ? `; ${idle.deaths.join(', ')}` : '') +
+              (idle.acquired.length ? `; group acquired by ${idle.acquired.join(', ')}` : ''),
+          });
+        }
       } catch (e) {
         // A pair that does not come up or fail over is a result too; the rest of the bench goes on.
         rows.push({ metric, value: NaN, unit: 'ms p50', detail: `failed: ${(e as Error).message}` });

@@ -13,6 +13,7 @@
  *             unplugged through QEMU's chardev-change): one node must fence the other through the
  *             power controller, so exactly one node is left and DRBD is never primary on both
  */
+import { readFileSync } from 'node:fs';
 import { guestExec } from '../vm/guest.js';
 import type { LabHost, LabVm } from '../vm/lab.js';
 import type { Logger } from '../log.js';
@@ -115,6 +116,80 @@ export function activeNode(nodes: readonly LabVm[]): LabVm | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** heartbeat 3.0.6's words for a peer declared dead and for a heartbeat later than warntime. */
+const DEAD_LINE = /heartbeat: \[\d+\]: WARN: node (\S+): is dead/;
+const LATE_LINE = /heartbeat: \[\d+\]: WARN: Late heartbeat: Node (\S+): interval (\d+) ms/;
+
+export interface HeartbeatIdleTally {
+  /** "node2 declared node1 dead", one per declaration: a spontaneous failover when nothing failed. */
+  deaths: string[];
+  /** Groups acquired in the window ("node2"): the group moved. */
+  acquired: string[];
+  /** Heartbeats later than warntime, and the longest gap heartbeat reported between two. */
+  late: number;
+  longestGapMs: number | undefined;
+}
+
+/**
+ * What the console lines of an idle heartbeat pair say about its timers: peers declared dead,
+ * groups acquired, and the heartbeats later than warntime with the longest gap (how close the pair
+ * came to deadtime). Pure: `lines` are each node's lines of the window.
+ */
+export function tallyHeartbeatIdle(lines: readonly { node: string; text: string }[]): HeartbeatIdleTally {
+  const t: HeartbeatIdleTally = { deaths: [], acquired: [], late: 0, longestGapMs: undefined };
+  for (const { node, text } of lines) {
+    const dead = DEAD_LINE.exec(text);
+    if (dead) t.deaths.push(`${node} declared ${dead[1]} dead`);
+    if (ACQUIRED_LINE.test(text)) t.acquired.push(node);
+    const late = LATE_LINE.exec(text);
+    if (late) {
+      t.late++;
+      t.longestGapMs = Math.max(t.longestGapMs ?? 0, Number(late[2]));
+    }
+  }
+  return t;
+}
+
+/**
+ * Leaves a pair in sync alone for `minutes` and tallies, over the window, heartbeat's log lines of
+ * each node (`pillarsctl logs heartbeat`, whose lines are not on the console) and the consoles'
+ * group events (tallyHeartbeatIdle), the host CPU its QEMU processes used, and how many nodes are
+ * DRBD primary at the end (more than one would be a dual-primary episode).
+ */
+export async function heartbeatIdleRun(
+  hl: HeartbeatLab,
+  minutes: number,
+): Promise<HeartbeatIdleTally & { cpuPercent: number; primaries: number }> {
+  await untilInSync(hl);
+  const cpu = (pid: number) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
+  };
+  const from = hl.nodes.map((n) => n.vm.lines.length);
+  const cpu0 = hl.nodes.map((n) => cpu(n.pid));
+  const t0 = performance.now();
+  // The guests' clocks come from the host's at boot; a second of slack keeps the last drill's lines
+  // (at least initdead before this, see untilInSync) out.
+  const wall0 = Date.now() - 1000;
+  await sleep(minutes * 60_000);
+  const secs = (performance.now() - t0) / 1000;
+  const used = hl.nodes.reduce((sum, n, i) => sum + cpu(n.pid) - cpu0[i]!, 0);
+  const lines: { node: string; text: string }[] = [];
+  let primaries = 0;
+  for (const [i, n] of hl.nodes.entries()) {
+    lines.push(...n.vm.lines.slice(from[i]).map((l) => ({ node: n.name, text: l.text })));
+    const out = (
+      await guestExec(n.vm, 'pillarsctl logs heartbeat --json -n 100000; echo =drbd=; cat /proc/drbd', 60_000)
+    ).output;
+    const [json = '[]', drbd = ''] = out.split('=drbd=');
+    const logged = JSON.parse(json) as { at: number; text: string }[];
+    lines.push(...logged.filter((l) => l.at >= wall0).map((l) => ({ node: n.name, text: l.text })));
+    if (/ ro:Primary\//.test(drbd)) primaries++;
+  }
+  const tally = tallyHeartbeatIdle(lines);
+  return { ...tally, cpuPercent: Math.round((used / secs) * 1000) / 10, primaries };
+}
 
 async function waitForAcks(w: RecordWriter, pred: (a: Ack[]) => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

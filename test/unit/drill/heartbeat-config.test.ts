@@ -3,7 +3,7 @@ import { loadConfig } from '../../../overlay/config/index.js';
 import { heartbeatRole } from '../../../overlay/roles/heartbeat/index.js';
 import { checkHaCf, checkHaresources } from '../../../overlay/roles/heartbeat/check.js';
 import { HEARTBEAT_TIMERS, heartbeatLabConfig } from '../../../builder/drill/heartbeat-config.js';
-import { giveUpMs } from '../../../builder/drill/heartbeat-drill.js';
+import { giveUpMs, tallyHeartbeatIdle } from '../../../builder/drill/heartbeat-drill.js';
 
 describe('heartbeat lab config', () => {
   for (const timers of ['fast', 'default', 'stock'] as const) {
@@ -42,5 +42,30 @@ describe("a heartbeat drill run waits on the pair's own deadtime", () => {
     expect(giveUpMs(HEARTBEAT_TIMERS.fast.deadtime)).toBe(62_000);
     // Twice the slowest stock takeover measured (50.5 s), room for a busy host.
     expect(giveUpMs(HEARTBEAT_TIMERS.stock.deadtime)).toBeGreaterThan(2 * 50_500);
+  });
+});
+
+describe('tallyHeartbeatIdle', () => {
+  it('counts peers declared dead, groups acquired and late heartbeats with the longest gap', () => {
+    const t = tallyHeartbeatIdle([
+      {
+        node: 'node1',
+        text: 'Dec 04 03:14:02 node1 heartbeat: [285]: WARN: Late heartbeat: Node node2: interval 640 ms',
+      },
+      {
+        node: 'node1',
+        text: 'Dec 04 03:14:05 node1 heartbeat: [285]: WARN: Late heartbeat: Node node2: interval 910 ms',
+      },
+      { node: 'node2', text: 'Dec 04 03:15:00 node2 heartbeat: [301]: WARN: node node1: is dead' },
+      { node: 'node2', text: 'pillars: heartbeat group records ACQUIRED' },
+      { node: 'node2', text: 'Dec 04 03:15:01 node2 heartbeat: [301]: info: Link node1:lan dead.' },
+    ]);
+    expect(t).toEqual({ deaths: ['node2 declared node1 dead'], acquired: ['node2'], late: 2, longestGapMs: 910 });
+  });
+
+  it('a quiet window: nothing, and no gap reported', () => {
+    expect(
+      tallyHeartbeatIdle([{ node: 'node1', text: 'Dec 04 03:14:02 node1 heartbeat: [285]: info: Status update' }]),
+    ).toEqual({ deaths: [], acquired: [], late: 0, longestGapMs: undefined });
   });
 });
