@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -167,8 +167,64 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
     });
   }
 
+  /**
+   * drbdsetup-84 and cl_status stand-ins for the takeover of a dead peer's group, logging their
+   * calls. With `refusal`, drbdsetup behaves as the kernel does while DRBD still sees the dead peer:
+   * a promotion before the disconnect fails with that message (the kernel waits for the peer, then
+   * refuses); after it, the promotion runs DRBD's helper for fence-peer (the peer's disk is
+   * unknown) the way the kernel does, and succeeds when it answers 5. Without, every promotion
+   * succeeds. cl_status says the peer is dead. drbddisk r0 start then runs in the chroot, waiting
+   * (bounded) for the background reconnect when the link was dropped; returns its output and the
+   * logged calls.
+   */
+  function takeover(s: Awaited<ReturnType<typeof scratch>>, refusal: string | undefined, proc?: string) {
+    const promote =
+      refusal === undefined
+        ? ':'
+        : `if [ ! -e $d/dropped ]; then echo "${refusal}" >&2; exit 11; fi
+    env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin /usr/lib/pillars/drbd-helper fence-peer r0 >> $d/log 2>&1
+    rc=$?; echo "fence-peer rc=$rc" >> $d/log; [ $rc = 5 ]`;
+    writeFileSync(
+      join(s.host, 'bin', 'drbdsetup'),
+      `#!/bin/sh
+d=${s.dir}
+echo "drbdsetup $*" >> $d/log
+case $1 in
+  primary)
+    ${promote} ;;
+  disconnect) touch $d/dropped ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(s.host, 'bin', 'cl_status'), `#!/bin/sh\necho "cl_status $*" >> ${s.dir}/log\necho dead\n`, {
+      mode: 0o755,
+    });
+    const r = inImage(
+      s,
+      'ha2',
+      `sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
+      { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
+      proc,
+    );
+    const calls = r.stdout.split('\n').filter((l) => /^(drbdsetup|cl_status|fence-peer|drbd-fence-peer)/.test(l));
+    return { stdout: r.stdout, calls };
+  }
+
+  /** The calls after heartbeat's answer: link dropped, promoted with the note's answer, listening again. */
+  const DROPPED_AND_PROMOTED = [
+    'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
+    'drbdsetup primary 0',
+    expect.stringMatching(
+      /^drbd-fence-peer: r0: heartbeat declared ha1 dead \(drbddisk \d+\): its disk is outdated \(exit 5\)$/,
+    ),
+    'fence-peer rc=5',
+    expect.stringMatching(/^drbdsetup connect r0 ipv4:198\.51\.100\.2:7788 ipv4:198\.51\.100\.1:7788 --protocol=C /),
+  ];
+
   // What DRBD 8.4 answers a promotion while it still sees the peer: primary, or (a power cut of the
   // primary under `fencing resource-only`, seen in the lab) a peer whose disk is not outdated.
+  // Without /proc/drbd drbddisk cannot see that before promoting, and learns it from the refusal.
   it.each([
     '0: State change failed: (-1) Multiple primaries not allowed by config',
     '0: State change failed: (-7) Refusing to be Primary while peer is not outdated',
@@ -177,57 +233,17 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
     async (refusal) => {
       const s = await scratch('ha2');
       try {
-        // drbdsetup-84 as the kernel behaves while DRBD still sees the dead peer as primary: the first
-        // promotion is refused; after the disconnect, the promotion runs DRBD's helper for fence-peer
-        // (the peer's disk is unknown) the way the kernel does, and succeeds when it answers 5.
-        writeFileSync(
-          join(s.host, 'bin', 'drbdsetup'),
-          `#!/bin/sh
-d=${s.dir}
-echo "drbdsetup $*" >> $d/log
-case $1 in
-  primary)
-    if [ ! -e $d/dropped ]; then echo "${refusal}" >&2; exit 11; fi
-    env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin /usr/lib/pillars/drbd-helper fence-peer r0 >> $d/log 2>&1
-    rc=$?; echo "fence-peer rc=$rc" >> $d/log; [ $rc = 5 ] ;;
-  disconnect) touch $d/dropped ;;
-esac
-`,
-          { mode: 0o755 },
-        );
-        writeFileSync(join(s.host, 'bin', 'cl_status'), `#!/bin/sh\necho "cl_status $*" >> ${s.dir}/log\necho dead\n`, {
-          mode: 0o755,
-        });
-        const r = inImage(
-          s,
-          'ha2',
-          // The connect runs in the background: wait for it (bounded) before the namespace goes.
-          `sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
-          { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
-        );
+        const r = takeover(s, refusal);
         expect(r.stdout).toMatch(/^start 0$/m);
-        const log = r.stdout.split('\n').filter((l) => /^(drbdsetup|cl_status|fence-peer|drbd-fence-peer)/.test(l));
-        expect(log).toEqual([
-          'drbdsetup primary 0',
-          'cl_status nodestatus ha1',
-          'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
-          'drbdsetup primary 0',
-          expect.stringMatching(
-            /^drbd-fence-peer: r0: heartbeat declared ha1 dead \(drbddisk \d+\): its disk is outdated \(exit 5\)$/,
-          ),
-          'fence-peer rc=5',
-          expect.stringMatching(
-            /^drbdsetup connect r0 ipv4:198\.51\.100\.2:7788 ipv4:198\.51\.100\.1:7788 --protocol=C /,
-          ),
-        ]);
+        expect(r.calls).toEqual(['drbdsetup primary 0', 'cl_status nodestatus ha1', ...DROPPED_AND_PROMOTED]);
         // The note is gone once drbddisk is done.
         expect(r.stdout).not.toMatch(/peer-dead/);
-        expect(existsSync(join(s.host, 'log'))).toBe(true);
       } finally {
         rmSync(s.host, { recursive: true, force: true });
       }
     },
   );
+
   // The usual case after a power cut: heartbeat has declared the peer dead before DRBD's ping
   // noticed, and DRBD still shows it connected and primary. A promotion now would wait in the
   // kernel for the dead peer's answer until that ping times out (1.5 s in a lab trace): drbddisk
@@ -245,50 +261,14 @@ esac
         join(s.host, 'proc', 'drbd'),
         `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: ${view} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
       );
-      // A promotion before the link is dropped stands for the kernel's wait: it is logged and fails.
-      writeFileSync(
-        join(s.host, 'bin', 'drbdsetup'),
-        `#!/bin/sh
-d=${s.dir}
-echo "drbdsetup $*" >> $d/log
-case $1 in
-  primary)
-    ${dead ? 'if [ ! -e $d/dropped ]; then echo "0: State change failed: (-7) Refusing to be Primary while peer is not outdated" >&2; exit 11; fi' : ':'}
-    ${dead ? 'env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin /usr/lib/pillars/drbd-helper fence-peer r0 >> $d/log 2>&1; rc=$?; echo "fence-peer rc=$rc" >> $d/log; [ $rc = 5 ]' : ':'} ;;
-  disconnect) touch $d/dropped ;;
-esac
-`,
-        { mode: 0o755 },
-      );
-      writeFileSync(join(s.host, 'bin', 'cl_status'), `#!/bin/sh\necho "cl_status $*" >> ${s.dir}/log\necho dead\n`, {
-        mode: 0o755,
-      });
-      const r = inImage(
+      const r = takeover(
         s,
-        'ha2',
-        `sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
-        { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
+        dead ? '0: State change failed: (-7) Refusing to be Primary while peer is not outdated' : undefined,
         'proc',
       );
       expect(r.stdout).toMatch(/^start 0$/m);
-      const log = r.stdout.split('\n').filter((l) => /^(drbdsetup|cl_status|fence-peer|drbd-fence-peer)/.test(l));
-      if (!dead) {
-        // A demoted live peer (a switchover): promoted at once, heartbeat not asked.
-        expect(log).toEqual(['drbdsetup primary 0']);
-        return;
-      }
-      expect(log).toEqual([
-        'cl_status nodestatus ha1',
-        'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
-        'drbdsetup primary 0',
-        expect.stringMatching(
-          /^drbd-fence-peer: r0: heartbeat declared ha1 dead \(drbddisk \d+\): its disk is outdated \(exit 5\)$/,
-        ),
-        'fence-peer rc=5',
-        expect.stringMatching(
-          /^drbdsetup connect r0 ipv4:198\.51\.100\.2:7788 ipv4:198\.51\.100\.1:7788 --protocol=C /,
-        ),
-      ]);
+      // A demoted live peer (a switchover): promoted at once, heartbeat not asked.
+      expect(r.calls).toEqual(dead ? ['cl_status nodestatus ha1', ...DROPPED_AND_PROMOTED] : ['drbdsetup primary 0']);
       expect(r.stdout).not.toMatch(/peer-dead/);
     } finally {
       rmSync(s.host, { recursive: true, force: true });
