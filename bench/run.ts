@@ -22,6 +22,7 @@ import { heartbeatDrill, heartbeatIdleRun } from '../builder/drill/heartbeat-dri
 import { createLogger } from '../builder/log.js';
 import { run } from '../builder/exec.js';
 import { vmMac } from '../builder/vm/plan.js';
+import { startCpuMeter } from '../builder/vm/cpu.js';
 import { formatSizeReport } from '../builder/stages/sizes.js';
 import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './timeline.js';
 import { benchValidate, cpuCalibration } from './validate.js';
@@ -585,22 +586,16 @@ async function idleRun(
   dl: DrillLab,
   minutes: number,
 ): Promise<{ transitions: number; cpuPercent: number; at: string[] }> {
-  const cpu = (pid: number) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
-  };
   const settleEnd = Date.now() + 180_000;
   while (!settledPair(dl.nodes, dl.instance, IDLE_QUIET_MS)) {
     if (Date.now() > settleEnd) throw new Error('idle run: the pair did not settle into one MASTER and one BACKUP');
     await new Promise((r) => setTimeout(r, 500));
   }
   const lines0 = dl.nodes.map((n) => n.lines.length);
-  const cpu0 = dl.nodes.map((n) => cpu(n.pid));
-  const t0 = performance.now();
+  const cpuPercent = startCpuMeter(() => dl.nodes.map((n) => n.pid));
   const wall0 = Date.now();
   await new Promise((r) => setTimeout(r, minutes * 60_000));
-  const secs = (performance.now() - t0) / 1000;
-  const used = dl.nodes.reduce((sum, n, i) => sum + cpu(n.pid) - cpu0[i]!, 0);
+  const cpu = cpuPercent();
   const masters = dl.nodes.flatMap((n, i) =>
     n.lines
       .slice(lines0[i])
@@ -610,7 +605,7 @@ async function idleRun(
       })
       .map((l) => `${n.name} +${Math.round((n.vm.startedAt + l.t - wall0) / 1000)} s`),
   );
-  return { transitions: masters.length, cpuPercent: Math.round((used / secs) * 1000) / 10, at: masters };
+  return { transitions: masters.length, cpuPercent: cpu, at: masters };
 }
 
 /** How long the pair must have been without a VRRP transition before the idle window starts. */

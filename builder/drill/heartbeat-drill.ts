@@ -13,8 +13,8 @@
  *             unplugged through QEMU's chardev-change): one node must fence the other through the
  *             power controller, so exactly one node is left and DRBD is never primary on both
  */
-import { readFileSync } from 'node:fs';
 import { guestExec } from '../vm/guest.js';
+import { startCpuMeter } from '../vm/cpu.js';
 import type { LabHost, LabVm } from '../vm/lab.js';
 import type { Logger } from '../log.js';
 import { LAB_ADDRESSES } from './lab-config.js';
@@ -132,9 +132,10 @@ export interface HeartbeatIdleTally {
 }
 
 /**
- * What the console lines of an idle heartbeat pair say about its timers: peers declared dead,
- * groups acquired, and the heartbeats later than warntime with the longest gap (how close the pair
- * came to deadtime). Pure: `lines` are each node's lines of the window.
+ * What the lines of an idle heartbeat pair (heartbeat's log and the consoles' group events) say
+ * about its timers: peers declared dead, groups acquired, and the heartbeats later than warntime
+ * with the longest gap (how close the pair came to deadtime). Pure: `lines` are each node's lines
+ * of the window.
  */
 export function tallyHeartbeatIdle(lines: readonly { node: string; text: string }[]): HeartbeatIdleTally {
   const t: HeartbeatIdleTally = { deaths: [], acquired: [], late: 0, longestGapMs: undefined };
@@ -162,19 +163,13 @@ export async function heartbeatIdleRun(
   minutes: number,
 ): Promise<HeartbeatIdleTally & { cpuPercent: number; primaries: number }> {
   await untilInSync(hl);
-  const cpu = (pid: number) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
-  };
   const from = hl.nodes.map((n) => n.vm.lines.length);
-  const cpu0 = hl.nodes.map((n) => cpu(n.pid));
-  const t0 = performance.now();
+  const cpuPercent = startCpuMeter(() => hl.nodes.map((n) => n.pid));
   // The guests' clocks come from the host's at boot; a second of slack keeps the last drill's lines
   // (at least initdead before this, see untilInSync) out.
   const wall0 = Date.now() - 1000;
   await sleep(minutes * 60_000);
-  const secs = (performance.now() - t0) / 1000;
-  const used = hl.nodes.reduce((sum, n, i) => sum + cpu(n.pid) - cpu0[i]!, 0);
+  const cpu = cpuPercent();
   const lines: { node: string; text: string }[] = [];
   let primaries = 0;
   for (const [i, n] of hl.nodes.entries()) {
@@ -188,7 +183,7 @@ export async function heartbeatIdleRun(
     if (/ ro:Primary\//.test(drbd)) primaries++;
   }
   const tally = tallyHeartbeatIdle(lines);
-  return { ...tally, cpuPercent: Math.round((used / secs) * 1000) / 10, primaries };
+  return { ...tally, cpuPercent: cpu, primaries };
 }
 
 async function waitForAcks(w: RecordWriter, pred: (a: Ack[]) => boolean, ms: number): Promise<boolean> {

@@ -20,6 +20,7 @@ import { createLogger } from '../../builder/log.js';
 import { activeNode, startRecordWriter, storedRecords } from '../../builder/drill/heartbeat-drill.js';
 import { BAR_MS } from '../../builder/drill/bar.js';
 import { imagePath, requireImage } from './image.js';
+import { until } from '../helpers/wait.js';
 
 const VIP = LAB_ADDRESSES.lanVip;
 const BASE = `http://${VIP}:${RECORDS_PORT}`;
@@ -97,8 +98,8 @@ describe('heartbeat pair', () => {
     const cut = Date.now();
     a.kill(); // SIGKILL of QEMU: the power cord
     // Bounded far above the bar, so a slow takeover is measured and shown rather than cut off.
-    const until = Date.now() + TAKEOVER_WAIT_MS;
-    while (!writer.acks().some((x) => x.node === b.name) && Date.now() < until)
+    const takeoverEnd = Date.now() + TAKEOVER_WAIT_MS;
+    while (!writer.acks().some((x) => x.node === b.name) && Date.now() < takeoverEnd)
       await new Promise((r) => setTimeout(r, 50));
     const first = writer.acks().find((x) => x.node === b.name);
     if (!first) {
@@ -117,10 +118,12 @@ describe('heartbeat pair', () => {
     // reconnects in the background after the promotion, behind the takeover: bounded wait).
     const listening = /cs:WFConnection ro:Primary\/Unknown ds:UpToDate\/(Outdated|DUnknown)/;
     let drbd = '';
-    for (let i = 0; i < 60 && !listening.test(drbd); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 500));
-      drbd = await sh(b, 'cat /proc/drbd');
-    }
+    await until(
+      'the new primary listening for its peer',
+      45_000,
+      async () => listening.test((drbd = await sh(b, 'cat /proc/drbd'))),
+      500,
+    ).catch(() => undefined);
     expect(drbd).toMatch(listening);
     // The bar (BAR_MS) is asserted by the lab suite's poweroff (test/lab/heartbeat-drill.test.ts):
     // under TCG the takeover still measures 6-9 s (heartbeat's deadtime, STONITH and resource
