@@ -91,7 +91,7 @@ export function drillOptions(argv: string[]): DrillCli {
   };
 }
 
-/** `--profile heartbeat`: scenarios poweroff, crash, linkdown; timers fast (keepalive 200 ms, deadtime 1 s) or default (heartbeat's classic 2 s / 30 s). Pure. */
+/** `--profile heartbeat`: scenarios poweroff, crash, linkdown; timers fast (keepalive 150 ms, deadtime 600 ms) or default (heartbeat's classic 2 s / 30 s). Pure. */
 function heartbeatDrillOptions(values: Record<string, unknown>, bad: (m: string) => Error): DrillCli {
   const scenario = (values.scenario as string | undefined) ?? 'poweroff';
   if (!(HEARTBEAT_SCENARIOS as readonly string[]).includes(scenario))
@@ -165,7 +165,7 @@ every 50 ms through the service on the VIP, and a run fails when an acknowledged
 Scenarios: poweroff, crash (kill -9 heartbeat), linkdown (no failover may happen while the serial
 link carries heartbeats), partition (both heartbeat links cut: one node fences the other through
 the lab's power controller; exactly one node and one DRBD primary remain). Timers: fast (keepalive
-200 ms, deadtime 1 s, default), default (the model's, heartbeat's classic ha.cf 2 s / 30 s) or stock
+150 ms, deadtime 600 ms, default), default (the model's, heartbeat's classic ha.cf 2 s / 30 s) or stock
 (heartbeat's built-in 1 s / 30 s).
       --json                      print {"scenario","runs":[{"failover_ms","lost_probes","detect_ms"?,
                                   "vip_up_ms"?,"connections"?}],"p50_ms","p95_ms","max_ms","detect_p50_ms"?,

@@ -11,7 +11,7 @@ export type LabProfile = 'router' | 'director' | 'firewall';
  * Failover timers of a lab pair: `stock` is the anchor's own defaults, measured as the baseline
  * (keepalived: VRRPv2 with 1 s adverts; ucarp: advbase 1, advskew 0 and 100, deadratio 3;
  * heartbeat: keepalive 1 s, deadtime 30 s); `default` is the pillars model's defaults; `fast` the
- * documented fast timers (20 ms VRRP adverts; heartbeat keepalive 200 ms, deadtime 1 s).
+ * documented fast timers (20 ms VRRP adverts; heartbeat keepalive 150 ms, deadtime 600 ms).
  */
 export type Timers = 'stock' | 'default' | 'fast';
 export const TIMERS: readonly Timers[] = ['stock', 'default', 'fast'];

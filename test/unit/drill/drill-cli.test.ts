@@ -48,7 +48,7 @@ describe('pillars drill options', () => {
       'stock heartbeat (keepalive 1 s, deadtime 30 s)',
     );
     expect(timersLabel({ profile: 'heartbeat', timers: 'fast', failover: 'vrrp' })).toBe(
-      'pillars fast (keepalive 200 ms, deadtime 1 s)',
+      'pillars fast (keepalive 150 ms, deadtime 600 ms)',
     );
   });
 
