@@ -173,11 +173,17 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
    * a promotion before the disconnect fails with that message (the kernel waits for the peer, then
    * refuses); after it, the promotion runs DRBD's helper for fence-peer (the peer's disk is
    * unknown) the way the kernel does, and succeeds when it answers 5. Without, every promotion
-   * succeeds. cl_status says the peer is dead. drbddisk r0 start then runs in the chroot, waiting
+   * succeeds. cl_status says the peer is dead. drbddisk r0 start then runs in the chroot (with
+   * PILLARS_DEAD_NODE=`deadNode`, as mach_down sets it, when given), waiting
    * (bounded) for the background reconnect when the link was dropped; returns its output and the
    * logged calls.
    */
-  function takeover(s: Awaited<ReturnType<typeof scratch>>, refusal: string | undefined, proc?: string) {
+  function takeover(
+    s: Awaited<ReturnType<typeof scratch>>,
+    refusal: string | undefined,
+    proc?: string,
+    deadNode?: string,
+  ) {
     const promote =
       refusal === undefined
         ? ':'
@@ -203,7 +209,7 @@ esac
     const r = inImage(
       s,
       'ha2',
-      `sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
+      `${deadNode === undefined ? '' : `PILLARS_DEAD_NODE=${deadNode} `}sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
       { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
       proc,
     );
@@ -269,6 +275,33 @@ esac
       expect(r.stdout).toMatch(/^start 0$/m);
       // A demoted live peer (a switchover): promoted at once, heartbeat not asked.
       expect(r.calls).toEqual(dead ? ['cl_status nodestatus ha1', ...DROPPED_AND_PROMOTED] : ['drbdsetup primary 0']);
+      expect(r.stdout).not.toMatch(/peer-dead/);
+    } finally {
+      rmSync(s.host, { recursive: true, force: true });
+    }
+  });
+  // mach_down names the node heartbeat declared dead and fenced: drbddisk does not ask heartbeat
+  // again (cl_status took 0.2-0.35 s of a lab takeover). Any other name: it asks.
+  it.each([
+    ['ha1', false],
+    ['ha3', true],
+  ])('takeover from mach_down for dead node %s: heartbeat asked: %s', async (deadNode, asked) => {
+    const s = await scratch('ha2');
+    try {
+      mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
+      writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
+      writeFileSync(
+        join(s.host, 'proc', 'drbd'),
+        `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
+      );
+      const r = takeover(
+        s,
+        '0: State change failed: (-7) Refusing to be Primary while peer is not outdated',
+        'proc',
+        deadNode,
+      );
+      expect(r.stdout).toMatch(/^start 0$/m);
+      expect(r.calls).toEqual([...(asked ? ['cl_status nodestatus ha1'] : []), ...DROPPED_AND_PROMOTED]);
       expect(r.stdout).not.toMatch(/peer-dead/);
     } finally {
       rmSync(s.host, { recursive: true, force: true });
