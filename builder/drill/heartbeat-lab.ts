@@ -6,8 +6,7 @@
  * the lab's power controller on lan as the STONITH device. Resolves once both nodes are ready and
  * one holds the records group.
  */
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,16 +64,12 @@ async function sparseFile(path: string, mib: number): Promise<void> {
 }
 
 export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<HeartbeatLab> {
-  const tmp = await mkdtemp(join(tmpdir(), 'pillars-hb-'));
   const text = heartbeatLabConfig({ timers: o.timers ?? 'fast', autoFailback: o.autoFailback ?? false });
   let lab: Lab | undefined;
   const dispose = async () => {
     await lab?.dispose();
-    await rm(tmp, { recursive: true, force: true });
   };
   try {
-    const sticks = [0, 1].map((i) => join(tmp, `${labNodeName(i)}.img`));
-    for (const s of sticks) await writeLabStick(s, 'heartbeat', text);
     lab = await Lab.create(
       {
         segments: [{ name: 'lan' }, { name: 'internal' }, { name: 'sync', cidr: null }],
@@ -85,6 +80,10 @@ export async function startHeartbeatLab(o: HeartbeatLabOptions): Promise<Heartbe
       },
       o,
     );
+    // The sticks and the DRBD disks live in the lab's directory: its dispose, also the one a
+    // signal runs, removes them.
+    const sticks = [0, 1].map((i) => join(lab!.dir, `${labNodeName(i)}.img`));
+    for (const s of sticks) await writeLabStick(s, 'heartbeat', text);
     const serial = join(lab.dir, 'serial1.sock');
     const nodes: LabVm[] = [];
     for (const i of [0, 1]) {
