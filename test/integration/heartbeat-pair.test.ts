@@ -3,8 +3,8 @@
  * the replicated filesystem is mounted and the record service answers from it; `pillarsctl
  * status` on both nodes agrees. Then one poweroff drill: a client writes a numbered record every
  * 50 ms through the service, the active node loses power, the other node takes over and every
- * acknowledged record is readable there afterwards (zero lost); the failover (power cut → first
- * acknowledged write on the other node) is printed against the bar (5 s). CI's short drill of
+ * acknowledged record is readable there afterwards (zero lost), and the failover (power cut → first
+ * acknowledged write on the other node) is under the bar (5 s). CI's short drill of
  * the heartbeat, drbd and fencing roles: one shared boot of the pair for the whole file; the
  * longer scenarios (crash, LAN link down, partition with fencing, return of the failed node) are
  * in test/lab/heartbeat-drill.test.ts.
@@ -125,12 +125,9 @@ describe('heartbeat pair', () => {
       500,
     ).catch(() => undefined);
     expect(drbd).toMatch(listening);
-    // The bar (BAR_MS) is asserted by the lab suite's poweroff (test/lab/heartbeat-drill.test.ts):
-    // under TCG the takeover still measures 6-9 s (heartbeat's deadtime, STONITH and resource
-    // chain, then drbddisk, Filesystem and the service's start; see README, "The heartbeat pair"),
-    // so CI checks that the takeover happens, bounded, and loses nothing, and prints the time
-    // against the bar.
+    // The mission's bar, as for the router pair: the benchmark measured p50 3.2 s, max 3.8 s
+    // under TCG at the fast timers (README, "The heartbeat pair").
     createLogger().info(`heartbeat poweroff failover: ${failoverMs} ms (bar ${BAR_MS} ms)`);
-    expect(failoverMs).toBeLessThan(TAKEOVER_WAIT_MS);
+    expect(failoverMs).toBeLessThan(BAR_MS);
   });
 });
