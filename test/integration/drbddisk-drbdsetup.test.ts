@@ -217,6 +217,16 @@ esac
     return { stdout: r.stdout, calls };
   }
 
+  /** A scratch /proc for node ha2 (bind-mounted by `takeover`'s `proc`): its hostname and DRBD showing `view` for minor 0. */
+  function fakeProc(s: Awaited<ReturnType<typeof scratch>>, view: string): void {
+    mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
+    writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
+    writeFileSync(
+      join(s.host, 'proc', 'drbd'),
+      `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: ${view} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
+    );
+  }
+
   /** The calls after heartbeat's answer: link dropped, promoted with the note's answer, listening again. */
   const DROPPED_AND_PROMOTED = [
     'drbdsetup disconnect ipv4:198.51.100.2:7788 ipv4:198.51.100.1:7788 --force',
@@ -261,12 +271,7 @@ esac
   ])('takeover with DRBD showing %s: link dropped before the promotion: %s', async (view, dead) => {
     const s = await scratch('ha2');
     try {
-      mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
-      writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
-      writeFileSync(
-        join(s.host, 'proc', 'drbd'),
-        `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: ${view} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
-      );
+      fakeProc(s, view);
       const r = takeover(
         s,
         dead ? '0: State change failed: (-7) Refusing to be Primary while peer is not outdated' : undefined,
@@ -288,12 +293,7 @@ esac
   ])('takeover from mach_down for dead node %s: heartbeat asked: %s', async (deadNode, asked) => {
     const s = await scratch('ha2');
     try {
-      mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
-      writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
-      writeFileSync(
-        join(s.host, 'proc', 'drbd'),
-        `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
-      );
+      fakeProc(s, 'cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate');
       const r = takeover(
         s,
         '0: State change failed: (-7) Refusing to be Primary while peer is not outdated',
