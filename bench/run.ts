@@ -70,7 +70,8 @@ Options:
   --drill-runs N            router drills per timer set (default 20)
   --idle-minutes N          idle run of the fast router and heartbeat pairs (default 10; 0 skips)
   --timers T[,T…]           stock, default, fast (default all; heartbeat: stock or fast)
-  --fast-advert-ms N[,N…]   fast advert intervals to drill, each in its own lab (default 20)
+  --fast-advert-ms N[xD][,…] fast advert intervals to drill, each in its own lab (default 20);
+                            xD: the backup takes over after D missed adverts (down_timer_adverts)
   --fast-drill-runs N[,N…]  drills per fast interval (default: --drill-runs)
   --carp-runs N             (default 10)
   --director-runs N         (default 10)
@@ -123,10 +124,42 @@ export function parseBenchArgs(
     if (!['stock', 'default', 'fast'].includes(t))
       throw new UsageError(`--timers: unknown timers '${t}' (expected stock, default, fast)`);
   for (const [k, v] of Object.entries(values))
-    if (v !== undefined && k !== 'only' && k !== 'timers')
+    if (v !== undefined && k !== 'only' && k !== 'timers' && k !== 'fast-advert-ms')
       for (const n of v.split(','))
         if (!/^\d{1,6}$/.test(n)) throw new UsageError(`--${k}: '${n}' is not a whole number`);
+  if (values['fast-advert-ms'] !== undefined) parseFastSets(values['fast-advert-ms']);
   return { help: false, values: values as Record<string, string | undefined> };
+}
+
+/** One fast timer set of the router drill: the advert interval and, when given, down_timer_adverts. */
+export interface FastSet {
+  advertMs: number;
+  downAdverts?: number;
+}
+
+/**
+ * `--fast-advert-ms 20,10x4`: each item an advert interval in ms, optionally `x` the adverts a
+ * backup misses before it takes over (keepalived down_timer_adverts; the RFCs' 3 without). Pure.
+ */
+export function parseFastSets(text: string): FastSet[] {
+  return text.split(',').map((item) => {
+    const m = /^(\d{1,6})(?:x(\d{1,3}))?$/.exec(item);
+    if (!m)
+      throw new UsageError(`--fast-advert-ms: '${item}' is not an interval in ms, optionally xN (e.g. 20 or 10x4)`);
+    const advertMs = Number(m[1]);
+    if (advertMs < 10 || advertMs % 10 !== 0)
+      throw new UsageError(`--fast-advert-ms: '${item}': VRRPv3 adverts are steps of 10 ms, at least 10`);
+    if (m[2] === undefined) return { advertMs };
+    const downAdverts = Number(m[2]);
+    if (downAdverts < 1 || downAdverts > 100)
+      throw new UsageError(`--fast-advert-ms: '${item}': down_timer_adverts must be 1-100`);
+    return { advertMs, downAdverts };
+  });
+}
+
+/** `20 ms adverts` or `10 ms adverts x 4`: a fast set as the bench's rows name it. Pure. */
+export function fastSetLabel(f: FastSet): string {
+  return `${f.advertMs} ms adverts${f.downAdverts === undefined ? '' : `, master down after ${f.downAdverts}`}`;
 }
 
 export interface Row {
@@ -340,29 +373,29 @@ async function main(): Promise<void> {
       .filter((t): t is Timers => t === 'stock' || t === 'default' || t === 'fast');
     // --fast-advert-ms 20,10 measures each fast advert interval (to see how far down it holds);
     // --fast-drill-runs gives the fast ones their own count (the goal is stated over 20 drills).
-    const fastList = (values['fast-advert-ms'] ?? String(FAST_ADVERT_MS)).split(',').map(Number);
+    const fastList = parseFastSets(values['fast-advert-ms'] ?? String(FAST_ADVERT_MS));
     // One count for all fast intervals, or one per interval in the same order (5,20).
     const fastRuns = (values['fast-drill-runs'] ?? String(drillRuns)).split(',').map(Number);
-    const sets = timerSets.flatMap((timers): { timers: Timers; fastMs: number; runs: number }[] =>
+    const sets = timerSets.flatMap((timers): { timers: Timers; fast: FastSet; runs: number }[] =>
       timers === 'fast'
-        ? fastList.map((ms, i) => ({ timers, fastMs: ms, runs: fastRuns[i] ?? fastRuns[0]! }))
-        : [{ timers, fastMs: FAST_ADVERT_MS, runs: drillRuns }],
+        ? fastList.map((fast, i) => ({ timers, fast, runs: fastRuns[i] ?? fastRuns[0]! }))
+        : [{ timers, fast: { advertMs: FAST_ADVERT_MS }, runs: drillRuns }],
     );
     let stock: Row | undefined;
-    for (const { timers, fastMs, runs: setRuns } of sets) {
+    for (const { timers, fast, runs: setRuns } of sets) {
       const dl = await startDrillLab({
         profile: 'router',
         timers,
         imageDir,
         log,
-        ...(timers === 'fast' && fastMs !== FAST_ADVERT_MS
-          ? { configText: labConfig({ profile: 'router', timers, advertMs: fastMs }) }
+        ...(timers === 'fast' && (fast.advertMs !== FAST_ADVERT_MS || fast.downAdverts !== undefined)
+          ? { configText: labConfig({ profile: 'router', timers, ...fast }) }
           : {}),
       });
       const label =
         timers === 'stock'
           ? `${stockLabel('vrrp')}, the baseline`
-          : `pillars ${timers} timers (${timers === 'fast' ? `${fastMs} ms` : '100 ms'} adverts)`;
+          : `pillars ${timers} timers (${timers === 'fast' ? fastSetLabel(fast) : '100 ms adverts'})`;
       const metric = `failover, poweroff, router pair, ${label}`;
       try {
         const r = await drillScenario(dl, 'poweroff', setRuns, log);
@@ -380,7 +413,7 @@ async function main(): Promise<void> {
           if (minutes > 0) {
             const idle = await idleRun(dl, minutes);
             rows.push({
-              metric: `idle pair at fast timers (${fastMs} ms adverts), ${minutes} min`,
+              metric: `idle pair at fast timers (${fastSetLabel(fast)}), ${minutes} min`,
               value: idle.transitions,
               unit: 'spontaneous failovers',
               target: '0',

@@ -111,6 +111,8 @@ export interface LabConfigOptions {
   bfd?: boolean;
   /** With the fast timers: this advert interval (ms) instead of FAST_ADVERT_MS, to measure another. */
   advertMs?: number;
+  /** With the fast timers: down_timer_adverts on both instances instead of the RFCs' 3. */
+  downAdverts?: number;
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -118,7 +120,8 @@ export function labConfig(o: LabConfigOptions): string {
   // stock: keepalived's own defaults, VRRPv2 (vrrp_version 2) and advert_int 1 (the model's 1000 ms for v2).
   const advert =
     o.timers === 'fast'
-      ? `\n      advert_int: ${o.advertMs ?? FAST_ADVERT_MS}`
+      ? `\n      advert_int: ${o.advertMs ?? FAST_ADVERT_MS}` +
+        (o.downAdverts === undefined ? '' : `\n      down_timer_adverts: ${o.downAdverts}`)
       : o.timers === 'stock'
         ? '\n      version: 2'
         : '';

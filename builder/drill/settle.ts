@@ -12,7 +12,7 @@ export const MIN_QUIET_MS = 3000;
 
 /**
  * The longest master-down interval (ms) of the config's failover instances. VRRP (RFC 5798): three
- * adverts plus the skew, (256 − priority) / 256 of an advert, at the lowest priority of the pair.
+ * adverts (down_timer_adverts) plus the skew, (256 − priority) / 256 of an advert, at the lowest priority of the pair.
  * CARP (ucarp): dead_ratio advbases plus advskew / 256 s at the highest skew. 0 without either.
  */
 export function masterDownMs(config: Pick<PillarsConfig, 'vrrp' | 'carp'>): number {
@@ -20,7 +20,7 @@ export function masterDownMs(config: Pick<PillarsConfig, 'vrrp' | 'carp'>): numb
   for (const i of config.vrrp?.instances ?? []) {
     const advert = i.advert_int ?? (i.version === 2 ? 1000 : 100);
     const lowest = Math.min(...Object.values(i.priority as Record<string, number>));
-    longest = Math.max(longest, 3 * advert + ((256 - lowest) * advert) / 256);
+    longest = Math.max(longest, (i.down_timer_adverts ?? 3) * advert + ((256 - lowest) * advert) / 256);
   }
   for (const c of config.carp?.instances ?? []) {
     const skews = Object.values(c.advskew as Record<string, number>);

@@ -355,6 +355,12 @@ const vrrpInstance = obj({
       max: 255000,
       multipleOf: 10,
     }),
+    down_timer_adverts: int({
+      doc: 'Adverts a BACKUP misses before it takes over (keepalived down_timer_adverts): the master-down interval is this many advert intervals plus the skew. The VRRP RFCs say 3. Fewer detect a dead master sooner and take over from a master that is only late sooner too; more tolerate a lossy or busy link. Both nodes read the same value from the shared config, as keepalived requires.',
+      default: 3,
+      min: 1,
+      max: 100,
+    }),
     vips: vips('virtual_ipaddress entries (address or address/prefix; a bare address takes the interface prefix).'),
     nopreempt: bool({ doc: 'Do not take MASTER back from a lower-priority node.', default: false }),
     preempt_delay: int({

@@ -110,6 +110,8 @@ export interface KaInstance {
   priority: number;
   /** advert_int as keepalived reads it: seconds, with decimals for VRRPv3. */
   advertInt: string;
+  /** down_timer_adverts; rendered only when it is not the RFCs' 3. */
+  downTimerAdverts: number;
   vips: string[];
   /** VIPs of the other address family (keepalived sends only one family per instance). */
   excludedVips: string[];
@@ -289,6 +291,7 @@ function instanceView(inst: VrrpInstance, input: ViewInput, smtp: boolean): KaIn
     priority,
     advertInt:
       inst.version === 3 ? secondsText(inst.advert_int) : String(Math.max(1, Math.round(inst.advert_int / 1000))),
+    downTimerAdverts: inst.down_timer_adverts,
     vips: all.filter((v) => familyOf(v) === family).map((v) => `${v} dev ${inst.interface}`),
     excludedVips: all.filter((v) => familyOf(v) !== family).map((v) => `${v} dev ${inst.interface}`),
     ...(unicastSrc ? { unicastSrc } : {}),

@@ -58,6 +58,21 @@ describe('another fast advert interval', () => {
     if (!r.ok) throw new Error(formatIssues(r.issues));
     expect(r.config.vrrp!.instances.map((i) => i.advert_int)).toEqual([10, 10]);
   });
+
+  it('downAdverts sets down_timer_adverts on both instances, and the settle window follows it', () => {
+    const r = loadConfig(
+      labConfig({ profile: 'router', timers: 'fast', advertMs: 10, downAdverts: 5 }),
+      'pillars.yaml',
+    );
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    expect(r.config.vrrp!.instances.map((i) => i.down_timer_adverts)).toEqual([5, 5]);
+    // 5 × 10 ms + (256 − 100) / 256 × 10 ms, against 3 × 10 ms + the same skew without it.
+    expect(masterDownMs(r.config)).toBe(56);
+    const rfc = loadConfig(labConfig({ profile: 'router', timers: 'fast', advertMs: 10 }), 'pillars.yaml');
+    if (!rfc.ok) throw new Error(formatIssues(rfc.issues));
+    expect(rfc.config.vrrp!.instances.map((i) => i.down_timer_adverts)).toEqual([3, 3]);
+    expect(masterDownMs(rfc.config)).toBe(36);
+  });
 });
 
 describe('lab pair with BFD', () => {

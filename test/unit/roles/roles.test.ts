@@ -152,6 +152,10 @@ describe('keepalived view', () => {
     expect([1000, 100, 50, 10, 2500, 40950].map(secondsText)).toEqual(['1', '0.1', '0.05', '0.01', '2.5', '40.95']);
     const fast = keepalivedView(contextFor(caseConfig('unicast-fast'), 'r1'));
     expect(fast.instances.map((i) => i.advertInt)).toEqual(['0.05', '0.05']);
+    // down_timer_adverts appears only where the config leaves the RFCs' 3.
+    const conf = vrrpRole.render(contextFor(caseConfig('unicast-fast'), 'r1'))[0]!.content;
+    expect(conf.match(/^\s*down_timer_adverts \d+$/gm)).toEqual(['  down_timer_adverts 4']);
+    expect(conf.indexOf('down_timer_adverts 4')).toBeLessThan(conf.indexOf('vrrp_instance VI_DOWN'));
     expect(fast.global.fast).toBe(true);
     const v2 = keepalivedView(contextFor(caseConfig('classic-nat-rr'), 'lvs1'));
     expect(v2.instances.map((i) => i.advertInt)).toEqual(['1', '1']);
