@@ -13,7 +13,7 @@ import { buildKernel } from './stages/kernel.js';
 import { bundlePrograms } from './stages/bundle.js';
 import { buildBaseArchive, buildOverlayArchive, concatInitrd } from './stages/initramfs.js';
 import { buildIso } from './stages/iso.js';
-import { netbootFiles } from './stages/netboot.js';
+import { copyNetbootPrograms, netbootFiles } from './stages/netboot.js';
 import { describeArtifacts, type Manifest } from './stages/manifest.js';
 import { formatSizeReport } from './stages/sizes.js';
 import { nextSteps } from './stages/next-steps.js';
@@ -98,6 +98,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
         await mkdir(dirname(p), { recursive: true });
         await writeFile(p, text);
       }
+      await copyNetbootPrograms(ctx.cacheDir, join(stage, 'pxe'), ctx.run);
     });
 
     const manifest = await log.step('manifest', async () => {

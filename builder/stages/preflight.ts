@@ -42,6 +42,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'cpio', pkg: 'cpio', why: 'reads archives back in tests' },
   { probe: 'bsdtar', pkg: 'libarchive-tools', why: 'reads archives back in tests' },
   { probe: 'ip', pkg: 'iproute2', why: 'network namespaces for the test LAN' },
+  { probe: 'dnsmasq', pkg: 'dnsmasq-base', why: 'DHCP and TFTP boot server of the network boot test' },
   { probe: 'fsck.fat', pkg: 'dosfstools', why: 'checks config sticks' },
   { probe: 'nft', pkg: 'nftables', why: 'checks rendered firewall rulesets (nft -c)' },
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },

@@ -15,14 +15,17 @@ export type BootMedium =
   | { kind: 'cdrom'; iso: string }
   | { kind: 'usb-disk'; image: string }
   /**
-   * Network boot as a PXE client: the firmware's iPXE (QEMU's NIC option ROM) asks QEMU's own
-   * DHCP/TFTP (user networking, restricted: nothing leaves the VM) for `bootfile` under
-   * `tftpRoot`, as a boot server on the admin's network would serve the build's output.
+   * Network boot as a PXE client: the firmware boots from the first NIC (a lab tap), whose DHCP
+   * and TFTP come from a boot server on the lab network (the network boot test runs dnsmasq there).
    */
-  | { kind: 'pxe'; tftpRoot: string; bootfile: string };
-
-/** The private network of a PXE boot (QEMU user networking: the VM and QEMU's DHCP/TFTP only). */
-export const PXE_NET = { net: '192.0.2.0/24', server: '192.0.2.1', firstLease: '192.0.2.20' } as const;
+  | {
+      kind: 'network';
+      /**
+       * Without the NICs' option ROMs (QEMU's are iPXE): then OVMF's own virtio-net driver and PXE
+       * client boot, as the firmware of most UEFI machines does. SeaBIOS cannot netboot without one.
+       */
+      noNicRom?: boolean;
+    };
 
 export interface StickDrive {
   image: string;
@@ -137,13 +140,8 @@ export function qemuArgs(spec: VmSpec): string[] {
         'usb-storage,bus=xhci.0,drive=usbboot,bootindex=0',
       );
       break;
-    case 'pxe':
-      args.push(
-        '-netdev',
-        `user,id=pxe,restrict=on,net=${PXE_NET.net},host=${PXE_NET.server},dhcpstart=${PXE_NET.firstLease},tftp=${spec.boot.tftpRoot},bootfile=${spec.boot.bootfile}`,
-        '-device',
-        'virtio-net-pci,netdev=pxe,bootindex=0',
-      );
+    case 'network':
+      if (!spec.nics?.length) throw new Error(`${spec.name}: network boot needs a NIC`);
       break;
   }
   (spec.sticks ?? []).forEach((s, i) => {
@@ -169,7 +167,10 @@ export function qemuArgs(spec: VmSpec): string[] {
     const model = n.model ?? 'virtio-net-pci';
     if (n.tap) args.push('-netdev', `tap,id=${netdevId(i)},ifname=${n.tap},script=no,downscript=no`);
     else args.push('-netdev', `user,id=${netdevId(i)},restrict=on`);
-    args.push('-device', `${model},netdev=${netdevId(i)},mac=${n.mac}`);
+    // No NIC may bring its ROM: OVMF loads iPXE's driver from any of them, and it takes over all.
+    const net = spec.boot.kind === 'network' ? spec.boot : undefined;
+    const boot = (i === 0 && net ? ',bootindex=0' : '') + (net?.noNicRom ? ',romfile=' : '');
+    args.push('-device', `${model},netdev=${netdevId(i)},mac=${n.mac}${boot}`);
   });
   return args;
 }

@@ -1,12 +1,11 @@
 /**
  * The image boots the ways a user boots it, under QEMU TCG, and reaches the ready line: kernel +
- * initrd, the ISO as a CD with SeaBIOS and with OVMF (UEFI), network boot through iPXE with
- * SeaBIOS and with OVMF, and the ISO written to a USB stick with SeaBIOS and with OVMF.
+ * initrd, the ISO as a CD with SeaBIOS and with OVMF (UEFI), and the ISO written to a USB stick
+ * with SeaBIOS and with OVMF. Network boot has its own test with a boot server (netboot.test.ts).
  * Two boots at a time (the integration project's maxConcurrency): a TCG guest keeps one host core
  * busy, and this machine has two.
  */
 import { describe, it, type TestContext } from 'vitest';
-import { dirname } from 'node:path';
 import { Vm, type VmSpec } from '../../builder/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
 
@@ -49,17 +48,6 @@ describe.concurrent('boot to ready (director image, TCG)', () => {
   it('ISO as a CD with OVMF (UEFI)', async (ctx) => {
     await bootToReady(ctx, 'director', { name: 'cd-uefi', firmware: 'uefi', boot: { kind: 'cdrom', iso: iso() } });
   });
-
-  // Network boot as the admin's boot server would do it: the NIC's iPXE gets pxe/boot.ipxe from
-  // the build's output over DHCP/TFTP (QEMU's own, on a private net) and loads kernel + initrd.
-  for (const firmware of ['bios', 'uefi'] as const)
-    it(`network boot with the iPXE script (PXE, ${firmware === 'bios' ? 'SeaBIOS' : 'OVMF (UEFI)'})`, async (ctx) => {
-      await bootToReady(ctx, 'director', {
-        name: `pxe-${firmware}`,
-        firmware,
-        boot: { kind: 'pxe', tftpRoot: dirname(imagePath('director', 'vmlinuz')), bootfile: 'pxe/boot.ipxe' },
-      });
-    });
 
   it('ISO written to a USB stick (BIOS)', async (ctx) => {
     await bootToReady(ctx, 'director', { name: 'usb-bios', boot: { kind: 'usb-disk', image: iso() } });

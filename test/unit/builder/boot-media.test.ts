@@ -10,7 +10,7 @@ import {
   GRUB_BIOS_MODULES,
   GRUB_EFI_MODULES,
 } from '../../../builder/stages/iso.js';
-import { netbootFiles } from '../../../builder/stages/netboot.js';
+import { dnsmasqConf, NETBOOT_PROGRAMS, netbootFiles } from '../../../builder/stages/netboot.js';
 import { qemuArgs } from '../../../builder/vm/qemu.js';
 import { missingPackages, installCommand, BUILD_TOOLS } from '../../../builder/stages/preflight.js';
 import { compareArtifacts } from '../../../builder/commands/verify.js';
@@ -78,12 +78,30 @@ describe('xorriso plan', () => {
 
 describe('netboot files', () => {
   const f = netbootFiles('director');
-  it('an iPXE script, a GRUB config and a pxelinux config with the same kernel line', () => {
-    expect(Object.keys(f).sort()).toEqual(['boot.ipxe', 'grub.cfg', 'pxelinux.cfg/default']);
+  it('an iPXE script and a pxelinux config with the same kernel line, and a dnsmasq config', () => {
+    expect(Object.keys(f).sort()).toEqual(['boot.ipxe', 'dnsmasq.conf', 'pxelinux.cfg/default']);
     expect(f['boot.ipxe']!.startsWith('#!ipxe\n')).toBe(true);
     expect(f['boot.ipxe']).toContain('kernel ../vmlinuz quiet console=tty0 console=ttyS0,115200n8');
-    expect(f['grub.cfg']).toContain('linux /vmlinuz quiet console=tty0');
-    expect(f['pxelinux.cfg/default']).toContain('APPEND initrd=/initrd.img quiet console=tty0');
+    expect(f['pxelinux.cfg/default']).toContain('  KERNEL ::vmlinuz\n  APPEND initrd=::initrd.img quiet console=tty0');
+  });
+
+  it('every program a config names is shipped, from a Debian package', () => {
+    const shipped = new Set(NETBOOT_PROGRAMS.map((p) => `pxe/${p.file}`));
+    const named = [...f['dnsmasq.conf']!.matchAll(/^dhcp-boot=.*,(pxe\/[^,\s]+)$/gm)].map((m) => m[1]!);
+    expect(named.sort()).toEqual(['pxe/boot.ipxe', 'pxe/snponly.efi', 'pxe/undionly.kpxe']);
+    for (const n of named) expect(shipped.has(n) || n === 'pxe/boot.ipxe').toBe(true);
+    expect(shipped.has('pxe/pxelinux.0') && shipped.has('pxe/ldlinux.c32')).toBe(true);
+    expect(new Set(NETBOOT_PROGRAMS.map((p) => p.pkg))).toEqual(new Set(['ipxe', 'pxelinux', 'syslinux-common']));
+  });
+
+  it('dnsmasq: iPXE gets the script, not itself again; pxelinux can take the BIOS machines', () => {
+    const c = dnsmasqConf({ profile: 'router', root: '/srv/r', iface: 'eth9', range: ['192.0.2.150', '192.0.2.199'] });
+    expect(c).toContain('\nport=0\ninterface=eth9\nbind-interfaces\ndhcp-range=192.0.2.150,192.0.2.199,1h\n');
+    expect(c).toContain('tftp-root=/srv/r\n');
+    expect(c).toContain('dhcp-boot=tag:!efi64,tag:!ipxe,pxe/undionly.kpxe\ndhcp-boot=tag:ipxe,pxe/boot.ipxe\n');
+    const p = dnsmasqConf({ profile: 'router', bios: 'pxelinux' });
+    expect(p).toContain('dhcp-boot=tag:!efi64,pxe/pxelinux.0\ndhcp-boot=tag:efi64,tag:ipxe,pxe/boot.ipxe\n');
+    expect(p).not.toContain('undionly');
   });
 });
 

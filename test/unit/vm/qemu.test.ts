@@ -47,14 +47,26 @@ describe('watchdog and resets', () => {
 });
 
 describe('network boot', () => {
-  it("PXE: the NIC boots first, from QEMU's restricted DHCP/TFTP on a documentation network", () => {
-    const a = qemuArgs({ name: 'pxe', boot: { kind: 'pxe', tftpRoot: '/o/router', bootfile: 'pxe/boot.ipxe' } }).join(
-      ' ',
-    );
-    expect(a).toContain(
-      '-netdev user,id=pxe,restrict=on,net=192.0.2.0/24,host=192.0.2.1,dhcpstart=192.0.2.20,tftp=/o/router,bootfile=pxe/boot.ipxe',
-    );
-    expect(a).toContain('-device virtio-net-pci,netdev=pxe,bootindex=0');
+  it("PXE: the first NIC (a lab tap, where the boot server is) boots first; the others don't", () => {
+    const a = qemuArgs({
+      name: 'pxe',
+      boot: { kind: 'network' },
+      nics: [
+        { mac: '52:54:00:00:00:00', tap: 'tap0' },
+        { mac: '52:54:00:00:00:01', tap: 'tap1' },
+      ],
+    }).join(' ');
+    expect(a).toContain('-device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:00,bootindex=0');
+    expect(a).toMatch(/-device virtio-net-pci,netdev=net1,mac=52:54:00:00:00:01$/);
+    expect(a).not.toContain('-kernel');
+    expect(() => qemuArgs({ name: 'pxe', boot: { kind: 'network' } })).toThrow(/network boot needs a NIC/);
+    const fw = qemuArgs({
+      name: 'pxe',
+      boot: { kind: 'network', noNicRom: true },
+      nics: [{ mac: '52:54:00:00:00:00' }, { mac: '52:54:00:00:00:01' }],
+    }).join(' ');
+    expect(fw).toContain('mac=52:54:00:00:00:00,bootindex=0,romfile= ');
+    expect(fw).toMatch(/mac=52:54:00:00:00:01,romfile=$/);
   });
 });
 
