@@ -57,7 +57,8 @@ export const buildCommand: Command = {
 Builds a Debian trixie RAM image for a profile into DIR/<profile>/:
   pillars.iso     hybrid ISO (BIOS + UEFI): burn it to CD or dd it to a USB stick
   vmlinuz         the kernel          initrd.img   the whole system (runs from RAM)
-  pxe/            iPXE script, GRUB and pxelinux netboot configs
+  pxe/            network boot: iPXE (BIOS, UEFI) and pxelinux from Debian, their configs
+                  and a dnsmasq DHCP + TFTP config that serves DIR/<profile>/
   manifest.json   profile, package versions, sha256 of every artifact
 
 options:
