@@ -11,8 +11,9 @@ import type { PillarsConfig } from '../../overlay/config/model.js';
 export const MIN_QUIET_MS = 3000;
 
 /**
- * The longest master-down interval (ms) of the config's failover instances. VRRP (RFC 5798): three
- * adverts (down_timer_adverts) plus the skew, (256 − priority) / 256 of an advert, at the lowest priority of the pair.
+ * The longest master-down interval (ms) of the config's failover instances. VRRP (RFC 5798):
+ * down_timer_adverts adverts (the RFCs' three) plus the skew, (256 − priority) / 256 of an advert,
+ * at the lowest priority of the pair.
  * CARP (ucarp): dead_ratio advbases plus advskew / 256 s at the highest skew. 0 without either.
  */
 export function masterDownMs(config: Pick<PillarsConfig, 'vrrp' | 'carp'>): number {

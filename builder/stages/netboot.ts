@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Runner } from '../exec.js';
 import { bootEntries } from './iso.js';
+import { withAptUpdate } from './preflight.js';
 
 /** A boot program shipped in pxe/: which Debian package has it, and where. */
 export interface NetbootProgram {
@@ -145,18 +146,14 @@ export function dnsmasqConf(o: DnsmasqOptions): string {
 export async function copyNetbootPrograms(cacheDir: string, pxeDir: string, run: Runner): Promise<void> {
   const dir = join(cacheDir, 'netboot');
   await mkdir(dir, { recursive: true });
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const pkg of [...new Set(NETBOOT_PROGRAMS.map((p) => p.pkg))]) {
     const unpacked = join(dir, pkg);
     if (existsSync(unpacked)) continue;
     const debs = async () => (await readdir(dir)).filter((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
     if ((await debs()).length === 0) {
-      const download = () => run('apt-get', ['download', '-q', pkg], { cwd: dir, env, allowFailure: true });
-      let r = await download();
-      if (r.code !== 0) {
-        await run('apt-get', ['update', '-q'], { env, hint: 'apt-get update failed: is the Debian mirror reachable?' });
-        r = await download();
-      }
+      const r = await withAptUpdate(run, (env) =>
+        run('apt-get', ['download', '-q', pkg], { cwd: dir, env, allowFailure: true }),
+      );
       if (r.code !== 0)
         throw new UserError(`could not download the Debian package ${pkg} (network boot programs)`, {
           hint: r.stderr.trim().split('\n').slice(-3).join('\n'),

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Runner } from '../exec.js';
+import type { Runner, RunResult } from '../exec.js';
 
 export interface HostTool {
   /** A command on PATH or an absolute file path. */
@@ -86,14 +86,9 @@ export async function ensureHostTools(
     });
   }
   log.info(`installing host packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env, allowFailure: true });
-  let res = await install();
-  if (res.code !== 0) {
-    await run('apt-get', ['update', '-q'], { env, hint: 'apt-get update failed: is the Debian mirror reachable?' });
-    res = await install();
-  }
+  const res = await withAptUpdate(run, (env) =>
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env, allowFailure: true }),
+  );
   if (res.code !== 0) {
     throw new UserError(`could not install host packages: ${missing.join(', ')}`, {
       hint: `run: ${installCommand(missing)}\n${res.stderr.trim().split('\n').slice(-5).join('\n')}`,
@@ -101,4 +96,19 @@ export async function ensureHostTools(
   }
   const still = missingPackages(tools, (p) => onPath(p));
   if (still.length) throw new UserError(`host tools still missing after install: ${still.join(', ')}`);
+}
+
+/**
+ * Runs an apt-get step (with allowFailure); when it fails, updates the package lists once and runs
+ * it again, since a fresh or stale host fails for want of them. The second result is returned.
+ */
+export async function withAptUpdate(
+  run: Runner,
+  step: (env: NodeJS.ProcessEnv) => Promise<RunResult>,
+): Promise<RunResult> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const first = await step(env);
+  if (first.code === 0) return first;
+  await run('apt-get', ['update', '-q'], { env, hint: 'apt-get update failed: is the Debian mirror reachable?' });
+  return step(env);
 }

@@ -163,12 +163,13 @@ export function qemuArgs(spec: VmSpec): string[] {
     );
   });
   if (!spec.nics || spec.nics.length === 0) args.push('-nic', 'none');
+  // Network boot: the first NIC boots, and with noNicRom no NIC may bring its ROM (OVMF loads
+  // iPXE's driver from any of them, and it takes over all).
+  const net = spec.boot.kind === 'network' ? spec.boot : undefined;
   (spec.nics ?? []).forEach((n, i) => {
     const model = n.model ?? 'virtio-net-pci';
     if (n.tap) args.push('-netdev', `tap,id=${netdevId(i)},ifname=${n.tap},script=no,downscript=no`);
     else args.push('-netdev', `user,id=${netdevId(i)},restrict=on`);
-    // No NIC may bring its ROM: OVMF loads iPXE's driver from any of them, and it takes over all.
-    const net = spec.boot.kind === 'network' ? spec.boot : undefined;
     const boot = (i === 0 && net ? ',bootindex=0' : '') + (net?.noNicRom ? ',romfile=' : '');
     args.push('-device', `${model},netdev=${netdevId(i)},mac=${n.mac}${boot}`);
   });

@@ -14,6 +14,7 @@ import { Lab, type HostProcess, type LabVm } from '../../builder/vm/lab.js';
 import { dnsmasqConf } from '../../builder/stages/netboot.js';
 import { labConfig } from '../../builder/drill/lab-config.js';
 import { writeLabStick } from '../../builder/drill/drill.js';
+import { until } from '../helpers/wait.js';
 import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -70,11 +71,12 @@ describe.skipIf(!asRoot)('network boot from a dnsmasq boot server (director imag
       '--log-dhcp',
     ]);
     // Ready when it has bound its DHCP and TFTP sockets and said so.
-    const until = Date.now() + 15_000;
-    while (!/started, version/.test(readFileSync(log, 'utf8'))) {
-      if (Date.now() > until) throw new Error(`dnsmasq did not start: ${dnsmasq.output.stderrTail()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const d = dnsmasq;
+    await until('dnsmasq says it started', 15_000, () => /started, version/.test(readFileSync(log, 'utf8')), 100).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; its stderr: ${d.output.stderrTail()}`);
+      },
+    );
   }
 
   /** A diskless machine with its config stick and the lab's three NICs, booting from the first. */
