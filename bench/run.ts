@@ -23,6 +23,9 @@ import { createLogger } from '../builder/log.js';
 import { run } from '../builder/exec.js';
 import { vmMac } from '../builder/vm/plan.js';
 import { startCpuMeter } from '../builder/vm/cpu.js';
+import { startHostLateness } from '../builder/vm/host-latency.js';
+import { captureAdverts } from '../builder/drill/advert-capture.js';
+import { idleGapsText } from '../builder/drill/advert-gaps.js';
 import { formatSizeReport } from '../builder/stages/sizes.js';
 import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './timeline.js';
 import { benchValidate, cpuCalibration } from './validate.js';
@@ -45,7 +48,9 @@ Parts (--only; default all):
                   1 s adverts, the baseline), then ours at the default and the fast timers:
                   p50/p95/max over --drill-runs (default 20) each and ours ÷ stock, then an idle
                   run of the pair at the fast timers for --idle-minutes (default 10; 0 skips it):
-                  spontaneous failovers and the host CPU QEMU used
+                  spontaneous failovers, the host CPU QEMU used, the gaps between the master's
+                  adverts on the wire (tcpdump) against the backup's master-down interval, and
+                  how late the host woke a sleeping thread meanwhile
   carp            the router pair over CARP: stock ucarp (advbase 1, advskew 0 and 100,
                   deadratio 3) and ours (advskew 0 and 20, dead_ratio 2), --carp-runs (default
                   10) each, with ours ÷ stock
@@ -417,8 +422,15 @@ async function main(): Promise<void> {
               value: idle.transitions,
               unit: 'spontaneous failovers',
               target: '0',
-              detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}`,
+              detail: `host CPU of both QEMUs ${idle.cpuPercent}% of one core${idle.at.length ? `; MASTER at ${idle.at.join(', ')}` : ''}; ${idle.gaps}`,
             });
+            if (idle.maxGapMs !== undefined)
+              rows.push({
+                metric: `same idle run: longest gap between the master's adverts on the wire`,
+                value: idle.maxGapMs,
+                unit: 'ms',
+                target: `< ${dl.masterDownMs} ms (the backup's master-down interval)`,
+              });
           }
         }
       } catch (e) {
@@ -614,21 +626,28 @@ async function main(): Promise<void> {
  * Leave a settled pair alone and count the failovers (MASTER transitions of VI_LAN) and the CPU
  * time its QEMU processes used. After the drills the last restored node may still be about to take
  * MASTER back (preemption): the window starts only once the pair has been quiet for IDLE_QUIET_MS.
+ * Meanwhile tcpdump on the lan bridge times the master's adverts and a worker thread times the
+ * host's wake-ups, so a takeover (or a near miss) can be told apart: a master that went quiet
+ * longer than the backup's master-down interval, and whether the host was late at the time.
  */
 async function idleRun(
   dl: DrillLab,
   minutes: number,
-): Promise<{ transitions: number; cpuPercent: number; at: string[] }> {
+): Promise<{ transitions: number; cpuPercent: number; at: string[]; gaps: string; maxGapMs?: number }> {
   const settleEnd = Date.now() + 180_000;
   while (!settledPair(dl.nodes, dl.instance, IDLE_QUIET_MS)) {
     if (Date.now() > settleEnd) throw new Error('idle run: the pair did not settle into one MASTER and one BACKUP');
     await new Promise((r) => setTimeout(r, 500));
   }
+  const capture = await captureAdverts(dl.lab, 'lan');
+  const host = startHostLateness(HOST_LATE_MS);
   const lines0 = dl.nodes.map((n) => n.lines.length);
   const cpuPercent = startCpuMeter(() => dl.nodes.map((n) => n.pid));
   const wall0 = Date.now();
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   const cpu = cpuPercent();
+  const late = await host.stop();
+  const master = (await capture.stop()).summary(dl.masterDownMs)[0];
   const masters = dl.nodes.flatMap((n, i) =>
     n.lines
       .slice(lines0[i])
@@ -638,8 +657,17 @@ async function idleRun(
       })
       .map((l) => `${n.name} +${Math.round((n.vm.startedAt + l.t - wall0) / 1000)} s`),
   );
-  return { transitions: masters.length, cpuPercent: cpu, at: masters };
+  return {
+    transitions: masters.length,
+    cpuPercent: cpu,
+    at: masters,
+    gaps: idleGapsText(master, dl.masterDownMs, { ...late, thresholdMs: HOST_LATE_MS }),
+    ...(master ? { maxGapMs: master.maxMs } : {}),
+  };
 }
+
+/** A host wake-up this much later than asked counts as late. */
+const HOST_LATE_MS = 5;
 
 /** How long the pair must have been without a VRRP transition before the idle window starts. */
 const IDLE_QUIET_MS = 15_000;

@@ -34,7 +34,7 @@ import {
   type Timers,
 } from './lab-config.js';
 import { escapeRe, takeoverPhases } from './phases.js';
-import { MIN_QUIET_MS, settleQuietMs } from './settle.js';
+import { masterDownMs, MIN_QUIET_MS, settleQuietMs } from './settle.js';
 import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type Scenario } from './report.js';
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
 import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
@@ -160,6 +160,8 @@ export interface DrillLab {
   instance: string;
   /** No failover transition for this long counts as settled: twice the pair's master-down interval. */
   quietMs: number;
+  /** The backup's longest master-down interval (ms; 0 when the config has no failover instance). */
+  masterDownMs: number;
   lab: Lab;
   nodes: LabVm[];
   client: LabHost;
@@ -287,6 +289,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
   const tmp = await mkdtemp(join(tmpdir(), 'pillars-drill-'));
   let sticks: string[];
   let quietMs = QUIET_MS;
+  let downMs = 0;
   const director = o.profile === 'director';
   const firewall = o.profile === 'firewall';
   try {
@@ -301,7 +304,10 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
         ...(o.watchdogS !== undefined ? { watchdogS: o.watchdogS } : {}),
       });
     const loaded = loadConfig(configText, 'lab config');
-    if (loaded.ok) quietMs = settleQuietMs(loaded.config);
+    if (loaded.ok) {
+      quietMs = settleQuietMs(loaded.config);
+      downMs = masterDownMs(loaded.config);
+    }
     sticks = await writeLabSticks(tmp, 2, o.profile, configText);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -348,6 +354,7 @@ export async function startDrillLab(o: DrillLabOptions): Promise<DrillLab> {
     failover: o.failover ?? 'vrrp',
     instance,
     quietMs,
+    masterDownMs: downMs,
     lab,
     nodes,
     client,

@@ -43,6 +43,7 @@ export const TEST_TOOLS: readonly HostTool[] = [
   { probe: 'bsdtar', pkg: 'libarchive-tools', why: 'reads archives back in tests' },
   { probe: 'ip', pkg: 'iproute2', why: 'network namespaces for the test LAN' },
   { probe: 'dnsmasq', pkg: 'dnsmasq-base', why: 'DHCP and TFTP boot server of the network boot test' },
+  { probe: 'tcpdump', pkg: 'tcpdump', why: "times the master's VRRP adverts in the benchmark's idle runs" },
   { probe: 'fsck.fat', pkg: 'dosfstools', why: 'checks config sticks' },
   { probe: 'nft', pkg: 'nftables', why: 'checks rendered firewall rulesets (nft -c)' },
   { probe: 'bridge', pkg: 'iproute2', why: 'bridges of the test LAN' },

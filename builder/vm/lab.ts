@@ -477,6 +477,15 @@ export class Lab {
     return this.runner('ip', ['netns', 'exec', this.netns, cmd, ...args], { timeoutMs: COMMAND_TIMEOUT_MS, ...opts });
   }
 
+  /**
+   * Start a long-running process inside the lab namespace (a capture on a segment's bridge); the
+   * lab kills it on dispose. The caller reads its stdout and stderr.
+   */
+  spawn(cmd: string, args: readonly string[]): Daemon {
+    this.assertAlive();
+    return this.track(spawnDaemon('ip', ['netns', 'exec', this.netns, cmd, ...args]));
+  }
+
   /** @internal: remember a process so that dispose() kills it. */
   track(d: Daemon): Daemon {
     this.assertAlive();
