@@ -642,12 +642,21 @@ async function idleRun(
   const capture = await captureAdverts(dl.lab, 'lan');
   const host = startHostLateness(HOST_LATE_MS);
   const lines0 = dl.nodes.map((n) => n.lines.length);
-  const cpuPercent = startCpuMeter(() => dl.nodes.map((n) => n.pid));
   const wall0 = Date.now();
-  await new Promise((r) => setTimeout(r, minutes * 60_000));
-  const cpu = cpuPercent();
+  let cpu = 0;
+  let failed: unknown;
+  try {
+    const cpuPercent = startCpuMeter(() => dl.nodes.map((n) => n.pid));
+    await new Promise((r) => setTimeout(r, minutes * 60_000));
+    cpu = cpuPercent();
+  } catch (e) {
+    failed = e;
+  }
+  // Stopped on a failure too: a running meter thread would keep the benchmark from exiting.
   const late = await host.stop();
-  const master = (await capture.stop()).summary(dl.masterDownMs)[0];
+  const gaps = await capture.stop();
+  if (failed !== undefined) throw failed;
+  const master = gaps.summary(dl.masterDownMs)[0];
   const masters = dl.nodes.flatMap((n, i) =>
     n.lines
       .slice(lines0[i])
