@@ -17,6 +17,7 @@ import { copyNetbootPrograms, netbootFiles } from './stages/netboot.js';
 import { describeArtifacts, type Manifest } from './stages/manifest.js';
 import { formatSizeReport } from './stages/sizes.js';
 import { nextSteps } from './stages/next-steps.js';
+import { EARLY_MOUNTS_PATH, earlyMountsScript } from './stages/early-mounts.js';
 import { mib } from './fsutil.js';
 import { version } from './version.js';
 import { recordsFromDir } from './archive/index.js';
@@ -56,8 +57,14 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
 
     const programsDir = join(ctx.workDir, 'programs');
     await log.step('overlay: bundle the supervisor', () => bundlePrograms(ctx, programsDir));
-    // Only what goes into the image counts: the literal files and the bundled programs.
-    const overlayHash = hashOf(await hashTree(join(ctx.projectRoot, 'overlay', 'rootfs')), await hashTree(programsDir));
+    const earlyMounts = await earlyMountsScript(ctx.projectRoot);
+    // Only what goes into the image counts: the literal files, the bundled programs and the
+    // generated early-mounts script.
+    const overlayHash = hashOf(
+      await hashTree(join(ctx.projectRoot, 'overlay', 'rootfs')),
+      await hashTree(programsDir),
+      earlyMounts,
+    );
     const stage = join(ctx.workDir, 'out');
     const marker = `.pillars-${hashOf(base.key, overlayHash)}`;
     const buildInfo = {
@@ -72,6 +79,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
         programsDir,
         generated: [
           { path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') },
+          { path: EARLY_MOUNTS_PATH, data: Buffer.from(earlyMounts), mode: 0o755 },
           // Benchmarks stand in for an overlay code change with a stamp file.
           ...(process.env.PILLARS_BUILD_STAMP
             ? [{ path: 'usr/lib/pillars/stamp', data: Buffer.from(process.env.PILLARS_BUILD_STAMP + '\n') }]

@@ -16,6 +16,10 @@ const READY = /pillars: ready in (\d+\.\d+)s/;
  * passed or failed. Concurrent tests take their hooks and `expect` from their own context.
  */
 async function bootToReady(ctx: TestContext, profile: string, spec: VmSpec): Promise<string> {
+  return (await bootVm(ctx, profile, spec)).line;
+}
+
+async function bootVm(ctx: TestContext, profile: string, spec: VmSpec): Promise<{ line: string; vm: Vm }> {
   requireImage(profile);
   const vm = Vm.start(spec);
   ctx.onTestFinished(() => vm.stop());
@@ -23,14 +27,14 @@ async function bootToReady(ctx: TestContext, profile: string, spec: VmSpec): Pro
   const seconds = Number(READY.exec(line.text)![1]);
   console.log(`${spec.name}: ${line.text.trim()} after ${(line.t / 1000).toFixed(1)}s wall clock`);
   ctx.expect(seconds).toBeGreaterThan(0);
-  return line.text;
+  return { line: line.text, vm };
 }
 
 const iso = () => imagePath('director', 'pillars.iso');
 
 describe.concurrent('boot to ready (director image, TCG)', () => {
-  it('kernel + initrd directly', async (ctx) => {
-    await bootToReady(ctx, 'director', {
+  it('kernel + initrd directly; init mounts the early filesystems before the supervisor', async (ctx) => {
+    const { vm } = await bootVm(ctx, 'director', {
       name: 'direct',
       boot: {
         kind: 'kernel',
@@ -39,6 +43,10 @@ describe.concurrent('boot to ready (director image, TCG)', () => {
         append: 'console=ttyS0,115200n8 quiet panic=-1',
       },
     });
+    // The early-mounts script (inittab sysinit) mounted them; the supervisor found each in place.
+    const mountLines = vm.lines.map((l) => l.text).filter((t) => /pillars: boot: . mount /.test(t));
+    ctx.expect(mountLines.length).toBeGreaterThanOrEqual(9);
+    for (const t of mountLines) ctx.expect(t.trimEnd()).toMatch(/\(already mounted\)$/);
   });
 
   it('ISO as a CD with SeaBIOS (BIOS)', async (ctx) => {
