@@ -76,15 +76,14 @@ export function hasFloppyController(acpiDevices = '/sys/bus/acpi/devices'): bool
 }
 
 /**
- * Modules the appliance always wants even when no modalias names them yet: the USB host and
- * storage stack (the stick enumerates only after them), floppy, FAT with its code pages, input
- * events for the power button, VLANs.
+ * Modules the appliance always wants even when no modalias names them yet: USB storage (a stick
+ * enumerates only after its host controller's driver has loaded, so its modalias is not there to
+ * read yet), FAT with its code pages, input events for the power button, nftables. The USB host
+ * controllers are not among them: each is a PCI device whose modalias (class 0c03) names its
+ * driver, so only the controllers the box has are loaded (a lab VM has one xhci; loading the
+ * ehci, uhci and ohci drivers as well cost module loads for hardware that is not there).
  */
 export const BASE_MODULES: readonly string[] = [
-  'xhci_pci',
-  'ehci_pci',
-  'uhci_hcd',
-  'ohci_pci',
   'usb_storage',
   'uas',
   'sd_mod',
