@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -135,3 +135,54 @@ for (const impl of IMPLEMENTATIONS) {
     });
   });
 }
+
+describe.skipIf(!hasPerl)('pillars-records: records.pl --daemon', () => {
+  it('returns once it listens, with the service in the background under the PID in the file', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pillars-records-daemon-'));
+    const port = 20000 + ((process.pid + 47) % 20000);
+    const pidfile = join(tmp, 'pid');
+    let pid = 0;
+    try {
+      const r = spawnSync('perl', [plProgram, '--listen', `127.0.0.1:${port}`, '--dir', tmp, '--daemon', pidfile], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      pid = Number(readFileSync(pidfile, 'utf8'));
+      expect(pid).toBeGreaterThan(1);
+      // Listening by the time the command returned, in another process than the one that did.
+      expect(pid).not.toBe(r.pid);
+      const res = await fetch(`http://127.0.0.1:${port}/record/9`, { method: 'POST' });
+      expect(await res.text()).toBe(`9 ${hostname()}\n`);
+      expect(readFileSync(join(tmp, 'records'), 'utf8')).toBe(`9 ${hostname()}\n`);
+      // No temporary PID file left behind.
+      expect(readdirSync(tmp).sort()).toEqual(['pid', 'records']);
+    } finally {
+      if (pid) process.kill(pid, 'SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('fails, with nothing left running, when it cannot listen or open its file', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pillars-records-daemon-'));
+    try {
+      const pidfile = join(tmp, 'pid');
+      const bad = spawnSync('perl', [plProgram, '--listen', '127.0.0.1:70000', '--dir', tmp, '--daemon', pidfile], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/--listen/);
+      const noDir = spawnSync(
+        'perl',
+        [plProgram, '--listen', '127.0.0.1:1', '--dir', join(tmp, 'missing'), '--daemon', pidfile],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(noDir.status).not.toBe(0);
+      expect(noDir.stderr).toMatch(/missing\/records/);
+      expect(existsSync(pidfile)).toBe(false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

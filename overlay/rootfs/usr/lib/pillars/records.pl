@@ -13,7 +13,13 @@
 # /records returns the file; GET / answers "<node>". One request per connection (Connection:
 # close), one connection at a time, each bounded to 5 s.
 #
-#   records.pl --listen ADDRESS:PORT --dir DIR [--ready FIFO]
+# --daemon PIDFILE: once it listens, the service goes on in a child process (its own process
+# group, standard input and output on /dev/null) whose PID is written to PIDFILE, and the command
+# returns 0: its exit says it listens, with no FIFO, no start-stop-daemon and no waiter beside it
+# (under emulation each of those was a program start on the way to every takeover). It gives up
+# (SIGALRM) if it does not listen within 30 s.
+#
+#   records.pl --listen ADDRESS:PORT --dir DIR [--ready FIFO | --daemon PIDFILE]
 use strict;
 
 # Constants as subs, not `use constant` (which loads warnings.pm). Linux's values (asm-generic:
@@ -36,12 +42,15 @@ sub MSG_DONTWAIT () { 0x40 }
 # A client that goes away mid-answer must not end the service.
 $SIG{PIPE} = 'IGNORE';
 
-my ($listen, $dir, $ready) = ('0.0.0.0:8080', '/srv/data', undef);
+my ($listen, $dir, $ready, $daemon) = ('0.0.0.0:8080', '/srv/data', undef, undef);
 for (my $i = 0; $i < @ARGV; $i++) {
   if ($ARGV[$i] eq '--listen' && $i + 1 < @ARGV) { $listen = $ARGV[++$i] }
   elsif ($ARGV[$i] eq '--dir' && $i + 1 < @ARGV) { $dir = $ARGV[++$i] }
   elsif ($ARGV[$i] eq '--ready' && $i + 1 < @ARGV) { $ready = $ARGV[++$i] }
+  elsif ($ARGV[$i] eq '--daemon' && $i + 1 < @ARGV) { $daemon = $ARGV[++$i] }
 }
+# Bounded: a start that hangs before listening ends here (an alarm is not inherited by the child).
+alarm 30 if defined $daemon;
 my ($host, $port) = $listen =~ /^(.*):(\d{1,5})$/ or die "records.pl: --listen ADDRESS:PORT, not '$listen'\n";
 # pack('n') would wrap a port above 65535 onto another one.
 die "records.pl: --listen port $port is not 1-65535\n" if $port < 1 || $port > 65535;
@@ -70,6 +79,26 @@ if (@ipv4 == 4 && !grep { $_ > 255 } @ipv4) {
   bind($srv, $res[0]{addr}) or die "records.pl: bind $listen: $!\n";
 }
 listen($srv, 64) or die "records.pl: listen: $!\n";
+
+if (defined $daemon) {
+  # The PID file is written whole (temporary file, rename) before the command returns.
+  my $pid = fork();
+  die "records.pl: fork: $!\n" unless defined $pid;
+  if ($pid) {
+    my $tmp = "$daemon.$$";
+    # Without its PID file nobody could stop the child: it goes too.
+    my $fail = sub { my $why = $!; kill 'KILL', $pid; unlink $tmp; die "records.pl: $_[0]: $why\n" };
+    open(my $pf, '>', $tmp) or $fail->($tmp);
+    print $pf "$pid\n";
+    close($pf) or $fail->($tmp);
+    rename($tmp, $daemon) or $fail->($daemon);
+    exit 0;
+  }
+  setpgrp(0, 0);
+  open(STDIN, '<', '/dev/null');
+  open(STDOUT, '>', '/dev/null');
+  open(STDERR, '>', '/dev/null');
+}
 
 if (defined $ready) {
   # Non-blocking: the resource script holds the FIFO open; with nobody reading, nobody waits.
