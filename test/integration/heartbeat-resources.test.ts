@@ -40,12 +40,22 @@ describe.skipIf(!asRoot)('heartbeat resource scripts of the box against the gene
     for (const f of ['IPaddr2', 'Filesystem', 'drbddisk']) copyFileSync(join(overlay, f), join(rootfs, rel, f));
     try {
       await withNetns({ interfaces: ['lan'] }, async (ns) => {
+        // With the namespace's /proc and /sys in the chroot, as on the box (the box's IPaddr2 reads
+        // the kernel's local routes and the interfaces' flags there).
+        const withKernelFs = 'mount -t proc proc "$0/proc" && mount -t sysfs sysfs "$0/sys" && exec chroot "$0" "$@"';
         const sh = async (argv: string[]) => {
-          const [cmd, args] = inImage(ns, rootfs, argv);
-          const r = await run(cmd, args, { allowFailure: true, timeoutMs: 60_000 });
+          const r = await run('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', withKernelFs, rootfs, ...argv], {
+            allowFailure: true,
+            timeoutMs: 60_000,
+          });
           return { code: r.code, out: r.stdout + r.stderr };
         };
         const box = (...a: string[]) => sh([`/${rel}/IPaddr2`, ...a]);
+        // An address on no interface: status and start know it from the kernel's routes, with no
+        // `ip` run to list the addresses (a program start under emulation, in every takeover).
+        const traced = await sh(['sh', '-x', `/${rel}/IPaddr2`, '192.0.2.99/24/lan', 'status']);
+        expect(traced.code, traced.out).toBe(3);
+        expect(traced.out).not.toMatch(/^\+ ip /m);
         const stock = (...a: string[]) => sh(['/etc/ha.d/resource.d/IPaddr2', ...a]);
         await sh(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'lan']);
         const vip = '192.0.2.100/24/lan';
@@ -75,6 +85,23 @@ describe.skipIf(!asRoot)('heartbeat resource scripts of the box against the gene
         expect((await sh(['ip', '-4', '-o', 'addr', 'show', 'dev', 'lan'])).out).toMatch(
           /192\.0\.2\.101\/24 .* lan:web/,
         );
+
+        // An address on an interface that is down has no local route: the box asks `ip`, as it
+        // does whenever the kernel's routes cannot say the address is nowhere.
+        await sh(['ip', 'addr', 'add', '192.0.2.103/24', 'dev', 'lan']);
+        await sh(['ip', 'link', 'set', 'lan', 'down']);
+        const downStatus = await box('192.0.2.103/24/lan', 'status');
+        expect(owned(downStatus.out), downStatus.out).toBe(true);
+        expect(owned((await stock('192.0.2.103/24/lan', 'status')).out)).toBe(true);
+        const downStart = await box('192.0.2.103/24/lan', 'start');
+        expect(downStart.code, downStart.out).toBe(0);
+        expect((await sh(['ip', '-4', '-o', 'link', 'show', 'dev', 'lan'])).out).toMatch(/[<,]UP[,>]/);
+        // On another interface: not this one's, for both.
+        await sh(['ip', 'link', 'add', 'other', 'type', 'dummy']);
+        await sh(['ip', 'link', 'set', 'other', 'up']);
+        await sh(['ip', 'addr', 'add', '192.0.2.104/24', 'dev', 'other']);
+        expect(owned((await box('192.0.2.104/24/lan', 'status')).out)).toBe(false);
+        expect(owned((await stock('192.0.2.104/24/lan', 'status')).out)).toBe(false);
 
         // No prefix or interface: the OCF agent finds them by subnet, as with the generic script.
         const bare = await box('192.0.2.102', 'start');
