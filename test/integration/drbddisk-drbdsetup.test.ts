@@ -183,6 +183,7 @@ describe.skipIf(!asRoot)('drbddisk and the DRBD helper pass what drbdadm-84 pass
     refusal: string | undefined,
     proc?: string,
     deadNode?: string,
+    note?: string,
   ) {
     const promote =
       refusal === undefined
@@ -209,7 +210,7 @@ esac
     const r = inImage(
       s,
       'ha2',
-      `${deadNode === undefined ? '' : `PILLARS_DEAD_NODE=${deadNode} `}sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
+      `${note === undefined ? '' : `mkdir -p /run/pillars/heartbeat/dead && echo "${note}" > /run/pillars/heartbeat/dead/ha1; `}${deadNode === undefined ? '' : `PILLARS_DEAD_NODE=${deadNode} `}sh ${s.dir}/drbddisk r0 start; echo "start $?"; i=0; while [ -e ${s.dir}/dropped ] && ! grep -q "drbdsetup connect" ${s.dir}/log && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ls /run/pillars/drbd; cat ${s.dir}/log`,
       { '/usr/lib/drbd/drbdsetup-84': 'bin/drbdsetup', '/usr/bin/cl_status': 'bin/cl_status' },
       proc,
     );
@@ -221,6 +222,7 @@ esac
   function fakeProc(s: Awaited<ReturnType<typeof scratch>>, view: string): void {
     mkdirSync(join(s.host, 'proc', 'sys', 'kernel'), { recursive: true });
     writeFileSync(join(s.host, 'proc', 'sys', 'kernel', 'hostname'), 'ha2\n');
+    writeFileSync(join(s.host, 'proc', 'uptime'), '1000.52 1900.10\n');
     writeFileSync(
       join(s.host, 'proc', 'drbd'),
       `version: 8.4.11 (api:1/proto:86-101)\nsrcversion: 0\n\n 0: ${view} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n`,
@@ -303,6 +305,31 @@ esac
       expect(r.stdout).toMatch(/^start 0$/m);
       expect(r.calls).toEqual([...(asked ? ['cl_status nodestatus ha1'] : []), ...DROPPED_AND_PROMOTED]);
       expect(r.stdout).not.toMatch(/peer-dead/);
+    } finally {
+      rmSync(s.host, { recursive: true, force: true });
+    }
+  });
+  // heartbeat takes this node's own group back through req_resource, whose environment does not
+  // name the dead node: rc.d/status's note of it (written on its death, after STONITH) stands in,
+  // for a minute (the fake uptime is 1000 s). An older note, or another node's: it asks.
+  it.each([
+    ['ha1 990', false],
+    ['ha1 900', true],
+    ['ha3 995', true],
+    ['ha1 99x', true],
+  ])('takeover with rc.d/status\'s note "%s": heartbeat asked: %s', async (note, asked) => {
+    const s = await scratch('ha2');
+    try {
+      fakeProc(s, 'cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate');
+      const r = takeover(
+        s,
+        '0: State change failed: (-7) Refusing to be Primary while peer is not outdated',
+        'proc',
+        undefined,
+        note,
+      );
+      expect(r.stdout).toMatch(/^start 0$/m);
+      expect(r.calls).toEqual([...(asked ? ['cl_status nodestatus ha1'] : []), ...DROPPED_AND_PROMOTED]);
     } finally {
       rmSync(s.host, { recursive: true, force: true });
     }

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -281,11 +281,94 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
       }
       const taken = await run(`${dir}/box-md`, 'node1', { HA_NICEFAILBACK: 'yes' });
       expect(taken.calls).toBe('listkeys node1\ntakegroup k1\ntakegroup k2\n');
+      // Through the box's harc and rc.d/status, which source what comes next: the same.
+      const ETC = join(BOX_DIR, '..', '..', '..', 'etc', 'ha.d');
+      mkdirSync(join(host, 'ha.d', 'rc.d'), { recursive: true });
+      copyFileSync(join(ETC, 'harc'), join(host, 'ha.d', 'harc'));
+      copyFileSync(join(ETC, 'rc.d', 'status'), join(host, 'ha.d', 'rc.d', 'status'));
+      copyFileSync(join(BOX_DIR, 'mach_down'), join(host, 'bin', 'mach_down'));
+      for (const [node, env] of cases) {
+        const direct = await run(`${dir}/box-md`, node, env);
+        const viaHarc = runInImage(sc, `${dir}/ha.d/harc`, ['status'], {
+          ...env,
+          HA_DIR: `${dir}/ha.d`,
+          HA_st: 'dead',
+          HA_src: node,
+        });
+        expect(viaHarc, `harc status ${node} ${JSON.stringify(env)}`).toEqual(direct);
+      }
       expect(taken.fifo).toBe('>>>\nt=resource\nrsc_hold=foreign\ninfo=mach_down\n<<<\n');
     } finally {
       rmSync(host, { recursive: true, force: true });
     }
   });
+
+  it(
+    "mach_down and req_resource source the box's ResourceManager: the same resource calls as when they run it",
+    { timeout: 600_000 },
+    async () => {
+      const sc = await scratch('lib');
+      const { host, dir } = sc;
+      mkdirSync(join(host, 'bin'), { recursive: true });
+      mkdirSync(join(host, 'resource.d'), { recursive: true });
+      try {
+        writeFileSync(join(host, 'haresources'), HARESOURCES);
+        for (const s of SCRIPTS) writeFileSync(join(host, 'resource.d', s), fakeScript(dir, s), { mode: 0o755 });
+        const rmText = readFileSync(BOX_RM, 'utf8');
+        expect(rmText).toMatch(/^# pillars: ResourceManager library$/m);
+        // The same program without its library line: the callers run it instead of sourcing it.
+        const runOnly = rmText.replace(/^# pillars: ResourceManager library$/m, '#');
+        copyFileSync(join(BOX_DIR, 'mach_down'), join(host, 'box-md'));
+        copyFileSync(join(BOX_DIR, 'req_resource'), join(host, 'box-req'));
+        const env = {
+          HA_DIR: dir,
+          HA_RESOURCEDIR: `${dir}/resource.d`,
+          HA_DEBUGLOG: `${dir}/debug`,
+          HA_NICEFAILBACK: 'no',
+        };
+        const run = (rm: string, script: string, args: string[], extra: Record<string, string>, held: string[]) => {
+          writeFileSync(join(host, 'bin', 'ResourceManager'), rm, { mode: 0o755 });
+          rmSync(join(host, 'state'), { recursive: true, force: true });
+          mkdirSync(join(host, 'state'));
+          for (const r of held) writeFileSync(join(host, 'state', r), '');
+          const r = runInImage(sc, script, args, { ...env, ...extra });
+          return { ...r, state: SCRIPTS.filter((x) => existsSync(join(host, 'state', x))) };
+        };
+        const cases: [string, string[], Record<string, string>, string[]][] = [
+          // node1 dead: its group taken over here, every resource asked and started.
+          [`${dir}/box-md`, ['node1'], {}, []],
+          // Part of it already held: those are left alone.
+          [`${dir}/box-md`, ['node1'], {}, ['IPaddr2', 'drbddisk']],
+          // The peer's group is ours to take back with nobody to ask; held already: nothing.
+          [`${dir}/box-req`, ['IPaddr2::192.0.2.10/24/lan'], { HA_DONTASK: 'yes' }, []],
+          [`${dir}/box-req`, ['IPaddr2::192.0.2.10/24/lan'], { HA_DONTASK: 'yes' }, ['IPaddr2']],
+        ];
+        for (const [script, args, extra, held] of cases) {
+          const sourced = run(rmText, script, args, extra, held);
+          const started = run(runOnly, script, args, extra, held);
+          expect(sourced, `${script} ${args.join(' ')} held=${held.join(',')}`).toEqual(started);
+        }
+        const taken = run(rmText, `${dir}/box-md`, ['node1'], {}, []);
+        expect(taken.code).toBe(0);
+        expect(taken.calls.trimEnd().split('\n')).toEqual([
+          'IPaddr2 192.0.2.10/24/lan status',
+          'IPaddr2 192.0.2.10/24/lan start',
+          'drbddisk r0 status',
+          'drbddisk r0 start',
+          'Filesystem /dev/drbd0 /srv/data ext4 status',
+          'Filesystem /dev/drbd0 /srv/data ext4 start',
+          'svc status',
+          'svc start',
+        ]);
+        expect(taken.state).toEqual(['IPaddr2', 'drbddisk', 'Filesystem', 'svc']);
+        // heartbeat's own mach_down, which runs the box's ResourceManager: the same calls.
+        const stock = run(rmText, '/usr/share/heartbeat/mach_down', ['node1'], {}, []);
+        expect(stock.calls).toBe(taken.calls);
+      } finally {
+        rmSync(host, { recursive: true, force: true });
+      }
+    },
+  );
 
   it(
     "req_resource and rc.d/ip-request-resp: this node's own group asked for or taken, the same calls",
@@ -377,7 +460,9 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
       }
       const run = (which: string, args: string[], env: Record<string, string>) => {
         rmSync(join(host, 'calls'), { force: true });
-        const r = spawnSync('chroot', [rootfs, '/bin/sh', `${dir}/${which}/harc`, ...args], {
+        // With /proc (rc.d/status reads the uptime), in a mount namespace of its own.
+        const inChroot = 'mount -t proc proc "$0/proc" && exec chroot "$0" /bin/sh "$@"';
+        const r = spawnSync('unshare', ['-m', 'sh', '-c', inChroot, rootfs, `${dir}/${which}/harc`, ...args], {
           env: {
             PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
             HA_DIR: `${dir}/${which}`,
@@ -402,6 +487,22 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
       }
       expect(run('box', ['status'], { HA_st: 'dead', HA_src: 'node1' }).calls).toBe('mach_down node1\n');
       expect(run('box', ['nosuch'], {}).code).toBe(1);
+      // The note of a peer declared dead, for drbddisk: written with the uptime on its death, gone
+      // with its next status; none for this node itself or a ping node.
+      const notes = join(rootfs, 'run', 'pillars', 'heartbeat', 'dead');
+      mkdirSync(notes, { recursive: true });
+      try {
+        run('box', ['status'], { HA_st: 'dead', HA_src: 'node1', HA_CURHOST: 'node2' });
+        expect(readFileSync(join(notes, 'node1'), 'utf8')).toMatch(/^node1 \d+\n$/);
+        run('box', ['status'], { HA_st: 'dead', HA_src: 'node2', HA_CURHOST: 'node2' });
+        run('box', ['status'], { HA_st: 'dead', HA_src: 'gw', HA_info: 'ping node dead', HA_CURHOST: 'node2' });
+        run('box', ['status'], { HA_st: 'dead', HA_src: '../x', HA_CURHOST: 'node2' });
+        expect(readdirSync(notes)).toEqual(['node1']);
+        expect(run('box', ['status'], { HA_st: 'active', HA_src: 'node1', HA_CURHOST: 'node2' }).calls).toBe('');
+        expect(readdirSync(notes)).toEqual([]);
+      } finally {
+        rmSync(join(rootfs, 'run', 'pillars'), { recursive: true, force: true });
+      }
     } finally {
       rmSync(host, { recursive: true, force: true });
     }
