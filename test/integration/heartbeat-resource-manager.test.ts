@@ -67,6 +67,18 @@ function runInImage(
 
 const SCRIPTS = ['IPaddr', 'IPaddr2', 'drbddisk', 'Filesystem', 'svc', 'other'];
 
+/** The calls of a takeover of node1's group below (scripts without the start-alone line). */
+const TAKE_CALLS = [
+  'IPaddr2 192.0.2.10/24/lan status',
+  'IPaddr2 192.0.2.10/24/lan start',
+  'drbddisk r0 status',
+  'drbddisk r0 start',
+  'Filesystem /dev/drbd0 /srv/data ext4 status',
+  'Filesystem /dev/drbd0 /srv/data ext4 start',
+  'svc status',
+  'svc start',
+];
+
 const HARESOURCES = `# preferred node, then the group left to right
 Node1 IPaddr2::192.0.2.10/24/lan drbddisk::r0 \\
    Filesystem::/dev/drbd0::/srv/data::ext4 svc
@@ -184,16 +196,7 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
         expect((await same('status bare address', ['status', '192.0.2.20'], () => reset(['IPaddr']))).code).toBe(0);
 
         const take = await same('takegroup', ['takegroup', 'IPaddr2::192.0.2.10/24/lan'], () => reset([]));
-        expect(take.calls).toEqual([
-          'IPaddr2 192.0.2.10/24/lan status',
-          'IPaddr2 192.0.2.10/24/lan start',
-          'drbddisk r0 status',
-          'drbddisk r0 start',
-          'Filesystem /dev/drbd0 /srv/data ext4 status',
-          'Filesystem /dev/drbd0 /srv/data ext4 start',
-          'svc status',
-          'svc start',
-        ]);
+        expect(take.calls).toEqual(TAKE_CALLS);
         expect(take.state).toEqual(['IPaddr2', 'drbddisk', 'Filesystem', 'svc']);
         // Any key of the group names it; a resource that runs is not started again.
         await same('takegroup by a later resource, one running', ['takegroup', 'drbddisk::r0'], () =>
@@ -350,16 +353,7 @@ describe.skipIf(!asRoot)("the box's ResourceManager does what heartbeat's own do
         }
         const taken = run(rmText, `${dir}/box-md`, ['node1'], {}, []);
         expect(taken.code).toBe(0);
-        expect(taken.calls.trimEnd().split('\n')).toEqual([
-          'IPaddr2 192.0.2.10/24/lan status',
-          'IPaddr2 192.0.2.10/24/lan start',
-          'drbddisk r0 status',
-          'drbddisk r0 start',
-          'Filesystem /dev/drbd0 /srv/data ext4 status',
-          'Filesystem /dev/drbd0 /srv/data ext4 start',
-          'svc status',
-          'svc start',
-        ]);
+        expect(taken.calls.trimEnd().split('\n')).toEqual(TAKE_CALLS);
         expect(taken.state).toEqual(['IPaddr2', 'drbddisk', 'Filesystem', 'svc']);
         // heartbeat's own mach_down, which runs the box's ResourceManager: the same calls.
         const stock = run(rmText, '/usr/share/heartbeat/mach_down', ['node1'], {}, []);
