@@ -205,8 +205,12 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
     throw new Error(`the records service on ${RECORDS_URL} acknowledged fewer than 20 writes in 30 s`);
   const fault = Date.now();
   if (scenario === 'poweroff') a.kill();
-  else if (scenario === 'crash') await guestExec(a.vm, 'kill -9 $(busybox pidof -s heartbeat)', 30_000);
-  else if (scenario === 'linkdown') await a.linkDown(0);
+  else if (scenario === 'crash') {
+    // heartbeat's master control process, from its own PID file (space-padded; trixie's busybox
+    // pidof has no -s).
+    const r = await guestExec(a.vm, 'read -r p </run/heartbeat.pid && kill -9 "$p"', 30_000);
+    if (r.code !== 0) throw new Error(`crash: heartbeat on ${a.name} could not be killed: ${r.output.trim()}`);
+  } else if (scenario === 'linkdown') await a.linkDown(0);
   else {
     await hl.lab.partition(a, b);
     await a.monitor('chardev-change serial1 null');
@@ -266,7 +270,9 @@ export async function heartbeatDrillRun(hl: HeartbeatLab, scenario: HeartbeatSce
   const acked = await w.stop();
   const stored = await storedRecords(hl.client);
   run.lost_probes = acked.filter((k) => !stored.has(k.n)).length;
-  if (scenario === 'poweroff') await hl.restart(a);
+  // A node powered off (the fault) or fenced by its peer's STONITH (a crash of its heartbeat) is
+  // booted again, as an admin would after finding it off.
+  if (scenario === 'poweroff' || !a.alive) await hl.restart(a);
   return run;
 }
 
