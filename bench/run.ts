@@ -29,6 +29,7 @@ import { idleGapsText } from '../builder/drill/advert-gaps.js';
 import { formatSizeReport } from '../builder/stages/sizes.js';
 import { bootTimeline, formatTimeline, medianTimeline, type Milestone } from './timeline.js';
 import { benchValidate, cpuCalibration } from './validate.js';
+import { labKernelArgs } from '../builder/stages/kernel-args.js';
 import { compareToBaseline, formatRatio, summarize, type DrillReport } from '../builder/drill/report.js';
 import { FAST_ADVERT_MS, labConfig, stockLabel, type Timers } from '../builder/drill/lab-config.js';
 import { HEARTBEAT_TIMERS, heartbeatTimersLabel } from '../builder/drill/heartbeat-config.js';
@@ -331,7 +332,7 @@ async function main(): Promise<void> {
             kind: 'kernel',
             kernel: join(dir, 'vmlinuz'),
             initrd: join(dir, 'initrd.img'),
-            append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.debug',
+            append: labKernelArgs('pillars.debug'),
           },
         };
         const t = await bootTimelineOf(spec);

@@ -39,6 +39,7 @@ import { summarize, type ConnectionCount, type DrillReport, type DrillRun, type 
 import { FIREWALL_LAB, firewallYaml } from './firewall-lab.js';
 import { parseConnReport, survivors, type ConnResult } from '../vm/conn-scripts.js';
 import { agentArgv } from '../vm/agents/launch.js';
+import { labKernelArgs } from '../stages/kernel-args.js';
 
 export const BOOT_TIMEOUT_MS = 300_000;
 /** A failover that takes longer than this is a failed run (the mission's bar is 5 s). */
@@ -197,7 +198,7 @@ export function labBoot(imageDir: string): BootMedium {
     kind: 'kernel',
     kernel: join(imageDir, 'vmlinuz'),
     initrd: join(imageDir, 'initrd.img'),
-    append: `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM}`,
+    append: labKernelArgs(TEST_CHANNEL_PARAM),
   };
 }
 

@@ -6,6 +6,7 @@
 import { copyFile, mkdir, utimes, writeFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
+import { KERNEL_ARGS } from './kernel-args.js';
 
 export const GRUB_BIOS_DIR = '/usr/lib/grub/i386-pc';
 export const GRUB_EFI_DIR = '/usr/lib/grub/x86_64-efi';
@@ -36,7 +37,7 @@ export interface BootEntry {
 
 /** Kernel command lines of the boot menu (ISO and netboot share them). Pure. */
 export function bootEntries(profile: string): BootEntry[] {
-  const base = 'quiet';
+  const base = KERNEL_ARGS;
   return [
     { title: `pillars ${profile} (VGA + serial console)`, args: `${base} console=tty0 console=ttyS0,115200n8` },
     { title: `pillars ${profile} (serial console only)`, args: `${base} console=ttyS0,115200n8` },

@@ -8,6 +8,7 @@
 import { describe, it, type TestContext } from 'vitest';
 import { Vm, type VmSpec } from '../../builder/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, imagePath, requireImage } from './image.js';
+import { labKernelArgs } from '../../builder/stages/kernel-args.js';
 
 const READY = /pillars: ready in (\d+\.\d+)s/;
 
@@ -40,7 +41,7 @@ describe.concurrent('boot to ready (director image, TCG)', () => {
         kind: 'kernel',
         kernel: imagePath('director', 'vmlinuz'),
         initrd: imagePath('director', 'initrd.img'),
-        append: 'console=ttyS0,115200n8 quiet panic=-1',
+        append: labKernelArgs(),
       },
     });
     // The early-mounts script (inittab sysinit) mounted them; the supervisor found each in place.
@@ -83,7 +84,7 @@ describe.concurrent('every profile image boots (kernel + initrd, no stick: safe 
           kind: 'kernel',
           kernel: imagePath(profile, 'vmlinuz'),
           initrd: imagePath(profile, 'initrd.img'),
-          append: 'console=ttyS0,115200n8 quiet panic=-1 pillars.stickwait=1',
+          append: labKernelArgs('pillars.stickwait=1'),
         },
       });
       ctx.expect(line).toContain('UNCONFIGURED');

@@ -12,12 +12,13 @@ import { startApplianceLab } from '../../builder/vm/appliance-lab.js';
 import { run, spawnDaemon } from '../../builder/exec.js';
 import type { BootMedium } from '../../builder/vm/qemu.js';
 import { BOOT_TIMEOUT_MS, imagePath, requireImage, root } from './image.js';
+import { labKernelArgs } from '../../builder/stages/kernel-args.js';
 
 const directBoot = (): BootMedium => ({
   kind: 'kernel',
   kernel: imagePath('director', 'vmlinuz'),
   initrd: imagePath('director', 'initrd.img'),
-  append: 'console=ttyS0,115200n8 quiet panic=-1',
+  append: labKernelArgs(),
 });
 
 const READY = /pillars: ready in (\d+\.\d+)s/;
@@ -120,7 +121,7 @@ describe('lab', () => {
         kind: 'kernel',
         kernel: imagePath('director', 'vmlinuz'),
         initrd: imagePath('director', 'initrd.img'),
-        append: 'console=ttyS0,115200n8 quiet panic=-1',
+        append: labKernelArgs(),
       },
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
     });
@@ -158,7 +159,7 @@ describe('lab', () => {
         kind: 'kernel',
         kernel: imagePath('director', 'vmlinuz'),
         initrd: imagePath('director', 'initrd.img'),
-        append: 'console=ttyS0,115200n8 quiet panic=-1',
+        append: labKernelArgs(),
       },
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
       memoryMiB: 256,
@@ -212,7 +213,7 @@ describe('lab', () => {
           kind: 'kernel',
           kernel: imagePath('director', 'vmlinuz'),
           initrd: imagePath('director', 'initrd.img'),
-          append: 'console=ttyS0,115200n8 quiet panic=-1',
+          append: labKernelArgs(),
         },
         nics: [{ segment: 'lan' }],
         memoryMiB: 256,

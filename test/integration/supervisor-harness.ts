@@ -11,6 +11,7 @@ import { run } from '../../builder/exec.js';
 import { guestExec, TEST_CHANNEL_PARAM } from '../../builder/vm/guest.js';
 import { Vm, type StickDrive, type VmSpec } from '../../builder/vm/qemu.js';
 import { imagePath, requireImage, root } from './image.js';
+import { labKernelArgs } from '../../builder/stages/kernel-args.js';
 
 export const READY = /pillars: ready in (\d+\.\d+)s/;
 /** The MACs of node lb1 in the director starter config. */
@@ -49,7 +50,7 @@ export async function stickText(image: string): Promise<string> {
 
 /** The kernel command line of a test boot: serial console and the test-only control channel. */
 export function kernelAppend(extra = ''): string {
-  return `console=ttyS0,115200n8 quiet panic=-1 ${TEST_CHANNEL_PARAM} ${extra}`.trim();
+  return labKernelArgs(`${TEST_CHANNEL_PARAM} ${extra}`);
 }
 
 export interface BootOptions {

@@ -10,6 +10,7 @@ import {
   GRUB_BIOS_MODULES,
   GRUB_EFI_MODULES,
 } from '../../../builder/stages/iso.js';
+import { KERNEL_ARGS, SKIPPED_INITCALLS, labKernelArgs } from '../../../builder/stages/kernel-args.js';
 import { dnsmasqConf, NETBOOT_PROGRAMS, netbootFiles } from '../../../builder/stages/netboot.js';
 import { qemuArgs } from '../../../builder/vm/qemu.js';
 import { missingPackages, installCommand, BUILD_TOOLS } from '../../../builder/stages/preflight.js';
@@ -31,11 +32,23 @@ describe('GRUB menu', () => {
     expect(e[2]!.args).toContain('pillars.stickwait=30');
   });
 
+  it('every entry and every lab boot carry the same boot-time parameters', () => {
+    for (const x of bootEntries('director')) expect(x.args.startsWith(`${KERNEL_ARGS} `)).toBe(true);
+    expect(KERNEL_ARGS).toBe(
+      'quiet initcall_blacklist=init_encrypted,bpf_tcp_ca_kfunc_init,bpf_dummy_struct_ops_init cryptomgr.notests',
+    );
+    expect(SKIPPED_INITCALLS).not.toContain('');
+    expect(labKernelArgs('pillars.debug')).toBe(`console=ttyS0,115200n8 ${KERNEL_ARGS} panic=-1 pillars.debug`);
+    expect(labKernelArgs()).toBe(`console=ttyS0,115200n8 ${KERNEL_ARGS} panic=-1`);
+  });
+
   it('grub.cfg boots /boot/vmlinuz with /boot/initrd.img on serial and screen', () => {
     const cfg = grubConfig('director');
     expect(cfg).toContain('terminal_output serial console');
     expect(cfg.match(/menuentry /g)).toHaveLength(3);
-    expect(cfg).toContain('  linux /boot/vmlinuz quiet console=tty0 console=ttyS0,115200n8\n  initrd /boot/initrd.img');
+    expect(cfg).toContain(
+      `  linux /boot/vmlinuz ${KERNEL_ARGS} console=tty0 console=ttyS0,115200n8\n  initrd /boot/initrd.img`,
+    );
   });
 
   it('the embedded early config finds the medium by its marker file', () => {
@@ -81,8 +94,10 @@ describe('netboot files', () => {
   it('an iPXE script and a pxelinux config with the same kernel line, and a dnsmasq config', () => {
     expect(Object.keys(f).sort()).toEqual(['boot.ipxe', 'dnsmasq.conf', 'pxelinux.cfg/default']);
     expect(f['boot.ipxe']!.startsWith('#!ipxe\n')).toBe(true);
-    expect(f['boot.ipxe']).toContain('kernel ../vmlinuz quiet console=tty0 console=ttyS0,115200n8');
-    expect(f['pxelinux.cfg/default']).toContain('  KERNEL ::vmlinuz\n  APPEND initrd=::initrd.img quiet console=tty0');
+    expect(f['boot.ipxe']).toContain(`kernel ../vmlinuz ${KERNEL_ARGS} console=tty0 console=ttyS0,115200n8`);
+    expect(f['pxelinux.cfg/default']).toContain(
+      `  KERNEL ::vmlinuz\n  APPEND initrd=::initrd.img ${KERNEL_ARGS} console=tty0`,
+    );
   });
 
   it('every program a config names is shipped, from a Debian package', () => {
