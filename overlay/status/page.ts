@@ -8,9 +8,11 @@ import pageTemplate from '../templates/status-page.html.ejs';
 import bodyTemplate from '../templates/status-body.html.ejs';
 import type { ClusterView } from './cluster.js';
 import { pageView } from './page-view.js';
+import { lazyTemplate } from '../templates/escape.js';
 
-const page = ejs.compile(pageTemplate, { strict: true, localsName: 'it' });
-const body = ejs.compile(bodyTemplate, { strict: true, localsName: 'it' });
+// Compiled at the first request, not at start-up (see compileTemplate).
+const page = lazyTemplate(() => ejs.compile(pageTemplate, { strict: true, localsName: 'it' }));
+const body = lazyTemplate(() => ejs.compile(bodyTemplate, { strict: true, localsName: 'it' }));
 
 /** Only what the page itself loads: its own script and inline style and SVG; nothing from elsewhere. */
 export const PAGE_CSP =
