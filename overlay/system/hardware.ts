@@ -78,10 +78,11 @@ export function hasFloppyController(acpiDevices = '/sys/bus/acpi/devices'): bool
 /**
  * Modules the appliance always wants even when no modalias names them yet: USB storage (a stick
  * enumerates only after its host controller's driver has loaded, so its modalias is not there to
- * read yet), FAT with its code pages, input events for the power button, nftables. The USB host
- * controllers are not among them: each is a PCI device whose modalias (class 0c03) names its
- * driver, so only the controllers the box has are loaded (a lab VM has one xhci; loading the
- * ehci, uhci and ohci drivers as well cost module loads for hardware that is not there).
+ * read yet), FAT with its code pages and its default iocharset, input events for the power
+ * button, nftables. The USB host controllers are not among them: each is a PCI device whose
+ * modalias (class 0c03) names its driver, so only the controllers the box has are loaded (a lab
+ * VM has one xhci; loading the ehci, uhci and ohci drivers as well cost module loads for hardware
+ * that is not there).
  */
 export const BASE_MODULES: readonly string[] = [
   'usb_storage',
@@ -91,6 +92,9 @@ export const BASE_MODULES: readonly string[] = [
   'nls_cp437',
   'nls_iso8859_1',
   'nls_utf8',
+  // FAT's default iocharset: mounting the stick asked the kernel's usermode helper for it, one
+  // more modprobe start on the config's path (about 70 ms under emulation).
+  'nls_ascii',
   'evdev',
   'button',
   'nf_tables',
