@@ -1,14 +1,15 @@
 /**
  * The network role: NICs renamed by MAC to their logical names, MTU, VLANs, addresses, routes and
- * sysctls for this node. Rendered as one POSIX shell script of `ip` commands (run by a oneshot
- * service), so what will be done is a file an admin can read, and `sh -n` checks it. The script is
+ * sysctls for this node. Rendered as one POSIX shell script that feeds its `ip` commands to one
+ * `ip -batch` (run by a oneshot service), so what will be done is a file an admin can read, and
+ * `sh -n` checks it. The script is
  * idempotent: running it again (reload) converges to the same state. A long-running `netmon`
  * service logs every link and address change into the supervisor's log ring.
  */
 import type { PillarsConfig, NodeConfig } from '../../config/index.js';
 import { defineService } from '../../service/index.js';
 import type { Role, RoleContext } from '../role.js';
-import { compileTemplate } from '../../templates/escape.js';
+import { compileTemplate, RenderRefused } from '../../templates/escape.js';
 import template from '../../templates/network.sh.ejs';
 
 interface Link {
@@ -49,15 +50,37 @@ const networkScript = compileTemplate<{
   routes: PillarsConfig['routes'];
 }>(template, 'shell', ['nodeName', 'phys', 'vlans', 'links', 'routes']);
 
+/**
+ * A value the script echoes into `ip -batch`: ip splits its lines at whitespace, reads quotes and
+ * backslashes, and `#` starts a comment, so a value holding any of them would change the command
+ * (after the shell's quoting, which only protects the shell). The validator refuses such names and
+ * addresses first; this is the second wall.
+ */
+function batchToken(v: string | number): void {
+  const s = String(v);
+  if (!/^[^\s"'\\#]+$/.test(s))
+    throw new RenderRefused('shell', s, 'an ip command argument cannot hold whitespace, quotes, backslashes or #');
+}
+
 /** The node's network as a shell script (overlay/templates/network.sh.ejs; every value shell-quoted). */
 export function renderNetworkScript(config: PillarsConfig, nodeName: string, node: NodeConfig): string {
   const links = nodeLinks(config, node);
+  const routes = [...config.routes, ...(node.routes ?? [])];
+  for (const l of links)
+    [l.name, l.mtu, ...(l.vlan ? [l.vlan.parent, l.vlan.id] : []), ...l.addresses].forEach(batchToken);
+  for (const r of routes)
+    [
+      r.to,
+      ...(r.via ? [r.via] : []),
+      ...(r.interface ? [r.interface] : []),
+      ...(r.metric !== undefined ? [r.metric] : []),
+    ].forEach(batchToken);
   return networkScript({
     nodeName,
     phys: links.filter((l) => l.mac),
     vlans: links.filter((l) => l.vlan),
     links,
-    routes: [...config.routes, ...(node.routes ?? [])],
+    routes,
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type RoleSystem,
 } from '../../../overlay/roles/index.js';
 import { renderNetworkScript } from '../../../overlay/roles/network/index.js';
+import { RenderRefused } from '../../../overlay/templates/escape.js';
 import { statesyncRole } from '../../../overlay/roles/statesync/index.js';
 import type { RoleContext } from '../../../overlay/roles/role.js';
 import { labConfig } from '../../../builder/drill/lab-config.js';
@@ -35,21 +36,37 @@ const ctx = (config: PillarsConfig, nodeName = 'lb1'): RoleContext => ({
 describe('network role', () => {
   const config = load(starter);
 
-  it('renames by MAC in two steps, then links, addresses and routes', () => {
+  it('renames by MAC in two steps, then links, addresses and routes, all in one ip -batch', () => {
     const s = renderNetworkScript(config, 'lb1', config.nodes.lb1!);
     const lines = s.split('\n');
     const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
     expect(s).toContain(
-      "n=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }",
+      "n0=$(find_nic 52:54:00:00:01:01) || { echo 'wan: no NIC with MAC 52:54:00:00:01:01' >&2; exit 1; }",
     );
-    expect(s).toContain('if [ "$n" != wan ]; then ip link set dev "$n" down; ip link set dev "$n" name pl-rename0; fi');
-    expect(s).toContain('if [ -e /sys/class/net/pl-rename1 ]; then ip link set dev pl-rename1 name lan; fi');
-    expect(s).toContain('ip addr replace 192.0.2.2/24 dev wan');
-    expect(s).toContain('ip addr replace 10.0.0.2/24 dev lan');
-    expect(s).toContain('ip route replace default via 192.0.2.1');
+    expect(s).toContain(
+      'if [ "$n0" != wan ]; then echo link set dev "$n0" down; echo link set dev "$n0" name pl-rename0; fi',
+    );
+    expect(s).toContain('if [ "$n1" != lan ]; then echo link set dev pl-rename1 name lan; fi');
+    expect(s).toContain('echo addr replace 192.0.2.2/24 dev wan');
+    expect(s).toContain('echo addr replace 10.0.0.2/24 dev lan');
+    expect(s).toContain('echo route replace default via 192.0.2.1');
     expect(idx(/name pl-rename1;/)).toBeLessThan(idx(/pl-rename0 name wan/));
-    expect(idx(/pl-rename1 name lan/)).toBeLessThan(idx(/ip link set dev wan mtu 1500 up/));
-    expect(idx(/ip addr replace/)).toBeLessThan(idx(/ip route replace/));
+    expect(idx(/pl-rename1 name lan/)).toBeLessThan(idx(/echo link set dev wan mtu 1500 up/));
+    expect(idx(/addr replace/)).toBeLessThan(idx(/route replace/));
+    // One ip program for all of it: every change is an echoed line of its batch.
+    expect(lines.filter((l) => /(^|[;|] *)ip /.test(l))).toEqual(['} | ip -batch -']);
+    expect(idx(/^\} \| ip -batch -$/)).toBeGreaterThan(idx(/route replace/));
+  });
+
+  it('refuses a value that would split into two ip arguments (the second wall behind the validator)', () => {
+    const lb1 = config.nodes.lb1!;
+    const split = {
+      ...lb1,
+      interfaces: { ...lb1.interfaces, lan: { ...lb1.interfaces.lan!, addresses: ['10.0.0.2/24 dev lo'] } },
+    };
+    expect(() => renderNetworkScript(config, 'lb1', split)).toThrow(RenderRefused);
+    const comment: PillarsConfig = { ...config, routes: [{ to: 'default#', via: '192.0.2.1' }] };
+    expect(() => renderNetworkScript(comment, 'lb1', lb1)).toThrow(/whitespace, quotes, backslashes or #/);
   });
 
   it('VLANs on their parent, after the physical links', () => {
@@ -67,9 +84,10 @@ describe('network role', () => {
     );
     const s = renderNetworkScript(c, 'lb1', c.nodes.lb1!);
     expect(s).toContain('modprobe -q 8021q || true');
-    expect(s).toContain('[ -e /sys/class/net/dmz ] || ip link add link lan name dmz type vlan id 30');
-    expect(s).toContain('ip link set dev dmz mtu 1400 up');
-    expect(s).toContain('ip addr replace 198.51.100.2/24 dev dmz');
+    expect(s).toContain('[ -e /sys/class/net/dmz ] || echo link add link lan name dmz type vlan id 30');
+    expect(s).toContain('echo link set dev dmz mtu 1400 up');
+    expect(s).toContain('echo addr replace 198.51.100.2/24 dev dmz');
+    expect(s.indexOf('modprobe -q 8021q')).toBeLessThan(s.indexOf('} | ip -batch -'));
     expect(s).not.toContain('find_nic undefined');
   });
 
