@@ -25,8 +25,15 @@ export interface ConfigSourceDeps {
   clock: DiscoveryClock;
   /** Mount the medium read-only at STICK_MOUNT (no-op when it already is); throws with the cause. */
   mountReadOnly(device: BlockDevice): Promise<void>;
-  /** loadStickConfig over the mounted medium. */
-  load(): Promise<StickConfig>;
+  /** loadStickConfig over the mounted medium; `ahead` is a read of it already made (see readAhead). */
+  load(ahead?: StickConfig): Promise<StickConfig>;
+  /**
+   * Optional: start reading `device` ahead (mount it read-only, read and validate pillars.yaml,
+   * nothing else) while discovery waits its settle time for a second medium, which would otherwise
+   * be idle time of the boot. `undo` unmounts what the read ahead mounted; findConfig calls it when
+   * discovery does not keep that medium.
+   */
+  readAhead?(device: BlockDevice): { read: Promise<StickConfig>; undo(): Promise<void> };
   /** MAC addresses of the NICs present. */
   macs(): string[];
   say(line: string): void;
@@ -104,12 +111,30 @@ export async function loadFromMedium(
 
 /** The whole path: discover → mount read-only → load → validate → node. Says what happens on the console. */
 export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Promise<ConfigOutcome> {
+  let ahead: { device: string; read: Promise<StickConfig | undefined>; undo(): Promise<void> } | undefined;
+  const readAhead = deps.readAhead;
   const found = await discoverConfig({
     ...(params.config ? { config: params.config } : {}),
     stickWaitMs: params.stickWaitMs,
     devices: deps.devices,
     clock: deps.clock,
+    ...(readAhead
+      ? {
+          onCandidate: (d: BlockDevice) => {
+            const r = readAhead(d);
+            // A failed read ahead is forgotten: the normal path below mounts and reads again and
+            // reports its own failure.
+            ahead = { device: d.path, read: r.read.catch(() => undefined), undo: r.undo };
+          },
+        }
+      : {}),
   });
+  let pre: StickConfig | undefined;
+  if (ahead) {
+    const read = await ahead.read;
+    if (found.outcome === 'found' && found.device.path === ahead.device) pre = read;
+    else await ahead.undo().catch(() => undefined);
+  }
   if (found.outcome !== 'found') {
     formatDiscovery(found).forEach((l) => deps.say(l));
     return { ok: false, reason: found.reason, issues: [] };
@@ -125,7 +150,11 @@ export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Pr
       device: found.device.path,
     };
   }
-  const out = await loadFromMedium(deps, { provider: found.provider, device: found.device.path }, params.node);
+  const out = await loadFromMedium(
+    { load: () => deps.load(pre), macs: deps.macs },
+    { provider: found.provider, device: found.device.path },
+    params.node,
+  );
   formatDiscovery(
     found,
     out.ok ? { file: 'pillars.yaml', generation: out.source.generation, checksum: out.source.checksum } : undefined,

@@ -34,6 +34,11 @@ export interface DiscoveryOptions {
   label?: string;
   pollMs?: number;
   settleMs?: number;
+  /**
+   * Called once with the first medium found by label, before the settle time for a second one:
+   * the caller may read it ahead meanwhile (nothing is decided until discovery returns).
+   */
+  onCandidate?(device: BlockDevice): void;
 }
 
 export type ProviderName = 'kernel-parameter' | 'floppy' | 'usb-sata';
@@ -239,6 +244,7 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
     devs = await opts.devices.list();
     found = scan(devs, label);
   }
+  if (found.all.length === 1) opts.onCandidate?.(found.all[0]!);
   if (found.all.length > 0 && settleMs > 0 && (await settle(opts.devices, clock, settleMs, pollMs))) {
     // A second stick may still have been enumerating: look once more before deciding.
     devs = await opts.devices.list();

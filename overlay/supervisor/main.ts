@@ -210,8 +210,19 @@ async function main(): Promise<void> {
           devices: sysBlockDevices({ blkid }),
           clock: { now: () => Date.now(), sleep },
           mountReadOnly: (d) => stick.mountReadOnly(d.path),
+          // While discovery waits for a possible second stick: mount and read the first (about
+          // 0.5 s of the boot under emulation). The probation check below comes after the choice.
+          readAhead: (d) => {
+            const before = stick.mounted();
+            return {
+              read: stick.mountReadOnly(d.path).then(() => stick.load()),
+              undo: async () => {
+                if (!before) await stick.unmount();
+              },
+            };
+          },
           // A generation on probation that was never confirmed: the confirmed one instead.
-          load: () => confirm.bootLoad(() => stick.load()),
+          load: (ahead) => confirm.bootLoad(() => (ahead ? Promise.resolve(ahead) : stick.load())),
           macs: host.macs,
           say,
         }),

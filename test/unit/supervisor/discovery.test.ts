@@ -144,6 +144,34 @@ describe('config discovery', () => {
     expect(r.outcome).toBe('error');
   });
 
+  it('names the first medium found to onCandidate before the settle time, once, and only a lone one', async () => {
+    const seen: Array<[string, number]> = [];
+    const w = world([
+      [0, [disk]],
+      [750, [disk, stick]],
+    ]);
+    const r = await discoverConfig({
+      stickWaitMs: 5000,
+      devices: w.devices,
+      clock: w.clock,
+      pollMs: 250,
+      settleMs: 1000,
+      onCandidate: (d) => seen.push([d.name, w.clock.now()]),
+    });
+    expect(r.outcome === 'found' && r.waitedMs).toBe(1750);
+    expect(seen).toEqual([['sdb1', 750]]);
+
+    const two: string[] = [];
+    const w2 = world([[0, [stick, stick2]]]);
+    await discoverConfig({
+      stickWaitMs: 5000,
+      devices: w2.devices,
+      clock: w2.clock,
+      onCandidate: (d) => two.push(d.name),
+    });
+    expect(two).toEqual([]);
+  });
+
   describe('with an enumeration signal (event-driven settle)', () => {
     async function discoverWithPending(timeline: [number, BlockDevice[]][], pendingUntil: number) {
       const w = world(timeline);

@@ -90,6 +90,56 @@ describe('findConfig', () => {
     if (!r.ok) expect(r.reason).toMatch(reason);
   });
 
+  describe('reading the stick ahead while discovery waits for a second one', () => {
+    function withReadAhead(d: ConfigSourceDeps, fail = false) {
+      const log: string[] = [];
+      const inner = d.load;
+      d.readAhead = (dev) => {
+        log.push(`ahead ${dev.path}`);
+        return {
+          read: fail ? Promise.reject(new Error('mount: no medium')) : inner(),
+          undo: async () => void log.push('undo'),
+        };
+      };
+      d.load = async (ahead) => {
+        log.push(ahead ? 'load (read ahead)' : 'load');
+        return ahead ?? inner();
+      };
+      return log;
+    }
+
+    it('the medium discovery keeps is read once, ahead', async () => {
+      const { d } = await deps({ body: starter });
+      const log = withReadAhead(d);
+      const o = await findConfig(params, d);
+      expect(o.ok && o.nodeName).toBe('lb1');
+      expect(log).toEqual(['ahead /dev/sda', 'load (read ahead)']);
+    });
+
+    it('a second stick during the settle time: the read ahead is undone, two sticks refused', async () => {
+      const { d } = await deps({ body: starter });
+      let t = 0;
+      d.clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+      d.devices = { list: async () => (t < 500 ? [stick] : [stick, { ...stick, name: 'sdb', path: '/dev/sdb' }]) };
+      const log = withReadAhead(d);
+      const o = await findConfig(params, d);
+      expect(!o.ok && o.reason).toMatch(/^2 media labelled PILLARS/);
+      expect(log).toEqual(['ahead /dev/sda', 'undo']);
+    });
+
+    it('a failed read ahead is read again the normal way, and its failure reported', async () => {
+      const { d } = await deps({ body: starter });
+      const log = withReadAhead(d, true);
+      const o = await findConfig(params, d);
+      expect(o.ok).toBe(true);
+      expect(log).toEqual(['ahead /dev/sda', 'load']);
+      const { d: bad } = await deps({ body: starter, mountFails: true });
+      withReadAhead(bad, true);
+      const r = await findConfig(params, bad);
+      expect(!r.ok && r.reason).toMatch(/^cannot mount \/dev\/sda .* read-only: mount: wrong fs type$/);
+    });
+  });
+
   it('invalid config issues carry file:line:column', async () => {
     const { d } = await deps({ body: 'version: 1\nnodes: {}\n' });
     const r = await findConfig(params, d);
