@@ -3,31 +3,77 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { earlyMountsScript } from '../../../builder/stages/early-mounts.js';
+import { earlyMountSteps, earlyMountsScript } from '../../../builder/stages/early-mounts.js';
 import { planEarlyBoot } from '../../../overlay/supervisor/boot-plan.js';
 import { projectRoot } from '../../../builder/version.js';
 
 describe('early-mounts script (busybox init runs it before the supervisor)', () => {
-  it("mounts what the supervisor's cold-boot plan mounts, in the plan's order, with its options", async () => {
+  /** The script's mounts, each with the line it is made on: the lone /proc and every batch's fstab lines. */
+  function scriptMounts(script: string): Array<{ line: number; spec: string }> {
+    const out: Array<{ line: number; spec: string }> = [];
+    let batch = -1;
+    script.split('\n').forEach((l, i) => {
+      if (l.startsWith('busybox mount -a -T /proc/self/fd/0 ')) batch = i;
+      else if (l === 'FSTAB') batch = -1;
+      else if (batch >= 0) {
+        const [source, target, fstype, options] = l.split(' ');
+        out.push({ line: batch, spec: `${fstype} ${source} ${target} ${options}` });
+      } else if (l.startsWith('busybox mount -t ')) {
+        const m = /^busybox mount -t (\S+) -o (\S+) (\S+) (\S+) 2>\/dev\/null$/.exec(l)!;
+        out.push({ line: i, spec: `${m[1]} ${m[3]} ${m[4]} ${m[2]}` });
+      }
+    });
+    return out;
+  }
+  const plan = planEarlyBoot({ modules: false });
+  const planMounts = plan.flatMap((s) =>
+    s.kind === 'mount' ? [`${s.mount.fstype} ${s.mount.source} ${s.mount.target} ${s.mount.options.join(',')}`] : [],
+  );
+
+  it("mounts what the supervisor's cold-boot plan mounts, with its options, /proc first and alone", async () => {
     const script = await earlyMountsScript(projectRoot);
-    const mounts = script
-      .split('\n')
-      .filter((l) => l.startsWith('busybox mount '))
-      .map((l) => l.replace(/^busybox /, '').replace(/ 2>\/dev\/null$/, ''));
-    const plan = planEarlyBoot({ modules: false }).filter((s) => s.kind === 'mount');
-    expect(mounts).toEqual(plan.map((s) => (s.kind === 'mount' ? s.command.join(' ') : '')));
-    expect(mounts[0]).toBe('mount -t proc -o nosuid,nodev,noexec proc /proc');
-    expect(mounts).toContain('mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp');
+    const mounts = scriptMounts(script);
+    expect(mounts.map((m) => m.spec).sort()).toEqual([...planMounts].sort());
+    expect(script.split('\n').find((l) => l.startsWith('busybox mount'))).toBe(
+      'busybox mount -t proc -o nosuid,nodev,noexec proc /proc 2>/dev/null',
+    );
+    expect(mounts.map((m) => m.spec)).toContain('tmpfs tmpfs /tmp nosuid,nodev,mode=1777');
   });
 
-  it('creates each mount point the plan creates before mounting on it, with its mode', async () => {
+  it('starts few programs: 13 mounts and directories in 6 busybox runs', async () => {
     const lines = (await earlyMountsScript(projectRoot)).split('\n');
-    const mkdirPts = lines.indexOf('busybox mkdir -p -m 755 /dev/pts 2>/dev/null');
-    const mountPts = lines.findIndex((l) => l.startsWith('busybox mount ') && l.includes(' /dev/pts 2>'));
-    expect(mkdirPts).toBeGreaterThan(lines.findIndex((l) => l.includes(' devtmpfs /dev 2>')));
-    expect(mountPts).toBeGreaterThan(mkdirPts);
-    expect(lines).toContain('busybox mkdir -p -m 1777 /dev/shm 2>/dev/null');
-    expect(lines).toContain('busybox mkdir -p -m 700 /run/pillars 2>/dev/null');
+    expect(lines.filter((l) => l.startsWith('busybox ')).length).toBe(6);
+    expect(plan.filter((s) => s.kind === 'mount' || s.kind === 'mkdir').length).toBe(13);
+  });
+
+  it('makes each directory after the mount it is in, and mounts on it only after', async () => {
+    const script = await earlyMountsScript(projectRoot);
+    const lines = script.split('\n');
+    const mounts = scriptMounts(script);
+    const mountedAt = (target: string) => mounts.find((m) => m.spec.split(' ')[2] === target)!.line;
+    const madeAt = (path: string) =>
+      lines.findIndex((l) => l.startsWith('busybox mkdir ') && l.split(' ').includes(path));
+    for (const s of plan) {
+      if (s.kind === 'mkdir') {
+        expect(madeAt(s.path), s.path).toBeGreaterThan(-1);
+        expect(lines[madeAt(s.path)]).toContain(`-m ${s.mode.toString(8)} `);
+        for (const p of planMounts.map((m) => m.split(' ')[2]!))
+          if (s.path.startsWith(`${p}/`)) expect(madeAt(s.path), `${s.path} after ${p}`).toBeGreaterThan(mountedAt(p));
+      }
+      if (s.kind === 'mount') {
+        const t = s.mount.target;
+        if (plan.some((x) => x.kind === 'mkdir' && x.path === t)) expect(mountedAt(t)).toBeGreaterThan(madeAt(t));
+        for (const p of planMounts.map((m) => m.split(' ')[2]!))
+          if (p !== '/' && t.startsWith(`${p}/`)) expect(mountedAt(t), `${t} after ${p}`).toBeGreaterThan(mountedAt(p));
+      }
+    }
+  });
+
+  it('refuses a mount whose fields cannot be one fstab word each', () => {
+    const odd = planEarlyBoot({ modules: false }).map((s) =>
+      s.kind === 'mount' && s.mount.target === '/tmp' ? { ...s, mount: { ...s.mount, target: '/my tmp' } } : s,
+    );
+    expect(() => earlyMountSteps(odd)).toThrow(/"\/my tmp" cannot be an fstab field/);
   });
 
   it('leaves modules and the hostname to the supervisor, and never fails the boot', async () => {
