@@ -2,34 +2,43 @@
  * What hardware is present: modaliases of every device (for module loading) and the MAC
  * addresses of the NICs (for choosing the node). Pure helpers plus thin readers of /sys.
  */
-import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Every `modalias` file under /sys/devices (bounded depth, symlinks not followed). */
-export function collectModaliases(root = '/sys/devices', maxDepth = 12): string[] {
+/**
+ * The modalias of every device a driver or handler can be loaded for: each device of each bus
+ * (/sys/bus/BUS/devices/DEVICE: drivers bind to devices on a bus), each device of each class (input
+ * devices for their handlers, the DMI identity for platform quirks) and the CPU's features. That
+ * is where the kernel's uevents carry a MODALIAS, so it is what udev's coldplug loads for, found
+ * by reading about a hundred directories: walking all of /sys/devices (about 800 under a lab VM)
+ * for the same set took 0.7 s of the boot under emulation.
+ */
+export function collectModaliases(sys = '/sys'): string[] {
   const out = new Set<string>();
-  const walk = (dir: string, depth: number) => {
-    if (depth > maxDepth) return;
-    let entries: Dirent[];
+  const list = (dir: string): string[] => {
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      return readdirSync(dir);
     } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name === 'modalias' && e.isFile()) {
-        try {
-          const a = readFileSync(join(dir, e.name), 'utf8').trim();
-          if (a) out.add(a);
-        } catch {
-          /* unreadable attribute */
-        }
-      } else if (e.isDirectory() && !e.isSymbolicLink()) {
-        walk(join(dir, e.name), depth + 1);
-      }
+      return [];
     }
   };
-  walk(root, 0);
+  const read = (file: string) => {
+    try {
+      const a = readFileSync(file, 'utf8').trim();
+      if (a) out.add(a);
+    } catch {
+      /* no modalias there */
+    }
+  };
+  for (const bus of list(join(sys, 'bus'))) {
+    const dir = join(sys, 'bus', bus, 'devices');
+    for (const d of list(dir)) read(join(dir, d, 'modalias'));
+  }
+  for (const cls of list(join(sys, 'class'))) {
+    const dir = join(sys, 'class', cls);
+    for (const d of list(dir)) read(join(dir, d, 'modalias'));
+  }
+  read(join(sys, 'devices', 'system', 'cpu', 'modalias'));
   return [...out].sort();
 }
 
@@ -99,3 +108,28 @@ export const BASE_MODULES: readonly string[] = [
   'button',
   'nf_tables',
 ];
+
+/**
+ * The modules on the way to the config stick, in the order they load: the USB host controllers
+ * and USB disk storage (a USB stick's disk appears only after its controller's driver has loaded
+ * and usb-storage's settle delay, 1 s, has passed), then the floppy and SATA. Nothing is
+ * configured before the stick is read, so these load first and the rest (NICs, input,
+ * nftables…) while the stick enumerates.
+ */
+const CONFIG_PATH: readonly RegExp[] = [
+  /^[xeou]hci_(?:pci|hcd|platform)$/,
+  /^(?:usb_storage|uas|sd_mod)$/,
+  /^(?:floppy|ahci)$/,
+];
+
+/** `mods` with the config path's modules first (in CONFIG_PATH's order), the rest in their own. Pure. */
+export function configPathFirst(mods: readonly string[]): string[] {
+  const rank = (m: string) => {
+    const i = CONFIG_PATH.findIndex((re) => re.test(m));
+    return i < 0 ? CONFIG_PATH.length : i;
+  };
+  return mods
+    .map((m, i) => ({ m, i, r: rank(m) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.m);
+}

@@ -62,6 +62,22 @@ describe.concurrent('config discovery at boot (director image, TCG)', () => {
     expect((await guest(vm, 'ip route show default')).output).toMatch(/default via 192\.0\.2\.1 dev wan/);
     expect((await guest(vm, 'cat /proc/sys/net/ipv4/ip_forward')).output.trim()).toBe('1');
     expect((await guest(vm, 'cat /proc/sys/kernel/hostname')).output.trim()).toBe('lb1');
+    // Every module kmod resolves for a modalias anywhere under /sys/devices (the exhaustive walk
+    // the boot no longer makes) is loaded or built in. sr_mod is for the VM's empty CD drive, whose
+    // SCSI device appears only after its controller's driver has loaded (a box running from RAM
+    // never reads it).
+    const needed = await guest(
+      vm,
+      [
+        'sed "s|.*/||; s|\\.ko.*$||; s|-|_|g" /lib/modules/$(uname -r)/modules.builtin > /tmp/builtin',
+        'find /sys/devices -name modalias -type f 2>/dev/null | while read -r f; do modprobe -R -q "$(cat "$f")" 2>/dev/null; done | tr - _ | sort -u | while read -r m; do',
+        '  grep -q "^$m " /proc/modules || grep -qx "$m" /tmp/builtin || echo "not loaded: $m"',
+        'done',
+      ].join('\n'),
+      180_000,
+    );
+    expect(needed.output.split('\n').filter((l) => l && l !== 'not loaded: sr_mod')).toEqual([]);
+    expect(needed.code).toBe(0);
     const st = await status(vm);
     expect(st.config).toMatchObject({ state: 'configured', node: 'lb1', roles: ['network', 'vrrp', 'director'] });
     const states = Object.fromEntries(st.services.map((s) => [s.name, s.state]));
