@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { bb, exec, execOk } from './exec.js';
-import { BASE_MODULES, collectModaliases, hasFloppyController } from './hardware.js';
+import { BASE_MODULES, collectModaliases, configPathFirst, hasFloppyController } from './hardware.js';
 import { modulesFor } from './modalias.js';
 
 export type EarlyStep =
@@ -24,15 +24,15 @@ async function loadModules(): Promise<void> {
     /* reported below */
   }
   if (!alias) throw new Error(`no /lib/modules/${release()}/modules.alias`);
-  const mods = [
+  const mods = configPathFirst([
     ...new Set([
       ...modulesFor(collectModaliases(), alias),
       ...BASE_MODULES,
       ...(hasFloppyController() ? ['floppy'] : []),
     ]),
-  ];
-  // One modprobe for all (fast under emulation); when it reports a failure, one per module to
-  // name the ones that are missing.
+  ]);
+  // One modprobe for all (fast under emulation; it loads them in the order given); when it reports
+  // a failure, one per module to name the ones that are missing.
   const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
   const failed: string[] = [];
   if (all.code !== 0) {
