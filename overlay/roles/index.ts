@@ -229,6 +229,8 @@ export async function applyRolePlan(
     return { ok: false, errors };
   }
   for (const mod of sysctlModules(Object.keys(plan.sysctls))) {
+    // Usually loaded at boot already (the role table's bootModules): no modprobe to start then.
+    if ((await sys.readFile(`/sys/module/${mod}/initstate`))?.content.trim() === 'live') continue;
     log(`modprobe ${mod}`);
     const r = await sys.run(['modprobe', mod]);
     if (r.code !== 0) errors.push(`modprobe ${mod} (for its sysctls) failed (exit ${r.code}): ${r.output.trim()}`);

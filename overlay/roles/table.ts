@@ -31,6 +31,13 @@ export interface RoleRow {
   readonly packages: readonly string[];
   /** The role's module directory under overlay/roles/ (its index.ts exports the Role), or null. */
   readonly module: string | null;
+  /**
+   * Kernel modules the role always needs, loaded in the boot's one modprobe with the hardware's
+   * (while the config stick enumerates) on an image that has the role, instead of by a modprobe
+   * of their own when the role starts (a program start and the module loads on the way to ready).
+   * Loaded and unused they do nothing: IPVS hooks in only with a virtual service.
+   */
+  readonly bootModules?: readonly string[];
 }
 
 const ALL: readonly ProfileName[] = ['director', 'firewall', 'router', 'heartbeat', 'realserver'];
@@ -127,6 +134,7 @@ export const ROLE_TABLE = [
     profiles: { optional: ['director', 'heartbeat'], required: ['director'] },
     packages: ['keepalived', 'ipvsadm'],
     module: 'director',
+    bootModules: ['ip_vs'],
   },
   {
     name: 'realserver',
@@ -209,4 +217,10 @@ export function startOrder(afterOf: (name: RoleName) => readonly RoleName[] = ()
 export function rolesWithoutModule(roles: readonly string[]): RoleName[] {
   const rows: readonly RoleRow[] = ROLE_TABLE;
   return rows.filter((r) => r.module === null && roles.includes(r.name)).map((r) => r.name as RoleName);
+}
+
+/** The kernel modules the boot loads for an image with these roles (bootModules), once each. Pure. */
+export function bootModulesOf(roles: readonly string[]): string[] {
+  const rows: readonly RoleRow[] = ROLE_TABLE;
+  return [...new Set(rows.filter((r) => roles.includes(r.name)).flatMap((r) => r.bootModules ?? []))];
 }

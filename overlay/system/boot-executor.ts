@@ -8,6 +8,8 @@ import { release } from 'node:os';
 import { bb, exec, execOk } from './exec.js';
 import { BASE_MODULES, collectModaliases, configPathFirst, hasFloppyController } from './hardware.js';
 import { modulesFor } from './modalias.js';
+import { readImageInfo } from './image.js';
+import { bootModulesOf } from '../roles/table.js';
 
 export type EarlyStep =
   | { kind: 'mkdir'; path: string; mode: number }
@@ -15,6 +17,15 @@ export type EarlyStep =
   | { kind: 'symlink'; path: string; target: string }
   | { kind: 'hostname'; name: string }
   | { kind: 'modules' };
+
+/** The modules the image's roles always need (an image that cannot say its roles gets none here). */
+function imageRoleModules(): string[] {
+  try {
+    return bootModulesOf(readImageInfo().roles);
+  } catch {
+    return [];
+  }
+}
 
 async function loadModules(): Promise<void> {
   let alias = '';
@@ -29,6 +40,7 @@ async function loadModules(): Promise<void> {
       ...modulesFor(collectModaliases(), alias),
       ...BASE_MODULES,
       ...(hasFloppyController() ? ['floppy'] : []),
+      ...imageRoleModules(),
     ]),
   ]);
   // One modprobe for all (fast under emulation; it loads them in the order given); when it reports

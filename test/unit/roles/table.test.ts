@@ -11,6 +11,7 @@ import {
   startOrder,
   type RoleName,
   type RoleRow,
+  bootModulesOf,
 } from '../../../overlay/roles/table.js';
 import { ROLE_ORDER, ROLES } from '../../../overlay/roles/index.js';
 import { PROFILE_SECTIONS, PROFILES } from '../../../overlay/config/model.js';
@@ -21,6 +22,12 @@ const profilesDir = join(import.meta.dirname, '../../../profiles');
 const rows: readonly RoleRow[] = ROLE_TABLE;
 
 describe('role table', () => {
+  it('boot modules: IPVS for an image with the director role, nothing for the others', () => {
+    expect(bootModulesOf(['network', 'firewall', 'vrrp', 'director', 'admin'])).toEqual(['ip_vs']);
+    expect(bootModulesOf(['network', 'firewall', 'vrrp', 'carp', 'statesync'])).toEqual([]);
+    expect(bootModulesOf([])).toEqual([]);
+  });
+
   it('has one row per role, and a module exactly where the registry has one', () => {
     expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
     for (const r of rows) {

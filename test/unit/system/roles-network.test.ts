@@ -153,6 +153,18 @@ describe('applyRolePlan', () => {
     expect(sysctlModules(['net.ipv4.ip_forward'])).toEqual([]);
   });
 
+  it('no modprobe for a module the boot already loaded (the role table’s bootModules)', async () => {
+    const { files, sys } = fakeSystem();
+    files.set('/sys/module/ip_vs/initstate', 'live\n');
+    const ran: string[] = [];
+    const run = sys.run;
+    sys.run = async (argv) => (ran.push(argv.join(' ')), run(argv));
+    const withVs = { ...plan, sysctls: { 'net.ipv4.vs.conntrack': '1' } };
+    expect(await applyRolePlan(withVs, sys)).toEqual({ ok: true, errors: [] });
+    expect(ran.filter((c) => c.startsWith('modprobe'))).toEqual([]);
+    expect(files.get('/proc/sys/net/ipv4/vs/conntrack')).toBe('1\n');
+  });
+
   it('a failed check puts the previous files back and applies nothing', async () => {
     const { files, sys } = fakeSystem(['/run/pillars/etc/network.sh']);
     const r = await applyRolePlan(plan, sys);
