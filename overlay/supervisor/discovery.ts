@@ -153,25 +153,35 @@ function usbMiss(devs: BlockDevice[], label: string, waitedMs: number): string {
 }
 
 /**
- * The settle time after a first stick: always the whole `settleMs` (a second stick that has not
- * begun to enumerate is invisible to any enumeration signal, and two sticks must never end in a
- * guess: the two-sticks boot test caught a box taking the first stick at once), then, where the
- * devices can tell, as long as something is still enumerating (bounded by another `settleMs`).
- * Returns whether another look is worth taking.
+ * The settle time after a first stick: the whole `settleMs` from when that stick appeared (a
+ * second stick that has not begun to enumerate is invisible to any enumeration signal, and two
+ * sticks must never end in a guess: the two-sticks boot test caught a box taking the first stick
+ * at once), then, where the devices can tell, as long as something is still enumerating (bounded
+ * by another `settleMs`). The window counts from the first stick's appearance when its device
+ * can say it (a USB disk found while the boot was still busy has already waited part of it),
+ * else from now. Returns whether another look is worth taking.
  */
 async function settle(
   devices: BlockDevices,
   clock: DiscoveryClock,
   settleMs: number,
   pollMs: number,
+  since: number,
 ): Promise<boolean> {
-  await clock.sleep(settleMs);
+  const wait = Math.min(settleMs, Math.max(0, since + settleMs - clock.now()));
+  if (wait > 0) await clock.sleep(wait);
   if (!devices.enumerating) return true;
   const end = clock.now() + settleMs;
   while (clock.now() < end && (await devices.enumerating())) {
     await clock.sleep(Math.min(pollMs, end - clock.now()));
   }
   return true;
+}
+
+/** When the first of `found` appeared, if every one can say; else now. */
+function appearedAt(found: readonly BlockDevice[], now: number): number {
+  const at = found.map((d) => d.appearedAt);
+  return at.every((t): t is number => t !== undefined) ? Math.min(now, ...at) : now;
 }
 
 export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryResult> {
@@ -245,7 +255,11 @@ export async function discoverConfig(opts: DiscoveryOptions): Promise<DiscoveryR
     found = scan(devs, label);
   }
   if (found.all.length === 1) opts.onCandidate?.(found.all[0]!);
-  if (found.all.length > 0 && settleMs > 0 && (await settle(opts.devices, clock, settleMs, pollMs))) {
+  if (
+    found.all.length > 0 &&
+    settleMs > 0 &&
+    (await settle(opts.devices, clock, settleMs, pollMs, appearedAt(found.all, clock.now())))
+  ) {
     // A second stick may still have been enumerating: look once more before deciding.
     devs = await opts.devices.list();
     const again = scan(devs, label);

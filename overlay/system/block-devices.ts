@@ -2,7 +2,7 @@
  * BlockDevices over /sys/block and blkid: what discovery.ts scans for the config stick.
  * The parsing is pure (unit-tested); `sysBlockDevices()` reads the real system.
  */
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { exec, type Exec } from './exec.js';
 
 export type Bus = 'usb' | 'ata' | 'scsi' | 'floppy' | 'virtio' | 'mmc' | 'nvme' | 'unknown';
@@ -25,6 +25,13 @@ export interface BlockDevice {
   uuid?: string;
   /** Bytes. */
   size: number;
+  /**
+   * When the kernel made its device node (ms since the epoch: devtmpfs's change time, which only
+   * ever moves later), for USB disks: when the stick appeared, which may be well before anyone
+   * looked. Absent where the node says nothing about the medium (a floppy drive's node is there
+   * from boot, whatever disk is in it).
+   */
+  appearedAt?: number;
 }
 
 export interface BlockDevices {
@@ -151,8 +158,20 @@ export function usbStoragePending(sys: SysReader = realSys): string[] {
   return pending;
 }
 
-export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: string[] } = {}): BlockDevices {
+/** devtmpfs's change time of a device node, or undefined. */
+function nodeChangedAt(path: string): number | undefined {
+  try {
+    return statSync(path).ctimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+export function sysBlockDevices(
+  opts: { sys?: SysReader; run?: Exec; blkid?: string[]; nodeTime?: (path: string) => number | undefined } = {},
+): BlockDevices {
   const sys = opts.sys ?? realSys;
+  const nodeTime = opts.nodeTime ?? nodeChangedAt;
   const run = opts.run ?? exec;
   const blkid = opts.blkid ?? ['/usr/sbin/blkid'];
   return {
@@ -181,9 +200,12 @@ export function sysBlockDevices(opts: { sys?: SysReader; run?: Exec; blkid?: str
           ...(f.LABEL !== undefined ? { label: f.LABEL } : {}),
           ...(f.UUID ? { uuid: f.UUID } : {}),
           size,
+          ...(d.bus === 'usb' ? appeared(nodeTime(path)) : {}),
         });
       }
       return out;
     },
   };
 }
+
+const appeared = (at: number | undefined) => (at === undefined ? {} : { appearedAt: at });

@@ -144,6 +144,38 @@ describe('config discovery', () => {
     expect(r.outcome).toBe('error');
   });
 
+  describe('the settle time counts from when the first stick appeared', () => {
+    const early = (at: number) => ({ ...stick, appearedAt: at });
+
+    it('a USB stick there 800 ms before the first look is taken 200 ms after it', async () => {
+      const { r } = await discover([[0, [disk, early(-800)]]]);
+      expect(r.outcome === 'found' && [r.device.name, r.waitedMs]).toEqual(['sdb1', 200]);
+    });
+
+    it('one there for seconds is taken at once', async () => {
+      const { r } = await discover([[0, [disk, early(-5000)]]]);
+      expect(r.outcome === 'found' && r.waitedMs).toBe(0);
+    });
+
+    it('a second stick within the window from the first one’s appearance is still caught', async () => {
+      const { r } = await discover([
+        [0, [early(-500)]],
+        [400, [early(-500), { ...stick2, appearedAt: 400 }]],
+      ]);
+      expect(r.outcome).toBe('error');
+      if (r.outcome === 'error') expect(r.reason).toMatch(/^2 media labelled PILLARS/);
+    });
+
+    it('no appearance time (floppy), or one in the future, waits the whole settle time', async () => {
+      const floppy = await discover([[0, [fdPillars]]]);
+      expect(floppy.r.outcome === 'found' && floppy.r.waitedMs).toBe(1000);
+      const future = await discover([[0, [early(60_000)]]]);
+      expect(future.r.outcome === 'found' && future.r.waitedMs).toBe(1000);
+      const mixed = await discover([[0, [early(-5000), { ...stick2, label: 'OTHER' }]]]);
+      expect(mixed.r.outcome === 'found' && mixed.r.waitedMs).toBe(0);
+    });
+  });
+
   it('names the first medium found to onCandidate before the settle time, once, and only a lone one', async () => {
     const seen: Array<[string, number]> = [];
     const w = world([

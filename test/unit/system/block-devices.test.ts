@@ -94,6 +94,18 @@ describe('listSysBlock and sysBlockDevices', () => {
     });
     expect(devs.find((d) => d.name === 'fd0')?.fsType).toBeUndefined();
   });
+
+  it('USB disks carry when their device node was made; the floppy drive does not', async () => {
+    const devs = await sysBlockDevices({
+      sys,
+      blkid: ['blkid'],
+      run: async () => ({ code: 2, stdout: '', stderr: '' }),
+      nodeTime: (path) => (path === '/dev/sda1' ? 1_000_500 : 1_000_000),
+    }).list();
+    expect(devs.find((d) => d.name === 'sda1')?.appearedAt).toBe(1_000_500);
+    expect(devs.find((d) => d.name === 'sda')?.appearedAt).toBe(1_000_000);
+    expect(devs.find((d) => d.name === 'fd0')?.appearedAt).toBeUndefined();
+  });
 });
 
 describe('usbStoragePending', () => {
