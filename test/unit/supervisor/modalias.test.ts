@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildModuleIndex, globToRegExp, modulesFor, parseModulesAlias } from '../../../overlay/supervisor/modalias.js';
+import fc from 'fast-check';
+import {
+  buildModuleIndex,
+  globMatch,
+  globToRegExp,
+  modulesFor,
+  parseModulesAlias,
+} from '../../../overlay/supervisor/modalias.js';
 
 // A slice of a real modules.alias (format: "alias PATTERN MODULE").
 const MODULES_ALIAS = `# Aliases extracted from modules themselves.
@@ -30,7 +37,33 @@ describe('globToRegExp (fnmatch)', () => {
     ['a.b', 'axb', false],
     ['a[b', 'a[b', true],
     ['pci:v*d*', 'pci:v1d2', true],
-  ])('%s vs %s → %s', (glob, s, want) => expect(globToRegExp(glob).test(s)).toBe(want));
+  ])('%s vs %s → %s', (glob, s, want) => {
+    expect(globToRegExp(glob).test(s)).toBe(want);
+    expect(globMatch(glob, s)).toBe(want);
+  });
+
+  it('globMatch answers as the RegExp does, for any glob and text', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('a', 'b', '0', '9', ':', '*', '?', '[', '-', '!'),
+      fc.constantFrom('[ab]', '[!a]', '[0-9]', '[a-]', '[-b]', '[^0]', '[]a]', '[a-b-9]'),
+    );
+    const glob = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+    const text = fc.array(fc.constantFrom('a', 'b', '0', '5', '9', ':', '-', '[', ']', '!'), { maxLength: 10 });
+    fc.assert(
+      fc.property(glob, text, (g, t) => {
+        const s = t.join('');
+        // A reversed range ("[a-[]") is no RegExp at all; it matches nothing.
+        let want = false;
+        try {
+          want = globToRegExp(g).test(s);
+        } catch {
+          /* no match */
+        }
+        expect(globMatch(g, s)).toBe(want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
 
 describe('modulesFor', () => {
