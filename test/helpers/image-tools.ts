@@ -182,3 +182,21 @@ export async function openFifoReader(path: string): Promise<FifoReader> {
 export function inImage(ns: string, rootfs: string, argv: readonly string[]): [string, string[]] {
   return ['ip', ['netns', 'exec', ns, 'chroot', rootfs, ...argv]];
 }
+
+/**
+ * Run argv chrooted in `rootfs` inside namespace `ns` with the namespace's /proc and /sys mounted
+ * in the chroot (in a mount namespace of its own, gone when it exits), as scripts find them on the
+ * box. Never throws for the command's failure: exit code and output (stdout + stderr).
+ */
+export async function inImageWithKernelFs(
+  ns: string,
+  rootfs: string,
+  argv: readonly string[],
+): Promise<{ code: number; out: string }> {
+  const withKernelFs = 'mount -t proc proc "$0/proc" && mount -t sysfs sysfs "$0/sys" && exec chroot "$0" "$@"';
+  const r = await run('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', withKernelFs, rootfs, ...argv], {
+    allowFailure: true,
+    timeoutMs: 60_000,
+  });
+  return { code: r.code, out: r.stdout + r.stderr };
+}

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { imageRootfs, inImage, withNetns } from '../helpers/image-tools.js';
+import { imageRootfs, inImage, inImageWithKernelFs, withNetns } from '../helpers/image-tools.js';
 import { run } from '../../builder/exec.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -42,14 +42,7 @@ describe.skipIf(!asRoot)('heartbeat resource scripts of the box against the gene
       await withNetns({ interfaces: ['lan'] }, async (ns) => {
         // With the namespace's /proc and /sys in the chroot, as on the box (the box's IPaddr2 reads
         // the kernel's local routes and the interfaces' flags there).
-        const withKernelFs = 'mount -t proc proc "$0/proc" && mount -t sysfs sysfs "$0/sys" && exec chroot "$0" "$@"';
-        const sh = async (argv: string[]) => {
-          const r = await run('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', withKernelFs, rootfs, ...argv], {
-            allowFailure: true,
-            timeoutMs: 60_000,
-          });
-          return { code: r.code, out: r.stdout + r.stderr };
-        };
+        const sh = (argv: string[]) => inImageWithKernelFs(ns, rootfs, argv);
         const box = (...a: string[]) => sh([`/${rel}/IPaddr2`, ...a]);
         // An address on no interface: status and start know it from the kernel's routes, with no
         // `ip` run to list the addresses (a program start under emulation, in every takeover).

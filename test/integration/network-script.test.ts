@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { imageRootfs, withNetns } from '../helpers/image-tools.js';
+import { imageRootfs, inImageWithKernelFs, withNetns } from '../helpers/image-tools.js';
 import { run } from '../../builder/exec.js';
 import { labConfig } from '../../builder/drill/lab-config.js';
 import { loadConfig, type PillarsConfig } from '../../overlay/config/index.js';
@@ -69,14 +69,7 @@ describe.skipIf(!asRoot)('network.sh in a namespace with the image’s shell and
             ]);
             await run('ip', ['-n', ns, 'link', 'set', 'dev', peer, 'up']);
           }
-          const withSys = 'mount -t sysfs sysfs "$0/sys" && exec chroot "$0" "$@"';
-          const sh = async (argv: string[]) => {
-            const r = await run('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', withSys, rootfs, ...argv], {
-              allowFailure: true,
-              timeoutMs: 60_000,
-            });
-            return { code: r.code, out: r.stdout + r.stderr };
-          };
+          const sh = (argv: string[]) => inImageWithKernelFs(ns, rootfs, argv);
           const script = (cfg: PillarsConfig) => {
             writeFileSync(join(rootfs, rel, 'network.sh'), renderNetworkScript(cfg, 'node1', cfg.nodes.node1!), {
               mode: 0o755,
