@@ -121,13 +121,32 @@ sub answer {
   }
 }
 
+# After answering a request it did not read to the end: say no more, then read (and drop) what the
+# client is still sending, at most 1 MiB and 1 s, before the close. Closed with unread data, the
+# socket would answer the client with a reset, which can throw away the answer before it is read.
+sub linger {
+  my ($conn) = @_;
+  shutdown($conn, 1);
+  setsockopt($conn, SOL_SOCKET, SO_RCVTIMEO, pack('l! l!', 1, 0));
+  my ($buf, $total) = ('', 0);
+  while ($total < (1 << 20)) {
+    my $n = sysread($conn, $buf, 65536);
+    last unless $n;
+    $total += $n;
+  }
+  return;
+}
+
 sub serve {
   my ($conn) = @_;
   my $data = '';
   while (index($data, "\r\n\r\n") < 0) {
     my $n = sysread($conn, $data, 4096, length $data);
     return unless $n;
-    return answer($conn, 400, "request too large\n") if length($data) > MAX_HEAD;
+    if (length($data) > MAX_HEAD) {
+      answer($conn, 400, "request too large\n");
+      return linger($conn);
+    }
   }
   my ($head, $body) = split(/\r\n\r\n/, $data, 2);
   my @lines = split(/\r\n/, $head);
