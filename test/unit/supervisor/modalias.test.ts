@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  buildModuleIndex,
-  globMatch,
-  globToRegExp,
-  modulesFor,
-  parseModulesAlias,
-} from '../../../overlay/supervisor/modalias.js';
+import { buildModuleIndex, globMatch, modulesFor, parseModulesAlias } from '../../../overlay/supervisor/modalias.js';
 
 // A slice of a real modules.alias (format: "alias PATTERN MODULE").
 const MODULES_ALIAS = `# Aliases extracted from modules themselves.
@@ -25,7 +19,30 @@ alias pci:v*d*sv*sd*bc01sc06i01* ahci
 alias of:N*T*Cfoo,bar[0-9] foo_bar
 `;
 
-describe('globToRegExp (fnmatch)', () => {
+/** fnmatch(3) without flags as a RegExp: the reference globMatch is held to. */
+function globToRegExp(glob: string): RegExp {
+  let re = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      re += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
+      i = end;
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(re + '$');
+}
+
+describe('globMatch (fnmatch)', () => {
   it.each([
     ['a*c', 'abbbc', true],
     ['a*c', 'abbb', false],
