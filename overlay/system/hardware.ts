@@ -30,14 +30,11 @@ export function collectModaliases(sys = '/sys'): string[] {
       /* no modalias there */
     }
   };
-  for (const bus of list(join(sys, 'bus'))) {
-    const dir = join(sys, 'bus', bus, 'devices');
-    for (const d of list(dir)) read(join(dir, d, 'modalias'));
-  }
-  for (const cls of list(join(sys, 'class'))) {
-    const dir = join(sys, 'class', cls);
-    for (const d of list(dir)) read(join(dir, d, 'modalias'));
-  }
+  const deviceDirs = [
+    ...list(join(sys, 'bus')).map((bus) => join(sys, 'bus', bus, 'devices')),
+    ...list(join(sys, 'class')).map((cls) => join(sys, 'class', cls)),
+  ];
+  for (const dir of deviceDirs) for (const d of list(dir)) read(join(dir, d, 'modalias'));
   read(join(sys, 'devices', 'system', 'cpu', 'modalias'));
   return [...out].sort();
 }

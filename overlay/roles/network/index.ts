@@ -2,9 +2,9 @@
  * The network role: NICs renamed by MAC to their logical names, MTU, VLANs, addresses, routes and
  * sysctls for this node. Rendered as one POSIX shell script that feeds its `ip` commands to one
  * `ip -batch` (run by a oneshot service), so what will be done is a file an admin can read, and
- * `sh -n` checks it. The script is
- * idempotent: running it again (reload) converges to the same state. A long-running `netmon`
- * service logs every link and address change into the supervisor's log ring.
+ * `sh -n` checks it. The script is idempotent: running it again (reload) converges to the same
+ * state. A long-running `netmon` service logs every link and address change into the supervisor's
+ * log ring.
  */
 import type { PillarsConfig, NodeConfig } from '../../config/index.js';
 import { defineService } from '../../service/index.js';
