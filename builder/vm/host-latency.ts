@@ -40,8 +40,11 @@ while (Atomics.load(flag, 0) === 0) {
 parentPort.postMessage({ samples, late, maxMs, worst });
 `;
 
-/** Starts measuring; `stop()` ends it and gives the result (times rounded to 0.1 ms). */
-export function startHostLateness(thresholdMs = 5): { stop(): Promise<HostLateness> } {
+/**
+ * Starts measuring; `running` resolves once the worker runs (starting a thread can take a while on
+ * a busy host), `stop()` ends it and gives the result (times rounded to 0.1 ms).
+ */
+export function startHostLateness(thresholdMs = 5): { running: Promise<void>; stop(): Promise<HostLateness> } {
   const sab = new SharedArrayBuffer(8);
   const flag = new Int32Array(sab);
   const worker = new Worker(WORKER, { eval: true, workerData: { sab, thresholdMs } });
@@ -50,7 +53,14 @@ export function startHostLateness(thresholdMs = 5): { stop(): Promise<HostLatene
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`host lateness meter exited (${code}) before reporting`)));
   });
+  // Also settled by an exit, so a worker that never starts does not leave a waiter hanging (stop()
+  // then reports the failure).
+  const running = new Promise<void>((resolve) => {
+    worker.once('online', () => resolve());
+    worker.once('exit', () => resolve());
+  });
   return {
+    running,
     async stop() {
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 1);
