@@ -117,12 +117,7 @@ describe('lab', () => {
     requireImage('director');
     vm = await lab.startVm({
       name: 'node1',
-      boot: {
-        kind: 'kernel',
-        kernel: imagePath('director', 'vmlinuz'),
-        initrd: imagePath('director', 'initrd.img'),
-        append: labKernelArgs(),
-      },
+      boot: directBoot(),
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
     });
     const line = await vm.waitFor(READY, BOOT_TIMEOUT_MS);
@@ -155,12 +150,7 @@ describe('lab', () => {
     // A second, tiny VM with no image is enough to exercise the ruleset: a second set of taps.
     const other = await lab.startVm({
       name: 'node2',
-      boot: {
-        kind: 'kernel',
-        kernel: imagePath('director', 'vmlinuz'),
-        initrd: imagePath('director', 'initrd.img'),
-        append: labKernelArgs(),
-      },
+      boot: directBoot(),
       nics: [{ segment: 'lan' }, { segment: 'sync' }],
       memoryMiB: 256,
     });
@@ -209,12 +199,7 @@ describe('lab', () => {
       probePid = p.daemon.pid;
       const v = await l.startVm({
         name: 'doomed',
-        boot: {
-          kind: 'kernel',
-          kernel: imagePath('director', 'vmlinuz'),
-          initrd: imagePath('director', 'initrd.img'),
-          append: labKernelArgs(),
-        },
+        boot: directBoot(),
         nics: [{ segment: 'lan' }],
         memoryMiB: 256,
       });
