@@ -17,7 +17,7 @@ import { copyNetbootPrograms, netbootFiles } from './stages/netboot.js';
 import { describeArtifacts, type Manifest } from './stages/manifest.js';
 import { formatSizeReport } from './stages/sizes.js';
 import { nextSteps } from './stages/next-steps.js';
-import { EARLY_MOUNTS_PATH, earlyMountsScript } from './stages/early-mounts.js';
+import { EARLY_BOOT_PATH, earlyBootScript } from './stages/early-boot.js';
 import { mib } from './fsutil.js';
 import { version } from './version.js';
 import { recordsFromDir } from './archive/index.js';
@@ -57,13 +57,13 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
 
     const programsDir = join(ctx.workDir, 'programs');
     await log.step('overlay: bundle the supervisor', () => bundlePrograms(ctx, programsDir));
-    const earlyMounts = await earlyMountsScript(ctx.projectRoot);
+    const earlyBoot = await earlyBootScript(ctx.projectRoot, ctx.profile.roles);
     // Only what goes into the image counts: the literal files, the bundled programs and the
-    // generated early-mounts script.
+    // generated early-boot script.
     const overlayHash = hashOf(
       await hashTree(join(ctx.projectRoot, 'overlay', 'rootfs')),
       await hashTree(programsDir),
-      earlyMounts,
+      earlyBoot,
     );
     const stage = join(ctx.workDir, 'out');
     const marker = `.pillars-${hashOf(base.key, overlayHash)}`;
@@ -79,7 +79,7 @@ export async function build(ctx: BuildContext): Promise<BuildResult> {
         programsDir,
         generated: [
           { path: 'usr/lib/pillars/build.json', data: Buffer.from(JSON.stringify(buildInfo, null, 2) + '\n') },
-          { path: EARLY_MOUNTS_PATH, data: Buffer.from(earlyMounts), mode: 0o755 },
+          { path: EARLY_BOOT_PATH, data: Buffer.from(earlyBoot), mode: 0o755 },
           // Benchmarks stand in for an overlay code change with a stamp file.
           ...(process.env.PILLARS_BUILD_STAMP
             ? [{ path: 'usr/lib/pillars/stamp', data: Buffer.from(process.env.PILLARS_BUILD_STAMP + '\n') }]

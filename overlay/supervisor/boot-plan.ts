@@ -139,8 +139,11 @@ export function planEarlyBoot(opts: EarlyBootOptions = {}): BootStep[] {
 }
 
 export interface BootExecutor {
-  /** Carry out one step; throw (with a message naming the cause) if it fails. */
-  run(step: BootStep): Promise<void>;
+  /**
+   * Carry out one step; throw (with a message naming the cause) if it fails. May return a short
+   * note for the step's line (what it found or did).
+   */
+  run(step: BootStep): Promise<string | void>;
 }
 
 export type StepOutcome = 'ok' | 'skipped' | 'failed' | 'warned';
@@ -149,6 +152,8 @@ export interface StepResult {
   step: BootStep;
   outcome: StepOutcome;
   error?: string;
+  /** The executor's note on a successful step. */
+  note?: string;
   ms: number;
 }
 
@@ -166,8 +171,10 @@ export interface BootReport {
 export function formatStepResult(r: StepResult, withTime = false): string {
   const d = r.step.describe();
   switch (r.outcome) {
-    case 'ok':
-      return withTime ? `✓ ${d} (${r.ms} ms)` : `✓ ${d}`;
+    case 'ok': {
+      const line = r.note ? `✓ ${d}: ${r.note}` : `✓ ${d}`;
+      return withTime ? `${line} (${r.ms} ms)` : line;
+    }
     case 'skipped':
       return `- ${d} (${r.step.already ?? 'skipped'})`;
     case 'failed':
@@ -195,8 +202,8 @@ export async function runBootPlan(
       r = { step, outcome: 'skipped', ms: 0 };
     } else {
       try {
-        await exec.run(step);
-        r = { step, outcome: 'ok', ms: now() - t0 };
+        const note = await exec.run(step);
+        r = { step, outcome: 'ok', ms: now() - t0, ...(note ? { note } : {}) };
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         r = { step, outcome: step.required ? 'failed' : 'warned', error, ms: now() - t0 };

@@ -10,6 +10,7 @@ import { BASE_MODULES, collectModaliases, configPathFirst, hasFloppyController }
 import { modulesFor } from './modalias.js';
 import { readImageInfo } from './image.js';
 import { bootModulesOf } from '../roles/table.js';
+import { waitEarlyModules } from './early-modules.js';
 
 export type EarlyStep =
   | { kind: 'mkdir'; path: string; mode: number }
@@ -17,6 +18,15 @@ export type EarlyStep =
   | { kind: 'symlink'; path: string; target: string }
   | { kind: 'hostname'; name: string }
   | { kind: 'modules' };
+
+/** Is module `m` in the kernel: loaded and live, or built in (a /sys/module entry with no initstate)? */
+function inKernel(m: string): boolean {
+  try {
+    return readFileSync(`/sys/module/${m}/initstate`, 'utf8').trim() === 'live';
+  } catch {
+    return existsSync(`/sys/module/${m}`);
+  }
+}
 
 /** The modules the image's roles always need (an image that cannot say its roles gets none here). */
 function imageRoleModules(): string[] {
@@ -27,7 +37,9 @@ function imageRoleModules(): string[] {
   }
 }
 
-async function loadModules(): Promise<void> {
+/** Load the modules; says how many the early-boot script had loaded before. */
+async function loadModules(): Promise<string> {
+  const early = await waitEarlyModules();
   let alias = '';
   try {
     alias = readFileSync(`/lib/modules/${release()}/modules.alias`, 'utf8');
@@ -43,21 +55,25 @@ async function loadModules(): Promise<void> {
       ...imageRoleModules(),
     ]),
   ]);
+  const missing = mods.filter((m) => !inKernel(m));
+  const before = early.started ? `, ${mods.length - missing.length} loaded before the supervisor started` : '';
+  if (missing.length === 0) return `${mods.length} modules${before}`;
   // One modprobe for all (fast under emulation; it loads them in the order given); when it reports
   // a failure, one per module to name the ones that are missing.
-  const all = await exec(['modprobe', '-a', '-q', ...mods], { timeoutMs: 60_000 });
+  const all = await exec(['modprobe', '-a', '-q', ...missing], { timeoutMs: 60_000 });
   const failed: string[] = [];
   if (all.code !== 0) {
-    for (const m of mods) {
+    for (const m of missing) {
       const r = await exec(['modprobe', '-q', m], { timeoutMs: 30_000 });
       if (r.code !== 0) failed.push(m);
     }
   }
   if (failed.length > 0) throw new Error(`could not load ${failed.sort().join(', ')} (of ${mods.length})`);
+  return `${mods.length} modules${before}`;
 }
 
 export const bootExecutor = {
-  async run(step: EarlyStep): Promise<void> {
+  async run(step: EarlyStep): Promise<string | void> {
     switch (step.kind) {
       case 'mount':
         mkdirSync(step.mount.target, { recursive: true });

@@ -119,6 +119,11 @@ const CONFIG_PATH: readonly RegExp[] = [
   /^(?:floppy|ahci)$/,
 ];
 
+/** Is `m` one of the modules on the way to the config stick (see CONFIG_PATH)? Pure. */
+export function onConfigPath(m: string): boolean {
+  return CONFIG_PATH.some((re) => re.test(m));
+}
+
 /** `mods` with the config path's modules first (in CONFIG_PATH's order), the rest in their own. Pure. */
 export function configPathFirst(mods: readonly string[]): string[] {
   const rank = (m: string) => {

@@ -44,7 +44,7 @@ describe.concurrent('boot to ready (director image, TCG)', () => {
         append: labKernelArgs(),
       },
     });
-    // The early-mounts script (inittab sysinit) mounted them; the supervisor found each in place.
+    // The early-boot script (inittab sysinit) mounted them; the supervisor found each in place.
     const mountLines = vm.lines.map((l) => l.text).filter((t) => /pillars: boot: . mount /.test(t));
     ctx.expect(mountLines.length).toBeGreaterThanOrEqual(9);
     for (const t of mountLines) ctx.expect(t.trimEnd()).toMatch(/\(already mounted\)$/);

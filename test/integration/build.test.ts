@@ -37,7 +37,7 @@ describe('image contents', () => {
     expect(overlay).toContain('init');
     expect(overlay).toContain('dev/console');
     expect(overlay).toContain('etc/inittab');
-    expect(overlay).toContain('usr/lib/pillars/early-mounts');
+    expect(overlay).toContain('usr/lib/pillars/early-boot');
   });
 
   it('carries the role daemons, Node and a pruned kernel module set', () => {

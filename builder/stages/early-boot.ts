@@ -1,9 +1,9 @@
 /**
- * The early-mounts script busybox init runs before the supervisor (inittab `sysinit`): the mounts
+ * The early-boot script busybox init runs before the supervisor (inittab `sysinit`): the mounts
  * and the directories they need from the supervisor's own cold-boot plan, rendered at build time
  * so the two can never disagree. The supervisor then finds them in /proc/self/mounts and skips
- * them; whatever the script could not mount it runs itself and reports. Pure but for reading the
- * template.
+ * them; whatever the script could not mount it runs itself and reports. Then it starts loading the
+ * kernel modules in the background (see `earlyModules`). Pure but for reading the template.
  *
  * Each program start costs about 35 ms under emulation, so the script starts few: /proc first
  * (the batches read their fstab lines through it), then every mount whose place is ready as one
@@ -13,10 +13,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planEarlyBoot, type BootStep } from '../../overlay/supervisor/boot-plan.js';
+import { BASE_MODULES, configPathFirst, onConfigPath } from '../../overlay/system/hardware.js';
+import { EARLY_MODULES_PID, EARLY_MODULES_RC } from '../../overlay/system/early-modules.js';
+import { bootModulesOf } from '../../overlay/roles/table.js';
 import { compileTemplate } from '../../overlay/templates/escape.js';
 
 /** Where the script goes in the image (inittab names it). */
-export const EARLY_MOUNTS_PATH = 'usr/lib/pillars/early-mounts';
+export const EARLY_BOOT_PATH = 'usr/lib/pillars/early-boot';
 
 /** One fstab line's fields: device, mount point, type, options. */
 export type FstabEntry = [source: string, target: string, fstype: string, options: string];
@@ -107,10 +110,43 @@ export function earlyMountSteps(plan: readonly BootStep[] = planEarlyBoot({ modu
   return out;
 }
 
-export function renderEarlyMounts(template: string): string {
-  return compileTemplate<{ steps: ScriptStep[] }>(template, 'shell', ['steps'])({ steps: earlyMountSteps() });
+/**
+ * The modules the script names itself, around the modaliases it reads from /sys at boot: `first`
+ * (USB disk storage, after the USB host controllers the PCI modaliases name) and `rest` (the
+ * modules the appliance always wants and the image's roles' boot modules), in the supervisor's
+ * own order (hardware.ts), so the stick's disk starts its settle second as early as it can.
+ */
+export interface EarlyModules {
+  first: string[];
+  rest: string[];
+  /** Where the background job writes modprobe's exit status when it ends, and its PID. */
+  rcFile: string;
+  pidFile: string;
 }
 
-export async function earlyMountsScript(projectRoot: string): Promise<string> {
-  return renderEarlyMounts(await readFile(join(projectRoot, 'overlay', 'templates', 'early-mounts.sh.ejs'), 'utf8'));
+const moduleName = (m: string) => {
+  if (!/^[a-z0-9_]+$/.test(m)) throw new Error(`early boot: ${JSON.stringify(m)} cannot be a module name`);
+  return m;
+};
+
+/** The script's module lists for an image with these roles. Pure. */
+export function earlyModules(roles: readonly string[]): EarlyModules {
+  const all = configPathFirst([...new Set([...BASE_MODULES, ...bootModulesOf(roles)])]).map(moduleName);
+  return {
+    first: all.filter(onConfigPath),
+    rest: all.filter((m) => !onConfigPath(m)),
+    rcFile: EARLY_MODULES_RC,
+    pidFile: EARLY_MODULES_PID,
+  };
+}
+
+export function renderEarlyBoot(template: string, roles: readonly string[]): string {
+  return compileTemplate<{ steps: ScriptStep[]; modules: EarlyModules }>(template, 'shell', ['steps', 'modules'])({
+    steps: earlyMountSteps(),
+    modules: earlyModules(roles),
+  });
+}
+
+export async function earlyBootScript(projectRoot: string, roles: readonly string[]): Promise<string> {
+  return renderEarlyBoot(await readFile(join(projectRoot, 'overlay', 'templates', 'early-boot.sh.ejs'), 'utf8'), roles);
 }
