@@ -14,7 +14,7 @@ export const DEBIAN_MIRRORS = [
   `deb http://deb.debian.org/debian-security ${DEBIAN_SUITE}-security main`,
 ];
 /** Bump when a stage's recipe changes in a way its inputs do not show. */
-export const RECIPE_VERSION = { rootfs: 1, kernel: 2, base: 4 } as const;
+export const RECIPE_VERSION = { rootfs: 1, kernel: 3, base: 4 } as const;
 /** Default timestamp for every file in the image when SOURCE_DATE_EPOCH is not set (2025-08-09, trixie's release). */
 export const DEFAULT_SOURCE_DATE_EPOCH = 1754697600;
 

@@ -58,6 +58,16 @@ describe('image contents', () => {
     expect(base).toContain(`usr/lib/modules/${m.kernel.version}/modules.dep`);
   });
 
+  it("keeps the modules without Debian's signatures (the kernel checked them at every load)", () => {
+    const tree = join(cacheDir, 'kernel', m.inputs.kernel, 'modules', 'usr', 'lib', 'modules', m.kernel.version);
+    const modules = readdirSync(tree, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('.ko'));
+    expect(modules.length).toBe(m.kernel.modules);
+    const signed = modules.filter(
+      (p) => readFileSync(join(tree, p)).subarray(-28).toString() === '~Module signature appended~\n',
+    );
+    expect(signed).toEqual([]);
+  });
+
   it('strips docs, locales, perl modules and package caches but keeps libperl for keepalived', () => {
     expect(base.filter((p) => /^usr\/share\/(doc|man|info|locale)\//.test(p))).toEqual([]);
     expect(base.filter((p) => /^usr\/(share|lib\/x86_64-linux-gnu)\/perl/.test(p))).toEqual([]);
