@@ -37,6 +37,8 @@ export interface ConfigSourceDeps {
   /** MAC addresses of the NICs present. */
   macs(): string[];
   say(line: string): void;
+  /** Where the time went (pillars.debug): discovery, the read, the validation. */
+  debug?(line: string): void;
 }
 
 export interface ConfigSource {
@@ -113,6 +115,8 @@ export async function loadFromMedium(
 export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Promise<ConfigOutcome> {
   let ahead: { device: string; read: Promise<StickConfig | undefined>; undo(): Promise<void> } | undefined;
   const readAhead = deps.readAhead;
+  const t0 = deps.clock.now();
+  const since = () => `${deps.clock.now() - t0} ms`;
   const found = await discoverConfig({
     ...(params.config ? { config: params.config } : {}),
     stickWaitMs: params.stickWaitMs,
@@ -129,9 +133,11 @@ export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Pr
         }
       : {}),
   });
+  deps.debug?.(`config: discovery ${found.outcome} after ${since()}`);
   let pre: StickConfig | undefined;
   if (ahead) {
     const read = await ahead.read;
+    deps.debug?.(`config: read ahead ${read ? 'done' : 'failed'} at ${since()}`);
     if (found.outcome === 'found' && found.device.path === ahead.device) pre = read;
     else await ahead.undo().catch(() => undefined);
   }
@@ -155,6 +161,7 @@ export async function findConfig(params: BootParams, deps: ConfigSourceDeps): Pr
     { provider: found.provider, device: found.device.path },
     params.node,
   );
+  deps.debug?.(`config: loaded and ${out.ok ? 'valid' : 'refused'} at ${since()}`);
   formatDiscovery(
     found,
     out.ok ? { file: 'pillars.yaml', generation: out.source.generation, checksum: out.source.checksum } : undefined,

@@ -207,7 +207,10 @@ async function main(): Promise<void> {
     discover: async (say) =>
       confirm.discovered(
         await findConfig(params, {
-          devices: sysBlockDevices({ blkid }),
+          devices: sysBlockDevices({
+            blkid,
+            optical: params.config?.kind === 'label' || params.config?.kind === 'uuid',
+          }),
           clock: { now: () => Date.now(), sleep },
           mountReadOnly: (d) => stick.mountReadOnly(d.path),
           // While discovery waits for a possible second stick: mount and read the first (about
@@ -225,6 +228,7 @@ async function main(): Promise<void> {
           load: (ahead) => confirm.bootLoad(() => (ahead ? Promise.resolve(ahead) : stick.load())),
           macs: host.macs,
           say,
+          debug: (l) => state.debug(l),
         }),
       ),
   });

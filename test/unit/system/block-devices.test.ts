@@ -106,6 +106,55 @@ describe('listSysBlock and sysBlockDevices', () => {
     expect(devs.find((d) => d.name === 'sda')?.appearedAt).toBe(1_000_000);
     expect(devs.find((d) => d.name === 'fd0')?.appearedAt).toBeUndefined();
   });
+
+  it('probes an optical drive only when asked to (a kernel parameter naming a label or UUID)', async () => {
+    const withCd = fakeSys(
+      { '/sys/block/sr0/removable': '1\n', '/sys/block/sr0/size': '2097151\n' },
+      { '/sys/block/sr0/device': '/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0' },
+    );
+    for (const optical of [false, true]) {
+      const asked: string[] = [];
+      const devs = await sysBlockDevices({
+        sys: withCd,
+        blkid: ['blkid'],
+        optical,
+        run: async (argv) => {
+          asked.push(argv[argv.length - 1]!);
+          return { code: 0, stdout: '/dev/sr0: LABEL="PILLARS" TYPE="iso9660"\n', stderr: '' };
+        },
+      }).list();
+      expect(asked).toEqual(optical ? ['/dev/sr0'] : []);
+      expect(devs.map((d) => [d.name, d.type, d.label])).toEqual([['sr0', 'rom', optical ? 'PILLARS' : undefined]]);
+    }
+  });
+
+  it('a second look probes again only what changed: a new node, a failed probe, the floppy', async () => {
+    const asked: string[] = [];
+    let made = 1_000_000;
+    let sdaFails = true;
+    const devices = sysBlockDevices({
+      sys,
+      blkid: ['blkid'],
+      run: async (argv) => {
+        const path = argv[argv.length - 1]!;
+        asked.push(path);
+        if (path === '/dev/sda' && sdaFails) return { code: 2, stdout: '', stderr: '' };
+        return { code: 0, stdout: `${path}: LABEL="PILLARS" TYPE="vfat"\n`, stderr: '' };
+      },
+      nodeTime: () => made,
+    });
+    await devices.list();
+    expect(asked.splice(0)).toEqual(['/dev/fd0', '/dev/sda', '/dev/sda1']);
+    sdaFails = false;
+    const again = await devices.list();
+    expect(asked.splice(0)).toEqual(['/dev/fd0', '/dev/sda']);
+    expect(again.find((d) => d.name === 'sda1')?.label).toBe('PILLARS');
+    await devices.list();
+    expect(asked.splice(0)).toEqual(['/dev/fd0']);
+    made += 5_000; // the stick was pulled and another one plugged in
+    await devices.list();
+    expect(asked.splice(0)).toEqual(['/dev/fd0', '/dev/sda', '/dev/sda1']);
+  });
 });
 
 describe('usbStoragePending', () => {
