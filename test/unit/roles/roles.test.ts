@@ -212,8 +212,8 @@ describe('keepalived view', () => {
     const files = vrrpRole.render(c);
     expect(files.find((f) => f.path.endsWith('keepalived.conf'))!.content).not.toMatch(/lvs_sync_daemon/);
     const script = files.find((f) => f.path.endsWith('ipvs-sync.sh'))!.content;
-    expect(script).toMatch(/^ipvsadm --start-daemon master --mcast-interface ext --syncid 51 \|\| exit 1$/m);
-    expect(script).toMatch(/^ipvsadm --start-daemon backup --mcast-interface ext --syncid 51 \|\| exit 1$/m);
+    expect(script).toMatch(/^for state in master backup; do$/m);
+    expect(script).toMatch(/^ {2}ipvsadm --start-daemon \$state --mcast-interface ext --syncid 51 \|\| exit 1$/m);
     const services = vrrpRole.services(c);
     expect(services.map((x) => x.name)).toEqual([IPVS_SYNC_SERVICE, 'keepalived']);
     expect(services[1]!.dependsOn).toContain(IPVS_SYNC_SERVICE);
