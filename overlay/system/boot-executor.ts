@@ -69,7 +69,7 @@ async function loadModules(): Promise<string> {
     }
   }
   if (failed.length > 0) throw new Error(`could not load ${failed.sort().join(', ')} (of ${mods.length})`);
-  return `${mods.length} modules${before}`;
+  return `${mods.length} modules${before}${early.started ? ` (now: ${missing.join(', ')})` : ''}`;
 }
 
 export const bootExecutor = {

@@ -48,6 +48,16 @@ describe.concurrent('boot to ready (director image, TCG)', () => {
     const mountLines = vm.lines.map((l) => l.text).filter((t) => /pillars: boot: . mount /.test(t));
     ctx.expect(mountLines.length).toBeGreaterThanOrEqual(9);
     for (const t of mountLines) ctx.expect(t.trimEnd()).toMatch(/\(already mounted\)$/);
+    // The same script started the module load before Node: the supervisor found most loaded.
+    const modules = vm.lines
+      .map((l) =>
+        /pillars: boot: ✓ load modules .*: (\d+) modules, (\d+) loaded before the supervisor started/.exec(l.text),
+      )
+      .find((m) => m);
+    ctx.expect(modules, 'the modules step names what the early load did').toBeTruthy();
+    const [total, early] = [Number(modules![1]), Number(modules![2])];
+    ctx.expect(early).toBeGreaterThan(total / 2);
+    ctx.expect(early).toBeLessThanOrEqual(total);
   });
 
   it('ISO as a CD with SeaBIOS (BIOS)', async (ctx) => {
