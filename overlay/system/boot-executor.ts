@@ -56,8 +56,10 @@ async function loadModules(): Promise<string> {
     ]),
   ]);
   const missing = mods.filter((m) => !inKernel(m));
-  const before = early.started ? `, ${mods.length - missing.length} loaded before the supervisor started` : '';
-  if (missing.length === 0) return `${mods.length} modules${before}`;
+  const summary = early.started
+    ? `${mods.length} modules, ${mods.length - missing.length} loaded before the supervisor started`
+    : `${mods.length} modules`;
+  if (missing.length === 0) return summary;
   // One modprobe for all (fast under emulation; it loads them in the order given); when it reports
   // a failure, one per module to name the ones that are missing.
   const all = await exec(['modprobe', '-a', '-q', ...missing], { timeoutMs: 60_000 });
@@ -69,7 +71,7 @@ async function loadModules(): Promise<string> {
     }
   }
   if (failed.length > 0) throw new Error(`could not load ${failed.sort().join(', ')} (of ${mods.length})`);
-  return `${mods.length} modules${before}${early.started ? ` (now: ${missing.join(', ')})` : ''}`;
+  return early.started ? `${summary} (now: ${missing.join(', ')})` : summary;
 }
 
 export const bootExecutor = {

@@ -8,7 +8,7 @@
  * The supervisor's modules step still owns the result: it waits for this job to end, then loads
  * whatever of its own list is not loaded yet, and reports any module that cannot be loaded.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export const EARLY_MODULES_RC = '/run/pillars/early-modules.rc';
 /** The background job's PID, written as it starts. */
@@ -39,7 +39,6 @@ const nodeIo: EarlyJobIo = {
     }
   },
   running(pid) {
-    if (!existsSync(`/proc/${pid}`)) return false;
     const stat = this.read(`/proc/${pid}/stat`);
     // "pid (comm) S …": the state follows the last ')'.
     return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
@@ -62,15 +61,21 @@ export async function waitEarlyModules(
   const pid = Number(pidText?.trim());
   if (pidText === undefined) return { started: false, waitedMs: 0 };
   const end = t0 + (opts.timeoutMs ?? 60_000);
-  for (;;) {
+  const ended = (code: number | undefined): EarlyJob => ({
+    started: true,
+    ...(code === undefined ? {} : { code }),
+    waitedMs: io.now() - t0,
+  });
+  /** modprobe's exit status once its line is whole. */
+  const status = () => {
     const rc = io.read(EARLY_MODULES_RC);
-    if (rc !== undefined && /^\d+\n$/.test(rc)) return { started: true, code: Number(rc), waitedMs: io.now() - t0 };
-    if (!Number.isInteger(pid) || pid <= 1 || !io.running(pid) || io.now() >= end) {
-      // It may have written its status just before it ended.
-      const last = io.read(EARLY_MODULES_RC);
-      const code = last !== undefined && /^\d+\n$/.test(last) ? { code: Number(last) } : {};
-      return { started: true, ...code, waitedMs: io.now() - t0 };
-    }
+    return rc !== undefined && /^\d+\n$/.test(rc) ? Number(rc) : undefined;
+  };
+  for (;;) {
+    const code = status();
+    if (code !== undefined) return ended(code);
+    // It may have written its status just before it ended: one more look.
+    if (!Number.isInteger(pid) || pid <= 1 || !io.running(pid) || io.now() >= end) return ended(status());
     await io.sleep(Math.max(1, Math.min(opts.pollMs ?? 20, end - io.now())));
   }
 }
